@@ -1,0 +1,2 @@
+/** Cardinal backbone module. */
+package org.cardinal.backbone;

@@ -1,0 +1,2 @@
+/** Cardinal coco-eval module. */
+package org.cardinal.coco;

@@ -1,0 +1,2 @@
+/** Cardinal detector module. */
+package org.cardinal.detector;

@@ -1,0 +1,2 @@
+/** Cardinal tools module. */
+package org.cardinal.tools;
