@@ -1,0 +1,129 @@
+package org.cardinal.tools;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Command-line options of one tool: {@code --name value} pairs and {@code --flag} switches.
+ *
+ * <p>Read every option the tool knows with the typed getters, then call {@link #finish()}, which
+ * rejects any option that was given but never read (a typo must not be silently ignored).
+ * Malformed input raises {@link IllegalArgumentException}, which {@link Cli} prints in one line.
+ */
+public final class Args {
+
+    private final Map<String, String> values = new LinkedHashMap<>();
+    private final List<String> read = new ArrayList<>();
+
+    private Args() {}
+
+    /**
+     * Parses {@code args}: an argument starting with "--" is an option; it takes the next argument
+     * as its value unless that one starts with "--" too (then it is a switch).
+     *
+     * @param args the arguments of main
+     * @return the parsed options
+     */
+    public static Args parse(String[] args) {
+        Args a = new Args();
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            if (!arg.startsWith("--") || arg.length() == 2) {
+                throw new IllegalArgumentException("unexpected argument '" + arg + "' (options start with --)");
+            }
+            String value = "true";
+            int eq = arg.indexOf('=');
+            if (eq > 0) {
+                value = arg.substring(eq + 1);
+                arg = arg.substring(0, eq);
+            } else if (i + 1 < args.length && !args[i + 1].startsWith("--")) {
+                value = args[++i];
+            }
+            if (a.values.put(arg, value) != null) {
+                throw new IllegalArgumentException("option " + arg + " given twice");
+            }
+        }
+        return a;
+    }
+
+    /** Returns whether --help (or -h style --help) was asked for. */
+    public boolean help() {
+        return flag("--help");
+    }
+
+    /** Returns whether the switch was given. */
+    public boolean flag(String name) {
+        read.add(name);
+        String v = values.get(name);
+        if (v == null) {
+            return false;
+        }
+        if (!v.equals("true")) {
+            throw new IllegalArgumentException(name + " is a switch and takes no value (got '" + v + "')");
+        }
+        return true;
+    }
+
+    /** Returns the option's value, or {@code defaultValue} if it was not given. */
+    public String string(String name, String defaultValue) {
+        read.add(name);
+        String v = values.get(name);
+        if ("true".equals(v)) {
+            throw new IllegalArgumentException(name + " needs a value");
+        }
+        return v == null ? defaultValue : v;
+    }
+
+    /** Returns the option's value; fails if it was not given. */
+    public String required(String name) {
+        String v = string(name, null);
+        if (v == null) {
+            throw new IllegalArgumentException("missing required option " + name);
+        }
+        return v;
+    }
+
+    /** Returns the option as a path, or {@code null} if it was not given. */
+    public Path path(String name) {
+        String v = string(name, null);
+        return v == null ? null : Path.of(v);
+    }
+
+    /** Returns the option as an int, or {@code defaultValue} if it was not given. */
+    public int integer(String name, int defaultValue) {
+        String v = string(name, null);
+        if (v == null) {
+            return defaultValue;
+        }
+        try {
+            return Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " must be an integer, got '" + v + "'");
+        }
+    }
+
+    /** Returns the option as a double, or {@code defaultValue} if it was not given. */
+    public double number(String name, double defaultValue) {
+        String v = string(name, null);
+        if (v == null) {
+            return defaultValue;
+        }
+        try {
+            return Double.parseDouble(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " must be a number, got '" + v + "'");
+        }
+    }
+
+    /** Fails on any option that was given but not read by the tool. */
+    public void finish() {
+        for (String name : values.keySet()) {
+            if (!read.contains(name)) {
+                throw new IllegalArgumentException("unknown option " + name + " (see --help)");
+            }
+        }
+    }
+}

@@ -1,2 +1,0 @@
-/** Cardinal tools module. */
-package org.cardinal.tools;
