@@ -1,0 +1,252 @@
+package org.cardinal.detector;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Activation;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.cardinal.detector.ops.BoxOps;
+import org.cardinal.detector.ops.Nms;
+
+/**
+ * torchvision's {@code RegionProposalNetwork}: anchors over every feature level, the {@link
+ * RpnHead}, proposal selection (per-level top-k of objectness, sigmoid, decode, clip, small-box
+ * removal, score threshold, NMS per level, top-n per image) and, in training, the objectness
+ * (binary cross-entropy over sampled anchors) and box (smooth-L1, beta 1/9, over positive anchors
+ * divided by the number of sampled anchors) losses.
+ *
+ * <p>Boxes are x1, y1, x2, y2 in pixels of the resized image. The only child is {@code head}.
+ */
+public final class RegionProposalNetwork extends AbstractBlock {
+
+    /** Proposals per image (detached, (P_i, 4)) and, in training, the two RPN losses. */
+    public record Output(List<NDArray> proposals, Map<String, NDArray> losses) {}
+
+    private static final double MIN_SIZE = 1e-3;
+    private static final double BETA = 1.0 / 9;
+
+    private final RpnHead head;
+    private final int inChannels;
+    private final AnchorGenerator anchorGenerator;
+    private final BoxCoder boxCoder = new BoxCoder(new double[] {1, 1, 1, 1});
+    private final Matcher matcher;
+    private final BalancedPositiveNegativeSampler sampler;
+    private final DetectorConfig config;
+
+    /**
+     * @param config thresholds, top-k sizes, anchors
+     * @param inChannels channels of the feature maps
+     * @param seed seed of the anchor sampler
+     */
+    public RegionProposalNetwork(DetectorConfig config, int inChannels, long seed) {
+        this.config = config;
+        this.inChannels = inChannels;
+        int levels = config.anchorSizes().length;
+        double[][] ratios = new double[levels][];
+        for (int l = 0; l < levels; l++) {
+            ratios[l] = config.aspectRatios().clone();
+        }
+        anchorGenerator = new AnchorGenerator(config.anchorSizes(), ratios);
+        head = addChildBlock("head", new RpnHead(inChannels, config.anchorsPerLocation()));
+        matcher =
+                new Matcher(
+                        (float) config.rpnFgIouThresh(), (float) config.rpnBgIouThresh(), true);
+        sampler =
+                new BalancedPositiveNegativeSampler(
+                        config.rpnBatchSizePerImage(), config.rpnPositiveFraction(), seed);
+    }
+
+    /**
+     * Proposes regions, and in training computes the RPN losses.
+     *
+     * @param ps the parameter store
+     * @param images the transformed batch (for the padded size and the per-image sizes)
+     * @param features all levels the RPN runs on (FPN: P2..P6; C4: one map)
+     * @param gtBoxes per image (N_i, 4) ground-truth boxes in resized-image pixels; null in inference
+     * @param training whether to use the training top-k sizes and compute losses
+     * @return proposals and losses (empty in inference)
+     */
+    public Output propose(
+            ParameterStore ps,
+            ImageList images,
+            NDList features,
+            List<NDArray> gtBoxes,
+            boolean training) {
+        NDList headOut = head.forward(ps, features, training);
+        int levels = features.size();
+        long numImages = images.tensors().getShape().get(0);
+        List<Shape> featureShapes = new ArrayList<>(levels);
+        long[] perLevel = new long[levels];
+        NDList objectness = new NDList(levels);
+        NDList deltas = new NDList(levels);
+        for (int l = 0; l < levels; l++) {
+            NDArray o = headOut.get(l);
+            NDArray d = headOut.get(levels + l);
+            Shape s = o.getShape();
+            featureShapes.add(s);
+            perLevel[l] = s.get(1) * s.get(2) * s.get(3);
+            // (N, A, H, W) -> (N, H*W*A): anchors ordered by y, x, anchor as the generator.
+            objectness.add(o.transpose(0, 2, 3, 1).reshape(numImages, -1));
+            long a = s.get(1);
+            deltas.add(
+                    d.reshape(numImages, a, 4, s.get(2), s.get(3))
+                            .transpose(0, 3, 4, 1, 2)
+                            .reshape(numImages, -1, 4));
+        }
+        NDArray objAll = NDArrays.concat(objectness, 1); // (N, T)
+        NDArray deltaAll = NDArrays.concat(deltas, 1); // (N, T, 4)
+        Shape padded = images.tensors().getShape();
+        NDManager manager = objAll.getManager();
+        NDArray anchors = anchorGenerator.anchors(manager, padded.get(2), padded.get(3), featureShapes);
+        long total = anchors.getShape().get(0);
+
+        NDArray flatDeltas = deltaAll.reshape(-1, 4);
+        NDArray tiledAnchors = anchors.tile(new long[] {numImages, 1});
+        NDArray proposals =
+                boxCoder.decode(flatDeltas.stopGradient(), tiledAnchors).reshape(numImages, total, 4);
+        List<NDArray> boxes =
+                filterProposals(proposals, objAll.stopGradient(), images.imageSizes(), perLevel, training);
+
+        Map<String, NDArray> losses = new LinkedHashMap<>();
+        if (training) {
+            computeLoss(objAll.reshape(-1), flatDeltas, anchors, gtBoxes, losses);
+        }
+        return new Output(boxes, losses);
+    }
+
+    private List<NDArray> filterProposals(
+            NDArray proposals,
+            NDArray objectness,
+            List<int[]> imageSizes,
+            long[] perLevel,
+            boolean training) {
+        int preNms = training ? config.rpnPreNmsTopNTrain() : config.rpnPreNmsTopNTest();
+        int postNms = training ? config.rpnPostNmsTopNTrain() : config.rpnPostNmsTopNTest();
+        NDManager manager = objectness.getManager();
+        NDList topIdx = new NDList(perLevel.length);
+        NDList topLevel = new NDList(perLevel.length);
+        long offset = 0;
+        for (int l = 0; l < perLevel.length; l++) {
+            NDArray ob = objectness.get(":, " + offset + ":" + (offset + perLevel[l]));
+            int k = (int) Math.min(preNms, perLevel[l]);
+            NDArray idx = ob.topK(k, 1, true, true).get(1).add(offset);
+            topIdx.add(idx);
+            topLevel.add(manager.full(new Shape(k), l, DataType.INT64, objectness.getDevice()));
+            offset += perLevel[l];
+        }
+        NDArray idx = NDArrays.concat(topIdx, 1); // (N, K)
+        NDArray lvl = NDArrays.concat(topLevel, 0); // (K)
+        List<NDArray> out = new ArrayList<>(imageSizes.size());
+        for (int i = 0; i < imageSizes.size(); i++) {
+            NDArray ii = idx.get(i);
+            NDArray scores = Activation.sigmoid(objectness.get(i).get(ii));
+            NDArray boxes = proposals.get(i).get(ii);
+            NDArray levels = lvl;
+            int[] size = imageSizes.get(i);
+            boxes = BoxOps.clipBoxesToImage(boxes, size[0], size[1]);
+            NDArray keep = BoxOps.removeSmallBoxes(boxes, MIN_SIZE);
+            boxes = boxes.get(keep);
+            scores = scores.get(keep);
+            levels = levels.get(keep);
+            if (config.rpnScoreThresh() > 0) {
+                keep = scores.gte(config.rpnScoreThresh()).nonzero().reshape(-1);
+                boxes = boxes.get(keep);
+                scores = scores.get(keep);
+                levels = levels.get(keep);
+            }
+            keep = Nms.batchedNms(boxes, scores, levels, config.rpnNmsThresh());
+            if (keep.getShape().get(0) > postNms) {
+                keep = keep.get(":" + postNms);
+            }
+            out.add(boxes.get(keep));
+        }
+        return out;
+    }
+
+    private void computeLoss(
+            NDArray objectness,
+            NDArray deltas,
+            NDArray anchors,
+            List<NDArray> gtBoxes,
+            Map<String, NDArray> losses) {
+        NDList labels = new NDList(gtBoxes.size());
+        NDList targets = new NDList(gtBoxes.size());
+        NDList pos = new NDList(gtBoxes.size());
+        NDList neg = new NDList(gtBoxes.size());
+        long total = anchors.getShape().get(0);
+        for (NDArray gt : gtBoxes) {
+            NDArray labelsI;
+            NDArray matchedGt;
+            if (gt.getShape().get(0) == 0) {
+                labelsI = anchors.getManager().zeros(new Shape(total), DataType.INT64, anchors.getDevice());
+                matchedGt = anchors.zerosLike();
+            } else {
+                NDArray matched = matcher.match(BoxOps.boxIou(gt, anchors));
+                matchedGt = gt.get(matched.maximum(0L));
+                // 1 foreground, 0 background (below low), -1 ignored (between thresholds).
+                labelsI =
+                        matched.gte(0L)
+                                .toType(DataType.INT64, false)
+                                .sub(matched.eq((long) Matcher.BETWEEN_THRESHOLDS)
+                                        .toType(DataType.INT64, false));
+            }
+            NDList masks = sampler.sample(labelsI);
+            pos.add(masks.get(0));
+            neg.add(masks.get(1));
+            labels.add(labelsI);
+            targets.add(boxCoder.encode(matchedGt, anchors));
+        }
+        NDArray posIdx = NDArrays.concat(pos, 0).nonzero().reshape(-1);
+        NDArray negIdx = NDArrays.concat(neg, 0).nonzero().reshape(-1);
+        NDArray sampled = posIdx.concat(negIdx, 0);
+        NDArray allLabels = NDArrays.concat(labels, 0).toType(DataType.FLOAT32, false);
+        NDArray allTargets = NDArrays.concat(targets, 0);
+        long numSampled = Math.max(1, sampled.getShape().get(0));
+        NDArray boxLoss =
+                DetectionLosses.smoothL1Sum(deltas.get(posIdx), allTargets.get(posIdx), BETA)
+                        .div(numSampled);
+        NDArray objLoss =
+                DetectionLosses.binaryCrossEntropyWithLogits(
+                        objectness.get(sampled), allLabels.get(sampled));
+        objLoss.setName("loss_objectness");
+        boxLoss.setName("loss_rpn_box_reg");
+        losses.put("loss_objectness", objLoss);
+        losses.put("loss_rpn_box_reg", boxLoss);
+    }
+
+    /**
+     * Restarts the anchor sampler's random sequence (the trainer reseeds per iteration so that a
+     * resumed run samples exactly as an uninterrupted one).
+     *
+     * @param seed the new seed
+     */
+    public void setSeed(long seed) {
+        sampler.setSeed(seed);
+    }
+
+    /** Runs the head only: L objectness maps then L delta maps (see {@link RpnHead}). */
+    @Override
+    protected NDList forwardInternal(
+            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+        return head.forward(ps, inputs, training, params);
+    }
+
+    @Override
+    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... shapes) {
+        head.initialize(manager, dataType, new Shape(1, inChannels, 8, 8));
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        return head.getOutputShapes(inputShapes);
+    }
+}

@@ -1,0 +1,95 @@
+package org.cardinal.detector.train;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Turns the solver's {@code device} option into the devices to train on: "auto" takes every GPU
+ * the engine sees and falls back to the CPU, "cpu" forces the CPU, "gpu" takes every GPU (error
+ * if there is none), "gpu:0,2" takes the listed ones. More than one device means data-parallel
+ * training: the batch is split across them and their gradients are summed.
+ */
+public final class DeviceSelection {
+
+    private DeviceSelection() {}
+
+    /** Throws naming the field when {@code option} is not one of the accepted forms. */
+    static void validate(String option) {
+        parse(option, -1);
+    }
+
+    /**
+     * The devices for {@code option} given the engine's GPU count.
+     *
+     * @param option "auto" | "cpu" | "gpu" | "gpu:i,j,..."
+     * @return one or more devices
+     */
+    public static Device[] resolve(String option) {
+        return parse(option, Engine.getInstance().getGpuCount());
+    }
+
+    // gpuCount < 0: syntax check only
+    static Device[] parse(String option, int gpuCount) {
+        String o = option == null ? "" : option.trim().toLowerCase(Locale.ROOT);
+        String expected = "\"auto\", \"cpu\", \"gpu\" or \"gpu:0,1,...\"";
+        switch (o) {
+            case "auto" -> {
+                if (gpuCount <= 0) {
+                    return new Device[] {Device.cpu()};
+                }
+                return gpus(gpuCount);
+            }
+            case "cpu" -> {
+                return new Device[] {Device.cpu()};
+            }
+            case "gpu" -> {
+                if (gpuCount == 0) {
+                    throw new IllegalArgumentException(
+                            "field 'device': \"gpu\" requested but the engine sees no GPU");
+                }
+                return gpuCount < 0 ? new Device[0] : gpus(gpuCount);
+            }
+            default -> {
+                if (!o.startsWith("gpu:")) {
+                    throw new IllegalArgumentException(
+                            "field 'device': expected " + expected + ", found \"" + option + "\"");
+                }
+                List<Device> list = new ArrayList<>();
+                for (String part : o.substring(4).split(",")) {
+                    int id;
+                    try {
+                        id = Integer.parseInt(part.trim());
+                    } catch (NumberFormatException e) {
+                        throw new IllegalArgumentException(
+                                "field 'device': expected " + expected + ", found \"" + option
+                                        + "\"");
+                    }
+                    if (id < 0 || (gpuCount >= 0 && id >= gpuCount)) {
+                        throw new IllegalArgumentException(
+                                "field 'device': GPU " + id + " requested but the engine sees "
+                                        + Math.max(gpuCount, 0) + " GPU(s)");
+                    }
+                    Device d = Device.gpu(id);
+                    if (list.contains(d)) {
+                        throw new IllegalArgumentException(
+                                "field 'device': GPU " + id + " listed twice in \"" + option
+                                        + "\"");
+                    }
+                    list.add(d);
+                }
+                return list.toArray(new Device[0]);
+            }
+        }
+    }
+
+    private static Device[] gpus(int n) {
+        Device[] d = new Device[n];
+        for (int i = 0; i < n; i++) {
+            d[i] = Device.gpu(i);
+        }
+        return d;
+    }
+}

@@ -1,0 +1,112 @@
+package org.cardinal.detector.train;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.training.ParameterStore;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import org.cardinal.coco.CocoEvalResult;
+import org.cardinal.coco.CocoEvaluator;
+import org.cardinal.coco.CocoGroundTruth;
+import org.cardinal.coco.Detection;
+import org.cardinal.detector.data.CocoDetectionDataset;
+import org.cardinal.detector.data.DetectionBatch;
+import org.cardinal.detector.data.DetectionSample;
+import org.cardinal.detector.data.PrefetchingLoader;
+
+/**
+ * COCO bbox evaluation of a detector on a val split, in process: inference over every image in
+ * order, contiguous labels mapped back to COCO category ids, boxes converted to [x, y, w, h],
+ * and coco-eval's {@link CocoEvaluator} (pycocotools semantics, including crowd regions, which
+ * the ground truth read from the same instances file keeps).
+ */
+public final class ValidationEvaluator {
+
+    private final CocoDetectionDataset dataset;
+    private final CocoGroundTruth groundTruth;
+
+    /** @param dataset the val split (its instances file is also the evaluation ground truth) */
+    public ValidationEvaluator(CocoDetectionDataset dataset) {
+        this.dataset = dataset;
+        this.groundTruth = CocoGroundTruth.read(dataset.annotationFile());
+    }
+
+    /** The val split. */
+    public CocoDetectionDataset dataset() {
+        return dataset;
+    }
+
+    /**
+     * Runs inference and evaluates.
+     *
+     * @param model the detector
+     * @param store parameter store of the model
+     * @param device device the model runs on
+     * @param hostManager manager for decoded images
+     * @param batchSize images per inference batch
+     * @param numWorkers decoding threads
+     * @param iteration iteration to report
+     * @return the 12 COCO numbers and per-category AP
+     * @throws IOException when an image cannot be read
+     */
+    public EvalResult evaluate(
+            TrainableDetector model,
+            ParameterStore store,
+            Device device,
+            NDManager hostManager,
+            int batchSize,
+            int numWorkers,
+            int iteration)
+            throws IOException {
+        long begin = System.nanoTime();
+        CocoEvaluator evaluator = new CocoEvaluator(groundTruth);
+        try (PrefetchingLoader loader =
+                PrefetchingLoader.inOrder(dataset, hostManager, batchSize, numWorkers, 2)) {
+            while (loader.hasNext()) {
+                try (DetectionBatch batch = loader.next();
+                        NDScope arrays = new NDScope(); // also frees arrays derived from params
+                        NDManager scope = hostManager.newSubManager(device)) {
+                    arrays.suppressNotUsedWarning();
+                    List<NDArray> images = new ArrayList<>();
+                    for (DetectionSample s : batch.samples()) {
+                        NDArray img = s.image();
+                        if (!img.getDevice().equals(device)) {
+                            img = img.toDevice(device, true);
+                            img.attach(scope);
+                        }
+                        images.add(img);
+                    }
+                    List<ImageDetections> dets = model.detect(store, images);
+                    for (int i = 0; i < dets.size(); i++) {
+                        evaluator.add(batch.samples().get(i).imageId(), toCoco(dets.get(i)));
+                    }
+                }
+            }
+        }
+        CocoEvalResult result = evaluator.evaluate();
+        return new EvalResult(
+                iteration,
+                result.stats(),
+                result.perCategoryAp(),
+                result.numImages(),
+                evaluator.numDetections(),
+                (System.nanoTime() - begin) / 1e9,
+                result.summaryText());
+    }
+
+    private List<Detection> toCoco(ImageDetections d) {
+        List<Detection> out = new ArrayList<>(d.size());
+        float[] b = d.boxes();
+        for (int j = 0; j < d.size(); j++) {
+            int categoryId = dataset.categoryIdOf((int) d.labels()[j]);
+            out.add(
+                    Detection.fromCorners(
+                            categoryId, b[4 * j], b[4 * j + 1], b[4 * j + 2], b[4 * j + 3],
+                            d.scores()[j]));
+        }
+        return out;
+    }
+}
