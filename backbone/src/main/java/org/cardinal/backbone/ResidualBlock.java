@@ -1,0 +1,124 @@
+package org.cardinal.backbone;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Activation;
+import ai.djl.nn.Block;
+import ai.djl.nn.convolutional.Conv2d;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A residual unit: a main path of conv-norm pairs ({@code conv1}, {@code bn1}, {@code conv2}, ...)
+ * with ReLU between them, plus a shortcut that is the identity or a {@code downsample} (1x1 conv +
+ * norm, named {@code 0} and {@code 1}) when the stride or channel count changes; ReLU follows the
+ * addition (He et al. 2016, torchvision's layout).
+ *
+ * <p>Input and output are single NCHW float32 arrays. {@link BasicBlock} and {@link Bottleneck}
+ * only decide the shapes of the pairs.
+ */
+public abstract class ResidualBlock extends AbstractBlock {
+
+    private final List<Block> convs = new ArrayList<>();
+    private final List<Block> norms = new ArrayList<>();
+    private IndexedSequential downsample;
+    private final int inChannels;
+    private final int outChannels;
+    private final int stride;
+
+    /**
+     * @param inChannels channels of the input
+     * @param outChannels channels of the output
+     * @param stride spatial stride of the unit (1 or 2)
+     */
+    protected ResidualBlock(int inChannels, int outChannels, int stride) {
+        this.inChannels = inChannels;
+        this.outChannels = outChannels;
+        this.stride = stride;
+    }
+
+    /** Appends the next conv-norm pair of the main path as {@code conv<i>} and {@code bn<i>}. */
+    protected final void addPair(Conv2d conv, Block norm) {
+        int i = convs.size() + 1;
+        convs.add(addChildBlock("conv" + i, conv));
+        norms.add(addChildBlock("bn" + i, norm));
+    }
+
+    /** Adds the projection shortcut when the shape changes; call after the main path is built. */
+    protected final void addShortcut(Norm norm) {
+        if (stride != 1 || inChannels != outChannels) {
+            downsample = new IndexedSequential();
+            downsample.add(KaimingConv.of(outChannels, 1, stride, 0, 1)).add(norm.create(outChannels));
+            addChildBlock("downsample", downsample);
+        }
+    }
+
+    /** Channels of the input. */
+    public int inChannels() {
+        return inChannels;
+    }
+
+    /** Channels of the output. */
+    public int outChannels() {
+        return outChannels;
+    }
+
+    /** Spatial stride (2 in the first unit of conv3..conv5, else 1). */
+    public int stride() {
+        return stride;
+    }
+
+    /** The projection shortcut, or null for the identity. */
+    public IndexedSequential downsample() {
+        return downsample;
+    }
+
+    @Override
+    protected NDList forwardInternal(
+            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+        NDArray x = inputs.singletonOrThrow();
+        NDArray out = x;
+        int last = convs.size() - 1;
+        for (int i = 0; i <= last; i++) {
+            out = convs.get(i).forward(ps, new NDList(out), training, params).singletonOrThrow();
+            out = norms.get(i).forward(ps, new NDList(out), training, params).singletonOrThrow();
+            if (i < last) {
+                out = Activation.relu(out);
+            }
+        }
+        NDArray identity =
+                downsample == null
+                        ? x
+                        : downsample.forward(ps, new NDList(x), training, params).singletonOrThrow();
+        // In place: the norm's output is not needed by its own backward (torchvision does out += identity).
+        out = out.addi(identity);
+        return new NDList(Activation.relu(out));
+    }
+
+    @Override
+    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+        Shape[] shapes = inputShapes;
+        for (int i = 0; i < convs.size(); i++) {
+            convs.get(i).initialize(manager, dataType, shapes);
+            shapes = convs.get(i).getOutputShapes(shapes);
+            norms.get(i).initialize(manager, dataType, shapes);
+        }
+        if (downsample != null) {
+            downsample.initialize(manager, dataType, inputShapes);
+        }
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        Shape in = inputShapes[0];
+        long h = KaimingConv.outSize(in.get(2), 1, stride, 0);
+        long w = KaimingConv.outSize(in.get(3), 1, stride, 0);
+        return new Shape[] {new Shape(in.get(0), outChannels, h, w)};
+    }
+}

@@ -1,0 +1,159 @@
+package org.cardinal.tools;
+
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Locale;
+import org.cardinal.backbone.BackboneConfig;
+import org.cardinal.backbone.Complexity;
+
+/**
+ * {@code tools/model-info}: the complexity of a backbone as in Table 1 of the ResNeXt paper (stage,
+ * output size, block shape, parameters, multiply-adds), computed from its config alone, so it runs
+ * instantly and needs no weights.
+ */
+public final class ModelInfo {
+
+    private static final String USAGE = String.join("\n",
+            "usage: tools/model-info --arch NAME|CONFIG.json [--size 224|HxW] [--no-top] [--json OUT]",
+            "  --arch    a shipped architecture (" + String.join(", ", BackboneConfig.KNOWN) + ")",
+            "            or a backbone config file (configs/backbones/*.json format)",
+            "  --size    input size in pixels, square or HxW (default 224)",
+            "  --no-top  leave out the classification layer fc (a detection backbone)",
+            "  --json    also write {\"arch\", \"params\", \"macs\", \"stages\": [...]} to OUT (atomically)",
+            "Parameters count trainable tensors; MACs count conv and fc multiply-adds for one image",
+            "(torchvision's convention: resnet50 at 224 = 25,557,032 params, 4.09 GMACs).");
+
+    private ModelInfo() {}
+
+    /**
+     * Entry point.
+     *
+     * @param argv command-line arguments
+     */
+    public static void main(String[] argv) {
+        Cli.run(USAGE, argv, args -> {
+            String arch = args.required("--arch");
+            long[] size = parseSize(args.string("--size", "224"));
+            boolean top = !args.flag("--no-top");
+            Path json = args.path("--json");
+            args.finish();
+            BackboneConfig cfg = resolve(arch);
+            Complexity c = Complexity.of(cfg, size[0], size[1], top);
+            System.out.print(table(cfg, c));
+            if (json != null) {
+                writeAtomically(json, toJson(cfg, c));
+                System.out.println("wrote " + json);
+            }
+        });
+    }
+
+    /** A shipped name, or a path to a config file when the argument names an existing file or ends in .json. */
+    static BackboneConfig resolve(String arch) {
+        Path p = Path.of(arch);
+        if (arch.endsWith(".json") || Files.isRegularFile(p)) {
+            return BackboneConfig.load(p);
+        }
+        return BackboneConfig.named(arch);
+    }
+
+    static long[] parseSize(String s) {
+        String[] parts = s.toLowerCase(Locale.ROOT).split("x");
+        try {
+            if (parts.length == 1) {
+                long v = Long.parseLong(parts[0].trim());
+                return positive(new long[] {v, v}, s);
+            }
+            if (parts.length == 2) {
+                return positive(new long[] {Long.parseLong(parts[0].trim()), Long.parseLong(parts[1].trim())}, s);
+            }
+        } catch (NumberFormatException e) {
+            // fall through to the message below
+        }
+        throw new IllegalArgumentException("--size must be a pixel count like 224 or HxW like 800x1333, got '" + s + "'");
+    }
+
+    private static long[] positive(long[] hw, String s) {
+        if (hw[0] < 1 || hw[1] < 1) {
+            throw new IllegalArgumentException("--size must be positive, got '" + s + "'");
+        }
+        return hw;
+    }
+
+    /** The human-readable table, one row per stage plus the total. */
+    static String table(BackboneConfig cfg, Complexity c) {
+        StringBuilder sb = new StringBuilder();
+        String title = cfg.name() + " (" + cfg.block() + ", layers " + java.util.Arrays.toString(cfg.layers())
+                + (cfg.isBottleneck() ? ", C=" + cfg.cardinality() + ", d=" + cfg.bottleneckWidth() : "")
+                + ") at " + c.height() + "x" + c.width();
+        sb.append(title).append('\n');
+        int shapeWidth = "block".length();
+        for (Complexity.Stage s : c.stages()) {
+            shapeWidth = Math.max(shapeWidth, s.shape().length());
+        }
+        String fmt = "%-6s  %-10s  %-" + shapeWidth + "s  %12s  %7s%n";
+        sb.append(String.format(Locale.ROOT, fmt, "stage", "output", "block", "params", "GMACs"));
+        for (Complexity.Stage s : c.stages()) {
+            String out = s.name().equals("fc") ? "1x1" : s.outHeight() + "x" + s.outWidth();
+            sb.append(String.format(Locale.ROOT, fmt, s.name(), out, s.shape(),
+                    String.format(Locale.ROOT, "%,d", s.params()),
+                    String.format(Locale.ROOT, "%.3f", s.macs() / 1e9)));
+        }
+        sb.append(String.format(Locale.ROOT, fmt, "total", "", "",
+                String.format(Locale.ROOT, "%,d", c.params()), String.format(Locale.ROOT, "%.3f", c.macs() / 1e9)));
+        return sb.toString();
+    }
+
+    /** The JSON report: arch, input size, totals, the config and one object per stage. */
+    static JsonObject toJson(BackboneConfig cfg, Complexity c) {
+        JsonObject o = new JsonObject();
+        o.addProperty("arch", cfg.name());
+        JsonArray size = new JsonArray();
+        size.add(c.height());
+        size.add(c.width());
+        o.add("input_size", size);
+        o.addProperty("params", c.params());
+        o.addProperty("macs", c.macs());
+        o.addProperty("gmacs", c.macs() / 1e9);
+        o.add("config", JsonParser.parseString(cfg.toJson()));
+        JsonArray stages = new JsonArray();
+        for (Complexity.Stage s : c.stages()) {
+            JsonObject st = new JsonObject();
+            st.addProperty("stage", s.name());
+            JsonArray out = new JsonArray();
+            out.add(s.outChannels());
+            out.add(s.outHeight());
+            out.add(s.outWidth());
+            st.add("output_shape", out);
+            st.addProperty("block", s.shape());
+            st.addProperty("params", s.params());
+            st.addProperty("macs", s.macs());
+            stages.add(st);
+        }
+        o.add("stages", stages);
+        return o;
+    }
+
+    /** Writes to a temporary file in the same folder, then renames it over the target. */
+    static void writeAtomically(Path target, JsonObject json) throws IOException {
+        Path abs = target.toAbsolutePath();
+        Path dir = abs.getParent();
+        if (dir != null) {
+            Files.createDirectories(dir);
+        }
+        Path tmp = Files.createTempFile(dir, "." + abs.getFileName(), ".tmp");
+        try {
+            Files.writeString(tmp, new GsonBuilder().setPrettyPrinting().create().toJson(json) + "\n",
+                    StandardCharsets.UTF_8);
+            Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+}
