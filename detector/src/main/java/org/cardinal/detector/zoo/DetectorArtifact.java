@@ -1,0 +1,222 @@
+package org.cardinal.detector.zoo;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+
+import org.cardinal.backbone.weights.StateDict;
+import org.cardinal.detector.DetectorConfig;
+
+/**
+ * A trained detector packaged as a model-zoo artifact: one folder that fully describes the model,
+ * so that {@code Criteria} can load it without any other file.
+ *
+ * <pre>
+ *   artifact.json       {"format": "cardinal-detector", "version": 1, "artifact_id": ..., "description": ...,
+ *                        "category_ids": [COCO category id of label 1, of label 2, ...], "source": ...}
+ *   config.json         the resolved model config ({@link DetectorConfig#toJson()})
+ *   synset.txt          class names, one per line, line i = label i (DJL's convention)
+ *   model.safetensors   every parameter by torchvision name (a torchvision Faster R-CNN state_dict)
+ * </pre>
+ *
+ * Labels are contiguous 1..K (0 is background); {@code category_ids} maps them back to the
+ * dataset's COCO category ids for results files.
+ *
+ * @param id artifact id (the folder name by default)
+ * @param description free text (what it was trained on, how)
+ * @param config the model config
+ * @param classNames names of labels 1..K
+ * @param categoryIds COCO category ids of labels 1..K
+ * @param source where the weights came from (a run folder, an imported file)
+ * @param dir the artifact folder (null before it is written)
+ */
+public record DetectorArtifact(String id, String description, DetectorConfig config, List<String> classNames,
+                               int[] categoryIds, String source, Path dir) {
+
+    /** Format name written to and expected in {@code artifact.json}. */
+    public static final String FORMAT = "cardinal-detector";
+    public static final String METADATA = "artifact.json";
+    public static final String CONFIG = "config.json";
+    public static final String SYNSET = "synset.txt";
+    public static final String WEIGHTS = "model.safetensors";
+    /** The files of an artifact, in the order a URL repository downloads them. */
+    public static final List<String> FILES = List.of(METADATA, CONFIG, SYNSET, WEIGHTS);
+
+    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
+
+    public DetectorArtifact {
+        if (classNames.size() != categoryIds.length) {
+            throw new IllegalArgumentException("artifact " + id + ": " + classNames.size() + " class names but "
+                    + categoryIds.length + " category ids");
+        }
+        if (config.numClasses() != classNames.size() + 1) {
+            throw new IllegalArgumentException("artifact " + id + ": num_classes " + config.numClasses()
+                    + " in the config but " + classNames.size() + " class names (expected num_classes - 1)");
+        }
+        classNames = List.copyOf(classNames);
+        categoryIds = categoryIds.clone();
+    }
+
+    @Override
+    public int[] categoryIds() {
+        return categoryIds.clone();
+    }
+
+    /** The weights file. */
+    public Path weightsFile() {
+        return dir.resolve(WEIGHTS);
+    }
+
+    /** COCO category id of a contiguous label 1..K. */
+    public int categoryIdOf(long label) {
+        return categoryIds[(int) label - 1];
+    }
+
+    /** True if {@code dir} looks like an artifact folder (has {@code artifact.json}). */
+    public static boolean isArtifact(Path dir) {
+        return Files.isRegularFile(dir.resolve(METADATA));
+    }
+
+    /**
+     * Reads an artifact folder.
+     *
+     * @throws IllegalArgumentException naming the file and field when something is missing or malformed
+     */
+    public static DetectorArtifact read(Path dir) throws IOException {
+        for (String f : FILES) {
+            if (!Files.isRegularFile(dir.resolve(f))) {
+                throw new IllegalArgumentException(dir + ": not a model artifact: missing " + f
+                        + " (expected " + String.join(", ", FILES) + ")");
+            }
+        }
+        Path metaFile = dir.resolve(METADATA);
+        JsonObject meta = parseObject(metaFile);
+        String format = string(meta, "format", metaFile);
+        if (!FORMAT.equals(format)) {
+            throw new IllegalArgumentException(metaFile + ": field 'format': expected \"" + FORMAT + "\", found \""
+                    + format + "\"");
+        }
+        String id = meta.has("artifact_id") ? string(meta, "artifact_id", metaFile) : dir.getFileName().toString();
+        String description = meta.has("description") ? string(meta, "description", metaFile) : "";
+        String source = meta.has("source") ? string(meta, "source", metaFile) : "";
+        JsonElement ids = meta.get("category_ids");
+        if (ids == null || !ids.isJsonArray()) {
+            throw new IllegalArgumentException(metaFile + ": field 'category_ids': expected an array of integers");
+        }
+        int[] categoryIds = new int[ids.getAsJsonArray().size()];
+        for (int i = 0; i < categoryIds.length; i++) {
+            try {
+                categoryIds[i] = ids.getAsJsonArray().get(i).getAsInt();
+            } catch (RuntimeException e) {
+                throw new IllegalArgumentException(metaFile + ": field 'category_ids'[" + i + "]: expected an integer");
+            }
+        }
+        Path configFile = dir.resolve(CONFIG);
+        DetectorConfig config = DetectorConfig.fromJson(parseObject(configFile), configFile.toString());
+        List<String> names = new ArrayList<>();
+        for (String line : Files.readAllLines(dir.resolve(SYNSET), StandardCharsets.UTF_8)) {
+            if (!line.isBlank()) {
+                names.add(line.strip());
+            }
+        }
+        try {
+            return new DetectorArtifact(id, description, config, names, categoryIds, source, dir);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Writes the artifact into {@code target} (replacing it): files go to a temporary sibling
+     * folder that is renamed into place, so a reader never sees half an artifact.
+     *
+     * @param weights the model's state_dict by torchvision names
+     * @return this artifact with {@link #dir()} set
+     */
+    public DetectorArtifact write(Path target, StateDict weights) throws IOException {
+        Path parent = target.toAbsolutePath().getParent();
+        Files.createDirectories(parent);
+        Path tmp = Files.createTempDirectory(parent, target.getFileName() + ".tmp");
+        try {
+            JsonObject meta = new JsonObject();
+            meta.addProperty("format", FORMAT);
+            meta.addProperty("version", 1);
+            meta.addProperty("artifact_id", id);
+            meta.addProperty("description", description);
+            JsonArray ids = new JsonArray();
+            for (int c : categoryIds) {
+                ids.add(c);
+            }
+            meta.add("category_ids", ids);
+            meta.addProperty("source", source);
+            Files.writeString(tmp.resolve(METADATA), GSON.toJson(meta) + "\n", StandardCharsets.UTF_8);
+            Files.writeString(tmp.resolve(CONFIG), GSON.toJson(config.toJson()) + "\n", StandardCharsets.UTF_8);
+            Files.writeString(tmp.resolve(SYNSET), String.join("\n", classNames) + "\n", StandardCharsets.UTF_8);
+            weights.write(tmp.resolve(WEIGHTS));
+            // temporary files and folders are private; an artifact is meant to be shared
+            if (tmp.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+                Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
+                for (String f : FILES) {
+                    Files.setPosixFilePermissions(tmp.resolve(f), PosixFilePermissions.fromString("rw-r--r--"));
+                }
+            }
+            if (Files.exists(target)) {
+                deleteRecursively(target);
+            }
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            if (Files.exists(tmp)) {
+                deleteRecursively(tmp);
+            }
+        }
+        return new DetectorArtifact(id, description, config, classNames, categoryIds, source, target);
+    }
+
+    private static JsonObject parseObject(Path file) throws IOException {
+        try {
+            JsonElement e = JsonParser.parseString(Files.readString(file, StandardCharsets.UTF_8));
+            if (!e.isJsonObject()) {
+                throw new IllegalArgumentException(file + ": expected a JSON object");
+            }
+            return e.getAsJsonObject();
+        } catch (JsonParseException e) {
+            throw new IllegalArgumentException(file + ": malformed JSON: " + e.getMessage(), e);
+        }
+    }
+
+    private static String string(JsonObject o, String field, Path file) {
+        JsonElement e = o.get(field);
+        if (e == null || !e.isJsonPrimitive()) {
+            throw new IllegalArgumentException(file + ": field '" + field + "': expected a string");
+        }
+        return e.getAsString();
+    }
+
+    static void deleteRecursively(Path dir) throws IOException {
+        try (Stream<Path> walk = Files.walk(dir)) {
+            walk.sorted(Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.delete(p);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        }
+    }
+}

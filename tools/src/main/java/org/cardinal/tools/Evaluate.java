@@ -1,0 +1,156 @@
+package org.cardinal.tools;
+
+import ai.djl.inference.Predictor;
+import ai.djl.modality.cv.Image;
+import ai.djl.modality.cv.ImageFactory;
+import ai.djl.modality.cv.output.DetectedObjects;
+import ai.djl.modality.cv.output.Rectangle;
+import ai.djl.repository.zoo.ZooModel;
+
+import com.google.gson.GsonBuilder;
+
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import org.cardinal.coco.CocoEvalResult;
+import org.cardinal.coco.CocoEvaluator;
+import org.cardinal.coco.CocoFormatException;
+import org.cardinal.coco.CocoGroundTruth;
+import org.cardinal.coco.Detection;
+import org.cardinal.detector.data.CocoDetectionDataset;
+import org.cardinal.detector.zoo.DetectorArtifact;
+
+/**
+ * {@code tools/evaluate}: COCO bbox evaluation of a model artifact on a dataset split, with
+ * coco-eval (pycocotools' numbers).
+ */
+public final class Evaluate {
+
+    static final String USAGE = String.join("\n",
+            "usage: tools/evaluate --model ARTIFACT_DIR|RUN_DIR|URL|ID --data DIR [--split val2017]",
+            "                      [--annotations FILE --images DIR] [--output DIR] [--device cpu|gpu]",
+            "Runs the model on every image of the split and prints pycocotools' 12-line summary and the",
+            "per-category AP. Split layout under --data: annotations/instances_<split>.json and <split>/",
+            "(default split: val2017, else val). --annotations/--images name the files directly.",
+            "Writes DIR/detections.json (COCO results) and DIR/eval.json (stats, per-category AP);",
+            "default DIR runs/evaluate/<model id>.");
+
+    private Evaluate() {}
+
+    /**
+     * Entry point.
+     *
+     * @param argv command-line arguments
+     */
+    public static void main(String[] argv) {
+        Cli.run(USAGE, argv, args -> run(args, System.out));
+    }
+
+    static CocoEvalResult run(Args args, PrintStream out) throws Exception {
+        String model = args.required("--model");
+        Path data = args.path("--data");
+        String split = args.string("--split", null);
+        Path annotations = args.path("--annotations");
+        Path imageDir = args.path("--images");
+        Path output = args.path("--output");
+        String device = args.string("--device", null);
+        args.finish();
+        if (annotations == null || imageDir == null) {
+            if (data == null) {
+                throw new IllegalArgumentException("give --data DIR (or both --annotations FILE and --images DIR)");
+            }
+            if (!Files.isDirectory(data)) {
+                throw new IllegalArgumentException("--data " + data + ": no such folder");
+            }
+            if (split == null) {
+                split = Files.isRegularFile(data.resolve("annotations/instances_val2017.json")) ? "val2017" : "val";
+            }
+            annotations = annotations != null ? annotations : data.resolve("annotations").resolve("instances_" + split + ".json");
+            imageDir = imageDir != null ? imageDir : data.resolve(split);
+        }
+        if (!Files.isRegularFile(annotations)) {
+            throw new IllegalArgumentException("dataset not found: " + annotations + " does not exist (expected "
+                    + "<data>/annotations/instances_<split>.json)");
+        }
+        if (!Files.isDirectory(imageDir)) {
+            throw new IllegalArgumentException("dataset not found: image folder " + imageDir + " does not exist");
+        }
+        CocoGroundTruth gt;
+        try {
+            gt = CocoGroundTruth.read(annotations);
+        } catch (CocoFormatException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+        CocoDetectionDataset dataset = CocoDetectionDataset.load(annotations, imageDir,
+                new CocoDetectionDataset.Options(true));
+        ModelSource.Resolved source = ModelSource.resolve(model, device);
+        DetectorArtifact artifact = source.artifact();
+        Map<String, Integer> categoryOf = new HashMap<>();
+        for (int i = 0; i < artifact.classNames().size(); i++) {
+            categoryOf.putIfAbsent(artifact.classNames().get(i), artifact.categoryIds()[i]);
+        }
+        Path outDir = output != null ? output : Path.of("runs", "evaluate", artifact.id());
+        Files.createDirectories(outDir);
+
+        CocoEvaluator evaluator = new CocoEvaluator(gt);
+        List<Map<String, Object>> results = new ArrayList<>();
+        long begin = System.nanoTime();
+        try (ZooModel<Image, DetectedObjects> zoo = source.load();
+                Predictor<Image, DetectedObjects> predictor = zoo.newPredictor()) {
+            for (int i = 0; i < dataset.size(); i++) {
+                CocoDetectionDataset.ImageEntry e = dataset.entry(i);
+                Image image = ImageFactory.getInstance().fromFile(imageDir.resolve(e.fileName()));
+                DetectedObjects dets = predictor.predict(image);
+                List<Detection> list = new ArrayList<>();
+                for (DetectedObjects.DetectedObject d : dets.<DetectedObjects.DetectedObject>items()) {
+                    Rectangle r = d.getBoundingBox().getBounds();
+                    double x = r.getX() * image.getWidth();
+                    double y = r.getY() * image.getHeight();
+                    double w = r.getWidth() * image.getWidth();
+                    double h = r.getHeight() * image.getHeight();
+                    Integer cat = categoryOf.get(d.getClassName());
+                    if (cat == null) {
+                        continue; // a label the artifact has no name for cannot be matched to a category
+                    }
+                    list.add(new Detection(cat, x, y, w, h, d.getProbability()));
+                    Map<String, Object> rec = new LinkedHashMap<>();
+                    rec.put("image_id", e.id());
+                    rec.put("category_id", cat);
+                    rec.put("bbox", List.of(x, y, w, h));
+                    rec.put("score", d.getProbability());
+                    results.add(rec);
+                }
+                evaluator.add(e.id(), list);
+            }
+        }
+        double seconds = (System.nanoTime() - begin) / 1e9;
+        CocoEvalResult result = evaluator.evaluate();
+        out.printf(Locale.ROOT, "%s on %s: %d images, %d detections, %.1f s (%.2f images/s)%n", artifact.id(),
+                annotations, dataset.size(), results.size(), seconds, dataset.size() / seconds);
+        for (String w : result.warnings()) {
+            out.println("warning: " + w);
+        }
+        out.print(result.summaryText());
+        out.println("per-category AP@[.5:.95] (%):");
+        out.print(CocoSummary.perCategory(result.perCategoryAp(), dataset.categoryNames()));
+        write(outDir.resolve("detections.json"), new GsonBuilder().create().toJson(results) + "\n");
+        write(outDir.resolve("eval.json"), result.toJson() + "\n");
+        out.println("wrote " + outDir.resolve("detections.json") + " and " + outDir.resolve("eval.json"));
+        return result;
+    }
+
+    private static void write(Path file, String text) throws java.io.IOException {
+        Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), file.getFileName().toString(), ".tmp");
+        Files.writeString(tmp, text, StandardCharsets.UTF_8);
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+}

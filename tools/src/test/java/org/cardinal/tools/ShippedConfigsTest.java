@@ -1,0 +1,67 @@
+package org.cardinal.tools;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+
+import org.cardinal.backbone.BackboneConfig;
+import org.cardinal.detector.train.RunConfig;
+import org.junit.jupiter.api.Test;
+
+/** Every config the project ships parses, and the COCO ones describe detectron2's 1x schedule. */
+class ShippedConfigsTest {
+
+    private static List<Path> list(String kind) throws IOException {
+        try (Stream<Path> s = Files.list(ProjectFiles.projectRoot().resolve("configs").resolve(kind))) {
+            return s.filter(p -> p.toString().endsWith(".json")).sorted().toList();
+        }
+    }
+
+    @Test
+    void detectorConfigsLoadAndCocoOnesUseThe1xScheduleOnCoco2017() throws IOException {
+        List<Path> files = list("detectors");
+        assertTrue(files.size() >= 9, files.toString());
+        int coco = 0;
+        for (Path f : files) {
+            RunConfig c = RunConfig.load(f);
+            assertEquals(f.getFileName().toString().replace(".json", ""), c.name());
+            if (c.name().startsWith("faster_rcnn_")) {
+                coco++;
+                // 80 COCO categories as contiguous labels 1..80 plus the background (detectron2's convention)
+                assertEquals(81, c.model().numClasses(), f.toString());
+                assertEquals(16, c.solver().imsPerBatch());
+                assertEquals(0.02, c.solver().baseLr());
+                assertEquals(90000, c.solver().maxIter());
+                assertArrayEquals(new int[] {60000, 80000}, c.solver().steps());
+                assertEquals("train2017", c.data().trainImages());
+                assertEquals("annotations/instances_val2017.json", c.data().valAnnotations());
+                assertEquals(c.name().contains("_C4_") ? "c4" : "fpn", c.model().variant());
+            }
+        }
+        assertEquals(7, coco);
+    }
+
+    @Test
+    void compareConfigsNameABaseAndAtLeastTwoKnownBackbones() throws IOException {
+        for (Path f : list("compare")) {
+            JsonObject o = JsonParser.parseString(Files.readString(f)).getAsJsonObject();
+            RunConfig.load(ProjectFiles.config(o.get("base").getAsString(), "detectors"));
+            assertTrue(o.getAsJsonArray("backbones").size() >= 2, f.toString());
+            for (JsonElement b : o.getAsJsonArray("backbones")) {
+                if (b.isJsonPrimitive()) {
+                    assertTrue(BackboneConfig.KNOWN.contains(b.getAsString()), b.toString());
+                }
+            }
+        }
+    }
+}
