@@ -1,0 +1,112 @@
+package org.cardinal.tools;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.ParameterStore;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.cardinal.backbone.BackboneConfig;
+import org.cardinal.backbone.Norm;
+import org.cardinal.backbone.ResNet;
+import org.cardinal.backbone.pretrain.ClassificationLoss;
+import org.cardinal.backbone.pretrain.MomentumSgd;
+import org.cardinal.backbone.weights.StateDicts;
+
+/**
+ * Pretraining throughput: images per second of one full training step (forward, cross-entropy,
+ * backward, SGD with momentum and weight decay) of a classifier with BatchNorm, on a fixed random
+ * batch, so decoding is not measured. {@code tools/bench/pretrain} runs it next to torchvision's
+ * identical step.
+ */
+public final class PretrainBenchmark {
+
+    private static final String USAGE = String.join("\n",
+            "usage: PretrainBenchmark [--arch resnet50,resnext50_32x4d] [--batch 32] [--size 224]",
+            "                         [--warmup 1] [--iters 3] [--json OUT]",
+            "Times forward+backward+SGD steps of each architecture on the CPU (or --device gpu).");
+
+    private PretrainBenchmark() {}
+
+    /**
+     * Entry point.
+     *
+     * @param argv command-line arguments
+     */
+    public static void main(String[] argv) {
+        Cli.run(USAGE, argv, args -> {
+            String[] archs = args.string("--arch", "resnet50,resnext50_32x4d").split(",");
+            int batch = args.integer("--batch", 32);
+            int size = args.integer("--size", 224);
+            int warmup = args.integer("--warmup", 1);
+            int iters = args.integer("--iters", 3);
+            Path json = args.path("--json");
+            String deviceName = args.string("--device", "cpu");
+            args.finish();
+            if (batch < 2 || size < 32 || iters < 1 || warmup < 0) {
+                throw new IllegalArgumentException("need --batch >= 2, --size >= 32, --iters >= 1, --warmup >= 0");
+            }
+            ai.djl.Device device = PretrainBackbone.device(deviceName);
+            JsonArray results = new JsonArray();
+            System.out.printf("%-18s %6s %5s %12s %12s%n", "arch", "batch", "size", "s/step", "images/s");
+            for (String arch : archs) {
+                BackboneConfig cfg = BackboneConfig.named(arch.trim());
+                Engine.getInstance().setRandomSeed(0);
+                try (NDManager manager = NDManager.newBaseManager(device)) {
+                    ResNet net = ResNet.builder(cfg).optNorm(Norm.BATCH).optIncludeTop(true).build();
+                    net.initialize(manager, DataType.FLOAT32, new Shape(batch, 3, size, size));
+                    ParameterStore ps = new ParameterStore(manager, false);
+                    NDArray x = manager.randomNormal(new Shape(batch, 3, size, size));
+                    NDArray y = manager.randomInteger(0, cfg.numClasses(), new Shape(batch), DataType.INT64);
+                    try (MomentumSgd sgd = new MomentumSgd(StateDicts.namedParameters(net), 0.9f, 1e-4f, manager)) {
+                        double[] seconds = new double[warmup + iters];
+                        for (int i = 0; i < warmup + iters; i++) {
+                            long t0 = System.nanoTime();
+                            try (NDScope scope = new NDScope()) {
+                                scope.suppressNotUsedWarning();
+                                NDArray loss;
+                                try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                                    NDList out = net.forward(ps, new NDList(x), true);
+                                    loss = ClassificationLoss.crossEntropy(out.get(out.size() - 1), y, 0f);
+                                    gc.backward(loss);
+                                }
+                                sgd.step(0.01f);
+                                loss.getFloat(); // waits for the step to finish (GPU)
+                            }
+                            seconds[i] = (System.nanoTime() - t0) / 1e9;
+                        }
+                        double total = 0;
+                        for (int i = warmup; i < seconds.length; i++) {
+                            total += seconds[i];
+                        }
+                        double perStep = total / iters;
+                        double ips = batch / perStep;
+                        System.out.printf("%-18s %6d %5d %12.3f %12.2f%n", cfg.name(), batch, size, perStep, ips);
+                        JsonObject r = new JsonObject();
+                        r.addProperty("impl", "cardinal");
+                        r.addProperty("arch", cfg.name());
+                        r.addProperty("batch", batch);
+                        r.addProperty("size", size);
+                        r.addProperty("iters", iters);
+                        r.addProperty("seconds_per_step", perStep);
+                        r.addProperty("images_per_s", ips);
+                        results.add(r);
+                    }
+                }
+            }
+            if (json != null) {
+                Files.writeString(json, new GsonBuilder().setPrettyPrinting().create().toJson(results) + "\n",
+                        StandardCharsets.UTF_8);
+            }
+        });
+    }
+}
