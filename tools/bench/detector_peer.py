@@ -1,0 +1,215 @@
+"""torchvision peer of Cardinal's detector benchmark (tools/bench/detector runs both, back to back).
+
+Model: torchvision's Faster R-CNN FPN with its default heads and 91 classes, built exactly as
+`fasterrcnn_resnet50_fpn` builds it when ImageNet weights are given (the usual way to train it):
+a ResNet body with FrozenBatchNorm2d, `_resnet_fpn_extractor(body, trainable_layers=3)`, then
+`FasterRCNN(backbone, num_classes=91, min_size=S, max_size=S)`. That equals Cardinal's defaults
+(frozen BatchNorm, trainable_backbone_layers 3). `fasterrcnn_resnet50_fpn(weights=None,
+weights_backbone=None)` itself would switch to trainable BatchNorm and all 5 stages trainable; the
+state_dict names and shapes are the same either way. resnext50_32x4d uses the same builder with
+torchvision's resnext50_32x4d body. Parameters are random (torch.manual_seed(seed)).
+
+Protocol (same as org.cardinal.tools.DetectorBenchmark): `batch` synthetic images (uniform noise,
+3xSxS, S = --size so the transform's resize is the identity) with `boxes` random boxes each;
+train = model.train(), the sum of the four losses, backward, SGD step (lr 1e-3, momentum 0.9,
+weight decay 1e-4; gradients set to None before each step); infer = model.eval() under
+torch.no_grad(), outputs read to numpy. `warmup` untimed then `iters` timed iterations; median.
+With --stages, also the median per-stage times (transform, backbone, rpn, roi_heads, backward,
+optimizer) measured by timing the submodules' forward calls.
+
+With --export DIR it writes, per architecture, DIR/<arch>.safetensors (the model's state_dict,
+torchvision names) and DIR/inputs.safetensors (image_i, boxes_i, labels_i), so that Cardinal
+runs the very same weights on the very same inputs (same proposals, same work).
+"""
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+
+import torch
+import torchvision
+from torchvision.models import resnet50, resnext50_32x4d
+from torchvision.models.detection import FasterRCNN
+from torchvision.models.detection.backbone_utils import _resnet_fpn_extractor
+from torchvision.ops import misc as misc_nn_ops
+
+BODIES = {"resnet50": resnet50, "resnext50_32x4d": resnext50_32x4d}
+STAGES = ("transform", "backbone", "rpn", "roi_heads")
+
+
+def build(arch, size):
+    if arch not in BODIES:
+        raise SystemExit(f"error: unknown --arch '{arch}' (known: {', '.join(BODIES)})")
+    body = BODIES[arch](weights=None, norm_layer=misc_nn_ops.FrozenBatchNorm2d)
+    backbone = _resnet_fpn_extractor(body, 3)
+    return FasterRCNN(backbone, num_classes=91, min_size=size, max_size=size)
+
+
+def make_inputs(batch, size, boxes, seed):
+    g = torch.Generator().manual_seed(seed)
+    images, targets = [], []
+    for _ in range(batch):
+        images.append(torch.rand(3, size, size, generator=g))
+        wh = torch.rand(boxes, 2, generator=g) * (size / 2 - size / 16) + size / 16
+        xy = torch.rand(boxes, 2, generator=g) * (size - wh)
+        b = torch.cat([xy, xy + wh], 1)
+        labels = torch.randint(1, 91, (boxes,), generator=g, dtype=torch.int64)
+        targets.append({"boxes": b, "labels": labels})
+    return images, targets
+
+
+def add(rec, name, wall_ms, cpu_ms):
+    rec[name] = rec.get(name, 0.0) + wall_ms
+    rec[name + "_cpu"] = rec.get(name + "_cpu", 0.0) + cpu_ms
+
+
+class StageTimer:
+    """Wraps the forward of the model's stages to add their wall time to the current record."""
+
+    def __init__(self, model):
+        self.current = None
+        for name in STAGES:
+            module = getattr(model, name)
+            module.forward = self._wrap(name, module.forward)
+
+    def _wrap(self, name, fn):
+        def timed(*args, **kwargs):
+            t0 = time.perf_counter()
+            c0 = time.process_time()
+            out = fn(*args, **kwargs)
+            if self.current is not None:
+                add(self.current, name, (time.perf_counter() - t0) * 1000, (time.process_time() - c0) * 1000)
+            return out
+        return timed
+
+
+def run(model, images, targets, mode, warmup, iters, timer, profile=None):
+    ms, cpu, stages = [], [], []
+    train = mode == "train"
+    model.train(train)
+    params = [p for p in model.parameters() if p.requires_grad]
+    opt = torch.optim.SGD(params, lr=1e-3, momentum=0.9, weight_decay=1e-4) if train else None
+    for i in range(-warmup, iters):
+        rec = {}
+        if timer is not None:
+            timer.current = rec
+        prof = None
+        if profile and i == iters - 1:
+            prof = torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU], record_shapes=True)
+            prof.__enter__()
+        t0 = time.perf_counter()
+        c0 = time.process_time()
+        if train:
+            opt.zero_grad(set_to_none=True)
+            losses = model(images, targets)
+            loss = sum(losses.values())
+            t1, c1 = time.perf_counter(), time.process_time()
+            loss.backward()
+            t2, c2 = time.perf_counter(), time.process_time()
+            opt.step()
+            loss.item()
+            if timer is not None:
+                add(rec, "backward", (t2 - t1) * 1000, (c2 - c1) * 1000)
+                add(rec, "optimizer", (time.perf_counter() - t2) * 1000, (time.process_time() - c2) * 1000)
+        else:
+            with torch.no_grad():
+                out = model(images)
+                for d in out:
+                    d["boxes"].numpy(), d["scores"].numpy(), d["labels"].numpy()
+            rec["detections"] = sum(int(d["boxes"].shape[0]) for d in out)
+        wall = (time.perf_counter() - t0) * 1000
+        cpu_ms = (time.process_time() - c0) * 1000
+        if prof is not None:
+            prof.__exit__(None, None, None)
+            prof.export_chrome_trace(profile + "_" + mode + ".json")
+        if i >= 0:
+            ms.append(wall)
+            cpu.append(cpu_ms)
+            stages.append(rec)
+    return ms, cpu, stages
+
+
+def summary(ms, cpu, stages, batch, with_stages):
+    med = statistics.median(ms)
+    r = {"median_ms": med, "min_ms": min(ms), "max_ms": max(ms), "ms": [round(v, 1) for v in ms],
+         "median_cpu_ms": statistics.median(cpu)}
+    r["per_s"] = 1000.0 / med
+    r["images_per_s"] = batch * 1000.0 / med
+    if with_stages and stages:
+        keys = [k for k in stages[0] if k != "detections"]
+        r["stages_ms"] = {k: statistics.median(s.get(k, 0.0) for s in stages) for k in keys}
+    if stages and "detections" in stages[0]:
+        r["detections"] = stages[-1]["detections"]
+    return r
+
+
+def save_atomic(tensors, path):
+    from safetensors.torch import save_file
+    tmp = path + ".tmp"
+    save_file({k: v.contiguous() for k, v in tensors.items()}, tmp)
+    os.replace(tmp, path)
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--arch", default="resnet50,resnext50_32x4d")
+    p.add_argument("--size", type=int, default=512)
+    p.add_argument("--batch", type=int, default=2)
+    p.add_argument("--boxes", type=int, default=4)
+    p.add_argument("--iters", type=int, default=3)
+    p.add_argument("--warmup", type=int, default=1)
+    p.add_argument("--threads", type=int, default=0)
+    p.add_argument("--interop-threads", type=int, default=0)
+    p.add_argument("--mode", default="train,infer")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--stages", action="store_true")
+    p.add_argument("--profile", help="folder for torch.profiler chrome traces of the last timed step")
+    p.add_argument("--export", help="folder for <arch>.safetensors and inputs.safetensors")
+    p.add_argument("--json")
+    a = p.parse_args()
+    if a.threads > 0:
+        torch.set_num_threads(a.threads)
+    if a.interop_threads > 0:
+        torch.set_num_interop_threads(a.interop_threads)
+    images, targets = make_inputs(a.batch, a.size, a.boxes, a.seed)
+    if a.profile:
+        os.makedirs(a.profile, exist_ok=True)
+    if a.export:
+        tensors = {}
+        for i, (im, t) in enumerate(zip(images, targets)):
+            tensors[f"image_{i}"] = im
+            tensors[f"boxes_{i}"] = t["boxes"]
+            tensors[f"labels_{i}"] = t["labels"]
+        save_atomic(tensors, os.path.join(a.export, "inputs.safetensors"))
+    results = {}
+    for arch in [s.strip() for s in a.arch.split(",")]:
+        torch.manual_seed(a.seed)
+        model = build(arch, a.size)
+        if a.export:
+            save_atomic(model.state_dict(), os.path.join(a.export, arch + ".safetensors"))
+        timer = StageTimer(model) if a.stages else None
+        r = {}
+        for mode in a.mode.split(","):
+            prof = os.path.join(a.profile, f"torchvision_{arch}") if a.profile else None
+            ms, cpu, stages = run(model, images, targets, mode, a.warmup, a.iters, timer, prof)
+            r[mode] = summary(ms, cpu, stages, a.batch, a.stages)
+            print(f"torchvision {arch} {mode}: median {r[mode]['median_ms']:.0f} ms ({r[mode]['ms']})",
+                  file=sys.stderr)
+        results[arch] = r
+    out = {"impl": "torchvision", "engine": f"torch {torch.__version__}, torchvision {torchvision.__version__}",
+           "threads": torch.get_num_threads(), "interop_threads": torch.get_num_interop_threads(),
+           "batch": a.batch, "size": a.size, "boxes_per_image": a.boxes, "results": results}
+    text = json.dumps(out, indent=2)
+    if a.json:
+        tmp = a.json + ".tmp"
+        with open(tmp, "w") as f:
+            f.write(text)
+        os.replace(tmp, a.json)
+    else:
+        print(text)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
