@@ -31,6 +31,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
+import org.cardinal.backbone.train.MomentumSgd;
 import org.cardinal.backbone.weights.StateDict;
 import org.cardinal.detector.Detections;
 import org.cardinal.detector.DetectorConfig;
@@ -41,7 +42,6 @@ import org.cardinal.detector.ImageList;
 import org.cardinal.detector.RegionProposalNetwork;
 import org.cardinal.detector.RoiHeads;
 import org.cardinal.detector.Target;
-import org.cardinal.detector.train.MomentumSgd;
 
 /**
  * Times Faster R-CNN FPN training iterations and inference on synthetic images: Cardinal's {@link

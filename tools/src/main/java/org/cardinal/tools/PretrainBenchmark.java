@@ -19,7 +19,7 @@ import org.cardinal.backbone.BackboneConfig;
 import org.cardinal.backbone.Norm;
 import org.cardinal.backbone.ResNet;
 import org.cardinal.backbone.pretrain.ClassificationLoss;
-import org.cardinal.backbone.pretrain.MomentumSgd;
+import org.cardinal.backbone.train.MomentumSgd;
 import org.cardinal.backbone.weights.StateDicts;
 
 /**
@@ -67,7 +67,7 @@ public final class PretrainBenchmark {
                     ParameterStore ps = new ParameterStore(manager, false);
                     NDArray x = manager.randomNormal(new Shape(batch, 3, size, size));
                     NDArray y = manager.randomInteger(0, cfg.numClasses(), new Shape(batch), DataType.INT64);
-                    try (MomentumSgd sgd = new MomentumSgd(StateDicts.namedParameters(net), 0.9f, 1e-4f, manager)) {
+                    try (MomentumSgd sgd = MomentumSgd.forParameters(StateDicts.namedParameters(net), 0.9f, 1e-4f)) {
                         double[] seconds = new double[warmup + iters];
                         for (int i = 0; i < warmup + iters; i++) {
                             long t0 = System.nanoTime();

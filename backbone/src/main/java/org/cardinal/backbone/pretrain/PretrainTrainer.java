@@ -25,6 +25,8 @@ import java.util.SplittableRandom;
 import java.util.function.Consumer;
 import org.cardinal.backbone.Norm;
 import org.cardinal.backbone.ResNet;
+import org.cardinal.backbone.train.MetricsLog;
+import org.cardinal.backbone.train.MomentumSgd;
 import org.cardinal.backbone.weights.AtomicFiles;
 import org.cardinal.backbone.weights.StateDicts;
 
@@ -129,8 +131,8 @@ public final class PretrainTrainer {
             ResNet net = ResNet.builder(cfg.arch()).optNorm(Norm.BATCH).optIncludeTop(true).build();
             net.initialize(manager, DataType.FLOAT32, new Shape(1, 3, cfg.imageSize(), cfg.imageSize()));
             ParameterStore ps = new ParameterStore(manager, false);
-            try (MomentumSgd sgd = new MomentumSgd(StateDicts.namedParameters(net),
-                    (float) cfg.momentum(), (float) cfg.weightDecay(), manager)) {
+            try (MomentumSgd sgd = MomentumSgd.forParameters(StateDicts.namedParameters(net),
+                    (float) cfg.momentum(), (float) cfg.weightDecay())) {
                 PretrainCheckpoint state = new PretrainCheckpoint(0, 0, 0, cfg.seed(), cfg.batchSize(), train.classes());
                 if (resume && latest.isPresent()) {
                     state = PretrainCheckpoint.restore(latest.get(), net, sgd, manager);
@@ -140,7 +142,8 @@ public final class PretrainTrainer {
                 } else if (resume) {
                     log.accept("no checkpoint in " + ckptDir + ": starting a new run");
                 }
-                try (MetricsLog metrics = new MetricsLog(output.resolve("metrics.jsonl"), resume ? state.step() : -1)) {
+                try (MetricsLog metrics =
+                        new MetricsLog(output.resolve(MetricsLog.FILE), "step", resume ? state.step() : -1)) {
                     return loop(cfg, net, ps, sgd, loader, train, val, itersPerEpoch, state, metrics, manager);
                 }
             }
@@ -233,7 +236,7 @@ public final class PretrainTrainer {
                         lastVal[0], 100 * lastVal[1], 100 * lastVal[2]);
             }
             log.accept(summary);
-            metrics.writeCurves(output.resolve("curves.png"));
+            PretrainCurves.write(metrics.records(), output.resolve("curves.png"));
             if ((epoch + 1) % cfg.checkpointEveryEpochs() == 0 || last) {
                 new PretrainCheckpoint(epoch + 1, 0, step, cfg.seed(), cfg.batchSize(), train.classes())
                         .write(ckptDir, net, sgd);

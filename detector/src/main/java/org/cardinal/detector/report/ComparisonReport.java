@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import org.cardinal.backbone.train.LineChart;
 
 /**
  * The backbone-swap report: the same detector trained with several backbones under one schedule,

@@ -3,6 +3,7 @@ package org.cardinal.detector.report;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import org.cardinal.backbone.train.LineChart;
 
 /**
  * Draws a run's curves from its {@link MetricsLog}: {@code loss.png} (total and per-component

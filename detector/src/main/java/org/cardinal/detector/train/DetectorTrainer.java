@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import org.cardinal.backbone.train.MomentumSgd;
 import org.cardinal.detector.data.CocoDetectionDataset;
 import org.cardinal.detector.data.DetectionBatch;
 import org.cardinal.detector.data.DetectionSample;
@@ -174,7 +175,8 @@ public final class DetectorTrainer {
 
         try (NDManager trainManager = NDManager.newBaseManager(devices[0]);
                 NDManager hostManager = NDManager.newBaseManager(Device.cpu());
-                MetricsLog metricsLog = new MetricsLog(runDir, solver.logPeriod(), start)) {
+                MetricsLogListener metricsLog =
+                        new MetricsLogListener(runDir, solver.logPeriod(), start)) {
             ParameterStore store = new ParameterStore(trainManager, false);
             store.setParameterServer(new LocalParameterServer(optimizer), devices);
             ReplicatedParameters trainables =

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.cardinal.backbone.train.MomentumSgd;
 
 /**
  * The trainable parameters of a model with one replica per training device (made by DJL's

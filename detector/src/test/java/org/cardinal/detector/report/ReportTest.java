@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,42 +16,10 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import javax.imageio.ImageIO;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class ReportTest {
-
-    @Test
-    void niceTicksCoverTheRangeWithOneTwoFiveSteps() {
-        double[] t = LineChart.Ticks.nice(0.013, 0.87, 6);
-        assertArrayEquals(new double[] {0.0, 1.0, 0.2}, t, 1e-12);
-        t = LineChart.Ticks.nice(3, 1197, 8);
-        assertEquals(200, t[2], 1e-9);
-        assertTrue(t[0] <= 3 && t[1] >= 1197);
-    }
-
-    @Test
-    void chartDrawsEachSeriesInItsOwnColour(@TempDir Path dir) throws IOException {
-        LineChart c = new LineChart("t", "x", "y")
-                .add(new LineChart.Series("a", new double[] {0, 1, 2}, new double[] {0, 1, 2}))
-                .add(new LineChart.Series("b", new double[] {0, 1, 2}, new double[] {2, 1, 0}));
-        Path png = dir.resolve("c.png");
-        c.write(png);
-        BufferedImage img = ImageIO.read(png.toFile());
-        assertEquals(820, img.getWidth());
-        int blue = 0;
-        int orange = 0;
-        for (int y = 0; y < img.getHeight(); y++) {
-            for (int x = 0; x < img.getWidth(); x++) {
-                int p = img.getRGB(x, y) & 0xffffff;
-                blue += p == 0x0072b2 ? 1 : 0;
-                orange += p == 0xd55e00 ? 1 : 0;
-            }
-        }
-        assertTrue(blue > 200 && orange > 200, "pixels of series colours: " + blue + ", " + orange);
-    }
 
     @Test
     void metricsLogKeepsTheLaterLineOfARepeatedIterationAndToleratesACutLastLine(@TempDir Path dir)

@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.cardinal.backbone.train.MetricsLog;
 import org.cardinal.detector.DetectorConfig;
 import org.cardinal.detector.data.RectangleScenes;
 import org.junit.jupiter.api.BeforeEach;

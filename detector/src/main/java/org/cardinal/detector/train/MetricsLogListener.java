@@ -1,40 +1,28 @@
 package org.cardinal.detector.train;
 
-import com.google.gson.Gson;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
-import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
+import org.cardinal.backbone.train.MetricsLog;
 
 /**
- * The run's {@code metrics.jsonl}: one JSON object per line, appended and flushed line by line
- * so that a plot can follow a live run and a resumed run continues the same file (a fresh run
- * starts it over).
+ * Writes a detector run's {@link MetricsLog} ({@code metrics.jsonl} in the run folder, positions
+ * under {@code "iteration"}): a train line every log period and an eval line per evaluation. A
+ * resumed run continues the same file; a fresh run starts it over.
  *
  * <pre>
  * {"type":"train","iteration":20,"lr":0.0025,"loss":1.23,"losses":{"loss_classifier":..},
  *  "images_per_s":3.1,"time_s":12.5,"eta_s":300.0}
  * {"type":"eval","iteration":500,"AP":..,"AP50":..,"AP75":..,"stats":[12 numbers],
- *  "per_category_ap":{"1":..},"images":..,"time_s":..}
+ *  "per_category_ap":{"1":..},"images":..,"detections":..,"time_s":..}
  * </pre>
  */
-public final class MetricsLog implements TrainingListener, AutoCloseable {
+public final class MetricsLogListener implements TrainingListener, AutoCloseable {
 
-    /** File name in the run folder. */
-    public static final String FILE = "metrics.jsonl";
-
-    private static final Gson GSON = new Gson();
-    private final BufferedWriter out;
+    private final MetricsLog log;
     private final int logPeriod;
 
     /**
@@ -43,33 +31,9 @@ public final class MetricsLog implements TrainingListener, AutoCloseable {
      * @param startIteration iterations already done: lines of later iterations (written by an
      *     interrupted run after its last checkpoint) are dropped so a resumed log has no duplicates
      */
-    public MetricsLog(Path runDir, int logPeriod, int startIteration) throws IOException {
-        Path file = runDir.resolve(FILE);
-        if (Files.exists(file)) {
-            List<String> keep = new ArrayList<>();
-            for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
-                if (line.isBlank()) {
-                    continue;
-                }
-                try {
-                    JsonObject o = JsonParser.parseString(line).getAsJsonObject();
-                    if (startIteration > 0 && o.get("iteration").getAsInt() <= startIteration) {
-                        keep.add(line);
-                    }
-                } catch (RuntimeException e) {
-                    // a line cut short by a crash: dropped
-                }
-            }
-            Path tmp = Files.createTempFile(runDir, ".metrics", ".tmp");
-            Files.write(tmp, keep, StandardCharsets.UTF_8);
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        }
-        this.out =
-                Files.newBufferedWriter(
-                        runDir.resolve(FILE),
-                        StandardCharsets.UTF_8,
-                        StandardOpenOption.CREATE,
-                        StandardOpenOption.APPEND);
+    public MetricsLogListener(Path runDir, int logPeriod, int startIteration) throws IOException {
+        this.log = new MetricsLog(
+                runDir.resolve(MetricsLog.FILE), "iteration", startIteration > 0 ? startIteration : -1);
         this.logPeriod = logPeriod;
     }
 
@@ -120,16 +84,14 @@ public final class MetricsLog implements TrainingListener, AutoCloseable {
 
     private void write(JsonObject o) {
         try {
-            out.write(GSON.toJson(o));
-            out.newLine();
-            out.flush();
+            log.log(o);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + FILE + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot write " + MetricsLog.FILE + ": " + e.getMessage(), e);
         }
     }
 
     @Override
     public void close() throws IOException {
-        out.close();
+        log.close();
     }
 }

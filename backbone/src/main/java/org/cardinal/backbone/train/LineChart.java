@@ -1,4 +1,4 @@
-package org.cardinal.detector.report;
+package org.cardinal.backbone.train;
 
 import java.awt.BasicStroke;
 import java.awt.Color;
@@ -21,10 +21,12 @@ import java.util.Locale;
 import javax.imageio.ImageIO;
 
 /**
- * A small line chart drawn with Java2D, for training curves (loss, learning rate, AP) in run
- * folders and reports; no dependency beyond the JDK.
+ * A small line chart drawn with Java2D, for training curves (loss, accuracy, learning rate, AP)
+ * in run folders and reports; no dependency beyond the JDK.
  *
- * <p>Several series share the axes (so that curves of two backbones overlay); points are
+ * <p>The chart is rendered on its own ({@link #render()}, {@link #toPng()}, {@link #write(Path)})
+ * or into a rectangle of a larger picture ({@link #draw}), e.g. two charts side by side.
+ * Several series share the axes (so that curves of two backbones overlay); points are
  * (x, y) pairs in data units, x usually the iteration. Non-finite y values break the line.
  * A logarithmic y axis is available for losses that span decades.
  */
@@ -64,6 +66,7 @@ public final class LineChart {
     private int width = 820;
     private int height = 420;
 
+    /** An empty chart with a title and axis labels. */
     public LineChart(String title, String xLabel, String yLabel) {
         this.title = title;
         this.xLabel = xLabel;
@@ -74,6 +77,11 @@ public final class LineChart {
     public LineChart add(Series s) {
         series.add(s);
         return this;
+    }
+
+    /** Adds a solid curve coloured by its position; returns this chart. */
+    public LineChart add(String name, double[] x, double[] y) {
+        return add(new Series(name, x.clone(), y.clone()));
     }
 
     /** Adds a curve from lists; returns this chart. */
@@ -95,14 +103,26 @@ public final class LineChart {
         return this;
     }
 
+    /** The curves, in the order they were added. */
     public List<Series> series() {
         return List.copyOf(series);
     }
 
-    /** Draws the chart. */
+    /** Draws the chart at its {@link #size}. */
     public BufferedImage render() {
         BufferedImage img = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = img.createGraphics();
+        draw(g, 0, 0, width, height);
+        g.dispose();
+        return img;
+    }
+
+    /**
+     * Draws the chart into the rectangle {@code (originX, originY, width, height)} of {@code target}, in
+     * pixels; nothing is drawn outside it.
+     */
+    public void draw(Graphics2D target, int originX, int originY, int width, int height) {
+        Graphics2D g = (Graphics2D) target.create(originX, originY, width, height);
         g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
         g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
         g.setColor(Color.WHITE);
@@ -131,7 +151,7 @@ public final class LineChart {
             g.setColor(Color.GRAY);
             g.drawString("no data", (left + right) / 2 - 20, (top + bottom) / 2);
             g.dispose();
-            return img;
+            return;
         }
         double x0 = range[0];
         double x1 = range[1];
@@ -250,7 +270,6 @@ public final class LineChart {
             g.drawString(series.get(i).name(), lx + 28, ly + 12 + i * 16);
         }
         g.dispose();
-        return img;
     }
 
     /** Renders and encodes as PNG bytes. */

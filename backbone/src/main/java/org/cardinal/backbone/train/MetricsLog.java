@@ -1,0 +1,102 @@
+package org.cardinal.backbone.train;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A run's metrics as JSON lines (conventionally {@value #FILE} in the run folder): one object per
+ * line, appended and flushed at once, so that a plot can follow a live run and a crash loses
+ * nothing already logged.
+ *
+ * <p>Each record carries its position in the run under a field the caller names ({@code "step"}
+ * for pretraining, {@code "iteration"} for detector training). A run that resumes from a
+ * checkpoint taken at position {@code p} keeps the lines with position {@code <= p} and drops the
+ * rest (written by the interrupted run after its last checkpoint), so the resumed log has no
+ * duplicates; a line cut short by a crash, or one without the position, is dropped too. A fresh
+ * run starts the file over. What the records hold is up to the caller.
+ */
+public final class MetricsLog implements AutoCloseable {
+
+    /** Conventional file name in a run folder. */
+    public static final String FILE = "metrics.jsonl";
+
+    private final Path file;
+    private final List<JsonObject> records = new ArrayList<>();
+    private final BufferedWriter out;
+
+    /**
+     * Opens a log, starting it over or continuing it.
+     *
+     * @param file the log file; its folder must exist
+     * @param positionField the field that holds a record's position in the run
+     * @param keepUpTo keep existing records whose position is {@code <= keepUpTo}; a negative
+     *     value starts afresh
+     */
+    public MetricsLog(Path file, String positionField, long keepUpTo) throws IOException {
+        this.file = file;
+        List<String> kept = new ArrayList<>();
+        if (keepUpTo >= 0 && Files.exists(file)) {
+            for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+                if (line.isBlank()) {
+                    continue;
+                }
+                try {
+                    JsonElement e = JsonParser.parseString(line);
+                    if (e.isJsonObject() && e.getAsJsonObject().has(positionField)
+                            && e.getAsJsonObject().get(positionField).getAsLong() <= keepUpTo) {
+                        records.add(e.getAsJsonObject());
+                        kept.add(line);
+                    }
+                } catch (RuntimeException ex) {
+                    // a line cut short by a crash: dropped
+                }
+            }
+        }
+        // Rewrite the kept part atomically, then append.
+        Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), ".metrics", ".tmp");
+        try {
+            StringBuilder sb = new StringBuilder();
+            for (String line : kept) {
+                sb.append(line).append('\n');
+            }
+            Files.writeString(tmp, sb, StandardCharsets.UTF_8);
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+        out = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+    }
+
+    /** Appends one record and flushes it. */
+    public void log(JsonObject record) throws IOException {
+        records.add(record);
+        out.write(record.toString());
+        out.write('\n');
+        out.flush();
+    }
+
+    /** All records so far, including those kept from before a resume. */
+    public List<JsonObject> records() {
+        return List.copyOf(records);
+    }
+
+    /** The log file. */
+    public Path file() {
+        return file;
+    }
+
+    @Override
+    public void close() throws IOException {
+        out.close();
+    }
+}
