@@ -71,10 +71,14 @@ class FasterRcnnOverfitTest {
         }
     }
 
-    /** The default-suite variant: fewer iterations, the same bar for AP@0.5. */
+    /**
+     * The default-suite variant: fewer iterations, the same bar for AP@0.5. 150 iterations reach
+     * 1.0 on a quiet machine; libtorch's multi-threaded kernels are not bit-reproducible, so the
+     * trajectory can wander, and 250 leave room for it.
+     */
     @Test
     void tinyFasterRcnnOverfitsThreeImages() throws IOException {
-        EvalResult r = overfit(dir, 150);
+        EvalResult r = overfit(dir, 250);
         assertTrue(r.ap50() > 0.9, "AP@0.5 = " + r.ap50());
         // the detector's iterations leave nothing behind either (up to the prefetched batches)
         int first = ARRAYS.get(50);
