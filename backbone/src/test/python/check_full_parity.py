@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Full-size parity check: Cardinal's tools/backbone-features against torchvision.
 
-Peer used: the torchvision venv (/work/peer-venv: PyTorch 2.14.1, torchvision 0.29.1, CPU), found by
+Peer used: the torchvision venv (the peer venv: PyTorch 2.14.1, torchvision 0.29.1, CPU), found by
 tools/lib/peer-python. Run through the launcher:   tools/benchmark backbone-parity [options]
 (or directly: PEER_PYTHON check_full_parity.py --repo REPO_ROOT [options]).
 

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Generates the Faster R-CNN parity fixture of org.cardinal.detector's tests.
 
-Peer: /work/peer-venv/bin/python with PyTorch 2.14.1 and torchvision 0.29.1 (CPU), run as
-    /work/peer-venv/bin/python make_fixtures.py
+Peer: "$PEER"/bin/python with PyTorch 2.14.1 and torchvision 0.29.1 (CPU), run as
+    "$PEER"/bin/python make_fixtures.py
 from this folder. It builds torchvision's own FasterRCNN (models/detection) around a tiny
 ResNeXt body (torchvision Bottleneck, layers [1,1,1,1], 4 groups, width 8 per group, 16 base
 channels: C2..C5 = 64, 128, 256, 512, FrozenBatchNorm2d), FPN with 32 channels, a TwoMLPHead of

@@ -1,7 +1,7 @@
 """Generates the torchvision reference values for Cardinal's detector ops tests.
 
-Peer: /work/peer-venv (PyTorch 2.14.1, torchvision 0.29.1, CPU), run as
-    /work/peer-venv/bin/python d1_make_fixtures.py
+Peer: the peer venv (PyTorch 2.14.1, torchvision 0.29.1, CPU), run as
+    "$PEER"/bin/python d1_make_fixtures.py
 from this folder. Writes d1_*.json next to this script: every tensor as
 {"shape": [...], "data": [flat, row-major]}. Inputs are drawn from a fixed seed and written
 into the fixture too, so the Java tests never need Python.

@@ -9,7 +9,7 @@ class ComplexityTest {
 
     /**
      * sum(p.numel() for p in model.parameters()) of the torchvision definitions, printed by
-     * torchvision_reference.py (next to this test) with /work/peer-venv (torchvision 0.29.1).
+     * torchvision_reference.py (next to this test) with the peer venv (torchvision 0.29.1).
      * The tiny ones are torchvision's ResNet with 16 stem channels (same script).
      */
     private static final Map<String, Long> TORCHVISION_PARAMS =

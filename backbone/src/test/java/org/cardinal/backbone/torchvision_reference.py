@@ -1,6 +1,6 @@
 """Reference numbers for the backbone tests, from torchvision itself.
 
-Peer used: /work/peer-venv (PyTorch 2.14.1, torchvision 0.29.1); Debian's python3-torchvision gives the
+Peer used: the peer venv (PyTorch 2.14.1, torchvision 0.29.1); Debian's python3-torchvision gives the
 same counts. Run:  python torchvision_reference.py   (prints the numbers pasted into
 ComplexityTest / ResNetTest and rewrites resnext_tiny_keys.txt next to the tests' resources).
 

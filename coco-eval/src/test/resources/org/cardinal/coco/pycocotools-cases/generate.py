@@ -2,7 +2,7 @@
 """Generates the pycocotools reference cases next to this script.
 
 Peer: pycocotools 2.0.11 (COCOeval, iouType="bbox") with numpy 2.4.6 on Python 3.11,
-from the project's peer venv:  /work/peer-venv/bin/python generate.py
+from the project's peer venv:  "$PEER"/bin/python generate.py
 
 Each case folder holds gt.json (COCO instances), dt.json (COCO results), params.json
 (parameter overrides, {} for pycocotools' defaults) and expected.json: pycocotools'
