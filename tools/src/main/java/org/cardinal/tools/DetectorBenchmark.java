@@ -3,18 +3,15 @@ package org.cardinal.tools;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.tracker.Tracker;
-import ai.djl.util.Pair;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
@@ -37,10 +34,6 @@ import org.cardinal.detector.Detections;
 import org.cardinal.detector.DetectorConfig;
 import org.cardinal.detector.DetectorWeights;
 import org.cardinal.detector.FasterRcnn;
-import org.cardinal.detector.GeneralizedRcnnTransform;
-import org.cardinal.detector.ImageList;
-import org.cardinal.detector.RegionProposalNetwork;
-import org.cardinal.detector.RoiHeads;
 import org.cardinal.detector.Target;
 
 /**
@@ -72,7 +65,7 @@ public final class DetectorBenchmark {
             "Prefer tools/bench/detector, which runs torchvision with the same settings first.");
 
     /** Process CPU time: on a shared machine it shows the work done, whatever the wall clock says. */
-    private static final com.sun.management.OperatingSystemMXBean CPU =
+    static final com.sun.management.OperatingSystemMXBean CPU =
             (com.sun.management.OperatingSystemMXBean)
                     java.lang.management.ManagementFactory.getOperatingSystemMXBean();
 
@@ -413,94 +406,5 @@ public final class DetectorBenchmark {
                     + "medians of the timed iterations; process CPU = CPU seconds of all the process's threads\n");
         }
         return sb.toString();
-    }
-
-    /**
-     * The stages of {@link FasterRcnn#losses} / {@link FasterRcnn#detect}, called one by one through
-     * the model's public parts so that each can be timed (the same calls, in the same order, as
-     * the model makes; the end-to-end numbers without --stages use the model's own methods).
-     */
-    static final class StageClock {
-        private final FasterRcnn net;
-        private final Block backbone;
-        private final RegionProposalNetwork rpn;
-        private final RoiHeads roiHeads;
-        private long lastCpu;
-
-        StageClock(FasterRcnn net) {
-            this.net = net;
-            Map<String, Block> children = new LinkedHashMap<>();
-            for (Pair<String, Block> c : net.getChildren()) {
-                children.put(c.getKey().substring(2), c.getValue()); // strip DJL's "%02d" prefix
-            }
-            backbone = children.get("backbone");
-            rpn = (RegionProposalNetwork) children.get("rpn");
-            roiHeads = (RoiHeads) children.get("roi_heads");
-        }
-
-        /** Adds the wall time since t0 to the stage, and the process CPU time since the last lap. */
-        private long lap(Map<String, Double> st, String stage, long t0) {
-            long now = System.nanoTime();
-            long cpu = CPU.getProcessCpuTime();
-            st.merge(stage, (now - t0) / 1e6, Double::sum);
-            st.merge(stage + "_cpu", (cpu - lastCpu) / 1e6, Double::sum);
-            lastCpu = cpu;
-            return now;
-        }
-
-        private NDList poolLevels(NDList features) {
-            return net.config().isFpn() ? new NDList(features.subNDList(0, features.size() - 1)) : features;
-        }
-
-        private static int[] size(NDArray image) {
-            return new int[] {(int) image.getShape().get(1), (int) image.getShape().get(2)};
-        }
-
-        Map<String, NDArray> losses(ParameterStore ps, List<NDArray> images, List<Target> targets,
-                Map<String, Double> st) {
-            long t = System.nanoTime();
-            lastCpu = CPU.getProcessCpuTime();
-            ImageList batch = net.transform().apply(images);
-            List<Target> resized = new ArrayList<>();
-            List<NDArray> gt = new ArrayList<>();
-            for (int i = 0; i < targets.size(); i++) {
-                NDArray b = GeneralizedRcnnTransform.resizeBoxes(
-                        targets.get(i).boxes(), size(images.get(i)), batch.imageSizes().get(i));
-                resized.add(new Target(b, targets.get(i).labels()));
-                gt.add(b);
-            }
-            t = lap(st, "transform", t);
-            NDList features = backbone.forward(ps, new NDList(batch.tensors()), true);
-            t = lap(st, "backbone", t);
-            RegionProposalNetwork.Output props = rpn.propose(ps, batch, features, gt, true);
-            t = lap(st, "rpn", t);
-            RoiHeads.Output heads = roiHeads.apply(
-                    ps, poolLevels(features), props.proposals(), batch.imageSizes(), resized, true);
-            lap(st, "roi_heads", t);
-            Map<String, NDArray> losses = new LinkedHashMap<>(props.losses());
-            losses.putAll(heads.losses());
-            return losses;
-        }
-
-        List<Detections> detect(ParameterStore ps, List<NDArray> images, Map<String, Double> st) {
-            long t = System.nanoTime();
-            lastCpu = CPU.getProcessCpuTime();
-            ImageList batch = net.transform().apply(images);
-            t = lap(st, "transform", t);
-            NDList features = backbone.forward(ps, new NDList(batch.tensors()), false);
-            t = lap(st, "backbone", t);
-            RegionProposalNetwork.Output props = rpn.propose(ps, batch, features, null, false);
-            t = lap(st, "rpn", t);
-            RoiHeads.Output heads = roiHeads.apply(
-                    ps, poolLevels(features), props.proposals(), batch.imageSizes(), null, false);
-            t = lap(st, "roi_heads", t);
-            List<int[]> original = new ArrayList<>();
-            for (NDArray im : images) {
-                original.add(size(im));
-            }
-            List<Detections> out = GeneralizedRcnnTransform.postprocess(heads.detections(), batch.imageSizes(), original);
-            lap(st, "transform", t);
-            return out;
-        }
     }
 }
