@@ -4,8 +4,6 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
 import java.io.IOException;
 import java.io.InputStream;
@@ -248,16 +246,7 @@ public record BackboneConfig(
 
     /** Parses the JSON form; {@code source} names the file in error messages. */
     public static BackboneConfig parse(Reader reader, String source, String defaultName) {
-        JsonObject o;
-        try {
-            JsonElement e = JsonParser.parseReader(reader);
-            if (!e.isJsonObject()) {
-                throw new IllegalArgumentException(source + ": expected a JSON object");
-            }
-            o = e.getAsJsonObject();
-        } catch (JsonParseException e) {
-            throw new IllegalArgumentException(source + ": malformed JSON: " + e.getMessage(), e);
-        }
+        JsonObject o = JsonObjects.parse(reader, source);
         for (String key : o.keySet()) {
             if (!FIELDS.contains(key)) {
                 throw new IllegalArgumentException(

@@ -10,7 +10,6 @@ import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import com.google.gson.JsonSerializer;
 import java.io.IOException;
-import java.io.Reader;
 import java.io.StringReader;
 import java.lang.reflect.RecordComponent;
 import java.nio.file.Files;
@@ -19,6 +18,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeSet;
 import org.cardinal.backbone.BackboneConfig;
+import org.cardinal.backbone.JsonObjects;
 
 /**
  * The model part of a detector run: architecture and the hyper-parameters that torchvision's
@@ -273,16 +273,7 @@ public record DetectorConfig(
         if (!Files.isRegularFile(file)) {
             throw new IllegalArgumentException(file + ": model config file not found");
         }
-        JsonElement root;
-        try (Reader r = Files.newBufferedReader(file)) {
-            root = JsonParser.parseReader(r);
-        } catch (JsonParseException ex) {
-            throw new IllegalArgumentException(file + ": malformed JSON: " + ex.getMessage(), ex);
-        }
-        if (!root.isJsonObject()) {
-            throw new IllegalArgumentException(file + ": expected a JSON object");
-        }
-        return fromJson(root.getAsJsonObject(), file.toString());
+        return fromJson(JsonObjects.read(file), file.toString());
     }
 
     /** @return the resolved config as JSON (snake_case fields, backbone as a full object) */

@@ -4,9 +4,6 @@ import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
-
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -18,9 +15,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-
 import org.cardinal.backbone.BackboneConfig;
 import org.cardinal.backbone.Complexity;
+import org.cardinal.backbone.JsonObjects;
 import org.cardinal.detector.report.ComparisonReport;
 import org.cardinal.detector.report.MetricsLog;
 import org.cardinal.detector.train.DeviceSelection;
@@ -229,15 +226,7 @@ public final class CompareBackbones {
         if (!Files.isRegularFile(file)) {
             throw new IllegalArgumentException(file + ": no such file");
         }
-        try {
-            JsonElement e = JsonParser.parseString(Files.readString(file, StandardCharsets.UTF_8));
-            if (!e.isJsonObject()) {
-                throw new IllegalArgumentException(file + ": expected a JSON object");
-            }
-            return e.getAsJsonObject();
-        } catch (JsonParseException e) {
-            throw new IllegalArgumentException(file + ": malformed JSON: " + e.getMessage(), e);
-        }
+        return JsonObjects.read(file);
     }
 
     private static String string(JsonObject o, String field, Path file, String fallback) {

@@ -4,7 +4,6 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
 import java.io.IOException;
@@ -18,6 +17,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import org.cardinal.backbone.BackboneConfig;
+import org.cardinal.backbone.JsonObjects;
 
 /**
  * One ImageNet-style pretraining recipe, read from {@code configs/pretrain/<name>.json}. Every
@@ -168,16 +168,7 @@ public record PretrainConfig(
      * backbone path.
      */
     public static PretrainConfig parse(Reader reader, String source, Path baseDir) {
-        JsonObject o;
-        try {
-            JsonElement e = JsonParser.parseReader(reader);
-            if (!e.isJsonObject()) {
-                throw new IllegalArgumentException(source + ": expected a JSON object");
-            }
-            o = e.getAsJsonObject();
-        } catch (JsonParseException e) {
-            throw new IllegalArgumentException(source + ": malformed JSON: " + e.getMessage(), e);
-        }
+        JsonObject o = JsonObjects.parse(reader, source);
         for (String key : o.keySet()) {
             if (!FIELDS.contains(key)) {
                 throw new IllegalArgumentException(source + ": unknown field '" + key + "'; expected one of " + FIELDS);

@@ -3,15 +3,12 @@ package org.cardinal.detector.train;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
 import java.io.IOException;
-import java.io.Reader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Set;
 import java.util.TreeSet;
+import org.cardinal.backbone.JsonObjects;
 import org.cardinal.detector.DetectorConfig;
 
 /**
@@ -96,16 +93,7 @@ public record RunConfig(
         if (!Files.isRegularFile(file)) {
             throw new IllegalArgumentException(file + ": config file not found");
         }
-        JsonElement root;
-        try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            root = JsonParser.parseReader(r);
-        } catch (JsonParseException e) {
-            throw new IllegalArgumentException(file + ": malformed JSON: " + e.getMessage(), e);
-        }
-        if (!root.isJsonObject()) {
-            throw new IllegalArgumentException(file + ": expected a JSON object at the top level");
-        }
-        return fromJson(root.getAsJsonObject(), file.toString());
+        return fromJson(JsonObjects.read(file), file.toString());
     }
 
     /** The resolved config: every field of every part present. */

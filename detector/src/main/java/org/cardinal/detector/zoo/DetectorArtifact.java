@@ -5,9 +5,6 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -19,7 +16,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
-
+import org.cardinal.backbone.JsonObjects;
 import org.cardinal.backbone.weights.StateDict;
 import org.cardinal.detector.DetectorConfig;
 
@@ -106,7 +103,7 @@ public record DetectorArtifact(String id, String description, DetectorConfig con
             }
         }
         Path metaFile = dir.resolve(METADATA);
-        JsonObject meta = parseObject(metaFile);
+        JsonObject meta = JsonObjects.read(metaFile);
         String format = string(meta, "format", metaFile);
         if (!FORMAT.equals(format)) {
             throw new IllegalArgumentException(metaFile + ": field 'format': expected \"" + FORMAT + "\", found \""
@@ -128,7 +125,7 @@ public record DetectorArtifact(String id, String description, DetectorConfig con
             }
         }
         Path configFile = dir.resolve(CONFIG);
-        DetectorConfig config = DetectorConfig.fromJson(parseObject(configFile), configFile.toString());
+        DetectorConfig config = DetectorConfig.fromJson(JsonObjects.read(configFile), configFile.toString());
         List<String> names = new ArrayList<>();
         for (String line : Files.readAllLines(dir.resolve(SYNSET), StandardCharsets.UTF_8)) {
             if (!line.isBlank()) {
@@ -186,18 +183,6 @@ public record DetectorArtifact(String id, String description, DetectorConfig con
             }
         }
         return new DetectorArtifact(id, description, config, classNames, categoryIds, source, target);
-    }
-
-    private static JsonObject parseObject(Path file) throws IOException {
-        try {
-            JsonElement e = JsonParser.parseString(Files.readString(file, StandardCharsets.UTF_8));
-            if (!e.isJsonObject()) {
-                throw new IllegalArgumentException(file + ": expected a JSON object");
-            }
-            return e.getAsJsonObject();
-        } catch (JsonParseException e) {
-            throw new IllegalArgumentException(file + ": malformed JSON: " + e.getMessage(), e);
-        }
     }
 
     private static String string(JsonObject o, String field, Path file) {
