@@ -1,20 +1,19 @@
 package org.cardinal.backbone;
 
-import com.google.gson.GsonBuilder;
-import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonPrimitive;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Set;
+import org.cardinal.core.config.ConfigBinder;
+import org.cardinal.core.config.ConfigPath;
+import org.cardinal.core.config.InvalidFieldException;
+import org.cardinal.core.config.JsonFiles;
 
 /**
  * Architecture of a ResNet or ResNeXt backbone, as in torchvision's {@code ResNet(block, layers,
@@ -68,67 +67,26 @@ public record BackboneConfig(
                     "resnext_tiny");
 
     private static final String RESOURCE_DIR = "/org/cardinal/backbone/configs/";
-    private static final Set<String> FIELDS =
-            Set.of(
-                    "name",
-                    "block",
-                    "layers",
-                    "cardinality",
-                    "bottleneck_width",
-                    "num_classes",
-                    "base_channels");
 
-    /** Validates the fields; the message names the architecture, the field and what is expected. */
+
+    /** Validates the fields; the message names the field and what is expected. */
     public BackboneConfig {
         layers = layers == null ? null : layers.clone();
-        String where = "backbone config '" + name + "'";
-        if (name == null || name.isBlank()) {
-            throw new IllegalArgumentException("backbone config: field 'name' must be a non-empty string");
-        }
-        if (!BASIC.equals(block) && !BOTTLENECK.equals(block)) {
-            throw new IllegalArgumentException(
-                    where + ": field 'block' must be \"basic\" or \"bottleneck\", got " + block);
-        }
-        if (layers == null || layers.length != 4) {
-            throw new IllegalArgumentException(
-                    where
-                            + ": field 'layers' must list the block counts of the 4 stages, got "
-                            + Arrays.toString(layers));
-        }
-        for (int n : layers) {
-            if (n < 1) {
-                throw new IllegalArgumentException(
-                        where + ": field 'layers' entries must be >= 1, got " + Arrays.toString(layers));
-            }
-        }
-        if (cardinality < 1) {
-            throw new IllegalArgumentException(where + ": field 'cardinality' must be >= 1, got " + cardinality);
-        }
-        if (bottleneckWidth < 1) {
-            throw new IllegalArgumentException(
-                    where + ": field 'bottleneck_width' must be >= 1, got " + bottleneckWidth);
-        }
-        if (numClasses < 1) {
-            throw new IllegalArgumentException(where + ": field 'num_classes' must be >= 1, got " + numClasses);
-        }
-        if (baseChannels < 1) {
-            throw new IllegalArgumentException(
-                    where + ": field 'base_channels' must be >= 1, got " + baseChannels);
-        }
-        if (BASIC.equals(block) && (cardinality != 1 || bottleneckWidth != 64)) {
-            // torchvision's BasicBlock raises the same: grouping is a property of the bottleneck.
-            throw new IllegalArgumentException(
-                    where + ": the basic block supports only cardinality 1 and bottleneck_width 64");
-        }
-        if (BOTTLENECK.equals(block) && (long) baseChannels * bottleneckWidth / 64 < 1) {
-            throw new IllegalArgumentException(
-                    where
-                            + ": base_channels * bottleneck_width / 64 must be >= 1 (grouped conv width"
-                            + " would be 0), got base_channels "
-                            + baseChannels
-                            + ", bottleneck_width "
-                            + bottleneckWidth);
-        }
+        require(name != null && !name.isBlank(), "name", "a non-empty string", name);
+        require(BASIC.equals(block) || BOTTLENECK.equals(block), "block", "\"basic\" or \"bottleneck\"", block);
+        require(layers != null && layers.length == 4 && Arrays.stream(layers).allMatch(n -> n >= 1), "layers",
+                "the block counts (>= 1) of the 4 stages, e.g. [3, 4, 6, 3]", Arrays.toString(layers));
+        require(cardinality >= 1, "cardinality", "an integer >= 1", cardinality);
+        require(bottleneckWidth >= 1, "bottleneck_width", "an integer >= 1", bottleneckWidth);
+        require(numClasses >= 1, "num_classes", "an integer >= 1", numClasses);
+        require(baseChannels >= 1, "base_channels", "an integer >= 1", baseChannels);
+        // torchvision's BasicBlock raises the same: grouping is a property of the bottleneck.
+        require(!BASIC.equals(block) || cardinality == 1, "cardinality", "1 with the basic block", cardinality);
+        require(!BASIC.equals(block) || bottleneckWidth == 64, "bottleneck_width", "64 with the basic block",
+                bottleneckWidth);
+        require(!BOTTLENECK.equals(block) || (long) baseChannels * bottleneckWidth / 64 >= 1, "bottleneck_width",
+                "base_channels * bottleneck_width / 64 >= 1 (the grouped conv would have no channels)",
+                bottleneckWidth);
     }
 
     /** The six-field form of the team contract: a standard 64-channel stem. */
@@ -190,26 +148,16 @@ public record BackboneConfig(
         return new BackboneConfig(name, block, layers, cardinality, bottleneckWidth, classes, baseChannels);
     }
 
-    /** Serializes to the JSON form read by {@link #load(Path)}. */
-    public String toJson() {
-        JsonObject o = new JsonObject();
-        o.addProperty("name", name);
-        o.addProperty("block", block);
-        JsonArray a = new JsonArray();
-        for (int n : layers) {
-            a.add(n);
-        }
-        o.add("layers", a);
-        o.addProperty("cardinality", cardinality);
-        o.addProperty("bottleneck_width", bottleneckWidth);
-        o.addProperty("num_classes", numClasses);
-        o.addProperty("base_channels", baseChannels);
-        return new GsonBuilder().setPrettyPrinting().create().toJson(o);
+    /** @return the JSON form read by {@link #fromJson} (every field written) */
+    public JsonObject toJson() {
+        return ConfigBinder.toJson(this);
     }
 
     /**
      * Loads a shipped configuration by name ({@code resnet50}, {@code resnext50_32x4d}, ...).
      *
+     * @param name the architecture's name
+     * @return its config
      * @throws IllegalArgumentException for an unknown name; the message lists the known ones
      */
     public static BackboneConfig named(String name) {
@@ -220,89 +168,71 @@ public record BackboneConfig(
                 throw new IllegalArgumentException(
                         "unknown backbone architecture '" + name + "'; known: " + String.join(", ", KNOWN));
             }
-            return parse(new InputStreamReader(in, StandardCharsets.UTF_8), "classpath:" + resource, name);
+            JsonObject o = JsonFiles.parseObject(new InputStreamReader(in, StandardCharsets.UTF_8), "classpath:" + resource);
+            return bind(o, name, ConfigPath.root("classpath:" + resource));
         } catch (IOException e) {
             throw new IllegalStateException("cannot read class-path resource " + resource, e);
         }
     }
 
     /**
-     * Loads a configuration from a JSON file.
+     * Loads a configuration from a JSON file; its name defaults to the file's.
      *
-     * @throws IllegalArgumentException when the file is missing or malformed; the message names the
-     *     file and the field
+     * @param file the JSON file
+     * @return its config
+     * @throws org.cardinal.core.config.ConfigException naming the file and the field
      */
     public static BackboneConfig load(Path file) {
-        if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException("backbone config file not found: " + file);
-        }
         String fallback = file.getFileName().toString().replaceFirst("\\.json$", "");
-        try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            return parse(r, file.toString(), fallback);
-        } catch (IOException e) {
-            throw new IllegalArgumentException("cannot read backbone config " + file + ": " + e.getMessage(), e);
-        }
+        return bind(JsonFiles.readObject(file), fallback, ConfigPath.root(file.toString()));
     }
 
-    /** Parses the JSON form; {@code source} names the file in error messages. */
-    public static BackboneConfig parse(Reader reader, String source, String defaultName) {
-        JsonObject o = JsonObjects.parse(reader, source);
-        for (String key : o.keySet()) {
-            if (!FIELDS.contains(key)) {
-                throw new IllegalArgumentException(
-                        source + ": unknown field '" + key + "'; expected one of " + FIELDS);
-            }
-        }
-        String name = o.has("name") ? string(o, "name", source) : defaultName;
-        if (!o.has("block")) {
-            throw new IllegalArgumentException(source + ": missing field 'block' (\"basic\" or \"bottleneck\")");
-        }
-        if (!o.has("layers") || !o.get("layers").isJsonArray()) {
-            throw new IllegalArgumentException(
-                    source + ": field 'layers' must be an array of 4 block counts, e.g. [3, 4, 6, 3]");
-        }
-        JsonArray a = o.getAsJsonArray("layers");
-        int[] layers = new int[a.size()];
-        for (int i = 0; i < layers.length; i++) {
-            layers[i] = integer(a.get(i), "layers[" + i + "]", source);
-        }
-        try {
-            return new BackboneConfig(
-                    name,
-                    string(o, "block", source),
-                    layers,
-                    optInt(o, "cardinality", 1, source),
-                    optInt(o, "bottleneck_width", 64, source),
-                    optInt(o, "num_classes", 1000, source),
-                    optInt(o, "base_channels", 64, source));
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(source + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static String string(JsonObject o, String field, String source) {
-        JsonElement e = o.get(field);
-        if (e == null || !e.isJsonPrimitive() || !e.getAsJsonPrimitive().isString()) {
-            throw new IllegalArgumentException(source + ": field '" + field + "' must be a string");
-        }
-        return e.getAsString();
-    }
-
-    private static int optInt(JsonObject o, String field, int fallback, String source) {
-        return o.has(field) ? integer(o.get(field), field, source) : fallback;
-    }
-
-    private static int integer(JsonElement e, String field, String source) {
-        if (e != null && e.isJsonPrimitive()) {
-            JsonPrimitive p = e.getAsJsonPrimitive();
-            if (p.isNumber()) {
-                double v = p.getAsDouble();
-                if (v == Math.rint(v) && Math.abs(v) <= Integer.MAX_VALUE) {
-                    return (int) v;
+    /**
+     * Reads a backbone as a config field gives it: the name of a shipped architecture, the path
+     * of a backbone file (relative to the config that names it), or an object of the form
+     * {@link #load} reads (its name defaults to "custom").
+     *
+     * @param json a string or an object
+     * @param at where it sits, for error messages
+     * @return the config
+     * @throws org.cardinal.core.config.ConfigException naming the file and the field
+     */
+    public static BackboneConfig fromJson(JsonElement json, ConfigPath at) {
+        if (json.isJsonPrimitive() && json.getAsJsonPrimitive().isString()) {
+            String spec = json.getAsString();
+            if (spec.endsWith(".json") || spec.contains("/")) {
+                // a file of its own, relative to the config that names it
+                Path file = Path.of(spec);
+                Path from = Path.of(at.source()).toAbsolutePath().getParent();
+                if (!file.isAbsolute() && from != null && Files.isRegularFile(from.resolve(file))) {
+                    file = from.resolve(file);
                 }
+                return load(file);
+            }
+            try {
+                return named(spec);
+            } catch (IllegalArgumentException e) {
+                throw at.invalid("a backbone name (" + String.join(", ", KNOWN) + ") or object", json);
             }
         }
-        throw new IllegalArgumentException(source + ": field '" + field + "' must be an integer, got " + e);
+        if (!json.isJsonObject()) {
+            throw at.invalid("a backbone name or object", json);
+        }
+        return bind(json.getAsJsonObject(), "custom", at);
+    }
+
+    private static BackboneConfig bind(JsonObject o, String defaultName, ConfigPath at) {
+        JsonObject defaults = new JsonObject();
+        defaults.addProperty("name", defaultName);
+        defaults.addProperty("cardinality", 1);
+        defaults.addProperty("bottleneck_width", 64);
+        defaults.addProperty("num_classes", 1000);
+        defaults.addProperty("base_channels", 64);
+        return ConfigBinder.bind(o, BackboneConfig.class, defaults, at);
+    }
+
+    private static void require(boolean ok, String field, String expected, Object found) {
+        InvalidFieldException.require(ok, field, expected, found);
     }
 
     private static void checkStage(int stage) {

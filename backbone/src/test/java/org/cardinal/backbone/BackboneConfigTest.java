@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.StringReader;
+import org.cardinal.core.config.ConfigPath;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -63,7 +63,7 @@ class BackboneConfigTest {
     @Test
     void jsonRoundTripKeepsEveryField() {
         BackboneConfig c = new BackboneConfig("custom", "bottleneck", new int[] {2, 3, 5, 2}, 8, 16, 7, 32);
-        BackboneConfig back = BackboneConfig.parse(new StringReader(c.toJson()), "mem", "x");
+        BackboneConfig back = BackboneConfig.fromJson(c.toJson(), ConfigPath.root("mem"));
         assertEquals(c, back);
     }
 

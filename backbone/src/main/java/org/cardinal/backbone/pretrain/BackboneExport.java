@@ -35,7 +35,7 @@ public final class BackboneExport {
             sd.put(name, TensorData.ofLongs(new long[] {steps}));
         }
         sd.metadata().put("format", "pt");
-        sd.metadata().put("arch", net.config().toJson());
+        sd.metadata().put("arch", net.config().toJson().toString());
         sd.metadata().put("classes", String.join("\n", classes));
         sd.write(file);
     }

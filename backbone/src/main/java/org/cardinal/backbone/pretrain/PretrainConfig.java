@@ -1,23 +1,15 @@
 package org.cardinal.backbone.pretrain;
 
-import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
-import com.google.gson.JsonPrimitive;
-import java.io.IOException;
-import java.io.Reader;
-import java.io.StringReader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.LinkedHashSet;
-import java.util.List;
-import java.util.Set;
 import org.cardinal.backbone.BackboneConfig;
-import org.cardinal.backbone.JsonObjects;
+import org.cardinal.core.config.ConfigBinder;
+import org.cardinal.core.config.ConfigPath;
+import org.cardinal.core.config.InvalidFieldException;
+import org.cardinal.core.config.JsonFiles;
 
 /**
  * One ImageNet-style pretraining recipe, read from {@code configs/pretrain/<name>.json}. Every
@@ -60,14 +52,35 @@ public record PretrainConfig(
         int logEveryIters,
         SyntheticImageFolder generated) {
 
-    private static final Set<String> FIELDS = new LinkedHashSet<>(List.of(
-            "arch", "epochs", "batch_size", "base_lr", "momentum", "weight_decay", "schedule", "milestones",
-            "gamma", "warmup_epochs", "warmup_start_factor", "label_smoothing", "image_size", "resize_size",
-            "min_scale", "max_scale", "min_ratio", "max_ratio", "workers", "prefetch_batches", "seed",
-            "eval_every_epochs", "checkpoint_every_epochs", "checkpoint_every_iters", "log_every_iters",
-            "generated"));
-    private static final Set<String> GENERATED_FIELDS =
-            Set.of("classes", "train_per_class", "val_per_class", "image_size", "seed");
+    private static final int DEFAULT_EPOCHS = 100;
+
+    /** The paper's recipe: every field but {@code arch}, {@code milestones} and {@code workers}. */
+    private static final JsonObject DEFAULTS = JsonFiles.parseObject("""
+            {
+              "epochs": 100,
+              "batch_size": 256,
+              "base_lr": 0.1,
+              "momentum": 0.9,
+              "weight_decay": 1e-4,
+              "schedule": "step",
+              "gamma": 0.1,
+              "warmup_epochs": 0,
+              "warmup_start_factor": 0.1,
+              "label_smoothing": 0.0,
+              "image_size": 224,
+              "resize_size": 256,
+              "min_scale": 0.08,
+              "max_scale": 1.0,
+              "min_ratio": 0.75,
+              "max_ratio": 1.3333333333333333,
+              "prefetch_batches": 2,
+              "seed": 0,
+              "eval_every_epochs": 1,
+              "checkpoint_every_epochs": 1,
+              "checkpoint_every_iters": 0,
+              "log_every_iters": 20,
+              "generated": {}
+            }""", "PretrainConfig defaults");
 
     /** Validates the recipe; messages name the field and the expected range. */
     public PretrainConfig {
@@ -105,9 +118,7 @@ public record PretrainConfig(
     }
 
     private static void check(boolean ok, String field, String expected, Object got) {
-        if (!ok) {
-            throw new IllegalArgumentException("field '" + field + "' must be " + expected + ", got " + got);
-        }
+        InvalidFieldException.require(ok, field, expected, got);
     }
 
     /** Peak learning rate: {@code base_lr * batch_size / 256} (linear scaling rule). */
@@ -148,68 +159,33 @@ public record PretrainConfig(
     /**
      * Reads a recipe file.
      *
-     * @throws IllegalArgumentException naming the file and the field for a missing file, malformed
-     *     JSON, an unknown field, a wrong type or an out-of-range value
+     * @param file the recipe
+     * @return the resolved recipe
+     * @throws org.cardinal.core.config.ConfigException naming the file and the field for a missing
+     *     file, malformed JSON, an unknown field, a wrong type or an out-of-range value
      */
     public static PretrainConfig load(Path file) {
-        if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException("pretrain config file not found: " + file);
-        }
-        try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            Path dir = file.toAbsolutePath().getParent();
-            return parse(r, file.toString(), dir);
-        } catch (IOException e) {
-            throw new IllegalArgumentException("cannot read pretrain config " + file + ": " + e.getMessage(), e);
-        }
+        return fromJson(JsonFiles.readObject(file), ConfigPath.root(file.toString()));
     }
 
     /**
-     * Parses a recipe; {@code source} names it in messages and {@code baseDir} resolves a relative
-     * backbone path.
+     * Reads a recipe object; {@code arch} is required, every other field has the paper's default.
+     * A relative backbone path in {@code arch} is resolved against the folder of {@code at}'s file.
+     *
+     * @param json the recipe object
+     * @param at where it sits, for error messages
+     * @return the resolved recipe
      */
-    public static PretrainConfig parse(Reader reader, String source, Path baseDir) {
-        JsonObject o = JsonObjects.parse(reader, source);
-        for (String key : o.keySet()) {
-            if (!FIELDS.contains(key)) {
-                throw new IllegalArgumentException(source + ": unknown field '" + key + "'; expected one of " + FIELDS);
-            }
+    public static PretrainConfig fromJson(JsonElement json, ConfigPath at) {
+        int epochs = ConfigBinder.field(json, "epochs", Integer.class, DEFAULT_EPOCHS, at);
+        JsonObject defaults = DEFAULTS.deepCopy();
+        JsonArray milestones = new JsonArray();
+        for (int m : defaultMilestones(epochs)) {
+            milestones.add(m);
         }
-        Json j = new Json(o, source);
-        try {
-            int epochs = j.integer("epochs", 100);
-            return new PretrainConfig(
-                    arch(o.get("arch"), source, baseDir),
-                    epochs,
-                    j.integer("batch_size", 256),
-                    j.number("base_lr", 0.1),
-                    j.number("momentum", 0.9),
-                    j.number("weight_decay", 1e-4),
-                    j.string("schedule", "step"),
-                    j.integers("milestones", defaultMilestones(epochs)),
-                    j.number("gamma", 0.1),
-                    j.integer("warmup_epochs", 0),
-                    j.number("warmup_start_factor", 0.1),
-                    j.number("label_smoothing", 0.0),
-                    j.integer("image_size", 224),
-                    j.integer("resize_size", 256),
-                    j.number("min_scale", 0.08),
-                    j.number("max_scale", 1.0),
-                    j.number("min_ratio", 3.0 / 4.0),
-                    j.number("max_ratio", 4.0 / 3.0),
-                    j.integer("workers", Math.max(1, Runtime.getRuntime().availableProcessors())),
-                    j.integer("prefetch_batches", 2),
-                    j.integer("seed", 0),
-                    j.integer("eval_every_epochs", 1),
-                    j.integer("checkpoint_every_epochs", 1),
-                    j.integer("checkpoint_every_iters", 0),
-                    j.integer("log_every_iters", 20),
-                    generated(o.get("generated"), source));
-        } catch (IllegalArgumentException e) {
-            if (e.getMessage() != null && e.getMessage().startsWith(source)) {
-                throw e;
-            }
-            throw new IllegalArgumentException(source + ": " + e.getMessage(), e);
-        }
+        defaults.add("milestones", milestones);
+        defaults.addProperty("workers", Math.max(1, Runtime.getRuntime().availableProcessors()));
+        return ConfigBinder.bind(json, PretrainConfig.class, defaults, at);
     }
 
     /** The paper's 30/60/90 of 100 epochs, scaled to {@code epochs}. */
@@ -221,142 +197,8 @@ public record PretrainConfig(
                 .toArray();
     }
 
-    private static BackboneConfig arch(JsonElement e, String source, Path baseDir) {
-        if (e == null) {
-            throw new IllegalArgumentException(source + ": missing field 'arch' (an architecture name such as "
-                    + "\"resnet50\", a backbone JSON path, or a backbone object)");
-        }
-        if (e.isJsonObject()) {
-            return BackboneConfig.parse(new StringReader(e.toString()), source + " field 'arch'", "custom");
-        }
-        if (e.isJsonPrimitive() && e.getAsJsonPrimitive().isString()) {
-            String s = e.getAsString();
-            if (s.endsWith(".json") || s.contains("/")) {
-                Path p = Path.of(s);
-                return BackboneConfig.load(p.isAbsolute() || baseDir == null ? p : baseDir.resolve(p));
-            }
-            return BackboneConfig.named(s);
-        }
-        throw new IllegalArgumentException(source + ": field 'arch' must be a name, a path or an object, got " + e);
-    }
-
-    private static SyntheticImageFolder generated(JsonElement e, String source) {
-        JsonObject o = new JsonObject();
-        if (e != null) {
-            if (!e.isJsonObject()) {
-                throw new IllegalArgumentException(source + ": field 'generated' must be an object");
-            }
-            o = e.getAsJsonObject();
-        }
-        for (String key : o.keySet()) {
-            if (!GENERATED_FIELDS.contains(key)) {
-                throw new IllegalArgumentException(
-                        source + ": unknown field 'generated." + key + "'; expected one of " + GENERATED_FIELDS);
-            }
-        }
-        Json j = new Json(o, source + " field 'generated'");
-        return new SyntheticImageFolder(
-                j.integer("classes", 8),
-                j.integer("train_per_class", 64),
-                j.integer("val_per_class", 16),
-                j.integer("image_size", 72),
-                j.integer("seed", 0));
-    }
-
-    /** The resolved recipe as JSON (the form {@link #load} reads, with every default spelled out). */
-    public String toJson() {
-        JsonObject o = new JsonObject();
-        o.add("arch", JsonParser.parseString(arch.toJson()));
-        o.addProperty("epochs", epochs);
-        o.addProperty("batch_size", batchSize);
-        o.addProperty("base_lr", baseLr);
-        o.addProperty("momentum", momentum);
-        o.addProperty("weight_decay", weightDecay);
-        o.addProperty("schedule", schedule);
-        JsonArray m = new JsonArray();
-        Arrays.stream(milestones).forEach(m::add);
-        o.add("milestones", m);
-        o.addProperty("gamma", gamma);
-        o.addProperty("warmup_epochs", warmupEpochs);
-        o.addProperty("warmup_start_factor", warmupStartFactor);
-        o.addProperty("label_smoothing", labelSmoothing);
-        o.addProperty("image_size", imageSize);
-        o.addProperty("resize_size", resizeSize);
-        o.addProperty("min_scale", minScale);
-        o.addProperty("max_scale", maxScale);
-        o.addProperty("min_ratio", minRatio);
-        o.addProperty("max_ratio", maxRatio);
-        o.addProperty("workers", workers);
-        o.addProperty("prefetch_batches", prefetchBatches);
-        o.addProperty("seed", seed);
-        o.addProperty("eval_every_epochs", evalEveryEpochs);
-        o.addProperty("checkpoint_every_epochs", checkpointEveryEpochs);
-        o.addProperty("checkpoint_every_iters", checkpointEveryIters);
-        o.addProperty("log_every_iters", logEveryIters);
-        JsonObject g = new JsonObject();
-        g.addProperty("classes", generated.classes());
-        g.addProperty("train_per_class", generated.trainPerClass());
-        g.addProperty("val_per_class", generated.valPerClass());
-        g.addProperty("image_size", generated.imageSize());
-        g.addProperty("seed", generated.seed());
-        o.add("generated", g);
-        return new GsonBuilder().setPrettyPrinting().create().toJson(o);
-    }
-
-    /** Typed field access with messages naming the source and field. */
-    private record Json(JsonObject o, String source) {
-        int integer(String field, int fallback) {
-            if (!o.has(field)) {
-                return fallback;
-            }
-            double v = number(field, fallback);
-            if (v != Math.rint(v) || Math.abs(v) > Integer.MAX_VALUE) {
-                throw new IllegalArgumentException(source + ": field '" + field + "' must be an integer, got " + v);
-            }
-            return (int) v;
-        }
-
-        double number(String field, double fallback) {
-            JsonElement e = o.get(field);
-            if (e == null) {
-                return fallback;
-            }
-            if (e.isJsonPrimitive() && ((JsonPrimitive) e).isNumber()) {
-                return e.getAsDouble();
-            }
-            throw new IllegalArgumentException(source + ": field '" + field + "' must be a number, got " + e);
-        }
-
-        String string(String field, String fallback) {
-            JsonElement e = o.get(field);
-            if (e == null) {
-                return fallback;
-            }
-            if (e.isJsonPrimitive() && ((JsonPrimitive) e).isString()) {
-                return e.getAsString();
-            }
-            throw new IllegalArgumentException(source + ": field '" + field + "' must be a string, got " + e);
-        }
-
-        int[] integers(String field, int[] fallback) {
-            JsonElement e = o.get(field);
-            if (e == null) {
-                return fallback;
-            }
-            if (!e.isJsonArray()) {
-                throw new IllegalArgumentException(source + ": field '" + field + "' must be an array of integers");
-            }
-            JsonArray a = e.getAsJsonArray();
-            int[] out = new int[a.size()];
-            for (int i = 0; i < out.length; i++) {
-                JsonElement x = a.get(i);
-                if (!x.isJsonPrimitive() || !((JsonPrimitive) x).isNumber() || x.getAsDouble() != Math.rint(x.getAsDouble())) {
-                    throw new IllegalArgumentException(
-                            source + ": field '" + field + "[" + i + "]' must be an integer, got " + x);
-                }
-                out[i] = x.getAsInt();
-            }
-            return out;
-        }
+    /** @return the resolved recipe as JSON (the form {@link #load} reads, every default spelled out) */
+    public JsonObject toJson() {
+        return ConfigBinder.toJson(this);
     }
 }

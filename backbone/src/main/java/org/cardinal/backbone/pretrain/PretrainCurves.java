@@ -10,7 +10,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import javax.imageio.ImageIO;
-import org.cardinal.backbone.train.LineChart;
+import org.cardinal.core.train.LineChart;
 
 /**
  * A pretraining run's {@code curves.png}: loss and accuracy against epoch, train and val, drawn

@@ -25,9 +25,10 @@ import java.util.SplittableRandom;
 import java.util.function.Consumer;
 import org.cardinal.backbone.Norm;
 import org.cardinal.backbone.ResNet;
-import org.cardinal.backbone.train.MetricsLog;
-import org.cardinal.backbone.train.MomentumSgd;
-import org.cardinal.backbone.weights.AtomicFiles;
+import org.cardinal.core.train.MetricsLog;
+import org.cardinal.core.train.MomentumSgd;
+import org.cardinal.core.config.JsonFiles;
+import org.cardinal.core.io.AtomicFiles;
 import org.cardinal.backbone.weights.StateDicts;
 
 /**
@@ -120,7 +121,7 @@ public final class PretrainTrainer {
                     + "); pass --resume to continue that run or choose another --output");
         }
         Files.createDirectories(output);
-        AtomicFiles.write(output.resolve("config.json"), (cfg.toJson() + "\n").getBytes(StandardCharsets.UTF_8));
+        AtomicFiles.writeString(output.resolve("config.json"), JsonFiles.pretty(cfg.toJson()) + "\n");
         AtomicFiles.write(output.resolve("classes.txt"),
                 (String.join("\n", train.classes()) + "\n").getBytes(StandardCharsets.UTF_8));
 

@@ -1,5 +1,10 @@
 package org.cardinal.backbone.pretrain;
 
+import com.google.gson.JsonElement;
+import org.cardinal.core.config.ConfigBinder;
+import org.cardinal.core.config.ConfigPath;
+import org.cardinal.core.config.InvalidFieldException;
+
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Graphics2D;
@@ -44,15 +49,30 @@ public record SyntheticImageFolder(int classes, int trainPerClass, int valPerCla
 
     private static final String MARKER = "synthetic-image-folder.txt";
 
-    /** Validates the options. */
+    /** Validates the options; messages name the field. */
     public SyntheticImageFolder {
-        if (classes < 2 || classes > MAX_CLASSES) {
-            throw new IllegalArgumentException("generated classes must be in 2.." + MAX_CLASSES + ", got " + classes);
-        }
-        if (trainPerClass < 1 || valPerClass < 0 || imageSize < 16) {
-            throw new IllegalArgumentException(
-                    "generated set needs train_per_class >= 1, val_per_class >= 0, image_size >= 16");
-        }
+        InvalidFieldException.require(classes >= 2 && classes <= MAX_CLASSES, "classes",
+                "an integer in 2.." + MAX_CLASSES, classes);
+        InvalidFieldException.require(trainPerClass >= 1, "train_per_class", "an integer >= 1", trainPerClass);
+        InvalidFieldException.require(valPerClass >= 0, "val_per_class", "an integer >= 0", valPerClass);
+        InvalidFieldException.require(imageSize >= 16, "image_size", "an integer >= 16", imageSize);
+    }
+
+    /** The embedded default: 8 classes, 64 train and 16 val images each, 72 pixels, seed 0. */
+    public static SyntheticImageFolder defaults() {
+        return new SyntheticImageFolder(8, 64, 16, 72, 0);
+    }
+
+    /**
+     * Reads the {@code generated} object of a pretraining recipe; absent fields keep {@link
+     * #defaults()}.
+     *
+     * @param json the object
+     * @param at where it sits, for error messages
+     * @return the options
+     */
+    public static SyntheticImageFolder fromJson(JsonElement json, ConfigPath at) {
+        return ConfigBinder.bind(json, SyntheticImageFolder.class, ConfigBinder.toJson(defaults()), at);
     }
 
     /**

@@ -1,5 +1,6 @@
 package org.cardinal.backbone.weights;
 
+import org.cardinal.core.io.AtomicFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;

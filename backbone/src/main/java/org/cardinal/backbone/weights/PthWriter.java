@@ -1,5 +1,6 @@
 package org.cardinal.backbone.weights;
 
+import org.cardinal.core.io.AtomicFiles;
 import java.io.ByteArrayOutputStream;
 import java.io.FilterOutputStream;
 import java.io.IOException;

@@ -1,5 +1,6 @@
 package org.cardinal.backbone.weights;
 
+import org.cardinal.core.io.AtomicFiles;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;

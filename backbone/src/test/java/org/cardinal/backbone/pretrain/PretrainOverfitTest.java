@@ -5,7 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
 import java.io.IOException;
-import java.io.StringReader;
+import org.cardinal.core.config.ConfigPath;
+import org.cardinal.core.config.JsonFiles;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -26,7 +27,7 @@ class PretrainOverfitTest {
                  "workers": 2, "log_every_iters": 1, "seed": 7,
                  "generated": {"classes": 4, "train_per_class": 12, "val_per_class": 0, "image_size": 32}}
                 """.formatted(epochs);
-        return PretrainConfig.parse(new StringReader(json), "test", null);
+        return PretrainConfig.fromJson(JsonFiles.parseObject(json, "test"), ConfigPath.root("test"));
     }
 
     /** Generates the set and uses a copy of train/ as val/, so val top-1 measures memorisation. */

@@ -7,7 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
 import java.io.IOException;
-import java.io.StringReader;
+import org.cardinal.core.config.ConfigPath;
+import org.cardinal.core.config.JsonFiles;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -28,7 +29,7 @@ class PretrainResumeTest {
                  "min_scale": 0.3, "workers": 2, "log_every_iters": 2, "seed": 11,
                  "generated": {"classes": 3, "train_per_class": 9, "val_per_class": 3, "image_size": 32}}
                 """;
-        return PretrainConfig.parse(new StringReader(json), "test", null);
+        return PretrainConfig.fromJson(JsonFiles.parseObject(json, "test"), ConfigPath.root("test"));
     }
 
     @Test

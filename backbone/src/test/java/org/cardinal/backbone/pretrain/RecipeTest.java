@@ -8,14 +8,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.tracker.Tracker;
-import java.io.StringReader;
+import org.cardinal.core.config.ConfigPath;
+import org.cardinal.core.config.JsonFiles;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
 class RecipeTest {
 
     private static PretrainConfig parse(String json) {
-        return PretrainConfig.parse(new StringReader(json), "recipe.json", null);
+        return PretrainConfig.fromJson(JsonFiles.parseObject(json, "recipe.json"), ConfigPath.root("recipe.json"));
     }
 
     @Test
@@ -39,7 +40,7 @@ class RecipeTest {
     void shippedConfigsLoad() {
         for (String name : new String[] {"default", "resnet50", "resnext50_32x4d"}) {
             PretrainConfig c = PretrainConfig.load(Path.of("../configs/pretrain/" + name + ".json"));
-            assertEquals(c.toJson(), PretrainConfig.parse(new StringReader(c.toJson()), "resolved", null).toJson());
+            assertEquals(c.toJson(), PretrainConfig.fromJson(c.toJson(), ConfigPath.root("resolved")).toJson());
         }
         assertEquals("resnet50", PretrainConfig.load(Path.of("../configs/pretrain/resnet50.json")).arch().name());
     }

@@ -1,4 +1,4 @@
-package org.cardinal.backbone.train;
+package org.cardinal.core.train;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
@@ -8,10 +8,10 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import org.cardinal.core.io.AtomicFiles;
 
 /**
  * A run's metrics as JSON lines (conventionally {@value #FILE} in the run folder): one object per
@@ -63,17 +63,11 @@ public final class MetricsLog implements AutoCloseable {
             }
         }
         // Rewrite the kept part atomically, then append.
-        Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), ".metrics", ".tmp");
-        try {
-            StringBuilder sb = new StringBuilder();
-            for (String line : kept) {
-                sb.append(line).append('\n');
-            }
-            Files.writeString(tmp, sb, StandardCharsets.UTF_8);
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } finally {
-            Files.deleteIfExists(tmp);
+        StringBuilder sb = new StringBuilder();
+        for (String line : kept) {
+            sb.append(line).append('\n');
         }
+        AtomicFiles.writeString(file, sb.toString());
         out = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.APPEND);
     }
 
@@ -83,6 +77,34 @@ public final class MetricsLog implements AutoCloseable {
         out.write(record.toString());
         out.write('\n');
         out.flush();
+    }
+
+    /**
+     * Reads a log written by this class, skipping a last line cut short by a crash.
+     *
+     * @param file the log file
+     * @return its records in order; empty when the file does not exist
+     * @throws IOException if the file cannot be read
+     */
+    public static List<JsonObject> read(Path file) throws IOException {
+        List<JsonObject> out = new ArrayList<>();
+        if (!Files.exists(file)) {
+            return out;
+        }
+        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+            if (line.isBlank()) {
+                continue;
+            }
+            try {
+                JsonElement e = JsonParser.parseString(line);
+                if (e.isJsonObject()) {
+                    out.add(e.getAsJsonObject());
+                }
+            } catch (RuntimeException ex) {
+                // a line cut short by a crash: dropped
+            }
+        }
+        return out;
     }
 
     /** All records so far, including those kept from before a resume. */

@@ -1,4 +1,4 @@
-package org.cardinal.backbone.train;
+package org.cardinal.core.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

@@ -1,4 +1,4 @@
-package org.cardinal.backbone.train;
+package org.cardinal.core.train;
 
 import java.awt.BasicStroke;
 import java.awt.Color;
@@ -11,11 +11,10 @@ import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
+import org.cardinal.core.io.AtomicFiles;
 import java.util.Locale;
 
 import javax.imageio.ImageIO;
@@ -285,15 +284,7 @@ public final class LineChart {
 
     /** Writes the PNG atomically (temporary file in the same folder, then a rename). */
     public void write(Path file) throws IOException {
-        Path parent = file.toAbsolutePath().getParent();
-        Files.createDirectories(parent);
-        Path tmp = Files.createTempFile(parent, file.getFileName().toString(), ".tmp");
-        try {
-            Files.write(tmp, toPng());
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        AtomicFiles.write(file, toPng());
     }
 
     private Color colour(int i) {

@@ -1,4 +1,4 @@
-package org.cardinal.backbone.train;
+package org.cardinal.core.train;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;

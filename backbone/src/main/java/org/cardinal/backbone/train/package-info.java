@@ -1,6 +1,0 @@
-/**
- * Training utilities shared by backbone pretraining and detector training: the SGD optimizer
- * with checkpointable momentum, the JSON-lines metrics log, and line charts of training curves.
- * Nothing here knows about detection.
- */
-package org.cardinal.backbone.train;
