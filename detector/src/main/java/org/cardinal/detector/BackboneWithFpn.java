@@ -10,55 +10,50 @@ import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
-import org.cardinal.backbone.BackboneConfig;
-import org.cardinal.backbone.Norm;
+import java.util.List;
 import org.cardinal.backbone.ResNet;
 
 /**
- * torchvision's {@code BackboneWithFPN} over a ResNet/ResNeXt body: frozen BatchNorm, the stem and
- * the lowest stages frozen ({@code trainable_backbone_layers}), FPN over C2..C5 plus a max-pool
- * level.
+ * torchvision's {@code BackboneWithFPN} over a ResNet/ResNeXt body: FPN over C2..C5 plus a
+ * max-pool level.
  *
  * <p>Input: (B, 3, H, W) normalized, H and W multiples of 32. Output: P2..P5 and the pool level
  * (strides 4, 8, 16, 32, 64), each (B, fpnChannels, H / stride, W / stride). Children {@code body}
  * (without {@code fc}) and {@code fpn}, as torchvision's parameter paths.
  */
-public final class BackboneWithFpn extends AbstractBlock {
+public final class BackboneWithFpn extends AbstractBlock implements DetectionBackbone {
+
+    private static final List<String> NAMES = List.of("0", "1", "2", "3", "pool");
 
     private final ResNet body;
     private final FeaturePyramidNetwork fpn;
 
     /**
-     * @param backbone the body's architecture
-     * @param trainableLayers 0..5 stages that get gradients, counted from layer4 down (torchvision's
-     *     {@code trainable_backbone_layers})
+     * @param body the ResNet body without its classifier (see {@link
+     *     FasterRcnnFactory#body}); its C2..C5 feed the pyramid
      * @param fpnChannels channels of every pyramid level
      */
-    public BackboneWithFpn(BackboneConfig backbone, int trainableLayers, int fpnChannels) {
-        body = addChildBlock("body", buildBody(backbone, trainableLayers));
-        fpn = addChildBlock("fpn", new FeaturePyramidNetwork(backbone.stageChannels(), fpnChannels));
-    }
-
-    /**
-     * The body with frozen BatchNorm and {@code 5 - trainableLayers} frozen stages (stem counts as
-     * one), as torchvision's {@code _resnet_fpn_extractor}.
-     */
-    static ResNet buildBody(BackboneConfig backbone, int trainableLayers) {
-        return ResNet.builder(backbone)
-                .optNorm(Norm.FROZEN)
-                .optFrozenStages(5 - trainableLayers)
-                .optIncludeTop(false)
-                .build();
+    public BackboneWithFpn(ResNet body, int fpnChannels) {
+        this.body = addChildBlock("body", body);
+        fpn = addChildBlock("fpn", new FeaturePyramidNetwork(body.config().stageChannels(), fpnChannels));
     }
 
     /** @return the ResNet body (child {@code body}) */
+    @Override
     public ResNet body() {
         return body;
     }
 
     /** @return output channels of every level */
+    @Override
     public int outChannels() {
         return fpn.outChannels();
+    }
+
+    /** @return "0".."3" (P2..P5) and "pool" (P6), torchvision's keys */
+    @Override
+    public List<String> featureNames() {
+        return NAMES;
     }
 
     @Override

@@ -15,28 +15,21 @@ import java.util.Random;
  *
  * <p>Per image: at most {@code floor(batchSizePerImage * positiveFraction)} positives (label
  * {@code >= 1}), then negatives (label 0) to fill up to {@code batchSizePerImage}, each drawn
- * uniformly without replacement; label -1 (and -2) is never sampled. The draw uses this sampler's
- * own seedable {@link Random}, so runs are reproducible.
+ * uniformly without replacement; label -1 (and -2) is never sampled. Each call draws from its own
+ * {@link Random} seeded by the caller, so an image is sampled the same way whatever batch it is in
+ * and whichever thread runs it: runs are reproducible, resumable and split across devices alike.
  */
 public final class BalancedPositiveNegativeSampler {
 
     private final int batchSizePerImage;
     private final double positiveFraction;
-    private final Random random;
-
-    /** Sampler with a random seed. */
-    public BalancedPositiveNegativeSampler(int batchSizePerImage, double positiveFraction) {
-        this(batchSizePerImage, positiveFraction, new Random().nextLong());
-    }
 
     /**
      * @param batchSizePerImage number of elements sampled per image (256 for the RPN, 512 for
      *     the RoI heads)
      * @param positiveFraction the largest share of positives (0.5 RPN, 0.25 RoI heads)
-     * @param seed seed of the draw
      */
-    public BalancedPositiveNegativeSampler(
-            int batchSizePerImage, double positiveFraction, long seed) {
+    public BalancedPositiveNegativeSampler(int batchSizePerImage, double positiveFraction) {
         if (batchSizePerImage < 0 || positiveFraction < 0 || positiveFraction > 1) {
             throw new IllegalArgumentException(
                     "BalancedPositiveNegativeSampler: need batchSizePerImage >= 0 and"
@@ -47,21 +40,16 @@ public final class BalancedPositiveNegativeSampler {
         }
         this.batchSizePerImage = batchSizePerImage;
         this.positiveFraction = positiveFraction;
-        this.random = new Random(seed);
-    }
-
-    /** Restarts the draw from {@code seed} (e.g. per iteration, for exactly resumable runs). */
-    public synchronized void setSeed(long seed) {
-        random.setSeed(seed);
     }
 
     /**
      * Samples one image.
      *
      * @param labels (N) integer labels: -1 ignore, 0 negative, &gt;= 1 positive
+     * @param seed seed of this image's draw
      * @return two boolean (N) masks: [positive, negative]
      */
-    public NDList sample(NDArray labels) {
+    public NDList sample(NDArray labels, long seed) {
         Shape s = labels.getShape();
         if (s.dimension() != 1) {
             throw new IllegalArgumentException(
@@ -74,12 +62,13 @@ public final class BalancedPositiveNegativeSampler {
         int numNegative = (int) negative.size();
         int numPos = Math.min(numPositive, (int) (batchSizePerImage * positiveFraction));
         int numNeg = Math.min(numNegative, batchSizePerImage - numPos);
-        NDArray posMask = mask(labels, positive, pick(numPositive, numPos));
-        NDArray negMask = mask(labels, negative, pick(numNegative, numNeg));
+        Random random = new Random(seed);
+        NDArray posMask = mask(labels, positive, pick(random, numPositive, numPos));
+        NDArray negMask = mask(labels, negative, pick(random, numNegative, numNeg));
         return new NDList(posMask, negMask);
     }
 
-    private synchronized long[] pick(int n, int k) {
+    private static long[] pick(Random random, int n, int k) {
         // Partial Fisher-Yates over a virtual identity array: O(k) time and memory even when
         // n is the number of anchors; gives the first k of a uniform random permutation.
         Map<Integer, Integer> swapped = new HashMap<>();

@@ -10,7 +10,7 @@ import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
-import org.cardinal.backbone.BackboneConfig;
+import java.util.List;
 import org.cardinal.backbone.ResNet;
 
 /**
@@ -21,28 +21,34 @@ import org.cardinal.backbone.ResNet;
  *
  * <p>Input: (B, 3, H, W) normalized. Output: one map (B, C4 channels, H / 16, W / 16) named "0".
  */
-public final class C4Backbone extends AbstractBlock {
+public final class C4Backbone extends AbstractBlock implements DetectionBackbone {
 
     private final ResNet body;
-    private final int frozenStages;
 
     /**
-     * @param backbone the body's architecture
-     * @param trainableLayers 0..5 stages that get gradients, counted from layer4 down
+     * @param body the whole ResNet without its classifier (see {@link FasterRcnnFactory#body});
+     *     this block runs its stem and layer1..layer3
      */
-    public C4Backbone(BackboneConfig backbone, int trainableLayers) {
-        body = addChildBlock("body", BackboneWithFpn.buildBody(backbone, trainableLayers));
-        frozenStages = 5 - trainableLayers;
+    public C4Backbone(ResNet body) {
+        this.body = addChildBlock("body", body);
     }
 
     /** @return the ResNet body (its layer4 is the C4 detector's box head) */
+    @Override
     public ResNet body() {
         return body;
     }
 
     /** @return channels of C4 */
+    @Override
     public int outChannels() {
         return body.config().stageChannels()[2];
+    }
+
+    /** @return "0", the one map (C4) */
+    @Override
+    public List<String> featureNames() {
+        return List.of("0");
     }
 
     @Override
@@ -54,7 +60,7 @@ public final class C4Backbone extends AbstractBlock {
             if (training) {
                 x = stage.forward(ps, new NDList(x), true, params).singletonOrThrow();
                 // Frozen stages get no gradient; cutting the graph there saves their backward.
-                if (frozenStages == i + 1) {
+                if (body.frozenStages() == i + 1) {
                     x = x.stopGradient();
                 }
                 continue;

@@ -3,10 +3,11 @@ package org.cardinal.detector;
 import ai.djl.ndarray.NDArray;
 
 /**
- * Detections of one image, sorted by decreasing score.
+ * Detections of one image, sorted by decreasing score, on the model's device.
  *
- * @param boxes (D, 4) float32, x1, y1, x2, y2 in absolute pixels of the image as given to the
- *     model (the model's resize is undone)
+ * @param boxes (D, 4) float32, x1, y1, x2, y2 in absolute pixels: of the resized image when
+ *     {@link RoiHeads} returns them, of the image as given once {@link FasterRcnn#detect} has
+ *     undone its resize
  * @param scores (D) float32 class probabilities
  * @param labels (D) int64 contiguous class labels 1..K
  */

@@ -1,30 +1,22 @@
 package org.cardinal.detector;
 
-import com.google.gson.FieldNamingPolicy;
-import com.google.gson.Gson;
-import com.google.gson.GsonBuilder;
-import com.google.gson.JsonDeserializer;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
-import com.google.gson.JsonSerializer;
-import java.io.IOException;
-import java.io.StringReader;
-import java.lang.reflect.RecordComponent;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
-import java.util.Map;
-import java.util.TreeSet;
 import org.cardinal.backbone.BackboneConfig;
-import org.cardinal.backbone.JsonObjects;
+import org.cardinal.backbone.Norm;
+import org.cardinal.core.config.ConfigBinder;
+import org.cardinal.core.config.ConfigPath;
+import org.cardinal.core.config.InvalidFieldException;
+import org.cardinal.core.config.JsonFiles;
 
 /**
  * The model part of a detector run: architecture and the hyper-parameters that torchvision's
- * {@code FasterRCNN} takes as keyword arguments. Immutable; every default lives in {@link
- * #defaults(String)} and equals torchvision's {@code fasterrcnn_resnet50_fpn} (for the "c4"
- * variant, detectron2's R50-C4 architecture with the same torchvision sampling and thresholds).
+ * {@code FasterRCNN} takes as keyword arguments. Immutable; every default lives in one place,
+ * {@link #DEFAULTS} (torchvision's {@code fasterrcnn_resnet50_fpn}) with the two fields the "c4"
+ * variant changes in {@link #C4_DEFAULTS} (detectron2's R50-C4 architecture with torchvision's
+ * sampling and thresholds). {@link FasterRcnnFactory} turns a config into the model's parts.
  *
  * <p>JSON field names are the snake_case form of the components (as torchvision's keyword
  * arguments: {@code min_size}, {@code rpn_nms_thresh}, ...). {@code backbone} is either the name
@@ -32,8 +24,11 @@ import org.cardinal.backbone.JsonObjects;
  * backbone config object. {@code num_classes} counts the background class, as in torchvision.
  *
  * @param backbone the ResNet/ResNeXt body
- * @param variant "fpn" (FPN over C2..C5 + max-pool level) or "c4" (RPN and RoIAlign on C4, res5
- *     as the box head)
+ * @param variant {@code fpn} (FPN over C2..C5 + max-pool level) or {@code c4} (RPN and RoIAlign
+ *     on C4, res5 as the box head)
+ * @param backboneNorm the backbone's normalization: {@code frozen} (torchvision's
+ *     FrozenBatchNorm2d, for pretrained backbones) or {@code batch} (BatchNorm with batch
+ *     statistics, for training from scratch)
  * @param numClasses number of classes including background (torchvision: 91 for COCO)
  * @param minSize short side after resize
  * @param maxSize cap of the long side after resize
@@ -68,7 +63,8 @@ import org.cardinal.backbone.JsonObjects;
  */
 public record DetectorConfig(
         BackboneConfig backbone,
-        String variant,
+        Variant variant,
+        Norm backboneNorm,
         int numClasses,
         int minSize,
         int maxSize,
@@ -101,164 +97,126 @@ public record DetectorConfig(
         double boxPositiveFraction,
         double[] bboxRegWeights) {
 
-    /** Architecture with a feature pyramid (torchvision's fasterrcnn_resnet50_fpn). */
-    public static final String FPN = "fpn";
+    /** The two architectures. */
+    public enum Variant {
+        /** A feature pyramid over C2..C5 (torchvision's fasterrcnn_resnet50_fpn). */
+        FPN,
+        /** The paper's: RPN and RoI pooling on C4, res5 as the box head (detectron2's R50-C4). */
+        C4
+    }
 
-    /** The paper's architecture: RPN and RoI pooling on C4, res5 as the box head. */
-    public static final String C4 = "c4";
+    /** torchvision's fasterrcnn_resnet50_fpn, field by field: the default of every field. */
+    public static final String DEFAULTS = """
+            {
+              "backbone": "resnet50",
+              "variant": "fpn",
+              "backbone_norm": "frozen",
+              "num_classes": 91,
+              "min_size": 800,
+              "max_size": 1333,
+              "image_mean": [0.485, 0.456, 0.406],
+              "image_std": [0.229, 0.224, 0.225],
+              "size_divisible": 32,
+              "trainable_backbone_layers": 3,
+              "fpn_channels": 256,
+              "anchor_sizes": [[32], [64], [128], [256], [512]],
+              "aspect_ratios": [0.5, 1.0, 2.0],
+              "rpn_pre_nms_top_n_train": 2000,
+              "rpn_pre_nms_top_n_test": 1000,
+              "rpn_post_nms_top_n_train": 2000,
+              "rpn_post_nms_top_n_test": 1000,
+              "rpn_nms_thresh": 0.7,
+              "rpn_fg_iou_thresh": 0.7,
+              "rpn_bg_iou_thresh": 0.3,
+              "rpn_batch_size_per_image": 256,
+              "rpn_positive_fraction": 0.5,
+              "rpn_score_thresh": 0.0,
+              "roi_output_size": 7,
+              "sampling_ratio": 2,
+              "representation_size": 1024,
+              "box_score_thresh": 0.05,
+              "box_nms_thresh": 0.5,
+              "box_detections_per_img": 100,
+              "box_fg_iou_thresh": 0.5,
+              "box_bg_iou_thresh": 0.5,
+              "box_batch_size_per_image": 512,
+              "box_positive_fraction": 0.25,
+              "bbox_reg_weights": [10.0, 10.0, 5.0, 5.0]
+            }""";
 
-    private static final Gson GSON =
-            new GsonBuilder()
-                    .setFieldNamingPolicy(FieldNamingPolicy.LOWER_CASE_WITH_UNDERSCORES)
-                    // The backbone keeps its own JSON form (configs/backbones/*.json).
-                    .registerTypeAdapter(
-                            BackboneConfig.class,
-                            (JsonSerializer<BackboneConfig>)
-                                    (b, t, c) -> JsonParser.parseString(b.toJson()))
-                    .registerTypeAdapter(
-                            BackboneConfig.class,
-                            (JsonDeserializer<BackboneConfig>)
-                                    (j, t, c) ->
-                                            BackboneConfig.parse(
-                                                    new StringReader(j.toString()),
-                                                    "backbone",
-                                                    "custom"))
-                    .serializeSpecialFloatingPointValues()
-                    .setPrettyPrinting()
-                    .create();
+    /** What the c4 variant changes: all anchor sizes on one level, 14x14 RoIs for res5. */
+    public static final String C4_DEFAULTS = """
+            {
+              "variant": "c4",
+              "anchor_sizes": [[32, 64, 128, 256, 512]],
+              "roi_output_size": 14
+            }""";
 
     /** Validates the ranges that would otherwise fail deep inside a forward pass. */
     public DetectorConfig {
-        require(backbone != null, "backbone", "a backbone name or object");
-        require(FPN.equals(variant) || C4.equals(variant), "variant", "\"fpn\" or \"c4\"");
-        require(numClasses >= 2, "num_classes", "at least 2 (background + one class)");
-        require(minSize > 0 && maxSize >= minSize, "min_size/max_size", "0 < min_size <= max_size");
-        require(imageMean != null && imageMean.length == 3, "image_mean", "3 numbers");
-        require(imageStd != null && imageStd.length == 3, "image_std", "3 numbers");
-        require(sizeDivisible > 0, "size_divisible", "a positive integer");
+        require(backbone != null, "backbone", "a backbone name or object", backbone);
+        require(variant != null, "variant", "\"fpn\" or \"c4\"", variant);
+        require(backboneNorm != null, "backbone_norm", "\"frozen\" or \"batch\"", backboneNorm);
+        require(numClasses >= 2, "num_classes", "at least 2 (background + one class)", numClasses);
+        require(minSize > 0, "min_size", "a positive integer", minSize);
+        require(maxSize >= minSize, "max_size", "an integer >= min_size", maxSize);
+        require(imageMean != null && imageMean.length == 3, "image_mean", "3 numbers", len(imageMean));
+        require(imageStd != null && imageStd.length == 3, "image_std", "3 numbers", len(imageStd));
+        require(sizeDivisible > 0, "size_divisible", "a positive integer", sizeDivisible);
         require(trainableBackboneLayers >= 0 && trainableBackboneLayers <= 5,
-                "trainable_backbone_layers", "0..5");
-        require(anchorSizes != null && anchorSizes.length == (FPN.equals(variant) ? 5 : 1),
-                "anchor_sizes", FPN.equals(variant) ? "5 levels (P2..P6)" : "1 level (C4)");
-        require(aspectRatios != null && aspectRatios.length > 0, "aspect_ratios", "non-empty");
-        require(bboxRegWeights != null && bboxRegWeights.length == 4, "bbox_reg_weights", "4 numbers");
-        require(roiOutputSize > 0, "roi_output_size", "a positive integer");
-        require(rpnBatchSizePerImage > 0 && boxBatchSizePerImage > 0, "*_batch_size_per_image",
-                "positive");
+                "trainable_backbone_layers", "an integer in 0..5", trainableBackboneLayers);
+        require(fpnChannels > 0, "fpn_channels", "a positive integer", fpnChannels);
+        int levels = variant == Variant.FPN ? 5 : 1;
+        require(anchorSizes != null && anchorSizes.length == levels, "anchor_sizes",
+                variant == Variant.FPN ? "5 levels (P2..P6)" : "1 level (C4)", len(anchorSizes));
+        require(aspectRatios != null && aspectRatios.length > 0, "aspect_ratios", "a non-empty array",
+                len(aspectRatios));
+        require(bboxRegWeights != null && bboxRegWeights.length == 4, "bbox_reg_weights", "4 numbers",
+                len(bboxRegWeights));
+        require(roiOutputSize > 0, "roi_output_size", "a positive integer", roiOutputSize);
+        require(samplingRatio >= 0, "sampling_ratio", "an integer >= 0 (0 = adaptive)", samplingRatio);
+        require(representationSize > 0, "representation_size", "a positive integer", representationSize);
+        require(rpnBatchSizePerImage > 0, "rpn_batch_size_per_image", "a positive integer",
+                rpnBatchSizePerImage);
+        require(boxBatchSizePerImage > 0, "box_batch_size_per_image", "a positive integer",
+                boxBatchSizePerImage);
+        require(rpnPositiveFraction >= 0 && rpnPositiveFraction <= 1, "rpn_positive_fraction",
+                "a number in [0, 1]", rpnPositiveFraction);
+        require(boxPositiveFraction >= 0 && boxPositiveFraction <= 1, "box_positive_fraction",
+                "a number in [0, 1]", boxPositiveFraction);
+        require(boxDetectionsPerImg > 0, "box_detections_per_img", "a positive integer", boxDetectionsPerImg);
     }
 
     /**
-     * torchvision's defaults for the given variant.
+     * torchvision's defaults for a variant.
      *
-     * @param variant "fpn" or "c4"
-     * @return the default config with a resnet50 backbone and 91 classes (COCO)
+     * @param variant the architecture
+     * @return the default config: resnet50 backbone, 91 classes (COCO)
      */
-    public static DetectorConfig defaults(String variant) {
-        boolean fpn = FPN.equals(variant);
-        return new DetectorConfig(
-                BackboneConfig.named("resnet50"),
-                variant,
-                91,
-                800,
-                1333,
-                new double[] {0.485, 0.456, 0.406},
-                new double[] {0.229, 0.224, 0.225},
-                32,
-                3,
-                256,
-                fpn
-                        ? new int[][] {{32}, {64}, {128}, {256}, {512}}
-                        : new int[][] {{32, 64, 128, 256, 512}},
-                new double[] {0.5, 1.0, 2.0},
-                2000,
-                1000,
-                2000,
-                1000,
-                0.7,
-                0.7,
-                0.3,
-                256,
-                0.5,
-                0.0,
-                fpn ? 7 : 14,
-                2,
-                1024,
-                0.05,
-                0.5,
-                100,
-                0.5,
-                0.5,
-                512,
-                0.25,
-                new double[] {10.0, 10.0, 5.0, 5.0});
+    public static DetectorConfig defaults(Variant variant) {
+        JsonObject j = new JsonObject();
+        j.addProperty("variant", variant.name().toLowerCase(Locale.ROOT));
+        return fromJson(j, ConfigPath.root("defaults"));
     }
 
     /** @return the defaults of torchvision's fasterrcnn_resnet50_fpn */
     public static DetectorConfig defaults() {
-        return defaults(FPN);
+        return defaults(Variant.FPN);
     }
 
     /**
-     * Reads a model config from a JSON object; fields left out take the defaults of the object's
-     * {@code variant} (default "fpn").
+     * Reads a model config object; fields left out take the defaults of the object's {@code
+     * variant} (default "fpn").
      *
      * @param json the model object
-     * @param source where it came from (a file name), used in error messages
+     * @param at where it sits, for error messages
      * @return the resolved config
-     * @throws IllegalArgumentException naming the source and the field on an unknown field, a
-     *     value of the wrong type or out of range, or an unknown backbone
+     * @throws org.cardinal.core.config.ConfigException naming the file and the field on an unknown
+     *     field, a value of the wrong type or out of range, or an unknown backbone
      */
-    public static DetectorConfig fromJson(JsonObject json, String source) {
-        String variant = FPN;
-        if (json.has("variant")) {
-            JsonElement v = json.get("variant");
-            if (!v.isJsonPrimitive() || !v.getAsJsonPrimitive().isString()) {
-                throw new IllegalArgumentException(
-                        source + ": field 'variant': expected \"fpn\" or \"c4\", found " + v);
-            }
-            variant = v.getAsString().toLowerCase(Locale.ROOT);
-        }
-        if (!FPN.equals(variant) && !C4.equals(variant)) {
-            throw new IllegalArgumentException(
-                    source + ": field 'variant': expected \"fpn\" or \"c4\", found \"" + variant + "\"");
-        }
-        JsonObject merged = defaults(variant).toJson();
-        Map<String, Class<?>> types = componentTypes();
-        for (Map.Entry<String, JsonElement> e : json.entrySet()) {
-            String key = e.getKey();
-            if (!types.containsKey(key)) {
-                throw new IllegalArgumentException(
-                        source + ": unknown field '" + key + "' in the model config; known fields: "
-                                + new TreeSet<>(types.keySet()));
-            }
-            JsonElement value = e.getValue();
-            if ("backbone".equals(key)) {
-                merged.add(key, GSON.toJsonTree(parseBackbone(value, source)));
-                continue;
-            }
-            if ("variant".equals(key)) {
-                merged.addProperty(key, variant);
-                continue;
-            }
-            try {
-                GSON.fromJson(value, types.get(key));
-            } catch (JsonParseException | NumberFormatException | IllegalStateException ex) {
-                throw new IllegalArgumentException(
-                        source + ": field '" + key + "': expected " + describe(types.get(key))
-                                + ", found " + value, ex);
-            }
-            merged.add(key, value);
-        }
-        try {
-            return GSON.fromJson(merged, DetectorConfig.class);
-        } catch (RuntimeException ex) {
-            // gson wraps the constructor's validation error; report that one.
-            Throwable cause = ex;
-            while (!(cause instanceof IllegalArgumentException) && cause.getCause() != null) {
-                cause = cause.getCause();
-            }
-            throw new IllegalArgumentException(source + ": " + cause.getMessage(), ex);
-        }
+    public static DetectorConfig fromJson(JsonElement json, ConfigPath at) {
+        Variant variant = ConfigBinder.field(json, "variant", Variant.class, Variant.FPN, at);
+        return ConfigBinder.bind(json, DetectorConfig.class, defaultsJson(variant), at);
     }
 
     /**
@@ -266,19 +224,15 @@ public record DetectorConfig(
      *
      * @param file the JSON file
      * @return the resolved config
-     * @throws IOException if the file cannot be read
-     * @throws IllegalArgumentException naming the file and the field on malformed content
+     * @throws org.cardinal.core.config.ConfigException naming the file and the field
      */
-    public static DetectorConfig load(Path file) throws IOException {
-        if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException(file + ": model config file not found");
-        }
-        return fromJson(JsonObjects.read(file), file.toString());
+    public static DetectorConfig load(Path file) {
+        return fromJson(JsonFiles.readObject(file), ConfigPath.root(file.toString()));
     }
 
-    /** @return the resolved config as JSON (snake_case fields, backbone as a full object) */
+    /** @return the resolved config as JSON (snake_case fields, the backbone as a full object) */
     public JsonObject toJson() {
-        return GSON.toJsonTree(this).getAsJsonObject();
+        return ConfigBinder.toJson(this);
     }
 
     /**
@@ -288,32 +242,22 @@ public record DetectorConfig(
     public DetectorConfig withNumClasses(int n) {
         JsonObject j = toJson();
         j.addProperty("num_classes", n);
-        return GSON.fromJson(j, DetectorConfig.class);
+        return fromJson(j, ConfigPath.root("withNumClasses"));
     }
 
     /**
-     * @param name a backbone config name ({@code configs/backbones/<name>.json})
+     * @param b a backbone
      * @return a copy with that backbone
      */
-    public DetectorConfig withBackbone(String name) {
+    public DetectorConfig withBackbone(BackboneConfig b) {
         JsonObject j = toJson();
-        j.add("backbone", GSON.toJsonTree(BackboneConfig.named(name)));
-        return GSON.fromJson(j, DetectorConfig.class);
-    }
-
-    /** @return whether this is the FPN variant */
-    public boolean isFpn() {
-        return FPN.equals(variant);
-    }
-
-    /** @return anchors per feature-map location (sizes of one level times aspect ratios) */
-    public int anchorsPerLocation() {
-        return anchorSizes[0].length * aspectRatios.length;
+        j.add("backbone", b.toJson());
+        return fromJson(j, ConfigPath.root("withBackbone"));
     }
 
     @Override
     public String toString() {
-        return GSON.toJson(this);
+        return JsonFiles.pretty(toJson());
     }
 
     @Override
@@ -326,54 +270,23 @@ public record DetectorConfig(
         return toJson().hashCode();
     }
 
-    private static BackboneConfig parseBackbone(JsonElement value, String source) {
-        try {
-            if (value.isJsonPrimitive() && value.getAsJsonPrimitive().isString()) {
-                return BackboneConfig.named(value.getAsString());
-            }
-            if (value.isJsonObject()) {
-                return BackboneConfig.parse(
-                        new StringReader(value.toString()), source + " (backbone)", "custom");
-            }
-        } catch (RuntimeException ex) {
-            throw new IllegalArgumentException(
-                    source + ": field 'backbone': " + ex.getMessage(), ex);
+    private static JsonObject defaultsJson(Variant variant) {
+        JsonObject d = JsonFiles.parseObject(DEFAULTS, "DetectorConfig.DEFAULTS");
+        if (variant == Variant.C4) {
+            JsonFiles.parseObject(C4_DEFAULTS, "DetectorConfig.C4_DEFAULTS").entrySet()
+                    .forEach(e -> d.add(e.getKey(), e.getValue()));
         }
-        throw new IllegalArgumentException(
-                source + ": field 'backbone': expected a backbone name or object, found " + value);
+        return d;
     }
 
-    private static Map<String, Class<?>> componentTypes() {
-        Map<String, Class<?>> types = new java.util.LinkedHashMap<>();
-        for (RecordComponent c : DetectorConfig.class.getRecordComponents()) {
-            try {
-                String json =
-                        FieldNamingPolicy.LOWER_CASE_WITH_UNDERSCORES.translateName(
-                                DetectorConfig.class.getDeclaredField(c.getName()));
-                types.put(json, c.getType());
-            } catch (NoSuchFieldException e) {
-                throw new IllegalStateException(e);
-            }
+    private static Object len(Object array) {
+        if (array == null) {
+            return "nothing";
         }
-        return types;
+        return java.lang.reflect.Array.getLength(array) + " values";
     }
 
-    private static String describe(Class<?> type) {
-        if (type == int.class) {
-            return "an integer";
-        }
-        if (type == double.class) {
-            return "a number";
-        }
-        if (type.isArray()) {
-            return "an array";
-        }
-        return "a " + type.getSimpleName();
-    }
-
-    private static void require(boolean ok, String field, String expected) {
-        if (!ok) {
-            throw new IllegalArgumentException("field '" + field + "': expected " + expected);
-        }
+    private static void require(boolean ok, String field, String expected, Object found) {
+        InvalidFieldException.require(ok, field, expected, found);
     }
 }

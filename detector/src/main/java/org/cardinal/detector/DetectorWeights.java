@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import ai.djl.nn.Block;
+import org.cardinal.backbone.ResNet;
 import org.cardinal.backbone.weights.LoadReport;
 import org.cardinal.backbone.weights.StateDict;
 import org.cardinal.backbone.weights.StateDicts;
@@ -11,8 +13,8 @@ import org.cardinal.backbone.weights.StateDicts;
 /**
  * Loads torchvision Faster R-CNN checkpoints ({@code .pth} or {@code .safetensors}, e.g. {@code
  * fasterrcnn_resnet50_fpn_coco-258fb6c6.pth}) into a {@link FasterRcnn} by parameter name, and
- * ImageNet classifier checkpoints into its backbone body. Reading is B2's safe reader: nothing in
- * the file is executed.
+ * ImageNet classifier checkpoints into its backbone body. Reading is the backbone module's safe
+ * reader: nothing in the file is executed.
  */
 public final class DetectorWeights {
 
@@ -67,12 +69,13 @@ public final class DetectorWeights {
     public static LoadReport loadBackbone(FasterRcnn model, Path file) throws IOException {
         StateDict sd = StateDict.read(file);
         String prefix = sd.contains("conv1.weight") ? "" : "backbone.body.";
-        LoadReport report = StateDicts.load(model.body(), sd, prefix, false);
+        Block body = model.backbone().body();
+        LoadReport report = StateDicts.load(body, sd, prefix, false);
         if (!report.missing().isEmpty()) {
+            String name = body instanceof ResNet r ? r.config().name() : body.getClass().getSimpleName();
             throw new IllegalArgumentException(
-                    file + ": not a checkpoint of backbone '" + model.config().backbone().name()
-                            + "': missing " + report.missing().size() + " parameter(s), e.g. "
-                            + report.missing().get(0));
+                    file + ": not a checkpoint of backbone '" + name + "': missing "
+                            + report.missing().size() + " parameter(s), e.g. " + report.missing().get(0));
         }
         return report;
     }

@@ -1,6 +1,7 @@
 package org.cardinal.detector;
 
 import ai.djl.Device;
+import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -8,7 +9,6 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
-import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
@@ -16,14 +16,20 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.cardinal.backbone.ResNet;
+import java.util.Objects;
+import org.cardinal.backbone.weights.StateDicts;
+import org.cardinal.core.train.Seeds;
 
 /**
  * Faster R-CNN (Ren et al. 2015) as torchvision's {@code GeneralizedRCNN}: transform, backbone,
  * {@link RegionProposalNetwork}, {@link RoiHeads}, and the transform's postprocess. A DJL {@link
- * Block} with torchvision's parameter names ({@code backbone.body.layer1.0.conv1.weight}, {@code
- * rpn.head.cls_logits.weight}, {@code roi_heads.box_predictor.cls_score.weight}, ...), so that
- * {@code Model}, {@code Trainer}, {@code ParameterStore} and torchvision checkpoints all work.
+ * ai.djl.nn.Block} with torchvision's parameter names ({@code backbone.body.layer1.0.conv1.weight},
+ * {@code rpn.head.cls_logits.weight}, {@code roi_heads.box_predictor.cls_score.weight}, ...), so
+ * that {@code Model}, {@code ParameterStore} and torchvision checkpoints all work.
+ *
+ * <p>Assembled from its parts with {@link #builder()}, as torchvision's {@code FasterRCNN(backbone,
+ * rpn_..., box_roi_pool=..., box_head=..., box_predictor=...)}: any part can be a user's own.
+ * {@link FasterRcnnFactory#create} builds the parts a {@link DetectorConfig} describes.
  *
  * <p>Images are CHW float32 RGB in [0, 1] of any size; boxes x1, y1, x2, y2 in pixels of the
  * given image; labels int64 with 0 = background. {@link #forward} layout: inference input {@code
@@ -31,72 +37,28 @@ import org.cardinal.backbone.ResNet;
  * [img_0 .. img_{B-1}, boxes_0, labels_0, .., boxes_{B-1}, labels_{B-1}]} gives the four named
  * scalar losses {@code loss_objectness, loss_rpn_box_reg, loss_classifier, loss_box_reg}.
  */
-public final class FasterRcnn extends AbstractBlock {
+public final class FasterRcnn extends AbstractBlock implements TrainableDetector {
 
     /** Names of the losses, in the order of the training forward's output. */
     public static final List<String> LOSS_NAMES =
             List.of("loss_objectness", "loss_rpn_box_reg", "loss_classifier", "loss_box_reg");
 
-    private final DetectorConfig config;
     private final GeneralizedRcnnTransform transform;
-    private final Block backbone;
+    private final DetectionBackbone backbone;
     private final RegionProposalNetwork rpn;
     private final RoiHeads roiHeads;
+    private volatile StageListener stages = StageListener.NONE;
 
-    private FasterRcnn(DetectorConfig config, long seed) {
-        this.config = config;
-        this.transform = GeneralizedRcnnTransform.of(config);
-        if (config.isFpn()) {
-            BackboneWithFpn b =
-                    new BackboneWithFpn(
-                            config.backbone(), config.trainableBackboneLayers(), config.fpnChannels());
-            backbone = addChildBlock("backbone", b);
-            rpn = addChildBlock("rpn", new RegionProposalNetwork(config, b.outChannels(), seed));
-            roiHeads = addChildBlock("roi_heads", RoiHeads.fpn(config, b.outChannels(), seed + 1));
-        } else {
-            C4Backbone b = new C4Backbone(config.backbone(), config.trainableBackboneLayers());
-            backbone = addChildBlock("backbone", b);
-            rpn = addChildBlock("rpn", new RegionProposalNetwork(config, b.outChannels(), seed));
-            int c5 = config.backbone().stageChannels()[3];
-            roiHeads =
-                    addChildBlock(
-                            "roi_heads",
-                            RoiHeads.c4(config, b.body().layer(4), b.outChannels(), c5, seed + 1));
-        }
+    private FasterRcnn(Builder b) {
+        transform = Objects.requireNonNull(b.transform, "transform");
+        backbone = addChildBlock("backbone", Objects.requireNonNull(b.backbone, "backbone"));
+        rpn = addChildBlock("rpn", Objects.requireNonNull(b.rpn, "rpn"));
+        roiHeads = addChildBlock("roi_heads", Objects.requireNonNull(b.roiHeads, "roiHeads"));
     }
 
-    /**
-     * @param config the model config
-     * @return an uninitialized detector (call {@link #initialize(NDManager, DataType)} or load
-     *     weights next); RoI/anchor sampling seeded with 0
-     */
-    public static FasterRcnn build(DetectorConfig config) {
-        return new FasterRcnn(config, 0);
-    }
-
-    /**
-     * @param config the model config
-     * @param seed seed of the anchor and RoI samplers
-     * @return an uninitialized detector
-     */
-    public static FasterRcnn build(DetectorConfig config, long seed) {
-        return new FasterRcnn(config, seed);
-    }
-
-    /**
-     * Reseeds the RPN and RoI samplers, the only randomness of a training step; a trainer that
-     * reseeds every iteration from (run seed, iteration) resumes bit-exactly.
-     *
-     * @param seed the new seed
-     */
-    public void setSeed(long seed) {
-        rpn.setSeed(seed);
-        roiHeads.setSeed(seed + 1);
-    }
-
-    /** @return the config this model was built from */
-    public DetectorConfig config() {
-        return config;
+    /** @return a builder; every part must be set */
+    public static Builder builder() {
+        return new Builder();
     }
 
     /** @return the input transform */
@@ -104,19 +66,58 @@ public final class FasterRcnn extends AbstractBlock {
         return transform;
     }
 
-    /** @return the ResNet body of the backbone */
-    public ResNet body() {
-        return backbone instanceof BackboneWithFpn f ? f.body() : ((C4Backbone) backbone).body();
+    /** @return the backbone (child {@code backbone}) */
+    public DetectionBackbone backbone() {
+        return backbone;
+    }
+
+    /** @return the region proposal network (child {@code rpn}) */
+    public RegionProposalNetwork rpn() {
+        return rpn;
+    }
+
+    /** @return the box branch (child {@code roi_heads}) */
+    public RoiHeads roiHeads() {
+        return roiHeads;
+    }
+
+    /** @return this block */
+    @Override
+    public FasterRcnn block() {
+        return this;
     }
 
     /**
-     * Initializes all parameters (shapes come from the config, not from an input).
+     * @param listener told when each stage of {@link #losses} and {@link #detect} starts and ends
+     *     ({@link StageListener#NONE} to stop)
+     */
+    @Override
+    public void setStageListener(StageListener listener) {
+        stages = Objects.requireNonNull(listener);
+    }
+
+    /**
+     * Initializes every parameter, each from its own random stream derived from (seed, its
+     * torchvision name): two models that share a part start with bit-identical weights in it,
+     * whatever their other parts are. This is what makes a backbone swap a controlled experiment.
      *
      * @param manager where the parameters live
      * @param dataType parameter type (float32)
+     * @param seed the run's seed
      */
-    public void initialize(NDManager manager, DataType dataType) {
-        initialize(manager, dataType, new Shape(3, config.minSize(), config.minSize()));
+    public void initialize(NDManager manager, DataType dataType, long seed) {
+        initialize(manager, dataType, new Shape(1, 3, 64, 64));
+        for (Map.Entry<String, Parameter> e : StateDicts.namedParameters(this).entrySet()) {
+            Parameter p = e.getValue();
+            if (p.getInitializer() == null) {
+                continue;
+            }
+            Engine.getInstance().setRandomSeed(Seeds.toInt(Seeds.derive(seed, e.getKey())));
+            NDArray target = p.getArray();
+            NDArray fresh = p.getInitializer().initialize(target.getManager(), target.getShape(), dataType);
+            fresh.copyTo(target);
+            fresh.close();
+        }
     }
 
     /**
@@ -125,9 +126,10 @@ public final class FasterRcnn extends AbstractBlock {
      *
      * @param ps the parameter store
      * @param images CHW float32 RGB in [0, 1]
-     * @param targets per image ground truth in the given images' pixels
+     * @param targets per image ground truth in the given images' pixels, with its sampling seed
      * @return {@code loss_objectness, loss_rpn_box_reg, loss_classifier, loss_box_reg} (scalars)
      */
+    @Override
     public Map<String, NDArray> losses(
             ParameterStore ps, List<NDArray> images, List<Target> targets) {
         if (targets == null || targets.size() != images.size()) {
@@ -138,24 +140,28 @@ public final class FasterRcnn extends AbstractBlock {
                             + images.size()
                             + " images");
         }
-        ImageList batch = transform.apply(images);
+        ImageList batch;
         List<Target> resized = new ArrayList<>(targets.size());
-        List<NDArray> gtBoxes = new ArrayList<>(targets.size());
-        for (int i = 0; i < targets.size(); i++) {
-            Target t = checkTarget(targets.get(i), i);
-            NDArray boxes =
-                    GeneralizedRcnnTransform.resizeBoxes(
-                            t.boxes(), imageSize(images.get(i)), batch.imageSizes().get(i));
-            resized.add(new Target(boxes, t.labels()));
-            gtBoxes.add(boxes);
+        try (var s = stages.stage("transform")) {
+            batch = transform.apply(images);
+            for (int i = 0; i < targets.size(); i++) {
+                Target t = checkTarget(targets.get(i), i);
+                resized.add(t.withBoxes(GeneralizedRcnnTransform.resizeBoxes(
+                        t.boxes(), imageSize(images.get(i)), batch.imageSizes().get(i))));
+            }
         }
-        NDList features = backbone.forward(ps, new NDList(batch.tensors()), true);
-        RegionProposalNetwork.Output proposals =
-                rpn.propose(ps, batch, features, gtBoxes, true);
-        RoiHeads.Output heads =
-                roiHeads.apply(
-                        ps, poolLevels(features), proposals.proposals(), batch.imageSizes(),
-                        resized, true);
+        NDList features;
+        try (var s = stages.stage("backbone")) {
+            features = backbone.forward(ps, new NDList(batch.tensors()), true);
+        }
+        RegionProposalNetwork.Output proposals;
+        try (var s = stages.stage("rpn")) {
+            proposals = rpn.propose(ps, batch, features, resized, true);
+        }
+        RoiHeads.Output heads;
+        try (var s = stages.stage("roi_heads")) {
+            heads = roiHeads.apply(ps, features, proposals.proposals(), batch.imageSizes(), resized, true);
+        }
         Map<String, NDArray> losses = new LinkedHashMap<>();
         losses.putAll(proposals.losses());
         losses.putAll(heads.losses());
@@ -169,29 +175,39 @@ public final class FasterRcnn extends AbstractBlock {
      * @param images CHW float32 RGB in [0, 1]
      * @return per image detections in the given images' pixels, by decreasing score
      */
+    @Override
     public List<Detections> detect(ParameterStore ps, List<NDArray> images) {
         warm(ps, images);
-        ImageList batch = transform.apply(images);
-        NDList features = backbone.forward(ps, new NDList(batch.tensors()), false);
+        ImageList batch;
+        try (var s = stages.stage("transform")) {
+            batch = transform.apply(images);
+        }
+        NDList features;
+        try (var s = stages.stage("backbone")) {
+            features = backbone.forward(ps, new NDList(batch.tensors()), false);
+        }
         RoiHeads.Output heads;
         // Inference keeps only what the next stage needs: DJL frees intermediates at scope end.
         try (NDScope scope = new NDScope()) {
-            RegionProposalNetwork.Output proposals = rpn.propose(ps, batch, features, null, false);
-            heads =
-                    roiHeads.apply(
-                            ps, poolLevels(features), proposals.proposals(), batch.imageSizes(),
-                            null, false);
+            RegionProposalNetwork.Output proposals;
+            try (var s = stages.stage("rpn")) {
+                proposals = rpn.propose(ps, batch, features, null, false);
+            }
+            try (var s = stages.stage("roi_heads")) {
+                heads = roiHeads.apply(ps, features, proposals.proposals(), batch.imageSizes(), null, false);
+            }
             for (Detections d : heads.detections()) {
                 NDScope.unregister(d.boxes(), d.scores(), d.labels());
             }
         }
         features.close();
-        List<int[]> original = new ArrayList<>(images.size());
-        for (NDArray im : images) {
-            original.add(imageSize(im));
+        try (var s = stages.stage("postprocess")) {
+            List<int[]> original = new ArrayList<>(images.size());
+            for (NDArray im : images) {
+                original.add(imageSize(im));
+            }
+            return GeneralizedRcnnTransform.postprocess(heads.detections(), batch.imageSizes(), original);
         }
-        return GeneralizedRcnnTransform.postprocess(
-                heads.detections(), batch.imageSizes(), original);
     }
 
     /**
@@ -228,14 +244,6 @@ public final class FasterRcnn extends AbstractBlock {
         for (Parameter p : getParameters().values()) {
             ps.getValue(p, device, false);
         }
-    }
-
-    /** FPN: RoIs pool from P2..P5 only (the max-pool level feeds the RPN alone); C4: from C4. */
-    private NDList poolLevels(NDList features) {
-        if (!config.isFpn()) {
-            return features;
-        }
-        return new NDList(features.subNDList(0, features.size() - 1));
     }
 
     private static int[] imageSize(NDArray image) {
@@ -287,7 +295,7 @@ public final class FasterRcnn extends AbstractBlock {
         List<NDArray> images = new ArrayList<>(inputs.subList(0, b));
         List<Target> targets = new ArrayList<>(b);
         for (int i = 0; i < b; i++) {
-            targets.add(new Target(inputs.get(b + 2 * i), inputs.get(b + 2 * i + 1)));
+            targets.add(new Target(inputs.get(b + 2 * i), inputs.get(b + 2 * i + 1), i));
         }
         Map<String, NDArray> losses = losses(ps, images, targets);
         NDList out = new NDList(LOSS_NAMES.size());
@@ -299,11 +307,14 @@ public final class FasterRcnn extends AbstractBlock {
         return out;
     }
 
+    /** Each part is initialized with the shapes it takes: channels come from the backbone. */
     @Override
     protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... shapes) {
         backbone.initialize(manager, dataType, new Shape(1, 3, 64, 64));
-        rpn.initialize(manager, dataType, new Shape(1, 1, 8, 8));
-        roiHeads.initialize(manager, dataType, new Shape(1, 1, 8, 8));
+        long c = backbone.outChannels();
+        rpn.initialize(manager, dataType, new Shape(1, c, 8, 8));
+        int s = roiHeads.boxRoiPool().outputSize();
+        roiHeads.initialize(manager, dataType, new Shape(1, c, s, s));
     }
 
     /** Output shapes depend on the data (number of detections); only the count is fixed. */
@@ -316,5 +327,56 @@ public final class FasterRcnn extends AbstractBlock {
             out[3 * i + 2] = new Shape(-1);
         }
         return out;
+    }
+
+    /** Assembles a {@link FasterRcnn} from its parts; all four are required. */
+    public static final class Builder {
+        private GeneralizedRcnnTransform transform;
+        private DetectionBackbone backbone;
+        private RegionProposalNetwork rpn;
+        private RoiHeads roiHeads;
+
+        private Builder() {}
+
+        /**
+         * @param transform normalization, resize and batching of the input images
+         * @return this builder
+         */
+        public Builder setTransform(GeneralizedRcnnTransform transform) {
+            this.transform = transform;
+            return this;
+        }
+
+        /**
+         * @param backbone named feature maps from a batch
+         * @return this builder
+         */
+        public Builder setBackbone(DetectionBackbone backbone) {
+            this.backbone = backbone;
+            return this;
+        }
+
+        /**
+         * @param rpn proposals from the feature maps; its head takes the backbone's channels
+         * @return this builder
+         */
+        public Builder setRpn(RegionProposalNetwork rpn) {
+            this.rpn = rpn;
+            return this;
+        }
+
+        /**
+         * @param roiHeads detections from proposals; its pooler names maps of the backbone
+         * @return this builder
+         */
+        public Builder setRoiHeads(RoiHeads roiHeads) {
+            this.roiHeads = roiHeads;
+            return this;
+        }
+
+        /** @return the detector (uninitialized: call {@link #initialize(NDManager, DataType, long)}) */
+        public FasterRcnn build() {
+            return new FasterRcnn(this);
+        }
     }
 }

@@ -31,38 +31,59 @@ public final class RegionProposalNetwork extends AbstractBlock {
     /** Proposals per image (detached, (P_i, 4)) and, in training, the two RPN losses. */
     public record Output(List<NDArray> proposals, Map<String, NDArray> losses) {}
 
+    /**
+     * The RPN's hyper-parameters, as torchvision's {@code RegionProposalNetwork} keyword arguments.
+     *
+     * @param preNmsTopNTrain per-level proposals kept before NMS in training
+     * @param preNmsTopNTest per-level proposals kept before NMS in inference
+     * @param postNmsTopNTrain proposals kept per image after NMS in training
+     * @param postNmsTopNTest proposals kept per image after NMS in inference
+     * @param nmsThresh NMS IoU threshold
+     * @param fgIouThresh anchor IoU at or above which it is positive
+     * @param bgIouThresh anchor IoU below which it is negative
+     * @param batchSizePerImage anchors sampled per image for the loss
+     * @param positiveFraction at most this fraction of them positive
+     * @param scoreThresh proposals with objectness probability below are dropped
+     */
+    public record Params(
+            int preNmsTopNTrain,
+            int preNmsTopNTest,
+            int postNmsTopNTrain,
+            int postNmsTopNTest,
+            double nmsThresh,
+            double fgIouThresh,
+            double bgIouThresh,
+            int batchSizePerImage,
+            double positiveFraction,
+            double scoreThresh) {}
+
     private static final double MIN_SIZE = 1e-3;
     private static final double BETA = 1.0 / 9;
 
     private final RpnHead head;
-    private final int inChannels;
     private final AnchorGenerator anchorGenerator;
     private final BoxCoder boxCoder = new BoxCoder(new double[] {1, 1, 1, 1});
     private final Matcher matcher;
     private final BalancedPositiveNegativeSampler sampler;
-    private final DetectorConfig config;
+    private final Params params;
 
     /**
-     * @param config thresholds, top-k sizes, anchors
-     * @param inChannels channels of the feature maps
-     * @param seed seed of the anchor sampler
+     * @param anchorGenerator anchors of every feature level
+     * @param head objectness and box deltas per location (as many anchors per location as the
+     *     generator makes)
+     * @param params thresholds and top-k sizes
      */
-    public RegionProposalNetwork(DetectorConfig config, int inChannels, long seed) {
-        this.config = config;
-        this.inChannels = inChannels;
-        int levels = config.anchorSizes().length;
-        double[][] ratios = new double[levels][];
-        for (int l = 0; l < levels; l++) {
-            ratios[l] = config.aspectRatios().clone();
-        }
-        anchorGenerator = new AnchorGenerator(config.anchorSizes(), ratios);
-        head = addChildBlock("head", new RpnHead(inChannels, config.anchorsPerLocation()));
-        matcher =
-                new Matcher(
-                        (float) config.rpnFgIouThresh(), (float) config.rpnBgIouThresh(), true);
-        sampler =
-                new BalancedPositiveNegativeSampler(
-                        config.rpnBatchSizePerImage(), config.rpnPositiveFraction(), seed);
+    public RegionProposalNetwork(AnchorGenerator anchorGenerator, RpnHead head, Params params) {
+        this.anchorGenerator = anchorGenerator;
+        this.head = addChildBlock("head", head);
+        this.params = params;
+        matcher = new Matcher((float) params.fgIouThresh(), (float) params.bgIouThresh(), true);
+        sampler = new BalancedPositiveNegativeSampler(params.batchSizePerImage(), params.positiveFraction());
+    }
+
+    /** @return the hyper-parameters */
+    public Params params() {
+        return params;
     }
 
     /**
@@ -71,7 +92,8 @@ public final class RegionProposalNetwork extends AbstractBlock {
      * @param ps the parameter store
      * @param images the transformed batch (for the padded size and the per-image sizes)
      * @param features all levels the RPN runs on (FPN: P2..P6; C4: one map)
-     * @param gtBoxes per image (N_i, 4) ground-truth boxes in resized-image pixels; null in inference
+     * @param targets per image ground truth in resized-image pixels (its sampling seed draws the
+     *     anchors of the loss); null in inference
      * @param training whether to use the training top-k sizes and compute losses
      * @return proposals and losses (empty in inference)
      */
@@ -79,7 +101,7 @@ public final class RegionProposalNetwork extends AbstractBlock {
             ParameterStore ps,
             ImageList images,
             NDList features,
-            List<NDArray> gtBoxes,
+            List<Target> targets,
             boolean training) {
         NDList headOut = head.forward(ps, features, training);
         int levels = features.size();
@@ -118,7 +140,7 @@ public final class RegionProposalNetwork extends AbstractBlock {
 
         Map<String, NDArray> losses = new LinkedHashMap<>();
         if (training) {
-            computeLoss(objAll.reshape(-1), flatDeltas, anchors, gtBoxes, losses);
+            computeLoss(objAll.reshape(-1), flatDeltas, anchors, targets, losses);
         }
         return new Output(boxes, losses);
     }
@@ -129,8 +151,8 @@ public final class RegionProposalNetwork extends AbstractBlock {
             List<int[]> imageSizes,
             long[] perLevel,
             boolean training) {
-        int preNms = training ? config.rpnPreNmsTopNTrain() : config.rpnPreNmsTopNTest();
-        int postNms = training ? config.rpnPostNmsTopNTrain() : config.rpnPostNmsTopNTest();
+        int preNms = training ? params.preNmsTopNTrain() : params.preNmsTopNTest();
+        int postNms = training ? params.postNmsTopNTrain() : params.postNmsTopNTest();
         NDManager manager = objectness.getManager();
         NDList topIdx = new NDList(perLevel.length);
         NDList topLevel = new NDList(perLevel.length);
@@ -157,13 +179,13 @@ public final class RegionProposalNetwork extends AbstractBlock {
             boxes = boxes.get(keep);
             scores = scores.get(keep);
             levels = levels.get(keep);
-            if (config.rpnScoreThresh() > 0) {
-                keep = scores.gte(config.rpnScoreThresh()).nonzero().reshape(-1);
+            if (params.scoreThresh() > 0) {
+                keep = scores.gte(params.scoreThresh()).nonzero().reshape(-1);
                 boxes = boxes.get(keep);
                 scores = scores.get(keep);
                 levels = levels.get(keep);
             }
-            keep = Nms.batchedNms(boxes, scores, levels, config.rpnNmsThresh());
+            keep = Nms.batchedNms(boxes, scores, levels, params.nmsThresh());
             if (keep.getShape().get(0) > postNms) {
                 keep = keep.get(":" + postNms);
             }
@@ -176,14 +198,15 @@ public final class RegionProposalNetwork extends AbstractBlock {
             NDArray objectness,
             NDArray deltas,
             NDArray anchors,
-            List<NDArray> gtBoxes,
+            List<Target> gtTargets,
             Map<String, NDArray> losses) {
-        NDList labels = new NDList(gtBoxes.size());
-        NDList targets = new NDList(gtBoxes.size());
-        NDList pos = new NDList(gtBoxes.size());
-        NDList neg = new NDList(gtBoxes.size());
+        NDList labels = new NDList(gtTargets.size());
+        NDList targets = new NDList(gtTargets.size());
+        NDList pos = new NDList(gtTargets.size());
+        NDList neg = new NDList(gtTargets.size());
         long total = anchors.getShape().get(0);
-        for (NDArray gt : gtBoxes) {
+        for (Target target : gtTargets) {
+            NDArray gt = target.boxes();
             NDArray labelsI;
             NDArray matchedGt;
             if (gt.getShape().get(0) == 0) {
@@ -199,7 +222,7 @@ public final class RegionProposalNetwork extends AbstractBlock {
                                 .sub(matched.eq((long) Matcher.BETWEEN_THRESHOLDS)
                                         .toType(DataType.INT64, false));
             }
-            NDList masks = sampler.sample(labelsI);
+            NDList masks = sampler.sample(labelsI, target.rpnSamplingSeed());
             pos.add(masks.get(0));
             neg.add(masks.get(1));
             labels.add(labelsI);
@@ -223,16 +246,6 @@ public final class RegionProposalNetwork extends AbstractBlock {
         losses.put("loss_rpn_box_reg", boxLoss);
     }
 
-    /**
-     * Restarts the anchor sampler's random sequence (the trainer reseeds per iteration so that a
-     * resumed run samples exactly as an uninterrupted one).
-     *
-     * @param seed the new seed
-     */
-    public void setSeed(long seed) {
-        sampler.setSeed(seed);
-    }
-
     /** Runs the head only: L objectness maps then L delta maps (see {@link RpnHead}). */
     @Override
     protected NDList forwardInternal(
@@ -242,7 +255,7 @@ public final class RegionProposalNetwork extends AbstractBlock {
 
     @Override
     protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... shapes) {
-        head.initialize(manager, dataType, new Shape(1, inChannels, 8, 8));
+        head.initialize(manager, dataType, shapes);
     }
 
     @Override

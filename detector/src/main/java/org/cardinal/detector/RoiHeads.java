@@ -27,94 +27,79 @@ import org.cardinal.detector.ops.Nms;
  * of sampled RoIs); inference returns detections (softmax, per-class decode, clip, background
  * dropped, score threshold, small boxes removed, per-class NMS, top k).
  *
- * <p>Boxes are in pixels of the resized image. Children {@code box_head} (FPN variant only; the C4
- * variant borrows the backbone's layer4) and {@code box_predictor}.
+ * <p>Boxes are in pixels of the resized image. Children {@code box_head} and {@code
+ * box_predictor}. The box head may use parameters owned elsewhere: the C4 variant's {@link
+ * ResNetC5Head} runs the backbone's own res5 stage, which stays a child of the backbone.
  */
 public final class RoiHeads extends AbstractBlock {
 
     /** Detections per image (inference) and the two box losses (training). */
     public record Output(List<Detections> detections, Map<String, NDArray> losses) {}
 
+    /**
+     * The box branch's hyper-parameters, as torchvision's {@code RoIHeads} keyword arguments.
+     *
+     * @param fgIouThresh proposal IoU at or above which it is foreground
+     * @param bgIouThresh proposal IoU below which it is background
+     * @param batchSizePerImage RoIs sampled per image for the loss
+     * @param positiveFraction at most this fraction of them foreground
+     * @param bboxRegWeights box coder weights (wx, wy, ww, wh)
+     * @param scoreThresh detections with a lower class probability are dropped
+     * @param nmsThresh per-class NMS IoU threshold
+     * @param detectionsPerImg detections kept per image
+     */
+    public record Params(
+            double fgIouThresh,
+            double bgIouThresh,
+            int batchSizePerImage,
+            double positiveFraction,
+            double[] bboxRegWeights,
+            double scoreThresh,
+            double nmsThresh,
+            int detectionsPerImg) {}
+
     private static final double BETA = 1.0 / 9;
     private static final double MIN_SIZE = 1e-2;
 
-    private final DetectorConfig config;
     private final MultiScaleRoiAlign boxRoiPool;
     private final Block boxHead;
-    private final boolean ownsBoxHead;
     private final FastRcnnPredictor boxPredictor;
-    private final long pooledFeatures;
+    private final Params params;
     private final BoxCoder boxCoder;
     private final Matcher matcher;
     private final BalancedPositiveNegativeSampler sampler;
 
     /**
-     * FPN variant: {@link TwoMlpHead} on 7x7 pooled features.
-     *
-     * @param config thresholds and sizes
-     * @param featureChannels channels of the pooled feature maps
-     * @param seed seed of the RoI sampler
-     * @return the heads
+     * @param boxRoiPool pools each RoI from the backbone's maps
+     * @param boxHead turns pooled RoIs (R, C, S, S) into features (R, F)
+     * @param boxPredictor class logits and per-class box deltas from those features
+     * @param params thresholds and sizes
      */
-    public static RoiHeads fpn(DetectorConfig config, int featureChannels, long seed) {
-        long in = (long) featureChannels * config.roiOutputSize() * config.roiOutputSize();
-        return new RoiHeads(
-                config,
-                new TwoMlpHead(in, config.representationSize()),
-                true,
-                config.representationSize(),
-                in,
-                seed);
+    public RoiHeads(MultiScaleRoiAlign boxRoiPool, Block boxHead, FastRcnnPredictor boxPredictor, Params params) {
+        this.boxRoiPool = boxRoiPool;
+        this.boxHead = addChildBlock("box_head", boxHead);
+        this.boxPredictor = addChildBlock("box_predictor", boxPredictor);
+        this.params = params;
+        this.boxCoder = new BoxCoder(params.bboxRegWeights());
+        this.matcher = new Matcher((float) params.fgIouThresh(), (float) params.bgIouThresh(), false);
+        this.sampler = new BalancedPositiveNegativeSampler(params.batchSizePerImage(), params.positiveFraction());
     }
 
-    /**
-     * C4 variant: the backbone's res5 stage and average pooling on 14x14 pooled C4 features.
-     *
-     * @param config thresholds and sizes
-     * @param layer4 the backbone's layer4 (borrowed, not owned)
-     * @param c4Channels channels of C4
-     * @param c5Channels channels of layer4's output
-     * @param seed seed of the RoI sampler
-     * @return the heads
-     */
-    public static RoiHeads c4(
-            DetectorConfig config, Block layer4, int c4Channels, int c5Channels, long seed) {
-        return new RoiHeads(
-                config,
-                new ResNetC5Head(layer4, c5Channels),
-                false,
-                c5Channels,
-                (long) c4Channels * config.roiOutputSize() * config.roiOutputSize(),
-                seed);
+    /** @return the RoI pooler */
+    public MultiScaleRoiAlign boxRoiPool() {
+        return boxRoiPool;
     }
 
-    private RoiHeads(
-            DetectorConfig config,
-            Block boxHead,
-            boolean ownsBoxHead,
-            int headOut,
-            long pooledFeatures,
-            long seed) {
-        this.config = config;
-        this.boxRoiPool = new MultiScaleRoiAlign(config.roiOutputSize(), config.samplingRatio());
-        this.boxHead = ownsBoxHead ? addChildBlock("box_head", boxHead) : boxHead;
-        this.ownsBoxHead = ownsBoxHead;
-        this.boxPredictor =
-                addChildBlock("box_predictor", new FastRcnnPredictor(headOut, config.numClasses()));
-        this.pooledFeatures = pooledFeatures;
-        this.boxCoder = new BoxCoder(config.bboxRegWeights());
-        this.matcher =
-                new Matcher((float) config.boxFgIouThresh(), (float) config.boxBgIouThresh(), false);
-        this.sampler =
-                new BalancedPositiveNegativeSampler(
-                        config.boxBatchSizePerImage(), config.boxPositiveFraction(), seed);
+    /** @return the hyper-parameters */
+    public Params params() {
+        return params;
     }
 
     /**
      * Runs the box branch.
      *
      * @param ps the parameter store
-     * @param features the maps to pool from, finest first (FPN: P2..P5; C4: C4)
+     * @param features the backbone's named maps; the pooler picks its levels by name
      * @param proposals per image (P_i, 4), detached
      * @param imageSizes per image {height, width} after the resize
      * @param targets per image ground truth in resized-image pixels; null in inference
@@ -179,7 +164,7 @@ public final class RoiHeads extends AbstractBlock {
                         .sub(matched.eq((long) Matcher.BETWEEN_THRESHOLDS)
                                 .toType(DataType.INT64, false));
             }
-            NDList masks = sampler.sample(labels);
+            NDList masks = sampler.sample(labels, targets.get(i).roiSamplingSeed());
             NDArray keep = masks.get(0).logicalOr(masks.get(1)).nonzero().reshape(-1);
             NDArray rois = props.get(keep);
             labelsOut.add(labels.get(keep));
@@ -210,7 +195,7 @@ public final class RoiHeads extends AbstractBlock {
 
     private List<Detections> postprocess(
             NDArray classLogits, NDArray boxRegression, List<NDArray> proposals, List<int[]> sizes) {
-        int numClasses = config.numClasses();
+        int numClasses = (int) classLogits.getShape().get(1);
         NDArray all = NDArrays.concat(new NDList(proposals.toArray(new NDArray[0])), 0);
         NDArray predBoxes = boxCoder.decode(boxRegression, all).reshape(-1, numClasses, 4);
         NDArray predScores = classLogits.softmax(1);
@@ -229,7 +214,7 @@ public final class RoiHeads extends AbstractBlock {
             boxes = boxes.get(":, 1:, :").reshape(-1, 4);
             NDArray scores = predScores.get(rowRange).get(":, 1:").reshape(-1);
             NDArray labels = classIds.reshape(1, -1).tile(new long[] {r, 1}).reshape(-1);
-            NDArray keep = scores.gt(config.boxScoreThresh()).nonzero().reshape(-1);
+            NDArray keep = scores.gt(params.scoreThresh()).nonzero().reshape(-1);
             boxes = boxes.get(keep);
             scores = scores.get(keep);
             labels = labels.get(keep);
@@ -237,22 +222,13 @@ public final class RoiHeads extends AbstractBlock {
             boxes = boxes.get(keep);
             scores = scores.get(keep);
             labels = labels.get(keep);
-            keep = Nms.batchedNms(boxes, scores, labels, config.boxNmsThresh());
-            if (keep.getShape().get(0) > config.boxDetectionsPerImg()) {
-                keep = keep.get(":" + config.boxDetectionsPerImg());
+            keep = Nms.batchedNms(boxes, scores, labels, params.nmsThresh());
+            if (keep.getShape().get(0) > params.detectionsPerImg()) {
+                keep = keep.get(":" + params.detectionsPerImg());
             }
             out.add(new Detections(boxes.get(keep), scores.get(keep), labels.get(keep)));
         }
         return out;
-    }
-
-    /**
-     * Restarts the RoI sampler's random sequence.
-     *
-     * @param seed the new seed
-     */
-    public void setSeed(long seed) {
-        sampler.setSeed(seed);
     }
 
     /** Runs the box head and predictor on already pooled features: class logits, box deltas. */
@@ -263,12 +239,11 @@ public final class RoiHeads extends AbstractBlock {
         return boxPredictor.forward(ps, new NDList(x), training, params);
     }
 
+    /** {@code shapes}: the pooled RoIs, (R, C, S, S). */
     @Override
     protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... shapes) {
-        if (ownsBoxHead) {
-            boxHead.initialize(manager, dataType, new Shape(1, pooledFeatures));
-        }
-        boxPredictor.initialize(manager, dataType, boxHead.getOutputShapes(new Shape[] {new Shape(1, 1, 1, 1)}));
+        boxHead.initialize(manager, dataType, shapes);
+        boxPredictor.initialize(manager, dataType, boxHead.getOutputShapes(shapes));
     }
 
     @Override

@@ -57,8 +57,8 @@ class BalancedPositiveNegativeSamplerTest {
             for (int[] c : cases) {
                 long[] l = labels(c[0], c[1], c[2]);
                 BalancedPositiveNegativeSampler sampler =
-                        new BalancedPositiveNegativeSampler(c[3], 0.25, 42);
-                NDList masks = sampler.sample(manager.create(l));
+                        new BalancedPositiveNegativeSampler(c[3], 0.25);
+                NDList masks = sampler.sample(manager.create(l), 42);
                 boolean[] pos = bools(masks.get(0));
                 boolean[] neg = bools(masks.get(1));
                 String what = Arrays.toString(c);
@@ -76,8 +76,8 @@ class BalancedPositiveNegativeSamplerTest {
     void rpnDefaultsHalfPositive() {
         try (NDManager manager = NDManager.newBaseManager()) {
             NDList masks =
-                    new BalancedPositiveNegativeSampler(256, 0.5, 1)
-                            .sample(manager.create(labels(500, 5000, 100)));
+                    new BalancedPositiveNegativeSampler(256, 0.5)
+                            .sample(manager.create(labels(500, 5000, 100)), 1);
             assertEquals(128, count(bools(masks.get(0))));
             assertEquals(128, count(bools(masks.get(1))));
         }
@@ -87,13 +87,12 @@ class BalancedPositiveNegativeSamplerTest {
     void seedMakesDrawReproducibleAndDrawsVary() {
         try (NDManager manager = NDManager.newBaseManager()) {
             NDArray l = manager.create(labels(200, 2000, 0));
-            BalancedPositiveNegativeSampler a = new BalancedPositiveNegativeSampler(64, 0.25, 5);
-            BalancedPositiveNegativeSampler b = new BalancedPositiveNegativeSampler(64, 0.25, 5);
-            boolean[] first = bools(a.sample(l).get(1));
-            assertArrayEquals(first, bools(b.sample(l).get(1)));
-            assertNotEquals(Arrays.toString(first), Arrays.toString(bools(a.sample(l).get(1))));
-            a.setSeed(5);
-            assertArrayEquals(first, bools(a.sample(l).get(1)));
+            BalancedPositiveNegativeSampler a = new BalancedPositiveNegativeSampler(64, 0.25);
+            BalancedPositiveNegativeSampler b = new BalancedPositiveNegativeSampler(64, 0.25);
+            boolean[] first = bools(a.sample(l, 5).get(1));
+            assertArrayEquals(first, bools(b.sample(l, 5).get(1)));
+            assertNotEquals(Arrays.toString(first), Arrays.toString(bools(a.sample(l, 6).get(1))));
+            assertArrayEquals(first, bools(a.sample(l, 5).get(1)));
         }
     }
 
@@ -103,11 +102,11 @@ class BalancedPositiveNegativeSamplerTest {
         try (NDManager manager = NDManager.newBaseManager()) {
             long[] l = new long[40]; // all negatives
             NDArray labels = manager.create(l);
-            BalancedPositiveNegativeSampler s = new BalancedPositiveNegativeSampler(10, 0.5, 3);
+            BalancedPositiveNegativeSampler s = new BalancedPositiveNegativeSampler(10, 0.5);
             int[] hits = new int[l.length];
             int draws = 400;
             for (int d = 0; d < draws; d++) {
-                boolean[] neg = bools(s.sample(labels).get(1));
+                boolean[] neg = bools(s.sample(labels, 3 + d).get(1));
                 for (int i = 0; i < neg.length; i++) {
                     hits[i] += neg[i] ? 1 : 0;
                 }

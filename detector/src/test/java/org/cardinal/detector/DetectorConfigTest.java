@@ -1,6 +1,8 @@
 package org.cardinal.detector;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import org.cardinal.backbone.BackboneConfig;
+import org.cardinal.core.config.ConfigPath;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -18,7 +20,7 @@ class DetectorConfigTest {
     void defaultsAreTorchvisionFasterRcnnResnet50Fpn() {
         DetectorConfig c = DetectorConfig.defaults();
         assertEquals("resnet50", c.backbone().name());
-        assertEquals("fpn", c.variant());
+        assertEquals(DetectorConfig.Variant.FPN, c.variant());
         assertEquals(91, c.numClasses());
         assertEquals(800, c.minSize());
         assertEquals(1333, c.maxSize());
@@ -53,9 +55,8 @@ class DetectorConfigTest {
 
     @Test
     void c4DefaultsPutAllAnchorSizesOnOneLevelAndPool14() {
-        DetectorConfig c = DetectorConfig.fromJson(JsonParser.parseString("{\"variant\": \"c4\"}").getAsJsonObject(), "t");
+        DetectorConfig c = DetectorConfig.fromJson(JsonParser.parseString("{\"variant\": \"c4\"}").getAsJsonObject(), ConfigPath.root("t"));
         assertArrayEquals(new int[][] {{32, 64, 128, 256, 512}}, c.anchorSizes());
-        assertEquals(15, c.anchorsPerLocation());
         assertEquals(14, c.roiOutputSize());
     }
 
@@ -66,15 +67,15 @@ class DetectorConfigTest {
                                 "{\"backbone\": \"resnext50_32x4d\", \"num_classes\": 5, \"min_size\": 600,"
                                         + " \"max_size\": 1000}")
                         .getAsJsonObject();
-        DetectorConfig c = DetectorConfig.fromJson(j, "run.json");
+        DetectorConfig c = DetectorConfig.fromJson(j, ConfigPath.root("run.json"));
         assertEquals("resnext50_32x4d", c.backbone().name());
         assertEquals(32, c.backbone().cardinality());
         assertEquals(5, c.numClasses());
         assertEquals(600, c.minSize());
         assertEquals(1000, c.maxSize());
-        assertEquals(c, DetectorConfig.fromJson(c.toJson(), "resolved"));
+        assertEquals(c, DetectorConfig.fromJson(c.toJson(), ConfigPath.root("resolved")));
         assertEquals(7, c.withNumClasses(7).numClasses());
-        assertEquals("resnet50", c.withBackbone("resnet50").backbone().name());
+        assertEquals("resnet50", c.withBackbone(BackboneConfig.named("resnet50")).backbone().name());
     }
 
     @Test
@@ -84,7 +85,7 @@ class DetectorConfigTest {
                                 "{\"backbone\": {\"block\": \"bottleneck\", \"layers\": [1, 1, 1, 1],"
                                         + " \"cardinality\": 4, \"bottleneck_width\": 8, \"base_channels\": 16}}")
                         .getAsJsonObject();
-        DetectorConfig c = DetectorConfig.fromJson(j, "m.json");
+        DetectorConfig c = DetectorConfig.fromJson(j, ConfigPath.root("m.json"));
         assertArrayEquals(new int[] {64, 128, 256, 512}, c.backbone().stageChannels());
     }
 
@@ -92,26 +93,26 @@ class DetectorConfigTest {
     void errorsNameTheSourceAndTheField() {
         IllegalArgumentException unknown =
                 assertThrows(IllegalArgumentException.class, () -> DetectorConfig.fromJson(
-                        JsonParser.parseString("{\"min_sise\": 3}").getAsJsonObject(), "a.json"));
+                        JsonParser.parseString("{\"min_sise\": 3}").getAsJsonObject(), ConfigPath.root("a.json")));
         assertTrue(unknown.getMessage().contains("a.json") && unknown.getMessage().contains("min_sise"),
                 unknown.getMessage());
         IllegalArgumentException type =
                 assertThrows(IllegalArgumentException.class, () -> DetectorConfig.fromJson(
-                        JsonParser.parseString("{\"min_size\": \"big\"}").getAsJsonObject(), "b.json"));
+                        JsonParser.parseString("{\"min_size\": \"big\"}").getAsJsonObject(), ConfigPath.root("b.json")));
         assertTrue(type.getMessage().contains("b.json") && type.getMessage().contains("min_size"),
                 type.getMessage());
         IllegalArgumentException range =
                 assertThrows(IllegalArgumentException.class, () -> DetectorConfig.fromJson(
-                        JsonParser.parseString("{\"num_classes\": 1}").getAsJsonObject(), "c.json"));
+                        JsonParser.parseString("{\"num_classes\": 1}").getAsJsonObject(), ConfigPath.root("c.json")));
         assertTrue(range.getMessage().contains("c.json") && range.getMessage().contains("num_classes"),
                 range.getMessage());
         IllegalArgumentException variant =
                 assertThrows(IllegalArgumentException.class, () -> DetectorConfig.fromJson(
-                        JsonParser.parseString("{\"variant\": \"c5\"}").getAsJsonObject(), "d.json"));
+                        JsonParser.parseString("{\"variant\": \"c5\"}").getAsJsonObject(), ConfigPath.root("d.json")));
         assertTrue(variant.getMessage().contains("variant"), variant.getMessage());
         IllegalArgumentException backbone =
                 assertThrows(IllegalArgumentException.class, () -> DetectorConfig.fromJson(
-                        JsonParser.parseString("{\"backbone\": \"resnet51\"}").getAsJsonObject(), "e.json"));
+                        JsonParser.parseString("{\"backbone\": \"resnet51\"}").getAsJsonObject(), ConfigPath.root("e.json")));
         assertTrue(backbone.getMessage().contains("e.json") && backbone.getMessage().contains("resnet51"),
                 backbone.getMessage());
     }

@@ -32,7 +32,7 @@ class DetectorWeightsTest {
     @Test
     void parameterNamesAreTorchvisions() throws Exception {
         try (NDManager m = NDManager.newBaseManager()) {
-            FasterRcnn model = FasterRcnn.build(ModelFixtures.config());
+            FasterRcnn model = FasterRcnnFactory.create(ModelFixtures.config());
             model.initialize(m, DataType.FLOAT32);
             Set<String> names = StateDicts.namedParameters(model).keySet();
             StateDict tv = StateDict.read(ModelFixtures.path("fasterrcnn.pth"));
@@ -45,7 +45,7 @@ class DetectorWeightsTest {
     @Test
     void wrongNumberOfClassesNamesTheParameterAndShapes() throws Exception {
         try (NDManager m = NDManager.newBaseManager()) {
-            FasterRcnn model = FasterRcnn.build(ModelFixtures.config().withNumClasses(6));
+            FasterRcnn model = FasterRcnnFactory.create(ModelFixtures.config().withNumClasses(6));
             model.initialize(m, DataType.FLOAT32);
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> DetectorWeights.loadTorchvision(model, ModelFixtures.path("fasterrcnn.pth"), true));
@@ -59,18 +59,18 @@ class DetectorWeightsTest {
     @Test
     void backboneWeightsLoadFromAClassifierOrADetectorCheckpoint(@TempDir Path dir) throws Exception {
         try (NDManager m = NDManager.newBaseManager()) {
-            FasterRcnn source = FasterRcnn.build(ModelFixtures.config());
+            FasterRcnn source = FasterRcnnFactory.create(ModelFixtures.config());
             source.initialize(m, DataType.FLOAT32);
             DetectorWeights.loadTorchvision(source, ModelFixtures.path("fasterrcnn.pth"), true);
             Path classifier = dir.resolve("body.safetensors");
-            StateDicts.export(source.body()).write(classifier);
+            StateDicts.export(source.backbone().body()).write(classifier);
 
             for (Path file : new Path[] {classifier, ModelFixtures.path("fasterrcnn.pth")}) {
-                FasterRcnn target = FasterRcnn.build(ModelFixtures.config());
+                FasterRcnn target = FasterRcnnFactory.create(ModelFixtures.config());
                 target.initialize(m, DataType.FLOAT32);
                 DetectorWeights.loadBackbone(target, file);
-                Map<String, Parameter> a = StateDicts.namedParameters(source.body());
-                Map<String, Parameter> b = StateDicts.namedParameters(target.body());
+                Map<String, Parameter> a = StateDicts.namedParameters(source.backbone().body());
+                Map<String, Parameter> b = StateDicts.namedParameters(target.backbone().body());
                 for (String name : a.keySet()) {
                     assertEquals(0f, a.get(name).getArray().sub(b.get(name).getArray()).abs().max().getFloat(),
                             name + " from " + file.getFileName());
@@ -82,12 +82,12 @@ class DetectorWeightsTest {
     @Test
     void djlSaveAndLoadParametersRoundTrip() throws Exception {
         try (NDManager m = NDManager.newBaseManager()) {
-            FasterRcnn a = FasterRcnn.build(ModelFixtures.config());
+            FasterRcnn a = FasterRcnnFactory.create(ModelFixtures.config());
             a.initialize(m, DataType.FLOAT32);
             DetectorWeights.loadTorchvision(a, ModelFixtures.path("fasterrcnn.pth"), true);
             java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
             a.saveParameters(new java.io.DataOutputStream(bytes));
-            FasterRcnn b = FasterRcnn.build(ModelFixtures.config());
+            FasterRcnn b = FasterRcnnFactory.create(ModelFixtures.config());
             b.initialize(m, DataType.FLOAT32);
             b.loadParameters(m, new java.io.DataInputStream(
                     new java.io.ByteArrayInputStream(bytes.toByteArray())));

@@ -1,6 +1,7 @@
 package org.cardinal.detector;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import org.cardinal.core.config.ConfigPath;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.engine.Engine;
@@ -62,7 +63,7 @@ class FasterRcnnTrainingTest {
             j.addProperty("rpn_pre_nms_top_n_train", 500);
             j.addProperty("rpn_post_nms_top_n_train", 500);
             j.addProperty("box_batch_size_per_image", 128);
-            FasterRcnn model = FasterRcnn.build(DetectorConfig.fromJson(j, "test"), 1);
+            FasterRcnn model = FasterRcnnFactory.create(DetectorConfig.fromJson(j, ConfigPath.root("test")));
             model.initialize(manager, DataType.FLOAT32);
             Optimizer sgd =
                     Optimizer.sgd()
@@ -85,7 +86,7 @@ class FasterRcnnTrainingTest {
     @Test
     void forwardLayoutCarriesImagesAndTargets() throws Exception {
         try (NDManager manager = NDManager.newBaseManager()) {
-            FasterRcnn model = FasterRcnn.build(ModelFixtures.config());
+            FasterRcnn model = FasterRcnnFactory.create(ModelFixtures.config());
             model.initialize(manager, DataType.FLOAT32);
             List<NDArray> images = ModelFixtures.images(manager).subList(0, 2);
             Target t = target(manager);
@@ -112,9 +113,9 @@ class FasterRcnnTrainingTest {
                 + " \"backbone\": {\"block\": \"bottleneck\", \"layers\": [1, 1, 1, 1],"
                 + " \"cardinality\": 4, \"bottleneck_width\": 8, \"base_channels\": 16},"
                 + " \"box_batch_size_per_image\": 64}").getAsJsonObject();
-        DetectorConfig config = DetectorConfig.fromJson(j, "c4 test");
+        DetectorConfig config = DetectorConfig.fromJson(j, ConfigPath.root("c4 test"));
         try (NDManager manager = NDManager.newBaseManager()) {
-            FasterRcnn model = FasterRcnn.build(config);
+            FasterRcnn model = FasterRcnnFactory.create(config);
             model.initialize(manager, DataType.FLOAT32);
             Map<String, Parameter> named = StateDicts.namedParameters(model);
             Parameter cls = named.get("roi_heads.box_predictor.cls_score.weight");

@@ -32,7 +32,7 @@ final class ParityCheck implements AutoCloseable {
 
     ParityCheck(Path dir) throws IOException {
         manager = NDManager.newBaseManager();
-        model = FasterRcnn.build(DetectorConfig.load(dir.resolve("model.json")));
+        model = FasterRcnnFactory.create(DetectorConfig.load(dir.resolve("model.json")));
         model.initialize(manager, DataType.FLOAT32);
         LoadReport report =
                 DetectorWeights.loadTorchvision(model, dir.resolve("fasterrcnn.pth"), true);

@@ -1,6 +1,8 @@
 package org.cardinal.detector;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import org.cardinal.core.config.JsonFiles;
+import org.cardinal.core.config.ConfigPath;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -14,7 +16,6 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import java.io.StringReader;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -42,20 +43,19 @@ class PretrainedInitTest {
                 + " \"min_size\": 128, \"max_size\": 160, \"fpn_channels\": 32, \"representation_size\": 64,"
                 + " \"rpn_pre_nms_top_n_train\": 200, \"rpn_post_nms_top_n_train\": 200,"
                 + " \"box_batch_size_per_image\": 64}").getAsJsonObject();
-        return DetectorConfig.fromJson(j, "test");
+        return DetectorConfig.fromJson(j, ConfigPath.root("test"));
     }
 
     /** Total initial loss of a freshly built detector (same seeds every time), optionally pretrained. */
     private static double initialLoss(Path backboneWeights, StateDict expectBody) throws Exception {
         try (NDManager manager = NDManager.newBaseManager()) {
-            Engine.getInstance().setRandomSeed(5);
-            FasterRcnn model = FasterRcnn.build(detectorConfig(), 1);
-            model.initialize(manager, DataType.FLOAT32);
+            FasterRcnn model = FasterRcnnFactory.create(detectorConfig());
+            model.initialize(manager, DataType.FLOAT32, 5);
             if (backboneWeights != null) {
                 LoadReport report = DetectorWeights.loadBackbone(model, backboneWeights);
                 assertTrue(report.missing().isEmpty(), report.missing().toString());
                 // Every body tensor now equals the exported one.
-                Map<String, Parameter> body = StateDicts.namedParameters(model.body());
+                Map<String, Parameter> body = StateDicts.namedParameters(model.backbone().body());
                 for (Map.Entry<String, Parameter> e : body.entrySet()) {
                     assertArrayEquals(expectBody.get(e.getKey()).toFloatArray(),
                             e.getValue().getArray().toFloatArray(), 0f, e.getKey());
@@ -77,11 +77,11 @@ class PretrainedInitTest {
 
     @Test
     void pretrainedBackboneLoadsAndChangesTheInitialLoss(@TempDir Path dir) throws Exception {
-        PretrainConfig cfg = PretrainConfig.parse(new StringReader("{\"arch\": " + ARCH + ", \"epochs\": 2,"
+        PretrainConfig cfg = PretrainConfig.fromJson(JsonFiles.parseObject("{\"arch\": " + ARCH + ", \"epochs\": 2,"
                 + " \"batch_size\": 8, \"base_lr\": 3.2, \"schedule\": \"cosine\", \"image_size\": 32,"
                 + " \"resize_size\": 36, \"min_scale\": 0.5, \"workers\": 2,"
-                + " \"generated\": {\"classes\": 3, \"train_per_class\": 8, \"val_per_class\": 2, \"image_size\": 40}}"),
-                "test", null);
+                + " \"generated\": {\"classes\": 3, \"train_per_class\": 8, \"val_per_class\": 2, \"image_size\": 40}}",
+                "test"), ConfigPath.root("test"));
         Path data = dir.resolve("data");
         cfg.generated().writeTo(data);
         PretrainTrainer.Result r = new PretrainTrainer(cfg, data, dir.resolve("run"), Device.cpu(), s -> {})

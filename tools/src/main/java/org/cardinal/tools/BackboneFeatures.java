@@ -22,7 +22,7 @@ import org.cardinal.backbone.BackboneConfig;
 import org.cardinal.backbone.Norm;
 import org.cardinal.backbone.ResNet;
 import org.cardinal.backbone.pretrain.ClassificationTransform;
-import org.cardinal.backbone.weights.AtomicFiles;
+import org.cardinal.core.io.AtomicFiles;
 import org.cardinal.backbone.weights.LoadReport;
 import org.cardinal.backbone.weights.Npy;
 import org.cardinal.backbone.weights.StateDict;

@@ -19,7 +19,7 @@ import org.cardinal.backbone.BackboneConfig;
 import org.cardinal.backbone.Complexity;
 import org.cardinal.backbone.JsonObjects;
 import org.cardinal.detector.report.ComparisonReport;
-import org.cardinal.detector.report.MetricsLog;
+import org.cardinal.detector.report.TrainingHistory;
 import org.cardinal.detector.train.DeviceSelection;
 import org.cardinal.detector.train.EvalResult;
 import org.cardinal.detector.train.RunConfig;
@@ -135,7 +135,7 @@ public final class CompareBackbones {
                 result = result(backbone, macsSize, r);
                 write(resultFile, GSON.toJson(result));
             }
-            entries.add(entry(backbone, result, MetricsLog.read(runDir.resolve("metrics.jsonl"))));
+            entries.add(entry(backbone, result, TrainingHistory.read(runDir.resolve("metrics.jsonl"))));
             out.printf(Locale.ROOT, "%s: AP50 %.1f  AP %.1f%n", backbone.name(),
                     100 * entries.get(entries.size() - 1).stats()[1], 100 * entries.get(entries.size() - 1).stats()[0]);
         }
@@ -187,7 +187,7 @@ public final class CompareBackbones {
         return o;
     }
 
-    private static ComparisonReport.Entry entry(BackboneConfig b, JsonObject r, MetricsLog log) {
+    private static ComparisonReport.Entry entry(BackboneConfig b, JsonObject r, TrainingHistory log) {
         double[] stats = GSON.fromJson(r.get("stats"), double[].class);
         Map<String, Double> perCat = new LinkedHashMap<>();
         for (Map.Entry<String, JsonElement> e : r.getAsJsonObject("per_category_ap").entrySet()) {

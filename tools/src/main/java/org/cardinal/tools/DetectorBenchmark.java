@@ -28,7 +28,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
-import org.cardinal.backbone.train.MomentumSgd;
+import org.cardinal.core.train.MomentumSgd;
 import org.cardinal.backbone.weights.StateDict;
 import org.cardinal.detector.Detections;
 import org.cardinal.detector.DetectorConfig;

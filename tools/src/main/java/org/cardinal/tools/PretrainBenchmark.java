@@ -19,7 +19,7 @@ import org.cardinal.backbone.BackboneConfig;
 import org.cardinal.backbone.Norm;
 import org.cardinal.backbone.ResNet;
 import org.cardinal.backbone.pretrain.ClassificationLoss;
-import org.cardinal.backbone.train.MomentumSgd;
+import org.cardinal.core.train.MomentumSgd;
 import org.cardinal.backbone.weights.StateDicts;
 
 /**

@@ -100,7 +100,7 @@ class ImportWeightsTest {
                 "--arch", "resnet_tiny", "--config", modelJson.toString(), "--classes", classes.toString(),
                 "--output", artifactDir.toString()}), SINK);
         assertEquals(List.of("circle", "square", "triangle"), artifact.classNames());
-        assertEquals("fpn", artifact.config().variant());
+        assertEquals(DetectorConfig.Variant.FPN, artifact.config().variant());
 
         Path json = Predict.run(Args.parse(new String[] {"--model", artifactDir.toString(), "--image",
                 imageFile.toString(), "--output", dir.resolve("pred").toString()}), SINK);

@@ -45,7 +45,7 @@ class ShippedConfigsTest {
                 assertArrayEquals(new int[] {60000, 80000}, c.solver().steps());
                 assertEquals("train2017", c.data().trainImages());
                 assertEquals("annotations/instances_val2017.json", c.data().valAnnotations());
-                assertEquals(c.name().contains("_C4_") ? "c4" : "fpn", c.model().variant());
+                assertEquals(c.name().contains("_C4_") ? DetectorConfig.Variant.C4 : DetectorConfig.Variant.FPN, c.model().variant());
             }
         }
         assertEquals(7, coco);

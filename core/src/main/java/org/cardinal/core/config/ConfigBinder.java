@@ -26,7 +26,8 @@ import java.util.Map;
  * from a JSON object of defaults, lays the user's fields over it, refuses a field the record does
  * not have, converts each value to the component's type, and calls the canonical constructor,
  * whose validation ({@link InvalidFieldException#require}) is reported with the file and the
- * field's path. A field missing from both the user's object and the defaults is an error.
+ * field's path. A field missing from both the user's object and the defaults is an error; a
+ * default of JSON {@code null} marks an optional field, which stays {@code null} when left out.
  *
  * <p>Component types: {@code int}, {@code long}, {@code double}, {@code boolean}, {@code String},
  * enums (written in lower case), arrays and {@code List}s of these, nested records (bound with no
@@ -73,7 +74,8 @@ public final class ConfigBinder {
             if (value == null) {
                 throw field.missing(describe(e.getValue().getGenericType()));
             }
-            args[i++] = convert(value, e.getValue().getGenericType(), field);
+            // a null default marks an optional field: absent stays null
+            args[i++] = value.isJsonNull() ? null : convert(value, e.getValue().getGenericType(), field);
         }
         return construct(type, components, args, at);
     }
@@ -110,7 +112,9 @@ public final class ConfigBinder {
         for (RecordComponent c : config.getClass().getRecordComponents()) {
             Object v;
             try {
-                v = c.getAccessor().invoke(config);
+                Method accessor = c.getAccessor();
+                accessor.setAccessible(true); // a config record may be private to its package
+                v = accessor.invoke(config);
             } catch (ReflectiveOperationException e) {
                 throw new IllegalStateException("cannot read " + c.getName() + " of " + config, e);
             }
@@ -159,6 +163,7 @@ public final class ConfigBinder {
         }
         try {
             Constructor<R> ctor = type.getDeclaredConstructor(types);
+            ctor.setAccessible(true); // a config record may be private to its package
             return ctor.newInstance(args);
         } catch (InvocationTargetException e) {
             Throwable cause = e.getCause();

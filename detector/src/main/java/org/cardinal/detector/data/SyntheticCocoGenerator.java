@@ -1,5 +1,6 @@
 package org.cardinal.detector.data;
 
+import org.cardinal.core.io.AtomicFiles;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 
@@ -138,22 +139,11 @@ public final class SyntheticCocoGenerator {
         if (isComplete(root)) {
             return root;
         }
-        if (Files.exists(root)) {
-            deleteRecursively(root);
-        }
-        Path parent = root.toAbsolutePath().getParent();
-        Files.createDirectories(parent);
-        Path tmp = Files.createTempDirectory(parent, root.getFileName() + ".tmp");
-        try {
+        AtomicFiles.writeFolder(root, tmp -> {
             generate(tmp);
             // a temporary folder is private (rwx------); the dataset is for every user and tool
             shareable(tmp);
-            Files.move(tmp, root, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            if (Files.exists(tmp)) {
-                deleteRecursively(tmp);
-            }
-        }
+        });
         return root;
     }
 
@@ -358,28 +348,12 @@ public final class SyntheticCocoGenerator {
     }
 
     private static void writeJson(Path file, Object value) throws IOException {
-        Path tmp = Files.createTempFile(file.getParent(), file.getFileName().toString(), ".tmp");
-        try (Writer out = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-            GSON.toJson(value, out);
-        }
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        AtomicFiles.writeString(file, GSON.toJson(value));
     }
 
     static void shareable(Path dir) throws IOException {
         if (dir.getFileSystem().supportedFileAttributeViews().contains("posix")) {
             Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
-        }
-    }
-
-    private static void deleteRecursively(Path dir) throws IOException {
-        try (Stream<Path> walk = Files.walk(dir)) {
-            walk.sorted(Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.delete(p);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
         }
     }
 

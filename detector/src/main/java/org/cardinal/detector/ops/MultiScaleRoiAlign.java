@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -14,9 +15,11 @@ import java.util.List;
  * floor(4 + log2(sqrt(a) / 224) + 1e-6)} clamped to the levels present; level scales are
  * inferred as {@code 2^round(log2(featureHeight / maxImageHeight))}; {@code aligned = false}.
  *
- * <p>Like torchvision, the scales and level range are inferred on the first call and kept. All
- * levels are pooled by a single gather over their concatenated channel-last rows, so RoIs of
- * every level are processed together and no RoI leaves the device.
+ * <p>The levels are picked from the backbone's output by name, as torchvision's {@code
+ * featmap_names} (FPN: "0".."3", leaving out the RPN-only "pool" level; C4: "0"). Like
+ * torchvision, the scales and level range are inferred on the first call and kept. All levels
+ * are pooled by a single gather over their concatenated channel-last rows, so RoIs of every level
+ * are processed together and no RoI leaves the device.
  */
 public final class MultiScaleRoiAlign {
 
@@ -24,37 +27,75 @@ public final class MultiScaleRoiAlign {
     private static final int CANONICAL_LEVEL = 4;
     private static final float EPS = 1e-6f;
 
+    private final List<String> featmapNames;
     private final int outH;
     private final int outW;
     private final int samplingRatio;
     private volatile float[] scales;
 
-    /** Square output, e.g. {@code new MultiScaleRoiAlign(7, 2)} as torchvision's box head. */
-    public MultiScaleRoiAlign(int outputSize, int samplingRatio) {
-        this(outputSize, outputSize, samplingRatio);
+    /**
+     * Square output, e.g. {@code new MultiScaleRoiAlign(List.of("0", "1", "2", "3"), 7, 2)} as
+     * torchvision's FPN box head.
+     *
+     * @param featmapNames the levels to pool from, finest first
+     * @param outputSize bins per side
+     * @param samplingRatio sampling points per bin side (0 = adaptive, ceil(bin size))
+     */
+    public MultiScaleRoiAlign(List<String> featmapNames, int outputSize, int samplingRatio) {
+        if (featmapNames.isEmpty()) {
+            throw new IllegalArgumentException("MultiScaleRoiAlign: no feature map names given");
+        }
+        if (outputSize <= 0) {
+            throw new IllegalArgumentException(
+                    "MultiScaleRoiAlign: output size must be positive, got " + outputSize);
+        }
+        this.featmapNames = List.copyOf(featmapNames);
+        this.outH = outputSize;
+        this.outW = outputSize;
+        this.samplingRatio = samplingRatio;
     }
 
-    /** Output of {@code outH x outW} bins with {@code samplingRatio} samples per bin side. */
-    public MultiScaleRoiAlign(int outH, int outW, int samplingRatio) {
-        if (outH <= 0 || outW <= 0) {
-            throw new IllegalArgumentException(
-                    "MultiScaleRoiAlign: output size must be positive, got " + outH + "x" + outW);
-        }
-        this.outH = outH;
-        this.outW = outW;
-        this.samplingRatio = samplingRatio;
+    /** @return the names of the levels pooled from, finest first */
+    public List<String> featmapNames() {
+        return featmapNames;
+    }
+
+    /** @return bins per side of the output */
+    public int outputSize() {
+        return outH;
     }
 
     /**
      * Pools every box from its level.
      *
-     * @param features the levels to pool from, finest first, each (N, C, H_l, W_l) (for FPN:
-     *     P2..P5, without the extra "pool" level)
+     * @param features the backbone's output, each map named (N, C, H_l, W_l); those named by
+     *     {@link #featmapNames()} are used
      * @param boxes per image (N_i, 4) x1, y1, x2, y2 in input-image pixels
      * @param imageSizes per image {height, width} of the image before batch padding
      * @return (sum N_i, C, outH, outW) in the order of the concatenated boxes
      */
-    public NDArray forward(List<NDArray> features, List<NDArray> boxes, List<long[]> imageSizes) {
+    public NDArray forward(NDList features, List<NDArray> boxes, List<long[]> imageSizes) {
+        List<NDArray> levels = new ArrayList<>(featmapNames.size());
+        for (String name : featmapNames) {
+            NDArray level = features.get(name);
+            if (level == null) {
+                throw new IllegalArgumentException(
+                        "MultiScaleRoiAlign: the backbone gives no feature map named '" + name + "'");
+            }
+            levels.add(level);
+        }
+        return pool(levels, boxes, imageSizes);
+    }
+
+    /**
+     * Pools every box from its level.
+     *
+     * @param features the levels to pool from, finest first, each (N, C, H_l, W_l)
+     * @param boxes per image (N_i, 4) x1, y1, x2, y2 in input-image pixels
+     * @param imageSizes per image {height, width} of the image before batch padding
+     * @return (sum N_i, C, outH, outW) in the order of the concatenated boxes
+     */
+    public NDArray pool(List<NDArray> features, List<NDArray> boxes, List<long[]> imageSizes) {
         if (features.isEmpty()) {
             throw new IllegalArgumentException("MultiScaleRoiAlign: no feature maps given");
         }

@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import org.cardinal.backbone.train.LineChart;
+import org.cardinal.core.train.LineChart;
 
 /**
  * The backbone-swap report: the same detector trained with several backbones under one schedule,
@@ -41,7 +41,7 @@ public final class ComparisonReport {
      */
     public record Entry(String backbone, String description, long params, double gmacs, long detectorParams,
                         double[] stats, Map<String, Double> perCategoryAp, double trainSeconds,
-                        double imagesPerSecond, MetricsLog log) {}
+                        double imagesPerSecond, TrainingHistory log) {}
 
     /**
      * What was compared.
@@ -102,12 +102,12 @@ public final class ComparisonReport {
         LineChart c = new LineChart("COCO box AP on val", "iteration", "AP");
         for (int k = 0; k < entries.size(); k++) {
             Entry e = entries.get(k);
-            double[] it = e.log().eval().stream().mapToDouble(MetricsLog.EvalPoint::iteration).toArray();
+            double[] it = e.log().eval().stream().mapToDouble(TrainingHistory.EvalPoint::iteration).toArray();
             // one colour per backbone: solid AP50, dashed AP
             c.add(new LineChart.Series(e.backbone() + " AP50", it,
-                    e.log().eval().stream().mapToDouble(MetricsLog.EvalPoint::ap50).toArray(), k, false));
+                    e.log().eval().stream().mapToDouble(TrainingHistory.EvalPoint::ap50).toArray(), k, false));
             c.add(new LineChart.Series(e.backbone() + " AP", it,
-                    e.log().eval().stream().mapToDouble(MetricsLog.EvalPoint::ap).toArray(), k, true));
+                    e.log().eval().stream().mapToDouble(TrainingHistory.EvalPoint::ap).toArray(), k, true));
         }
         return c;
     }

@@ -6,25 +6,20 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
-import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
 import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
+import org.cardinal.core.config.JsonFiles;
+import org.cardinal.core.io.AtomicFiles;
 
 /**
  * A training checkpoint: one folder {@code checkpoints/iter_NNNNNNN/} holding
@@ -37,7 +32,8 @@ import java.util.stream.Stream;
  *   <li>{@code state.json}: iteration, learning rate, run seed and the resolved run config.
  * </ul>
  *
- * <p>The folder is written under a temporary name in the same parent and renamed atomically, and
+ * <p>The folder is written under a temporary name in the same parent, flushed to the disk and
+ * renamed atomically (a folder of the same name is moved aside first and deleted only after), and
  * {@code checkpoints/last} (the name of the newest complete checkpoint) is replaced atomically
  * after it, so a crash at any point leaves the previous checkpoint usable. The sampling RNG
  * state needs no file: data order, flips and the model's samplers are reseeded from (seed,
@@ -82,15 +78,13 @@ public final class Checkpoint {
     public static Path save(
             Path checkpointsDir, State state, Block block, Map<String, NDArray> momentum)
             throws IOException {
-        Files.createDirectories(checkpointsDir);
         String name = folderName(state.iteration());
         Path target = checkpointsDir.resolve(name);
-        Path tmp = Files.createTempDirectory(checkpointsDir, "." + name + ".tmp");
-        try {
+        // a re-run of the same iteration (a finished run resumed) replaces the folder atomically
+        AtomicFiles.writeFolder(target, tmp -> {
             NDList params = new NDList();
             for (Pair<String, Parameter> p : block.getParameters()) {
-                NDArray a = p.getValue().getArray();
-                params.add(named(a, p.getKey()));
+                params.add(named(p.getValue().getArray(), p.getKey()));
             }
             writeNdList(tmp.resolve(MODEL), params);
             NDList buffers = new NDList();
@@ -103,21 +97,9 @@ public final class Checkpoint {
             s.addProperty("lr", state.lr());
             s.addProperty("seed", state.seed());
             s.add("config", state.config());
-            Files.writeString(
-                    tmp.resolve(STATE),
-                    new GsonBuilder().setPrettyPrinting().create().toJson(s),
-                    StandardCharsets.UTF_8);
-            if (Files.exists(target)) {
-                deleteTree(target); // a re-run of the same iteration replaces it
-            }
-            move(tmp, target);
-        } catch (IOException | RuntimeException e) {
-            deleteTree(tmp);
-            throw e;
-        }
-        Path lastTmp = Files.createTempFile(checkpointsDir, ".last", ".tmp");
-        Files.writeString(lastTmp, name + "\n", StandardCharsets.UTF_8);
-        move(lastTmp, checkpointsDir.resolve(LAST));
+            AtomicFiles.writeString(tmp.resolve(STATE), JsonFiles.pretty(s));
+        });
+        AtomicFiles.writeString(checkpointsDir.resolve(LAST), name + "\n");
         return target;
     }
 
@@ -150,13 +132,13 @@ public final class Checkpoint {
             throw new IOException("checkpoint state not found: " + file);
         }
         try {
-            JsonObject o = JsonParser.parseString(Files.readString(file)).getAsJsonObject();
+            JsonObject o = JsonFiles.readObject(file);
             return new State(
                     o.get("iteration").getAsInt(),
                     o.get("lr").getAsDouble(),
                     o.get("seed").getAsLong(),
                     o.getAsJsonObject("config"));
-        } catch (JsonParseException | IllegalStateException | NullPointerException e) {
+        } catch (IllegalArgumentException | IllegalStateException | NullPointerException e) {
             throw new IOException(file + ": malformed checkpoint state: " + e.getMessage(), e);
         }
     }
@@ -215,8 +197,8 @@ public final class Checkpoint {
     }
 
     private static void writeNdList(Path file, NDList list) throws IOException {
-        try (OutputStream os = new BufferedOutputStream(Files.newOutputStream(file))) {
-            list.encode(os);
+        try {
+            AtomicFiles.write(file, list::encode);
         } finally {
             list.close();
         }
@@ -240,24 +222,5 @@ public final class Checkpoint {
             }
         }
         return out;
-    }
-
-    private static void move(Path from, Path to) throws IOException {
-        try {
-            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            throw new IOException("cannot rename " + from + " to " + to + " atomically", e);
-        }
-    }
-
-    static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(root)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
     }
 }

@@ -1,8 +1,13 @@
 package org.cardinal.detector.train;
 
+import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Set;
+import org.cardinal.core.config.ConfigBinder;
+import org.cardinal.core.config.ConfigPath;
+import org.cardinal.core.config.InvalidFieldException;
+import org.cardinal.core.config.JsonFiles;
 
 /**
  * The data part of a run: where the COCO-format train and val splits are, and how they are read.
@@ -32,69 +37,62 @@ public record DataConfig(
         int numWorkers,
         int prefetchBatches) {
 
-    static final Set<String> FIELDS =
-            Set.of(
-                    "root", "train_images", "train_annotations", "val_images", "val_annotations",
-                    "flip_prob", "keep_empty_images", "num_workers", "prefetch_batches");
-
     /** Validates ranges; messages name the JSON field. */
     public DataConfig {
-        if (!(flipProb >= 0 && flipProb <= 1)) {
-            throw new IllegalArgumentException(
-                    "field 'flip_prob': expected a number in [0, 1], found " + flipProb);
-        }
-        if (numWorkers <= 0) {
-            throw new IllegalArgumentException(
-                    "field 'num_workers': expected a positive integer, found " + numWorkers);
-        }
-        if (prefetchBatches <= 0) {
-            throw new IllegalArgumentException(
-                    "field 'prefetch_batches': expected a positive integer, found "
-                            + prefetchBatches);
-        }
+        InvalidFieldException.require(flipProb >= 0 && flipProb <= 1, "flip_prob", "a number in [0, 1]", flipProb);
+        InvalidFieldException.require(numWorkers > 0, "num_workers", "a positive integer", numWorkers);
+        InvalidFieldException.require(prefetchBatches > 0, "prefetch_batches", "a positive integer", prefetchBatches);
     }
 
-    /** The defaults (COCO 2017 layout under the current folder). */
+    /** The defaults: the COCO 2017 layout under the current folder. */
+    public static final String DEFAULTS = """
+            {
+              "root": ".",
+              "train_images": "train2017",
+              "train_annotations": "annotations/instances_train2017.json",
+              "val_images": "val2017",
+              "val_annotations": "annotations/instances_val2017.json",
+              "flip_prob": 0.5,
+              "keep_empty_images": true,
+              "num_workers": 2,
+              "prefetch_batches": 4
+            }""";
+
+    /** @return the defaults */
     public static DataConfig defaults() {
-        return fromJson(new JsonObject(), "defaults");
+        return fromJson(new JsonObject(), ConfigPath.root("defaults"));
     }
 
-    /** Reads the "data" object; absent fields take the defaults. */
-    public static DataConfig fromJson(JsonObject json, String source) {
-        JsonFields f = new JsonFields(json, source, "data");
-        f.rejectUnknown(FIELDS);
-        try {
-            return new DataConfig(
-                    f.getString("root", "."),
-                    f.getString("train_images", "train2017"),
-                    f.getString("train_annotations", "annotations/instances_train2017.json"),
-                    f.getString("val_images", "val2017"),
-                    f.getString("val_annotations", "annotations/instances_val2017.json"),
-                    f.getDouble("flip_prob", 0.5),
-                    f.getBoolean("keep_empty_images", true),
-                    f.getInt("num_workers", 2),
-                    f.getInt("prefetch_batches", 4));
-        } catch (IllegalArgumentException e) {
-            if (e.getMessage().startsWith(source)) {
-                throw e;
-            }
-            throw new IllegalArgumentException(source + ": data: " + e.getMessage(), e);
-        }
+    /**
+     * Reads the "data" object; absent fields take the {@link #DEFAULTS}.
+     *
+     * @param json the object (null = all defaults)
+     * @param at where it sits, for error messages
+     * @return the resolved data config
+     */
+    public static DataConfig fromJson(JsonElement json, ConfigPath at) {
+        return ConfigBinder.bind(json, DataConfig.class, JsonFiles.parseObject(DEFAULTS, "DataConfig.DEFAULTS"), at);
     }
 
-    /** The resolved config as JSON. */
+    /** @return the resolved config as JSON */
     public JsonObject toJson() {
-        JsonObject o = new JsonObject();
-        o.addProperty("root", root);
-        o.addProperty("train_images", trainImages);
-        o.addProperty("train_annotations", trainAnnotations);
-        o.addProperty("val_images", valImages);
-        o.addProperty("val_annotations", valAnnotations);
-        o.addProperty("flip_prob", flipProb);
-        o.addProperty("keep_empty_images", keepEmptyImages);
-        o.addProperty("num_workers", numWorkers);
-        o.addProperty("prefetch_batches", prefetchBatches);
-        return o;
+        return ConfigBinder.toJson(this);
+    }
+
+    /**
+     * Fails with one clear message, naming the missing path and the layout expected, when the
+     * training split is not there: before any model is built.
+     */
+    public void checkTrainSplit() {
+        Path ann = trainAnnotationsPath();
+        Path images = trainImagesPath();
+        if (!Files.isRegularFile(ann) || !Files.isDirectory(images)) {
+            Path missing = Files.isRegularFile(ann) ? images : ann;
+            throw new IllegalArgumentException("dataset not found: " + missing + " does not exist (data root '"
+                    + root + "'; expected the COCO layout: <root>/" + trainImages + "/, <root>/" + trainAnnotations
+                    + ", <root>/" + valImages + "/, <root>/" + valAnnotations
+                    + "; pass --data DIR or set the config's data fields)");
+        }
     }
 
     /** A copy with another root folder. */

@@ -1,30 +1,25 @@
 package org.cardinal.detector.train;
 
 import ai.djl.Device;
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.NDScope;
 import ai.djl.nn.Parameter;
-import ai.djl.training.GradientCollector;
-import ai.djl.training.LocalParameterServer;
-import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import org.cardinal.backbone.train.MomentumSgd;
+import org.cardinal.core.io.AtomicFiles;
+import org.cardinal.core.train.MomentumSgd;
+import org.cardinal.core.train.StopRequest;
+import org.cardinal.detector.StageListener;
+import org.cardinal.detector.TrainableDetector;
 import org.cardinal.detector.data.CocoDetectionDataset;
 import org.cardinal.detector.data.DetectionBatch;
-import org.cardinal.detector.data.DetectionSample;
 import org.cardinal.detector.data.PrefetchingLoader;
 
 /**
@@ -33,23 +28,23 @@ import org.cardinal.detector.data.PrefetchingLoader;
  * ({@link WarmupMultiStepTracker}), optional gradient-norm clipping, atomic checkpoints every
  * {@code checkpoint_period} iterations and at the end, exact resume, a NaN/Inf guard, COCO
  * evaluation on the val split every {@code eval_period} iterations and at the end, and a metrics
- * log; {@link TrainingListener}s see every iteration.
+ * log; {@link TrainingListener}s see every iteration and a {@link StageListener} every stage.
  *
  * <p>Run folder: {@code config.json} (resolved config), {@code metrics.jsonl},
  * {@code checkpoints/iter_NNNNNNN/} and {@code checkpoints/last} (see {@link Checkpoint}).
  *
- * <p>Devices: with several devices the batch is split across them; DJL's
- * {@link ParameterStore} with a parameter server replicates the parameters on every device (as
- * DJL's {@code Trainer} does), each device's loss is scaled by 1/D, and the gradients are summed
- * on the first device and applied to every replica. DJL's {@code Trainer} itself is not used
- * because it hides its parameter store, which {@code FasterRcnn.losses} takes as an argument,
- * and it cannot clip the global gradient norm before the update.
+ * <p>Devices: with several devices, each runs a replica on its own thread ({@link
+ * TrainingStep}); the per-device times go to the log. DJL's {@code Trainer} itself is not used
+ * because it hides its parameter store, which {@code FasterRcnn.losses} takes as an argument, and
+ * it cannot clip the global gradient norm before the update.
  *
- * <p>Memory: every iteration runs in its own sub-manager (inputs, activations, losses) and in an
- * {@link NDScope} that frees every array created during it, whatever manager it was attached
- * to; persistent state (replicas, momentum buffers) is created once before the first iteration,
- * so native memory is flat. Model code must therefore not keep NDArrays created during an
- * iteration across iterations (host-side caches are fine).
+ * <p>Stopping: a {@link StopRequest} (Ctrl-C, SIGTERM) ends the run after the current iteration
+ * with a checkpoint of it, from which {@code train(true)} continues exactly.
+ *
+ * <p>Memory: every iteration runs in its own sub-manager and {@code NDScope}; persistent state
+ * (replicas, momentum buffers) is created once before the first iteration, so native memory is
+ * flat. Model code must therefore not keep NDArrays created during an iteration across
+ * iterations (host-side caches are fine).
  */
 public final class DetectorTrainer {
 
@@ -58,21 +53,22 @@ public final class DetectorTrainer {
     private final TrainableDetector model;
     private final Device[] devices;
     private final List<TrainingListener> listeners = new ArrayList<>();
+    private StageListener stages = StageListener.NONE;
+    private StopRequest stop = new StopRequest();
 
     /**
      * @param config the run (model part must describe {@code model})
      * @param runDir output folder (created if absent)
      * @param model the detector, its parameters initialized on the first device
-     * @param devices devices to train on (first = where the parameters live)
+     * @param devices devices to train on, one replica each (first = where the parameters live)
      */
-    public DetectorTrainer(
-            RunConfig config, Path runDir, TrainableDetector model, Device[] devices) {
+    public DetectorTrainer(RunConfig config, Path runDir, TrainableDetector model, Device[] devices) {
         if (devices.length == 0) {
             throw new IllegalArgumentException("no device to train on");
         }
         if (config.solver().imsPerBatch() < devices.length) {
             throw new IllegalArgumentException(
-                    "field 'ims_per_batch': expected at least one image per device ("
+                    "field 'solver.ims_per_batch': expected at least one image per device ("
                             + devices.length + " devices), found " + config.solver().imsPerBatch());
         }
         this.config = config;
@@ -83,20 +79,17 @@ public final class DetectorTrainer {
             Device on = p.getValue().getArray().getDevice();
             if (!on.equals(devices[0])) {
                 throw new IllegalArgumentException(
-                        "parameter " + p.getKey() + " is on " + on + " but training starts on "
-                                + devices[0]);
+                        "parameter " + p.getKey() + " is on " + on + " but training starts on " + devices[0]);
             }
         }
     }
 
     /** Devices from the solver's {@code device} option. */
     public DetectorTrainer(RunConfig config, Path runDir, TrainableDetector model) {
-        this(config, runDir, model, DeviceSelection.resolve(config.solver().device()));
+        this(config, runDir, model, devices(config));
     }
 
-    /**
-     * The devices a run config asks for ({@code solver.device}); build the model on the first.
-     */
+    /** @return the devices a run config asks for ({@code solver.device}); build the model on the first */
     public static Device[] devices(RunConfig config) {
         return DeviceSelection.resolve(config.solver().device());
     }
@@ -107,102 +100,104 @@ public final class DetectorTrainer {
         return this;
     }
 
-    /** The run folder. */
+    /** @param listener told when each stage of every iteration starts and ends */
+    public DetectorTrainer setStageListener(StageListener listener) {
+        stages = listener;
+        return this;
+    }
+
+    /** @param request polled between iterations; once requested, the run checkpoints and returns */
+    public DetectorTrainer setStopRequest(StopRequest request) {
+        stop = request;
+        return this;
+    }
+
+    /** @return the run folder */
     public Path runDir() {
         return runDir;
     }
 
-    /** The checkpoints folder of the run. */
+    /** @return the checkpoints folder of the run */
     public Path checkpointsDir() {
         return runDir.resolve("checkpoints");
     }
 
     /**
-     * Runs training to {@code max_iter}.
+     * Runs training to {@code max_iter}, or until a stop is requested.
      *
      * @param resume continue from the newest checkpoint of the run folder (from scratch if it has
      *     none)
-     * @return the summary with the final evaluation
+     * @return the summary with the final evaluation (none when stopped early)
      * @throws IOException on unreadable data or an unwritable run folder (file named)
      * @throws NonFiniteLossException when a loss becomes NaN/Inf (last good checkpoint kept)
      */
     public TrainingSummary train(boolean resume) throws IOException {
         SolverConfig solver = config.solver();
         DataConfig data = config.data();
-        CocoDetectionDataset trainSet =
-                CocoDetectionDataset.load(
-                        data.trainAnnotationsPath(),
-                        data.trainImagesPath(),
-                        new CocoDetectionDataset.Options(data.keepEmptyImages()));
+        CocoDetectionDataset trainSet = CocoDetectionDataset.load(
+                data.trainAnnotationsPath(), data.trainImagesPath(),
+                new CocoDetectionDataset.Options(data.keepEmptyImages()));
         if (trainSet.size() == 0) {
-            throw new IllegalArgumentException(
-                    data.trainAnnotationsPath() + ": no training images");
+            throw new IllegalArgumentException(data.trainAnnotationsPath() + ": no training images");
         }
         checkClasses(trainSet);
         ValidationEvaluator validation = null;
         if (Files.exists(data.valAnnotationsPath()) || Files.exists(data.valImagesPath())) {
-            CocoDetectionDataset valSet =
-                    CocoDetectionDataset.load(
-                            data.valAnnotationsPath(),
-                            data.valImagesPath(),
-                            CocoDetectionDataset.Options.defaults());
-            validation = new ValidationEvaluator(valSet);
+            validation = new ValidationEvaluator(CocoDetectionDataset.load(
+                    data.valAnnotationsPath(), data.valImagesPath(), CocoDetectionDataset.Options.defaults()));
         }
         Files.createDirectories(runDir);
-        Path checkpoints = checkpointsDir();
-
         int start = 0;
-        Optional<Path> resumeFrom = resume ? Checkpoint.latest(checkpoints) : Optional.empty();
-        Checkpoint.State resumed = null;
+        Optional<Path> resumeFrom = resume ? Checkpoint.latest(checkpointsDir()) : Optional.empty();
         if (resumeFrom.isPresent()) {
-            resumed = Checkpoint.readState(resumeFrom.get());
+            Checkpoint.State resumed = Checkpoint.readState(resumeFrom.get());
             checkResumable(resumed, resumeFrom.get());
             start = resumed.iteration();
-        }
-        writeConfig();
-
-        WarmupMultiStepTracker schedule = WarmupMultiStepTracker.of(solver);
-        MomentumSgd optimizer =
-                MomentumSgd.builder()
-                        .setLearningRateTracker(schedule)
-                        .optMomentum((float) solver.momentum())
-                        .optWeightDecay((float) solver.weightDecay())
-                        .build();
-
-        if (resumeFrom.isPresent()) {
             Checkpoint.loadParameters(model.block(), resumeFrom.get());
         }
+        AtomicFiles.writeString(runDir.resolve("config.json"), config.toJsonString() + "\n");
 
+        MomentumSgd optimizer = MomentumSgd.builder()
+                .setLearningRateTracker(WarmupMultiStepTracker.of(solver))
+                .optMomentum((float) solver.momentum())
+                .optWeightDecay((float) solver.weightDecay())
+                .build();
         try (NDManager trainManager = NDManager.newBaseManager(devices[0]);
                 NDManager hostManager = NDManager.newBaseManager(Device.cpu());
-                MetricsLogListener metricsLog =
-                        new MetricsLogListener(runDir, solver.logPeriod(), start)) {
-            ParameterStore store = new ParameterStore(trainManager, false);
-            store.setParameterServer(new LocalParameterServer(optimizer), devices);
-            ReplicatedParameters trainables =
-                    new ReplicatedParameters(model.block(), store, devices, optimizer);
+                TrainingStep step = new TrainingStep(model, devices, optimizer, solver.clipGradNorm());
+                MetricsLogListener metricsLog = new MetricsLogListener(runDir, solver.logPeriod(), start)) {
+            step.setStageListener(stages);
             if (resumeFrom.isPresent()) {
-                trainables.restoreMomentum(resumeFrom.get(), hostManager);
+                step.restore(resumeFrom.get(), hostManager);
             }
             List<TrainingListener> all = new ArrayList<>(listeners);
             all.add(0, metricsLog);
-            Session session =
-                    new Session(solver, trainables, store, optimizer, trainManager, all);
             for (TrainingListener l : all) {
                 l.onStart(config, start, solver.maxIter());
             }
-            return session.run(trainSet, validation, hostManager, start);
+            return new Session(step, optimizer, trainManager, hostManager, all).run(trainSet, validation, start);
+        } finally {
+            model.setStageListener(StageListener.NONE);
         }
+    }
+
+    private static Map<Integer, String> categories(CocoDetectionDataset trainSet) {
+        Map<Integer, String> names = trainSet.categoryNames();
+        Map<Integer, String> out = new LinkedHashMap<>();
+        for (int label = 1; label <= trainSet.numClasses(); label++) {
+            int id = trainSet.categoryIdOf(label);
+            out.put(id, names.getOrDefault(id, "class_" + id));
+        }
+        return out;
     }
 
     private void checkClasses(CocoDetectionDataset trainSet) {
         int needed = trainSet.numClasses() + 1;
         if (config.model().numClasses() < needed) {
             throw new IllegalArgumentException(
-                    "model field 'num_classes' is " + config.model().numClasses() + " but "
+                    "field 'model.num_classes' is " + config.model().numClasses() + " but "
                             + trainSet.annotationFile() + " has " + trainSet.numClasses()
-                            + " categories: expected at least " + needed
-                            + " (categories + background)");
+                            + " categories: expected at least " + needed + " (categories + background)");
         }
     }
 
@@ -223,244 +218,129 @@ public final class DetectorTrainer {
         }
     }
 
-    private void writeConfig() throws IOException {
-        Path tmp = Files.createTempFile(runDir, ".config", ".tmp");
-        Files.writeString(tmp, config.toJsonString() + "\n", StandardCharsets.UTF_8);
-        Files.move(
-                tmp,
-                runDir.resolve("config.json"),
-                StandardCopyOption.ATOMIC_MOVE,
-                StandardCopyOption.REPLACE_EXISTING);
-    }
-
     /** The state of one call to {@link #train}. */
     private final class Session {
-        private final SolverConfig solver;
-        private final ReplicatedParameters trainables;
-        private final ParameterStore store;
+        private final TrainingStep step;
         private final MomentumSgd optimizer;
         private final NDManager trainManager;
+        private final NDManager hostManager;
         private final List<TrainingListener> listeners;
         private int lastSaved = -1;
+        private Path lastCheckpoint;
 
-        Session(
-                SolverConfig solver,
-                ReplicatedParameters trainables,
-                ParameterStore store,
-                MomentumSgd optimizer,
-                NDManager trainManager,
+        Session(TrainingStep step, MomentumSgd optimizer, NDManager trainManager, NDManager hostManager,
                 List<TrainingListener> listeners) {
-            this.solver = solver;
-            this.trainables = trainables;
-            this.store = store;
+            this.step = step;
             this.optimizer = optimizer;
             this.trainManager = trainManager;
+            this.hostManager = hostManager;
             this.listeners = listeners;
         }
 
-        TrainingSummary run(
-                CocoDetectionDataset trainSet,
-                ValidationEvaluator validation,
-                NDManager hostManager,
-                int start)
+        TrainingSummary run(CocoDetectionDataset trainSet, ValidationEvaluator validation, int start)
                 throws IOException {
+            SolverConfig solver = config.solver();
             DataConfig data = config.data();
             int maxIter = solver.maxIter();
             long begin = System.nanoTime();
             double trainSeconds = 0;
             long images = 0;
-            Path lastCheckpoint = null;
-            EvalResult finalEval = null;
-            try (PrefetchingLoader loader =
-                    PrefetchingLoader.training(
-                            trainSet,
-                            hostManager,
-                            solver.imsPerBatch(),
-                            solver.seed(),
-                            data.flipProb(),
-                            start,
-                            data.numWorkers(),
-                            data.prefetchBatches())) {
+            int done = start;
+            String stoppedBy = null;
+            try (PrefetchingLoader loader = PrefetchingLoader.training(trainSet, hostManager, solver.imsPerBatch(),
+                    solver.seed(), data.flipProb(), start, data.numWorkers(), data.prefetchBatches())) {
                 for (int it = start; it < maxIter; it++) {
+                    if (stop.isRequested()) {
+                        stoppedBy = stop.reason();
+                        break;
+                    }
                     long t0 = System.nanoTime();
-                    Map<String, Double> losses;
+                    TrainingStep.Result r;
                     int batchImages;
-                    try (DetectionBatch batch = loader.next()) {
+                    DetectionBatch batch;
+                    try (var s = stages.stage("data")) {
+                        batch = loader.next();
+                    }
+                    try (batch) {
                         batchImages = batch.size();
-                        losses = step(batch, it);
+                        r = step.run(batch.samples(), it, solver.seed(), trainManager);
+                    } catch (NonFiniteLossException e) {
+                        throw e.withContext(optimizer.learningRate(), lastCheckpoint());
                     }
                     trainSeconds += (System.nanoTime() - t0) / 1e9;
                     images += batchImages;
-                    int done = it + 1;
-                    double total = losses.values().stream().mapToDouble(Double::doubleValue).sum();
+                    done = it + 1;
+                    double total = r.losses().values().stream().mapToDouble(Double::doubleValue).sum();
                     double perIter = trainSeconds / (done - start);
-                    IterationMetrics m =
-                            new IterationMetrics(
-                                    done,
-                                    maxIter,
-                                    losses,
-                                    total,
-                                    optimizer.learningRate(),
-                                    images / trainSeconds,
-                                    (System.nanoTime() - begin) / 1e9,
-                                    perIter * (maxIter - done));
+                    IterationMetrics m = new IterationMetrics(done, maxIter, r.losses(), total,
+                            optimizer.learningRate(), images / trainSeconds, (System.nanoTime() - begin) / 1e9,
+                            perIter * (maxIter - done), r.deviceSeconds());
                     for (TrainingListener l : listeners) {
                         l.onIteration(m);
                     }
                     if (done % solver.checkpointPeriod() == 0 || done == maxIter) {
-                        lastCheckpoint = save(done);
+                        save(done);
                     }
-                    if (validation != null
-                            && solver.evalPeriod() > 0
-                            && done % solver.evalPeriod() == 0
+                    if (validation != null && solver.evalPeriod() > 0 && done % solver.evalPeriod() == 0
                             && done != maxIter) {
-                        evaluate(validation, hostManager, done);
+                        evaluate(validation, done);
                     }
                 }
             }
-            if (lastCheckpoint == null) {
-                lastCheckpoint = save(maxIter); // resumed at max_iter: nothing new was trained
+            if (stoppedBy == null && stop.isRequested() && done < maxIter) {
+                stoppedBy = stop.reason();
             }
-            if (validation != null) {
-                finalEval = evaluate(validation, hostManager, maxIter);
+            save(stoppedBy != null ? done : maxIter); // a stop, or a resume of a finished run
+            EvalResult finalEval = null;
+            if (validation != null && stoppedBy == null) {
+                finalEval = evaluate(validation, maxIter);
             }
-            TrainingSummary summary =
-                    new TrainingSummary(
-                            maxIter,
-                            maxIter - start,
-                            (System.nanoTime() - begin) / 1e9,
-                            trainSeconds > 0 ? images / trainSeconds : 0,
-                            finalEval,
-                            lastCheckpoint);
+            TrainingSummary summary = new TrainingSummary(done, done - start, (System.nanoTime() - begin) / 1e9,
+                    trainSeconds > 0 ? images / trainSeconds : 0, finalEval, lastCheckpoint, stoppedBy,
+                    categories(trainSet));
             for (TrainingListener l : listeners) {
                 l.onEnd(summary);
             }
             return summary;
         }
 
-        /** One SGD iteration; returns the loss terms averaged over devices. */
-        private Map<String, Double> step(DetectionBatch batch, int iteration) {
-            optimizer.setIteration(iteration);
-            long iterationSeed = mix(solver.seed() * 0x9E3779B97F4A7C15L + iteration);
-            model.setSeed(iterationSeed);
-            Engine.getInstance().setRandomSeed((int) (iterationSeed ^ (iterationSeed >>> 32)));
-            List<DetectionSample> samples = batch.samples();
-            int numDevices = Math.min(devices.length, samples.size());
-            Map<String, Double> values = new LinkedHashMap<>();
-            // The sub-manager owns what this step creates from its inputs; the NDScope also frees
-            // arrays that model code derives from parameters (attached to the parameters'
-            // long-lived manager, e.g. a frozen BatchNorm's scale), which would otherwise pile
-            // up there one set per iteration.
-            try (NDScope arrays = new NDScope();
-                    NDManager scope = trainManager.newSubManager()) {
-                arrays.suppressNotUsedWarning();
-                try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-                    for (int d = 0; d < numDevices; d++) {
-                        int from = d * samples.size() / numDevices;
-                        int to = (d + 1) * samples.size() / numDevices;
-                        List<NDArray> images = new ArrayList<>();
-                        List<NDArray> boxes = new ArrayList<>();
-                        List<NDArray> labels = new ArrayList<>();
-                        for (DetectionSample s : samples.subList(from, to)) {
-                            images.add(onDevice(s.image(), devices[d], scope));
-                            boxes.add(onDevice(s.boxes(), devices[d], scope));
-                            labels.add(onDevice(s.labels(), devices[d], scope));
-                        }
-                        Map<String, NDArray> losses = model.losses(store, images, boxes, labels);
-                        NDArray total = null;
-                        for (Map.Entry<String, NDArray> e : losses.entrySet()) {
-                            // deliberate host transfer: one scalar per loss term, for the log
-                            // and the finiteness check before anything is updated
-                            double v = e.getValue().toType(ai.djl.ndarray.types.DataType.FLOAT64,
-                                    false).getDouble();
-                            values.merge(e.getKey(), v / numDevices, Double::sum);
-                            if (!Double.isFinite(v)) {
-                                throw nonFinite(iteration + 1, e.getKey(), v);
-                            }
-                            total = total == null ? e.getValue() : total.add(e.getValue());
-                        }
-                        if (total == null) {
-                            throw new IllegalStateException("the model returned no loss");
-                        }
-                        collector.backward(numDevices == 1 ? total : total.div(numDevices));
-                    }
-                }
-                trainables.update(numDevices, solver.clipGradNorm());
+        private Path lastCheckpoint() {
+            if (lastCheckpoint != null) {
+                return lastCheckpoint;
             }
-            return values;
+            try {
+                return Checkpoint.latest(checkpointsDir()).orElse(null);
+            } catch (IOException e) {
+                return null;
+            }
         }
 
-        private NDArray onDevice(NDArray a, Device device, NDManager scope) {
-            if (a.getDevice().equals(device)) {
-                return a;
-            }
-            NDArray copy = a.toDevice(device, true);
-            copy.attach(scope);
-            return copy;
-        }
-
-        private Path save(int iteration) throws IOException {
+        private void save(int iteration) throws IOException {
             if (iteration == lastSaved) {
-                return checkpointsDir().resolve(Checkpoint.folderName(iteration));
+                return;
             }
-            Map<String, NDArray> momentum = trainables.momentumByName();
-            Path dir =
-                    Checkpoint.save(
-                            checkpointsDir(),
-                            new Checkpoint.State(
-                                    iteration,
-                                    optimizer.learningRate(),
-                                    solver.seed(),
-                                    config.toJson()),
-                            model.block(),
-                            momentum);
+            Map<String, NDArray> momentum = step.momentumByName();
+            try (var s = stages.stage("checkpoint")) {
+                lastCheckpoint = Checkpoint.save(checkpointsDir(), new Checkpoint.State(iteration,
+                        optimizer.learningRate(), config.solver().seed(), config.toJson()), model.block(), momentum);
+            }
             lastSaved = iteration;
             for (TrainingListener l : listeners) {
-                l.onCheckpoint(iteration, dir);
+                l.onCheckpoint(iteration, lastCheckpoint);
             }
-            return dir;
         }
 
-        private EvalResult evaluate(
-                ValidationEvaluator validation, NDManager hostManager, int iteration)
-                throws IOException {
-            EvalResult r =
-                    validation.evaluate(
-                            model,
-                            store,
-                            devices[0],
-                            hostManager,
-                            Math.max(1, solver.imsPerBatch() / devices.length),
-                            config.data().numWorkers(),
-                            iteration);
+        private EvalResult evaluate(ValidationEvaluator validation, int iteration) throws IOException {
+            EvalResult r;
+            try (var s = stages.stage("evaluation")) {
+                r = validation.evaluate(model, step.store(), devices[0], hostManager,
+                        Math.max(1, config.solver().imsPerBatch() / devices.length), config.data().numWorkers(),
+                        iteration);
+            }
             for (TrainingListener l : listeners) {
                 l.onEvaluation(r);
             }
             return r;
         }
-
-        private NonFiniteLossException nonFinite(int iteration, String term, double value) {
-            String last;
-            try {
-                last = Checkpoint.latest(checkpointsDir()).map(Path::toString).orElse("none yet");
-            } catch (IOException e) {
-                last = "unknown (" + e.getMessage() + ")";
-            }
-            return new NonFiniteLossException(
-                    iteration,
-                    String.format(
-                            Locale.ROOT,
-                            "%s is %s at iteration %d (lr %.3g); training stopped without"
-                                    + " applying it. Last good checkpoint: %s. Lower base_lr,"
-                                    + " lengthen warmup_iters or set clip_grad_norm.",
-                            term, value, iteration, optimizer.learningRate(), last));
-        }
-    }
-
-    // SplitMix64 finalizer: per-iteration seeds that differ in every bit.
-    static long mix(long z) {
-        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-        return z ^ (z >>> 31);
     }
 }

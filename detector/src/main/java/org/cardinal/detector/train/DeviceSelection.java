@@ -1,5 +1,6 @@
 package org.cardinal.detector.train;
 
+import org.cardinal.core.config.InvalidFieldException;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import java.util.ArrayList;
@@ -48,14 +49,14 @@ public final class DeviceSelection {
             case "gpu" -> {
                 if (gpuCount == 0) {
                     throw new IllegalArgumentException(
-                            "field 'device': \"gpu\" requested but the engine sees no GPU");
+                            "device \"gpu\" requested but libtorch sees no GPU (the CPU build of libtorch"
+                                    + " is on the class path, or no CUDA driver is installed; see docs/gpu.md)");
                 }
                 return gpuCount < 0 ? new Device[0] : gpus(gpuCount);
             }
             default -> {
                 if (!o.startsWith("gpu:")) {
-                    throw new IllegalArgumentException(
-                            "field 'device': expected " + expected + ", found \"" + option + "\"");
+                    throw new InvalidFieldException("device", expected, "\"" + option + "\"");
                 }
                 List<Device> list = new ArrayList<>();
                 for (String part : o.substring(4).split(",")) {
@@ -63,20 +64,19 @@ public final class DeviceSelection {
                     try {
                         id = Integer.parseInt(part.trim());
                     } catch (NumberFormatException e) {
-                        throw new IllegalArgumentException(
-                                "field 'device': expected " + expected + ", found \"" + option
-                                        + "\"");
+                        throw new InvalidFieldException("device", expected, "\"" + option + "\"");
                     }
-                    if (id < 0 || (gpuCount >= 0 && id >= gpuCount)) {
+                    if (id < 0) {
+                        throw new InvalidFieldException("device", expected, "\"" + option + "\"");
+                    }
+                    if (gpuCount >= 0 && id >= gpuCount) {
                         throw new IllegalArgumentException(
-                                "field 'device': GPU " + id + " requested but the engine sees "
+                                "device \"" + option + "\": GPU " + id + " requested but libtorch sees "
                                         + Math.max(gpuCount, 0) + " GPU(s)");
                     }
                     Device d = Device.gpu(id);
                     if (list.contains(d)) {
-                        throw new IllegalArgumentException(
-                                "field 'device': GPU " + id + " listed twice in \"" + option
-                                        + "\"");
+                        throw new InvalidFieldException("device", "each GPU listed once", "\"" + option + "\"");
                     }
                     list.add(d);
                 }

@@ -14,6 +14,8 @@ import java.util.Map;
  * @param imagesPerSecond throughput of this run so far (images / wall seconds since start)
  * @param elapsedSeconds wall seconds since this (possibly resumed) run started
  * @param etaSeconds estimated wall seconds to the last iteration at the current speed
+ * @param deviceSeconds wall seconds each device spent in this iteration's forward and backward
+ *     (one entry per device; similar numbers mean the devices are equally busy)
  */
 public record IterationMetrics(
         int iteration,
@@ -23,4 +25,5 @@ public record IterationMetrics(
         double lr,
         double imagesPerSecond,
         double elapsedSeconds,
-        double etaSeconds) {}
+        double etaSeconds,
+        double[] deviceSeconds) {}

@@ -6,7 +6,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.Map;
-import org.cardinal.backbone.train.MetricsLog;
+import org.cardinal.core.train.MetricsLog;
 
 /**
  * Writes a detector run's {@link MetricsLog} ({@code metrics.jsonl} in the run folder, positions

@@ -1,18 +1,16 @@
 package org.cardinal.detector.train;
 
-import com.google.gson.GsonBuilder;
 import com.google.gson.JsonElement;
+import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Set;
-import java.util.TreeSet;
-import org.cardinal.backbone.JsonObjects;
+import org.cardinal.core.config.ConfigBinder;
+import org.cardinal.core.config.ConfigPath;
+import org.cardinal.core.config.JsonFiles;
 import org.cardinal.detector.DetectorConfig;
 
 /**
- * Everything that describes one detector training run: the model (D2's {@link DetectorConfig}),
+ * Everything that describes one detector training run: the model ({@link DetectorConfig}),
  * the solver ({@link SolverConfig}) and the data ({@link DataConfig}). Immutable; defaults live
  * in those three records; {@link #toJson()} is the resolved form the trainer writes to the run
  * folder as {@code config.json}, and reading it back gives an equal config.
@@ -39,9 +37,6 @@ public record RunConfig(
         String backboneWeights,
         String weights) {
 
-    private static final Set<String> FIELDS =
-            Set.of("name", "model", "solver", "data", "backbone_weights", "weights");
-
     /** A run without initial weights (random initialization). */
     public RunConfig(String name, DetectorConfig model, SolverConfig solver, DataConfig data) {
         this(name, model, solver, data, null, null);
@@ -55,30 +50,24 @@ public record RunConfig(
     }
 
     /**
-     * Reads a run config object.
+     * Reads a run config object: {@code model}, {@code solver} and {@code data} take their own
+     * defaults field by field; {@code backbone_weights} and {@code weights} are optional.
      *
      * @param json the top-level object
-     * @param source file name for error messages
+     * @param at where it sits (usually the top of the file), for error messages
      * @return the resolved config
-     * @throws IllegalArgumentException naming the source and field on any invalid content
+     * @throws org.cardinal.core.config.ConfigException naming the file and field on any invalid
+     *     content
      */
-    public static RunConfig fromJson(JsonObject json, String source) {
-        for (String key : json.keySet()) {
-            if (!FIELDS.contains(key)) {
-                throw new IllegalArgumentException(
-                        source + ": unknown field '" + key + "'; known fields: "
-                                + new TreeSet<>(FIELDS));
-            }
-        }
-        JsonFields top = new JsonFields(json, source, "run config");
-        String name = top.getString("name", "faster_rcnn");
-        DetectorConfig model =
-                DetectorConfig.fromJson(object(json, "model", source), source + ": model");
-        SolverConfig solver = SolverConfig.fromJson(object(json, "solver", source), source);
-        DataConfig data = DataConfig.fromJson(object(json, "data", source), source);
-        return new RunConfig(
-                name, model, solver, data, top.getString("backbone_weights", null),
-                top.getString("weights", null));
+    public static RunConfig fromJson(JsonElement json, ConfigPath at) {
+        JsonObject d = new JsonObject();
+        d.addProperty("name", "faster_rcnn");
+        d.add("model", new JsonObject());
+        d.add("solver", new JsonObject());
+        d.add("data", new JsonObject());
+        d.add("backbone_weights", JsonNull.INSTANCE);
+        d.add("weights", JsonNull.INSTANCE);
+        return ConfigBinder.bind(json, RunConfig.class, d, at);
     }
 
     /**
@@ -86,40 +75,36 @@ public record RunConfig(
      *
      * @param file JSON file
      * @return the resolved config
-     * @throws IOException if the file cannot be read
-     * @throws IllegalArgumentException naming the file and field on malformed content
+     * @throws org.cardinal.core.config.ConfigException naming the file and field on a missing
+     *     file or malformed content
      */
-    public static RunConfig load(Path file) throws IOException {
-        if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException(file + ": config file not found");
-        }
-        return fromJson(JsonObjects.read(file), file.toString());
+    public static RunConfig load(Path file) {
+        return fromJson(JsonFiles.readObject(file), ConfigPath.root(file.toString()));
     }
 
     /** The resolved config: every field of every part present. */
     public JsonObject toJson() {
-        JsonObject o = new JsonObject();
-        o.addProperty("name", name);
-        o.add("model", model.toJson());
-        o.add("solver", solver.toJson());
-        o.add("data", data.toJson());
-        if (backboneWeights != null) {
-            o.addProperty("backbone_weights", backboneWeights);
-        }
-        if (weights != null) {
-            o.addProperty("weights", weights);
-        }
-        return o;
+        return ConfigBinder.toJson(this);
     }
 
     /** {@link #toJson()} pretty-printed. */
     public String toJsonString() {
-        return new GsonBuilder().setPrettyPrinting().create().toJson(toJson());
+        return JsonFiles.pretty(toJson());
     }
 
     /** A copy whose data paths are relative to {@code root} (the CLI's {@code --data}). */
     public RunConfig withDataRoot(Path root) {
         return new RunConfig(name, model, solver, data.withRoot(root), backboneWeights, weights);
+    }
+
+    /** A copy with another seed (the CLI's {@code --seed}). */
+    public RunConfig withSeed(long seed) {
+        return new RunConfig(name, model, solver.withSeed(seed), data, backboneWeights, weights);
+    }
+
+    /** A copy with another name. */
+    public RunConfig withName(String newName) {
+        return new RunConfig(newName, model, solver, data, backboneWeights, weights);
     }
 
     /** A copy with another device option (the CLI's {@code --device}). */
@@ -135,17 +120,5 @@ public record RunConfig(
     /** A copy with another model. */
     public RunConfig withModel(DetectorConfig m) {
         return new RunConfig(name, m, solver, data, backboneWeights, weights);
-    }
-
-    private static JsonObject object(JsonObject json, String field, String source) {
-        if (!json.has(field) || json.get(field).isJsonNull()) {
-            return new JsonObject();
-        }
-        JsonElement e = json.get(field);
-        if (!e.isJsonObject()) {
-            throw new IllegalArgumentException(
-                    source + ": field '" + field + "': expected an object, found " + e);
-        }
-        return e.getAsJsonObject();
     }
 }

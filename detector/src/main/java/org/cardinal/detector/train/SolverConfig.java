@@ -1,9 +1,12 @@
 package org.cardinal.detector.train;
 
 import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import java.util.Arrays;
-import java.util.Set;
+import org.cardinal.core.config.ConfigBinder;
+import org.cardinal.core.config.ConfigPath;
+import org.cardinal.core.config.InvalidFieldException;
 
 /**
  * The optimisation part of a run: SGD with momentum and weight decay, detectron2's
@@ -47,13 +50,6 @@ public record SolverConfig(
         long seed,
         String device) {
 
-    static final Set<String> FIELDS =
-            Set.of(
-                    "schedule", "ims_per_batch", "base_lr", "momentum", "weight_decay",
-                    "max_iter", "steps", "gamma", "warmup_iters", "warmup_factor",
-                    "clip_grad_norm", "checkpoint_period", "eval_period", "log_period", "seed",
-                    "device");
-
     /** Validates ranges; messages name the JSON field. */
     public SolverConfig {
         steps = steps.clone();
@@ -79,78 +75,54 @@ public record SolverConfig(
 
     /** The defaults: detectron2's 1x schedule at 16 images per batch. */
     public static SolverConfig defaults() {
-        return fromJson(new JsonObject(), "defaults");
+        return fromJson(new JsonObject(), ConfigPath.root("defaults"));
     }
 
     /**
-     * Reads the "solver" object; absent fields take the defaults.
+     * Reads the "solver" object; absent fields take the defaults, those of the schedule scaled to
+     * {@code ims_per_batch} (see {@link Schedule}).
      *
      * @param json the object (null = all defaults)
-     * @param source file name for error messages
+     * @param at where it sits, for error messages
      * @return the resolved solver config
      */
-    public static SolverConfig fromJson(JsonObject json, String source) {
-        JsonFields f = new JsonFields(json, source, "solver");
-        f.rejectUnknown(FIELDS);
-        int batch = f.getInt("ims_per_batch", Schedule.REFERENCE_IMS_PER_BATCH);
-        String scheduleName = f.getString("schedule", "1x");
+    public static SolverConfig fromJson(JsonElement json, ConfigPath at) {
+        int batch = ConfigBinder.field(json, "ims_per_batch", Integer.class, Schedule.REFERENCE_IMS_PER_BATCH, at);
+        String name = ConfigBinder.field(json, "schedule", String.class, "1x", at);
         Schedule s;
         try {
-            s = Schedule.scaled(scheduleName, batch);
+            s = Schedule.scaled(name, batch);
         } catch (IllegalArgumentException e) {
-            throw f.error(f.has("ims_per_batch") ? "schedule / ims_per_batch" : "schedule",
-                    "\"1x\" or \"3x\" with a positive ims_per_batch", scheduleName + " / " + batch);
+            throw batch > 0 ? at.field("schedule").invalid("\"1x\" or \"3x\"", "\"" + name + "\"")
+                    : at.field("ims_per_batch").invalid("a positive integer", batch);
         }
-        try {
-            return new SolverConfig(
-                    s.name(),
-                    batch,
-                    f.getDouble("base_lr", s.baseLr()),
-                    f.getDouble("momentum", 0.9),
-                    f.getDouble("weight_decay", 1e-4),
-                    f.getInt("max_iter", s.maxIter()),
-                    f.getIntArray("steps", s.steps()),
-                    f.getDouble("gamma", 0.1),
-                    f.getInt("warmup_iters", s.warmupIters()),
-                    f.getDouble("warmup_factor", 0.001),
-                    f.getDouble("clip_grad_norm", 0),
-                    f.getInt("checkpoint_period", s.checkpointPeriod()),
-                    f.getInt("eval_period", 0),
-                    f.getInt("log_period", 20),
-                    f.getLong("seed", 42),
-                    f.getString("device", "auto"));
-        } catch (IllegalArgumentException e) {
-            if (e.getMessage().startsWith(source)) {
-                throw e;
-            }
-            throw new IllegalArgumentException(source + ": solver: " + e.getMessage(), e);
+        JsonObject d = new JsonObject();
+        d.addProperty("schedule", s.name());
+        d.addProperty("ims_per_batch", batch);
+        d.addProperty("base_lr", s.baseLr());
+        d.addProperty("momentum", 0.9);
+        d.addProperty("weight_decay", 1e-4);
+        d.addProperty("max_iter", s.maxIter());
+        JsonArray steps = new JsonArray();
+        for (int x : s.steps()) {
+            steps.add(x);
         }
+        d.add("steps", steps);
+        d.addProperty("gamma", 0.1);
+        d.addProperty("warmup_iters", s.warmupIters());
+        d.addProperty("warmup_factor", 0.001);
+        d.addProperty("clip_grad_norm", 0.0);
+        d.addProperty("checkpoint_period", s.checkpointPeriod());
+        d.addProperty("eval_period", 0);
+        d.addProperty("log_period", 20);
+        d.addProperty("seed", 42);
+        d.addProperty("device", "auto");
+        return ConfigBinder.bind(json, SolverConfig.class, d, at);
     }
 
-    /** The resolved config as JSON (every field present). */
+    /** @return the resolved config as JSON (every field present) */
     public JsonObject toJson() {
-        JsonObject o = new JsonObject();
-        o.addProperty("schedule", schedule);
-        o.addProperty("ims_per_batch", imsPerBatch);
-        o.addProperty("base_lr", baseLr);
-        o.addProperty("momentum", momentum);
-        o.addProperty("weight_decay", weightDecay);
-        o.addProperty("max_iter", maxIter);
-        JsonArray st = new JsonArray();
-        for (int x : steps) {
-            st.add(x);
-        }
-        o.add("steps", st);
-        o.addProperty("gamma", gamma);
-        o.addProperty("warmup_iters", warmupIters);
-        o.addProperty("warmup_factor", warmupFactor);
-        o.addProperty("clip_grad_norm", clipGradNorm);
-        o.addProperty("checkpoint_period", checkpointPeriod);
-        o.addProperty("eval_period", evalPeriod);
-        o.addProperty("log_period", logPeriod);
-        o.addProperty("seed", seed);
-        o.addProperty("device", device);
-        return o;
+        return ConfigBinder.toJson(this);
     }
 
     @Override
@@ -163,6 +135,13 @@ public record SolverConfig(
         return new SolverConfig(schedule, imsPerBatch, baseLr, momentum, weightDecay, maxIter,
                 steps, gamma, warmupIters, warmupFactor, clipGradNorm, checkpointPeriod,
                 evalPeriod, logPeriod, seed, newDevice);
+    }
+
+    /** A copy with another seed (the command line's {@code --seed}). */
+    public SolverConfig withSeed(long newSeed) {
+        return new SolverConfig(schedule, imsPerBatch, baseLr, momentum, weightDecay, maxIter,
+                steps, gamma, warmupIters, warmupFactor, clipGradNorm, checkpointPeriod,
+                evalPeriod, logPeriod, newSeed, device);
     }
 
     /** A copy with another iteration count (steps beyond it simply never fire). */
@@ -188,9 +167,6 @@ public record SolverConfig(
     }
 
     private static void check(boolean ok, String field, String expected, Object found) {
-        if (!ok) {
-            throw new IllegalArgumentException(
-                    "field '" + field + "': expected " + expected + ", found " + found);
-        }
+        InvalidFieldException.require(ok, field, expected, found);
     }
 }

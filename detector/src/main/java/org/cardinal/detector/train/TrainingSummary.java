@@ -1,6 +1,7 @@
 package org.cardinal.detector.train;
 
 import java.nio.file.Path;
+import java.util.Map;
 
 /**
  * The outcome of {@link DetectorTrainer#train}.
@@ -11,6 +12,10 @@ import java.nio.file.Path;
  * @param imagesPerSecond training images per second of this call (evaluation excluded)
  * @param finalEval the evaluation at the end, or null when there is no val split
  * @param lastCheckpoint the checkpoint written at the end
+ * @param stoppedBy what stopped the run before {@code max_iter} ({@link
+ *     org.cardinal.core.train.StopRequest#reason()}), or null when it ran to the end
+ * @param categories the training set's categories in label order (label 1 first): COCO category
+ *     id to name
  */
 public record TrainingSummary(
         int iterations,
@@ -18,4 +23,12 @@ public record TrainingSummary(
         double seconds,
         double imagesPerSecond,
         EvalResult finalEval,
-        Path lastCheckpoint) {}
+        Path lastCheckpoint,
+        String stoppedBy,
+        Map<Integer, String> categories) {
+
+    /** @return whether the run stopped early on request (Ctrl-C, SIGTERM) */
+    public boolean stopped() {
+        return stoppedBy != null;
+    }
+}

@@ -12,6 +12,8 @@ import org.cardinal.coco.CocoEvalResult;
 import org.cardinal.coco.CocoEvaluator;
 import org.cardinal.coco.CocoGroundTruth;
 import org.cardinal.coco.Detection;
+import org.cardinal.detector.Detections;
+import org.cardinal.detector.TrainableDetector;
 import org.cardinal.detector.data.CocoDetectionDataset;
 import org.cardinal.detector.data.DetectionBatch;
 import org.cardinal.detector.data.DetectionSample;
@@ -79,7 +81,7 @@ public final class ValidationEvaluator {
                         }
                         images.add(img);
                     }
-                    List<ImageDetections> dets = model.detect(store, images);
+                    List<Detections> dets = model.detect(store, images);
                     for (int i = 0; i < dets.size(); i++) {
                         evaluator.add(batch.samples().get(i).imageId(), toCoco(dets.get(i)));
                     }
@@ -97,15 +99,15 @@ public final class ValidationEvaluator {
                 result.summaryText());
     }
 
-    private List<Detection> toCoco(ImageDetections d) {
-        List<Detection> out = new ArrayList<>(d.size());
-        float[] b = d.boxes();
-        for (int j = 0; j < d.size(); j++) {
-            int categoryId = dataset.categoryIdOf((int) d.labels()[j]);
-            out.add(
-                    Detection.fromCorners(
-                            categoryId, b[4 * j], b[4 * j + 1], b[4 * j + 2], b[4 * j + 3],
-                            d.scores()[j]));
+    private List<Detection> toCoco(Detections d) {
+        // deliberate host transfer: evaluation runs on the CPU
+        float[] b = d.boxes().toFloatArray();
+        float[] scores = d.scores().toFloatArray();
+        long[] labels = d.labels().toLongArray();
+        List<Detection> out = new ArrayList<>(scores.length);
+        for (int j = 0; j < scores.length; j++) {
+            int categoryId = dataset.categoryIdOf((int) labels[j]);
+            out.add(Detection.fromCorners(categoryId, b[4 * j], b[4 * j + 1], b[4 * j + 2], b[4 * j + 3], scores[j]));
         }
         return out;
     }

@@ -1,5 +1,6 @@
 package org.cardinal.detector.zoo;
 
+import org.cardinal.core.io.AtomicFiles;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
@@ -145,7 +146,7 @@ public final class ArtifactRepository {
             Files.move(tmp, cache, StandardCopyOption.ATOMIC_MOVE);
         } finally {
             if (Files.exists(tmp)) {
-                DetectorArtifact.deleteRecursively(tmp);
+                AtomicFiles.deleteTree(tmp);
             }
         }
         return cache;

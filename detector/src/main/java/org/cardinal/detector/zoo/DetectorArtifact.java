@@ -1,23 +1,19 @@
 package org.cardinal.detector.zoo;
 
-import com.google.gson.Gson;
-import com.google.gson.GsonBuilder;
-import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.stream.Stream;
-import org.cardinal.backbone.JsonObjects;
 import org.cardinal.backbone.weights.StateDict;
+import org.cardinal.core.config.ConfigBinder;
+import org.cardinal.core.config.ConfigPath;
+import org.cardinal.core.config.InvalidFieldException;
+import org.cardinal.core.config.JsonFiles;
+import org.cardinal.core.io.AtomicFiles;
 import org.cardinal.detector.DetectorConfig;
 
 /**
@@ -54,8 +50,6 @@ public record DetectorArtifact(String id, String description, DetectorConfig con
     public static final String WEIGHTS = "model.safetensors";
     /** The files of an artifact, in the order a URL repository downloads them. */
     public static final List<String> FILES = List.of(METADATA, CONFIG, SYNSET, WEIGHTS);
-
-    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
 
     public DetectorArtifact {
         if (classNames.size() != categoryIds.length) {
@@ -103,29 +97,14 @@ public record DetectorArtifact(String id, String description, DetectorConfig con
             }
         }
         Path metaFile = dir.resolve(METADATA);
-        JsonObject meta = JsonObjects.read(metaFile);
-        String format = string(meta, "format", metaFile);
-        if (!FORMAT.equals(format)) {
-            throw new IllegalArgumentException(metaFile + ": field 'format': expected \"" + FORMAT + "\", found \""
-                    + format + "\"");
-        }
-        String id = meta.has("artifact_id") ? string(meta, "artifact_id", metaFile) : dir.getFileName().toString();
-        String description = meta.has("description") ? string(meta, "description", metaFile) : "";
-        String source = meta.has("source") ? string(meta, "source", metaFile) : "";
-        JsonElement ids = meta.get("category_ids");
-        if (ids == null || !ids.isJsonArray()) {
-            throw new IllegalArgumentException(metaFile + ": field 'category_ids': expected an array of integers");
-        }
-        int[] categoryIds = new int[ids.getAsJsonArray().size()];
-        for (int i = 0; i < categoryIds.length; i++) {
-            try {
-                categoryIds[i] = ids.getAsJsonArray().get(i).getAsInt();
-            } catch (RuntimeException e) {
-                throw new IllegalArgumentException(metaFile + ": field 'category_ids'[" + i + "]: expected an integer");
-            }
-        }
-        Path configFile = dir.resolve(CONFIG);
-        DetectorConfig config = DetectorConfig.fromJson(JsonObjects.read(configFile), configFile.toString());
+        JsonObject defaults = new JsonObject();
+        defaults.addProperty("version", 1);
+        defaults.addProperty("artifact_id", dir.getFileName().toString());
+        defaults.addProperty("description", "");
+        defaults.addProperty("source", "");
+        Metadata meta = ConfigBinder.bind(JsonFiles.readObject(metaFile), Metadata.class, defaults,
+                ConfigPath.root(metaFile.toString()));
+        DetectorConfig config = DetectorConfig.load(dir.resolve(CONFIG));
         List<String> names = new ArrayList<>();
         for (String line : Files.readAllLines(dir.resolve(SYNSET), StandardCharsets.UTF_8)) {
             if (!line.isBlank()) {
@@ -133,9 +112,19 @@ public record DetectorArtifact(String id, String description, DetectorConfig con
             }
         }
         try {
-            return new DetectorArtifact(id, description, config, names, categoryIds, source, dir);
+            return new DetectorArtifact(meta.artifactId(), meta.description(), config, names, meta.categoryIds(),
+                    meta.source(), dir);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The content of {@code artifact.json}. */
+    record Metadata(String format, int version, String artifactId, String description, int[] categoryIds,
+                    String source) {
+        Metadata {
+            InvalidFieldException.require(FORMAT.equals(format), "format", "\"" + FORMAT + "\"", "\"" + format + "\"");
+            InvalidFieldException.require(version == 1, "version", "1", version);
         }
     }
 
@@ -147,24 +136,11 @@ public record DetectorArtifact(String id, String description, DetectorConfig con
      * @return this artifact with {@link #dir()} set
      */
     public DetectorArtifact write(Path target, StateDict weights) throws IOException {
-        Path parent = target.toAbsolutePath().getParent();
-        Files.createDirectories(parent);
-        Path tmp = Files.createTempDirectory(parent, target.getFileName() + ".tmp");
-        try {
-            JsonObject meta = new JsonObject();
-            meta.addProperty("format", FORMAT);
-            meta.addProperty("version", 1);
-            meta.addProperty("artifact_id", id);
-            meta.addProperty("description", description);
-            JsonArray ids = new JsonArray();
-            for (int c : categoryIds) {
-                ids.add(c);
-            }
-            meta.add("category_ids", ids);
-            meta.addProperty("source", source);
-            Files.writeString(tmp.resolve(METADATA), GSON.toJson(meta) + "\n", StandardCharsets.UTF_8);
-            Files.writeString(tmp.resolve(CONFIG), GSON.toJson(config.toJson()) + "\n", StandardCharsets.UTF_8);
-            Files.writeString(tmp.resolve(SYNSET), String.join("\n", classNames) + "\n", StandardCharsets.UTF_8);
+        Metadata meta = new Metadata(FORMAT, 1, id, description, categoryIds, source);
+        AtomicFiles.writeFolder(target, tmp -> {
+            AtomicFiles.writeString(tmp.resolve(METADATA), JsonFiles.pretty(ConfigBinder.toJson(meta)) + "\n");
+            AtomicFiles.writeString(tmp.resolve(CONFIG), JsonFiles.pretty(config.toJson()) + "\n");
+            AtomicFiles.writeString(tmp.resolve(SYNSET), String.join("\n", classNames) + "\n");
             weights.write(tmp.resolve(WEIGHTS));
             // temporary files and folders are private; an artifact is meant to be shared
             if (tmp.getFileSystem().supportedFileAttributeViews().contains("posix")) {
@@ -173,35 +149,7 @@ public record DetectorArtifact(String id, String description, DetectorConfig con
                     Files.setPosixFilePermissions(tmp.resolve(f), PosixFilePermissions.fromString("rw-r--r--"));
                 }
             }
-            if (Files.exists(target)) {
-                deleteRecursively(target);
-            }
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            if (Files.exists(tmp)) {
-                deleteRecursively(tmp);
-            }
-        }
+        });
         return new DetectorArtifact(id, description, config, classNames, categoryIds, source, target);
-    }
-
-    private static String string(JsonObject o, String field, Path file) {
-        JsonElement e = o.get(field);
-        if (e == null || !e.isJsonPrimitive()) {
-            throw new IllegalArgumentException(file + ": field '" + field + "': expected a string");
-        }
-        return e.getAsString();
-    }
-
-    static void deleteRecursively(Path dir) throws IOException {
-        try (Stream<Path> walk = Files.walk(dir)) {
-            walk.sorted(Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.delete(p);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
-        }
     }
 }

@@ -24,6 +24,7 @@ import java.nio.file.Path;
 import org.cardinal.backbone.weights.StateDict;
 import org.cardinal.detector.DetectorWeights;
 import org.cardinal.detector.FasterRcnn;
+import org.cardinal.detector.FasterRcnnFactory;
 
 /**
  * Loads one {@link DetectorArtifact} of a repository as a {@link ZooModel}: builds the Faster
@@ -113,7 +114,7 @@ public final class DetectorModelLoader implements ModelLoader {
 
     /** Builds the detector of an artifact and loads its weights into the model's manager. */
     static FasterRcnn build(DetectorArtifact artifact, Model model) throws IOException {
-        FasterRcnn net = FasterRcnn.build(artifact.config());
+        FasterRcnn net = FasterRcnnFactory.create(artifact.config());
         net.initialize(model.getNDManager(), DataType.FLOAT32);
         Path weights = artifact.weightsFile();
         DetectorWeights.loadTorchvision(net, StateDict.read(weights), true);

@@ -44,7 +44,7 @@ class MultiScaleRoiAlignTest {
                 JsonArray a = s.getAsJsonArray();
                 sizes.add(new long[] {a.get(0).getAsLong(), a.get(1).getAsLong()});
             }
-            MultiScaleRoiAlign pooler = new MultiScaleRoiAlign(7, 2);
+            MultiScaleRoiAlign pooler = new MultiScaleRoiAlign(List.of("0", "1", "2", "3"), 7, 2);
             float[] scales = pooler.scales(features, sizes);
             JsonArray expectedScales = fx.getAsJsonArray("scales");
             for (int l = 0; l < scales.length; l++) {
@@ -56,7 +56,7 @@ class MultiScaleRoiAlignTest {
                     MultiScaleRoiAlign.levels(rois.get(":, 1:5"), scales).toLongArray());
             NDArray weight = TorchvisionFixture.floatArray(manager, fx.get("gradWeight"));
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                NDArray out = pooler.forward(features, boxes, sizes);
+                NDArray out = pooler.pool(features, boxes, sizes);
                 assertEquals(TorchvisionFixture.shape(fx.getAsJsonObject("output")), out.getShape());
                 double err =
                         TorchvisionFixture.maxAbsDiff(
@@ -101,8 +101,8 @@ class MultiScaleRoiAlignTest {
             NDArray f = manager.create(TorchvisionFixture.pattern(shape, 3), shape);
             NDArray boxes = manager.create(new float[] {3, 5, 60, 40, 10, 0, 128, 127}, new Shape(2, 4));
             NDArray out =
-                    new MultiScaleRoiAlign(7, 2)
-                            .forward(List.of(f), List.of(boxes), List.of(new long[] {128, 160}));
+                    new MultiScaleRoiAlign(List.of("0"), 7, 2)
+                            .pool(List.of(f), List.of(boxes), List.of(new long[] {128, 160}));
             NDArray rois = MultiScaleRoiAlign.convertToRoiFormat(List.of(boxes));
             NDArray ref = RoiAlign.roiAlign(f, rois, 7, 7, 1.0 / 16, 2, false);
             assertArrayEquals(ref.toFloatArray(), out.toFloatArray(), 0f);

@@ -36,7 +36,7 @@ class ReportTest {
                 "{\"type\":\"train\",\"iteration\":20,\"lr\":0.02,\"loss\":0.9,\"losses\":{\"a\":0.6,\"b\":0.3},"
                         + "\"images_per_s\":3.0,\"time_s\":9}",
                 "{\"type\":\"train\",\"iter"));
-        MetricsLog log = MetricsLog.read(f);
+        TrainingHistory log = TrainingHistory.read(f);
         assertEquals(2, log.train().size());
         assertEquals(0.9, log.train().get(1).loss());
         assertEquals(List.of("a", "b"), log.lossNames());
@@ -49,7 +49,7 @@ class ReportTest {
     void corruptLineInTheMiddleIsAnErrorNamingFileAndLine(@TempDir Path dir) throws IOException {
         Path f = dir.resolve("metrics.jsonl");
         Files.writeString(f, "{\"type\":\"train\"\nnot json\n{}\n");
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> MetricsLog.read(f));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TrainingHistory.read(f));
         assertTrue(e.getMessage().contains("metrics.jsonl") && e.getMessage().contains("line 1"), e.getMessage());
     }
 
@@ -71,7 +71,7 @@ class ReportTest {
             perCat.put("ring", -1.0);
             entries.add(new ComparisonReport.Entry(k == 0 ? "resnet_a" : "resnext_b", "bottleneck [1,1,1,1]",
                     1_234_567, 0.42, 2_000_000, new double[] {0.31 + k * 0.01, 0.62, 0.3, 0.1, 0.4, 0.5, 0, 0, 0, 0, 0, 0},
-                    perCat, 125, 3.5, MetricsLog.read(f)));
+                    perCat, 125, 3.5, TrainingHistory.read(f)));
         }
         Path html = ComparisonReport.write(dir.resolve("report"),
                 new ComparisonReport.Setup("Backbone swap", "synthetic", "200 iterations", "CPU", 224), entries);

@@ -1,6 +1,7 @@
 package org.cardinal.detector.train;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import org.cardinal.core.config.ConfigPath;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -22,7 +23,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.cardinal.backbone.train.MetricsLog;
+import org.cardinal.core.train.MetricsLog;
 import org.cardinal.detector.DetectorConfig;
 import org.cardinal.detector.data.RectangleScenes;
 import org.junit.jupiter.api.BeforeEach;
@@ -52,7 +53,7 @@ class DetectorTrainerTest {
                 + " \"val_annotations\": \"annotations/val.json\", \"num_workers\": 2,"
                 + " \"prefetch_batches\": 3}").getAsJsonObject();
         return new RunConfig("tiny", DetectorConfig.defaults().withNumClasses(3),
-                SolverConfig.fromJson(solver, "test"), DataConfig.fromJson(data, "test"))
+                SolverConfig.fromJson(solver, ConfigPath.root("test")), DataConfig.fromJson(data, ConfigPath.root("test")))
                 .withDataRoot(dir.resolve("data"));
     }
 

@@ -1,6 +1,8 @@
 package org.cardinal.detector.train;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.cardinal.detector.FasterRcnn;
+import org.cardinal.core.config.ConfigPath;
 
 import ai.djl.ndarray.NDManager;
 import com.google.gson.JsonObject;
@@ -39,7 +41,7 @@ class FasterRcnnOverfitTest {
                             "num_workers": 1, "prefetch_batches": 2 } }
                 """).getAsJsonObject();
         run.getAsJsonObject("solver").addProperty("max_iter", maxIter);
-        return RunConfig.fromJson(run, "overfit").withDataRoot(dataRoot);
+        return RunConfig.fromJson(run, ConfigPath.root("overfit")).withDataRoot(dataRoot);
     }
 
     /** Arrays held by every NDManager, sampled every 50 iterations of the last {@link #overfit}. */
@@ -52,7 +54,7 @@ class FasterRcnnOverfitTest {
         ARRAYS.clear();
         try (NDManager m = NDManager.newBaseManager(DetectorTrainer.devices(cfg)[0])) {
             NDManager system = m.getParentManager();
-            FasterRcnnDetector model = FasterRcnnDetector.create(cfg, m);
+            FasterRcnn model = TrainingRun.createModel(cfg, m);
             TrainingSummary s = new DetectorTrainer(cfg, dir.resolve("run"), model)
                     .addListener(ConsoleProgressListener.stdout(20))
                     .addListener(new TrainingListener() {

@@ -1,6 +1,8 @@
 package org.cardinal.detector.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import org.cardinal.detector.FasterRcnn;
+import org.cardinal.core.config.ConfigPath;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import ai.djl.ndarray.NDManager;
@@ -36,10 +38,10 @@ class FasterRcnnResumeTest {
                   "data": { "train_images": "img", "train_annotations": "ann.json", "val_images": "none",
                             "val_annotations": "none.json", "flip_prob": 0.5, "num_workers": 1 } }
                 """).getAsJsonObject();
-        return RunConfig.fromJson(run, "resume").withDataRoot(dir.resolve("data"));
+        return RunConfig.fromJson(run, ConfigPath.root("resume")).withDataRoot(dir.resolve("data"));
     }
 
-    private static Map<String, float[]> params(FasterRcnnDetector d) {
+    private static Map<String, float[]> params(FasterRcnn d) {
         Map<String, float[]> out = new LinkedHashMap<>();
         for (Pair<String, Parameter> p : d.block().getParameters()) {
             out.put(p.getKey(), p.getValue().getArray().toFloatArray());
@@ -75,13 +77,13 @@ class FasterRcnnResumeTest {
         Map<Integer, Map<String, Double>> straightLosses = new java.util.TreeMap<>();
         Map<String, float[]> straight;
         try (NDManager m = NDManager.newBaseManager()) {
-            FasterRcnnDetector d = FasterRcnnDetector.create(cfg, m);
+            FasterRcnn d = TrainingRun.createModel(cfg, m);
             new DetectorTrainer(cfg, dir.resolve("a"), d).addListener(recorder(straightLosses))
                     .train(false);
             straight = params(d);
         }
         try (NDManager m = NDManager.newBaseManager()) {
-            FasterRcnnDetector d = FasterRcnnDetector.create(cfg, m);
+            FasterRcnn d = TrainingRun.createModel(cfg, m);
             DetectorTrainer t = new DetectorTrainer(cfg, dir.resolve("b"), d);
             t.addListener(new TrainingListener() {
                 @Override
@@ -94,7 +96,7 @@ class FasterRcnnResumeTest {
         Map<Integer, Map<String, Double>> resumedLosses = new java.util.TreeMap<>();
         Map<String, float[]> resumed;
         try (NDManager m = NDManager.newBaseManager()) {
-            FasterRcnnDetector d = FasterRcnnDetector.create(cfg, m);
+            FasterRcnn d = TrainingRun.createModel(cfg, m);
             TrainingSummary s = new DetectorTrainer(cfg, dir.resolve("b"), d)
                     .addListener(recorder(resumedLosses)).train(true);
             assertEquals(2, s.iterationsThisRun());

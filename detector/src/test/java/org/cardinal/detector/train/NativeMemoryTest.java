@@ -1,6 +1,7 @@
 package org.cardinal.detector.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import org.cardinal.core.config.ConfigPath;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.engine.Engine;
@@ -50,7 +51,7 @@ class NativeMemoryTest {
                 + " \"train_annotations\": \"train.json\", \"val_images\": \"none\","
                 + " \"val_annotations\": \"none.json\", \"num_workers\": 1}").getAsJsonObject();
         RunConfig cfg = new RunConfig("mem", DetectorConfig.defaults().withNumClasses(3),
-                SolverConfig.fromJson(solver, "test"), DataConfig.fromJson(data, "test"))
+                SolverConfig.fromJson(solver, ConfigPath.root("test")), DataConfig.fromJson(data, ConfigPath.root("test")))
                 .withDataRoot(dir);
         Map<Integer, Integer> arrays = new HashMap<>();
         Map<Integer, Long> rss = new HashMap<>();

@@ -1,6 +1,7 @@
 package org.cardinal.detector.train;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import org.cardinal.core.config.ConfigPath;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -41,13 +42,13 @@ class RunConfigTest {
     @Test
     void scheduleScalesLinearlyWithBatchSize() {
         // linear scaling rule: 2 images = 1/8 of the reference batch -> lr / 8, iterations * 8
-        SolverConfig s = SolverConfig.fromJson(json("{\"ims_per_batch\": 2}"), "t.json");
+        SolverConfig s = SolverConfig.fromJson(json("{\"ims_per_batch\": 2}"), ConfigPath.root("t.json"));
         assertEquals(0.0025, s.baseLr(), 1e-12);
         assertEquals(720000, s.maxIter());
         assertArrayEquals(new int[] {480000, 640000}, s.steps());
         assertEquals(8000, s.warmupIters());
         assertEquals(40000, s.checkpointPeriod());
-        SolverConfig x3 = SolverConfig.fromJson(json("{\"schedule\": \"3x\", \"ims_per_batch\": 32}"), "t.json");
+        SolverConfig x3 = SolverConfig.fromJson(json("{\"schedule\": \"3x\", \"ims_per_batch\": 32}"), ConfigPath.root("t.json"));
         assertEquals(0.04, x3.baseLr(), 1e-12);
         assertEquals(135000, x3.maxIter());
         assertArrayEquals(new int[] {105000, 125000}, x3.steps());
@@ -57,7 +58,7 @@ class RunConfigTest {
     void explicitFieldsOverrideTheSchedule() {
         SolverConfig s = SolverConfig.fromJson(json(
                 "{\"ims_per_batch\": 4, \"base_lr\": 0.01, \"max_iter\": 300, \"steps\": [200, 250],"
-                        + " \"warmup_iters\": 10, \"clip_grad_norm\": 5, \"device\": \"cpu\"}"), "t.json");
+                        + " \"warmup_iters\": 10, \"clip_grad_norm\": 5, \"device\": \"cpu\"}"), ConfigPath.root("t.json"));
         assertEquals(0.01, s.baseLr(), 1e-12);
         assertEquals(300, s.maxIter());
         assertArrayEquals(new int[] {200, 250}, s.steps());

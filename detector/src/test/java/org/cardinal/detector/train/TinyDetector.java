@@ -20,19 +20,22 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import org.cardinal.detector.Detections;
+import org.cardinal.detector.Target;
+import org.cardinal.detector.TrainableDetector;
 
 /**
  * A small real network for testing the trainer's mechanics quickly: conv + BatchNorm + ReLU +
  * global pooling + a linear head that regresses the first ground-truth box (relative to the
  * image size) and classifies its label. It has trainable parameters, running statistics and a
- * random draw inside the loss (like the detector's samplers), so resume exactness covers all
- * three. {@code nanAtCall} makes the loss NaN from that call on (counted from 1).
+ * random draw inside the loss from each image's sampling seed (like the detector's samplers), so
+ * resume exactness covers all three. Its loss is a mean over images, so a batch split over
+ * replicas has the gradient of the whole batch. {@code nanAtCall} makes the loss NaN from that call on (counted from 1).
  */
 final class TinyDetector implements TrainableDetector {
 
     private final SequentialBlock block;
     private final int numClasses;
-    private final Random random = new Random(0);
     int nanAtCall = -1;
     private int calls;
 
@@ -54,18 +57,12 @@ final class TinyDetector implements TrainableDetector {
         return block;
     }
 
-    @Override
-    public void setSeed(long seed) {
-        random.setSeed(seed);
-    }
-
     private NDArray head(ParameterStore ps, NDArray image, boolean training) {
         return block.forward(ps, new NDList(image.expandDims(0)), training).singletonOrThrow().squeeze(0);
     }
 
     @Override
-    public Map<String, NDArray> losses(
-            ParameterStore ps, List<NDArray> images, List<NDArray> boxes, List<NDArray> labels) {
+    public Map<String, NDArray> losses(ParameterStore ps, List<NDArray> images, List<Target> targets) {
         calls++;
         NDArray boxLoss = null;
         NDArray clsLoss = null;
@@ -76,15 +73,16 @@ final class TinyDetector implements TrainableDetector {
             long w = img.getShape().get(2);
             NDArray target;
             long label;
-            if (boxes.get(i).getShape().get(0) > 0) {
-                target = boxes.get(i).get(0).div(img.getManager().create(new float[] {w, h, w, h}));
-                label = labels.get(i).getLong(0);
+            if (targets.get(i).boxes().getShape().get(0) > 0) {
+                target = targets.get(i).boxes().get(0).div(img.getManager().create(new float[] {w, h, w, h}));
+                label = targets.get(i).labels().getLong(0);
             } else {
                 target = img.getManager().zeros(new Shape(4));
                 label = 0;
             }
-            // a random weight per image, as proposal sampling makes the loss depend on the RNG
-            float weight = 0.5f + random.nextFloat();
+            // a random weight per image from its sampling seed, as proposal sampling makes the
+            // detector's loss depend on it
+            float weight = 0.5f + new Random(targets.get(i).samplingSeed()).nextFloat();
             NDArray b = out.get("0:4").sub(target).square().sum().mul(weight);
             NDArray logits = out.get("4:").expandDims(0);
             NDArray c = Loss.softmaxCrossEntropyLoss().evaluate(
@@ -102,8 +100,8 @@ final class TinyDetector implements TrainableDetector {
     }
 
     @Override
-    public List<ImageDetections> detect(ParameterStore ps, List<NDArray> images) {
-        List<ImageDetections> out = new ArrayList<>();
+    public List<Detections> detect(ParameterStore ps, List<NDArray> images) {
+        List<Detections> out = new ArrayList<>();
         for (NDArray img : images) {
             NDArray o = head(ps, img, false);
             float[] v = o.toFloatArray();
@@ -120,8 +118,9 @@ final class TinyDetector implements TrainableDetector {
             float x2 = Math.max(v[0], v[2]) * w;
             float y1 = Math.min(v[1], v[3]) * h;
             float y2 = Math.max(v[1], v[3]) * h;
-            out.add(new ImageDetections(new float[] {x1, y1, x2, y2}, new float[] {probs[best]},
-                    new long[] {best}));
+            NDManager m = img.getManager();
+            out.add(new Detections(m.create(new float[] {x1, y1, x2, y2}, new Shape(1, 4)),
+                    m.create(new float[] {probs[best]}), m.create(new long[] {best})));
         }
         return out;
     }

@@ -1,6 +1,8 @@
 package org.cardinal.detector.zoo;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import org.cardinal.detector.FasterRcnnFactory;
+import org.cardinal.core.config.ConfigPath;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -57,10 +59,10 @@ class CardinalModelZooTest {
 
     @BeforeAll
     static void writeTinyArtifactAndImage() throws IOException {
-        config = DetectorConfig.fromJson(JsonParser.parseString(TINY).getAsJsonObject(), "test");
+        config = DetectorConfig.fromJson(JsonParser.parseString(TINY).getAsJsonObject(), ConfigPath.root("test"));
         repo = dir.resolve("repo");
         try (NDManager manager = NDManager.newBaseManager()) {
-            FasterRcnn net = FasterRcnn.build(config);
+            FasterRcnn net = FasterRcnnFactory.create(config);
             net.initialize(manager, DataType.FLOAT32);
             new DetectorArtifact("tiny", "random weights for tests", config, List.of("circle", "square"),
                     new int[] {1, 5}, "test", null).write(repo.resolve("tiny"), StateDicts.export(net));
@@ -98,9 +100,9 @@ class CardinalModelZooTest {
 
         // The same weights loaded by hand give the same boxes; a fresh random model does not.
         try (NDManager manager = NDManager.newBaseManager()) {
-            FasterRcnn net = FasterRcnn.build(config);
+            FasterRcnn net = FasterRcnnFactory.create(config);
             net.initialize(manager, DataType.FLOAT32);
-            FasterRcnn fresh = FasterRcnn.build(config);
+            FasterRcnn fresh = FasterRcnnFactory.create(config);
             fresh.initialize(manager, DataType.FLOAT32);
             DetectorArtifact artifact = DetectorArtifact.read(repo.resolve("tiny"));
             org.cardinal.detector.DetectorWeights.loadTorchvision(

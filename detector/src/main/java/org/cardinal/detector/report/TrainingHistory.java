@@ -27,7 +27,7 @@ import java.util.TreeMap;
  * and per-category AP keyed by COCO category id. Unknown types are skipped; when a resumed run
  * repeats iterations, the later line wins, so the log reads as one uninterrupted run.
  */
-public record MetricsLog(List<TrainPoint> train, List<EvalPoint> eval) {
+public record TrainingHistory(List<TrainPoint> train, List<EvalPoint> eval) {
 
     /** One logged training iteration. */
     public record TrainPoint(int iteration, double loss, Map<String, Double> losses, double lr,
@@ -56,11 +56,11 @@ public record MetricsLog(List<TrainPoint> train, List<EvalPoint> eval) {
      *
      * @throws IllegalArgumentException naming the file and line for a malformed line
      */
-    public static MetricsLog read(Path file) throws IOException {
+    public static TrainingHistory read(Path file) throws IOException {
         TreeMap<Integer, TrainPoint> train = new TreeMap<>();
         TreeMap<Integer, EvalPoint> eval = new TreeMap<>();
         if (!Files.isRegularFile(file)) {
-            return new MetricsLog(List.of(), List.of());
+            return new TrainingHistory(List.of(), List.of());
         }
         try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             String line;
@@ -107,7 +107,7 @@ public record MetricsLog(List<TrainPoint> train, List<EvalPoint> eval) {
                 }
             }
         }
-        return new MetricsLog(List.copyOf(train.values()), List.copyOf(eval.values()));
+        return new TrainingHistory(List.copyOf(train.values()), List.copyOf(eval.values()));
     }
 
     /** The last evaluation, or null if the run never evaluated. */

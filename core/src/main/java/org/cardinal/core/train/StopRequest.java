@@ -1,0 +1,29 @@
+package org.cardinal.core.train;
+
+/**
+ * Asks a running training loop to stop at the end of its current iteration, after saving a
+ * checkpoint there: what a command-line tool does on Ctrl-C or SIGTERM (a cluster's preemption, a
+ * {@code timeout}). Loops poll {@link #isRequested()} between iterations, never in the middle of
+ * native work, so the process can then exit without tearing memory away from the engine.
+ */
+public final class StopRequest {
+
+    private volatile String reason;
+
+    /**
+     * @param why what asked for the stop (shown to the user), e.g. "SIGTERM"
+     */
+    public void request(String why) {
+        reason = why == null ? "a stop request" : why;
+    }
+
+    /** @return whether a stop was asked for */
+    public boolean isRequested() {
+        return reason != null;
+    }
+
+    /** @return what asked for the stop, or null */
+    public String reason() {
+        return reason;
+    }
+}
