@@ -101,7 +101,20 @@ public final class Args {
         try {
             return Integer.parseInt(v);
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(name + " must be an integer, got '" + v + "'");
+            throw new IllegalArgumentException(name + ": expected an integer, found '" + v + "'");
+        }
+    }
+
+    /** Returns the option as a long, or null if it was not given. */
+    public Long longInteger(String name) {
+        String v = string(name, null);
+        if (v == null) {
+            return null;
+        }
+        try {
+            return Long.parseLong(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + ": expected an integer, found '" + v + "'");
         }
     }
 
@@ -114,7 +127,7 @@ public final class Args {
         try {
             return Double.parseDouble(v);
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(name + " must be a number, got '" + v + "'");
+            throw new IllegalArgumentException(name + ": expected a number, found '" + v + "'");
         }
     }
 

@@ -1,20 +1,40 @@
 package org.cardinal.tools;
 
-import com.google.gson.JsonParseException;
+import ai.djl.engine.EngineException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.NoSuchFileException;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.cardinal.core.train.StopRequest;
+import sun.misc.Signal;
 
 /**
- * Runs a tool's body with the project's error policy: a user's mistake (bad option, missing or
- * malformed file, unknown architecture, shape mismatch) prints one line {@code error: ...} and
- * exits with code 2; anything else is a bug and keeps its stack trace (exit code 1).
+ * Runs a tool's body with the project's error and exit policy. A tool never ends with a stack
+ * trace unless {@code CARDINAL_DEBUG=1}; it prints one line {@code error: ...} and exits with:
+ *
+ * <ul>
+ *   <li>0: done;
+ *   <li>1: an internal error (a bug: please report it with the output of {@code CARDINAL_DEBUG=1});
+ *   <li>2: a user's mistake: bad option, missing or malformed file, unknown architecture, weights
+ *       that do not fit, a device that is not there (the message names the file and field);
+ *   <li>3: training stopped on a NaN or infinite loss (the message names the iteration, the loss,
+ *       the last good checkpoint and the command to resume with a lower learning rate);
+ *   <li>130 / 143: stopped by Ctrl-C (SIGINT) / SIGTERM after saving a checkpoint at the current
+ *       iteration; the same command with {@code --resume} continues from it.
+ * </ul>
  *
  * <p>Libraries report a user's mistake as {@link IllegalArgumentException} (message naming the
- * file and field), an I/O failure as {@link IOException}, a malformed JSON as gson's
- * {@link JsonParseException}. Set {@code CARDINAL_DEBUG=1} to see the stack trace of a user error too.
+ * file and field) and an I/O failure as {@link IOException}.
  */
 public final class Cli {
+
+    /** Exit code of a user's mistake. */
+    public static final int USER_ERROR = 2;
+    /** Exit code of a run stopped by a NaN or infinite loss. */
+    public static final int NON_FINITE_LOSS = 3;
+
+    private static final StopRequest STOP = new StopRequest();
+    private static final AtomicInteger SIGNAL = new AtomicInteger();
 
     /** A tool's body. */
     @FunctionalInterface
@@ -26,6 +46,21 @@ public final class Cli {
          * @throws Exception on failure
          */
         void run(Args args) throws Exception;
+    }
+
+    /** Ends a tool with a message and an exit code of its own. */
+    public static final class Exit extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        private final int code;
+
+        /**
+         * @param code the exit code
+         * @param message the one line to print after "error: "
+         */
+        public Exit(int code, String message) {
+            super(message);
+            this.code = code;
+        }
     }
 
     private Cli() {}
@@ -46,33 +81,84 @@ public final class Cli {
             } else {
                 body.run(args);
             }
-        } catch (IllegalArgumentException | JsonParseException e) {
-            code = fail(e, e.getMessage());
-        } catch (NoSuchFileException e) {
-            code = fail(e, "no such file: " + e.getMessage());
+            if (STOP.isRequested()) {
+                code = 128 + SIGNAL.get();
+            }
+        } catch (Exit e) {
+            code = fail(e, e.getMessage(), e.code);
+        } catch (IllegalArgumentException e) {
+            code = fail(e, e.getMessage(), USER_ERROR);
         } catch (UncheckedIOException e) {
-            code = fail(e, describe(e.getCause()));
+            code = fail(e, describe(e.getCause()), USER_ERROR);
         } catch (IOException e) {
-            code = fail(e, describe(e));
-        } catch (Exception e) {
-            e.printStackTrace();
-            code = 1;
+            code = fail(e, describe(e), USER_ERROR);
+        } catch (EngineException e) {
+            code = fail(e, "the engine failed: " + firstLine(e.getMessage()), 1);
+        } catch (Exception | Error e) {
+            code = fail(e, "internal error: " + e.getClass().getSimpleName() + ": " + firstLine(e.getMessage())
+                    + (debug() ? "" : " (run with CARDINAL_DEBUG=1 for the stack trace, and please report it)"), 1);
         }
         System.out.flush();
         System.exit(code);
     }
 
-    private static String describe(IOException e) {
-        return e instanceof NoSuchFileException
-                ? "no such file: " + e.getMessage()
-                : e.getClass().getSimpleName() + ": " + e.getMessage();
+    /**
+     * The request that Ctrl-C and SIGTERM make: the first signal asks the running loop to stop
+     * after its current iteration and save a checkpoint there (the tool then exits with 130 or
+     * 143); a second one ends the process at once.
+     *
+     * @return the process's stop request
+     */
+    public static StopRequest stopOnSignals() {
+        synchronized (STOP) {
+            if (SIGNAL.get() == 0) {
+                SIGNAL.set(-1);
+                handle("INT", 2);
+                handle("TERM", 15);
+            }
+        }
+        return STOP;
     }
 
-    private static int fail(Exception e, String message) {
-        System.err.println("error: " + message);
-        if (System.getenv("CARDINAL_DEBUG") != null) {
+    private static void handle(String name, int number) {
+        Signal.handle(new Signal(name), s -> {
+            if (STOP.isRequested()) {
+                System.err.println("\nstopping at once");
+                Runtime.getRuntime().halt(128 + number);
+            }
+            SIGNAL.set(number);
+            STOP.request("SIG" + name);
+            System.err.println("\nSIG" + name + ": stopping after the current iteration and saving a checkpoint"
+                    + " (send it again to stop at once)");
+        });
+    }
+
+    private static boolean debug() {
+        String v = System.getenv("CARDINAL_DEBUG");
+        return v != null && !v.isEmpty() && !v.equals("0");
+    }
+
+    private static String describe(IOException e) {
+        if (e instanceof NoSuchFileException) {
+            return "no such file: " + e.getMessage();
+        }
+        return e.getClass().getSimpleName() + ": " + firstLine(e.getMessage());
+    }
+
+    private static String firstLine(String s) {
+        if (s == null) {
+            return "(no message)";
+        }
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
+    }
+
+    private static int fail(Throwable e, String message, int code) {
+        System.out.flush();
+        System.err.println("error: " + firstLine(message));
+        if (debug()) {
             e.printStackTrace();
         }
-        return 2;
+        return code;
     }
 }

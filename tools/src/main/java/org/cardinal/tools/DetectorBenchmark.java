@@ -7,62 +7,66 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Parameter;
 import ai.djl.pytorch.jni.JniUtils;
-import ai.djl.training.GradientCollector;
-import ai.djl.training.ParameterStore;
 import ai.djl.training.tracker.Tracker;
-import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
-import org.cardinal.core.train.MomentumSgd;
 import org.cardinal.backbone.weights.StateDict;
+import org.cardinal.core.config.ConfigPath;
+import org.cardinal.core.config.JsonFiles;
+import org.cardinal.core.io.AtomicFiles;
+import org.cardinal.core.train.MomentumSgd;
 import org.cardinal.detector.Detections;
 import org.cardinal.detector.DetectorConfig;
 import org.cardinal.detector.DetectorWeights;
 import org.cardinal.detector.FasterRcnn;
-import org.cardinal.detector.Target;
+import org.cardinal.detector.FasterRcnnFactory;
+import org.cardinal.detector.StageListener;
+import org.cardinal.detector.StageTimes;
+import org.cardinal.detector.data.DetectionSample;
+import org.cardinal.detector.train.DeviceSelection;
+import org.cardinal.detector.train.TrainingStep;
 
 /**
- * Times Faster R-CNN FPN training iterations and inference on synthetic images: Cardinal's {@link
- * FasterRcnn} (torchvision default heads, 91 classes) with R50 / X50-32x4d bodies. Given the
- * peer's JSON ({@code tools/bench/detector_peer.py}, torchvision with the same size, batch and
- * threads) it prints both side by side with the ratio Cardinal / torchvision.
+ * Times Faster R-CNN training iterations and inference on synthetic images through the production
+ * code path: a training iteration is one {@link TrainingStep#run} (the trainer's own step: the
+ * losses read to the host, backward, momentum SGD, all in the trainer's scopes; with several
+ * devices, one replica per device on its own thread) and inference is {@link FasterRcnn#detect}
+ * with the detections read to the host. Per-stage times come from the {@link StageTimes} listener
+ * that the model and the step call; nothing is re-implemented here. Peak memory is measured per
+ * architecture and mode: the process's peak resident set on the CPU (Linux VmHWM, reset before
+ * each measurement), the device memory in use (driver view, sampled after every iteration) on a
+ * GPU. Given the peer's JSON ({@code tools/bench/detector_peer.py}, torchvision with the same
+ * size, batch, threads and the same measurements) it prints both side by side with the ratio.
  *
- * <p>A training iteration is what the trainer does: losses inside a {@link GradientCollector},
- * the four loss values read to the host, backward of their sum, momentum SGD ({@link MomentumSgd},
- * lr 1e-3, momentum 0.9, weight decay 1e-4) and the gradients zeroed, all in one {@link NDScope}.
- * Inference is {@link FasterRcnn#detect} with the detections read to the host. With {@code
- * --inputs DIR} (what the bench script passes) the model loads the peer's random weights ({@code
- * DIR/<arch>.safetensors}) and runs on the peer's images and boxes ({@code DIR/inputs.safetensors}),
- * so both sides do the same work (same proposals, same sampled RoIs counts). Run it through
- * {@code tools/bench/detector}.
+ * <p>With {@code --inputs DIR} (what the bench scripts pass) the model loads the peer's random
+ * weights ({@code DIR/<arch>.safetensors}) and runs on the peer's images and boxes ({@code
+ * DIR/inputs.safetensors}), so both sides do the same work.
  */
 public final class DetectorBenchmark {
 
     private static final String USAGE = String.join("\n",
-            "usage: DetectorBenchmark [--arch resnet50,resnext50_32x4d] [--size 512] [--batch 2] [--boxes 4]",
+            "usage: DetectorBenchmark [--arch resnet50,resnext50_32x4d] [--size 512|HxW] [--batch 2] [--boxes 4]",
             "                         [--iters 3] [--warmup 1] [--threads N] [--interop-threads N]",
-            "                         [--mode train,infer] [--seed 0] [--stages] [--inputs DIR]",
-            "                         [--profile DIR] [--peer PEER.json] [--json OUT]",
-            "  --size    min_size = max_size of the model's transform; images are SIZExSIZE",
-            "  --stages  also time transform / backbone / rpn / roi_heads / backward / optimizer",
-            "  --profile write libtorch's op trace of the last timed step to DIR/cardinal_<arch>_<mode>.json",
-            "  --inputs  folder with the peer's inputs.safetensors and <arch>.safetensors",
-            "Prefer tools/bench/detector, which runs torchvision with the same settings first.");
+            "                         [--devices cpu|gpu|gpu:0,1] [--replicas N] [--mode train,infer] [--seed 0]",
+            "                         [--stages] [--inputs DIR] [--profile DIR] [--peer PEER.json] [--json OUT]",
+            "  --size      SxS images (or HxW), min_size/max_size set so that the transform keeps them",
+            "  --batch     images per device",
+            "  --devices   where to train: one replica per device (default cpu)",
+            "  --replicas  replicas on the CPU (tests the data-parallel step without GPUs)",
+            "  --stages    also report the time of each stage of the production path",
+            "  --profile   write libtorch's op trace of the last timed step to DIR/cardinal_<arch>_<mode>.json",
+            "  --inputs    folder with the peer's inputs.safetensors and <arch>.safetensors",
+            "Prefer tools/bench/detector or tools/bench/gpu, which run torchvision with the same settings.");
 
     /** Process CPU time: on a shared machine it shows the work done, whatever the wall clock says. */
     static final com.sun.management.OperatingSystemMXBean CPU =
@@ -72,8 +76,8 @@ public final class DetectorBenchmark {
     private DetectorBenchmark() {}
 
     /** Options of one run. */
-    record Options(int size, int batch, int boxes, int iters, int warmup, long seed,
-            boolean stages, Path inputs, Path profile) {}
+    record Options(int height, int width, int batch, int boxes, int iters, int warmup, long seed,
+            boolean stages, Path inputs, Path profile, Device[] devices) {}
 
     /**
      * Entry point.
@@ -83,13 +87,15 @@ public final class DetectorBenchmark {
     public static void main(String[] argv) {
         Cli.run(USAGE, argv, args -> {
             List<String> archs = Arrays.asList(args.string("--arch", "resnet50,resnext50_32x4d").split(","));
-            int size = args.integer("--size", 512);
+            int[] size = size(args.string("--size", "512"));
             int batch = args.integer("--batch", 2);
             int boxes = args.integer("--boxes", 4);
             int iters = args.integer("--iters", 3);
             int warmup = args.integer("--warmup", 1);
             int threads = args.integer("--threads", Runtime.getRuntime().availableProcessors());
             int interop = args.integer("--interop-threads", threads);
+            String devicesOption = args.string("--devices", "cpu");
+            int replicas = args.integer("--replicas", 1);
             List<String> modes = Arrays.asList(args.string("--mode", "train,infer").split(","));
             long seed = args.integer("--seed", 0);
             boolean stages = args.flag("--stages");
@@ -98,21 +104,29 @@ public final class DetectorBenchmark {
             Path peer = args.path("--peer");
             Path json = args.path("--json");
             args.finish();
-            if (batch < 1 || size < 64 || iters < 1 || warmup < 0 || boxes < 0 || threads < 1 || interop < 1) {
+            if (batch < 1 || iters < 1 || warmup < 0 || boxes < 0 || threads < 1 || interop < 1 || replicas < 1) {
                 throw new IllegalArgumentException(
-                        "need --batch, --iters, --threads, --interop-threads >= 1, --size >= 64, --warmup, --boxes >= 0");
+                        "need --batch, --iters, --threads, --interop-threads, --replicas >= 1, --warmup, --boxes >= 0");
             }
             for (String m : modes) {
                 if (!m.equals("train") && !m.equals("infer")) {
                     throw new IllegalArgumentException("--mode takes train and/or infer, got '" + m + "'");
                 }
             }
-            JsonObject peerResults = peer == null ? null : JsonParser.parseString(Files.readString(peer)).getAsJsonObject();
+            JsonObject peerResults = peer == null ? null : JsonFiles.readObject(peer);
             // Read by DJL's PyTorch engine when it starts, so set before the first Engine call.
             System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
             System.setProperty("ai.djl.pytorch.num_interop_threads", Integer.toString(interop));
             Engine engine = Engine.getEngine("PyTorch");
-            Options opt = new Options(size, batch, boxes, iters, warmup, seed, stages, inputs, profile);
+            Device[] devices = DeviceSelection.resolve(devicesOption);
+            if (replicas > 1) {
+                if (devices.length != 1 || devices[0].isGpu()) {
+                    throw new IllegalArgumentException("--replicas: only with --devices cpu (use gpu:0,1 for GPUs)");
+                }
+                devices = java.util.Collections.nCopies(replicas, Device.cpu()).toArray(new Device[0]);
+            }
+            Options opt = new Options(size[0], size[1], batch, boxes, iters, warmup, seed, stages, inputs, profile,
+                    devices);
             if (profile != null) {
                 Files.createDirectories(profile);
             }
@@ -122,87 +136,100 @@ public final class DetectorBenchmark {
             out.addProperty("threads", threads);
             out.addProperty("interop_threads", interop);
             out.addProperty("batch", batch);
-            out.addProperty("size", size);
+            out.addProperty("size", size[0] + "x" + size[1]);
+            out.addProperty("devices", Arrays.toString(devices));
             out.addProperty("boxes_per_image", boxes);
             out.addProperty("same_weights_and_inputs_as_peer", inputs != null);
             JsonObject results = new JsonObject();
             for (String a : archs) {
-                results.add(a.trim(), runArch(engine, a.trim(), modes, opt));
+                results.add(a.trim(), runArch(a.trim(), modes, opt));
             }
             out.add("results", results);
             System.out.print(table(out, peerResults, modes));
             if (json != null) {
-                Path abs = json.toAbsolutePath();
-                Path tmp = Files.createTempFile(abs.getParent(), ".bench", ".tmp");
-                Files.writeString(tmp, new GsonBuilder().setPrettyPrinting().create().toJson(out), StandardCharsets.UTF_8);
-                Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                AtomicFiles.writeString(json, JsonFiles.pretty(out));
             }
         });
     }
 
-    private static JsonObject runArch(Engine engine, String arch, List<String> modes, Options opt)
-            throws Exception {
+    private static int[] size(String spec) {
+        String[] p = spec.toLowerCase(Locale.ROOT).split("x");
+        try {
+            int h = Integer.parseInt(p[0]);
+            int w = p.length > 1 ? Integer.parseInt(p[1]) : h;
+            if (p.length <= 2 && h >= 64 && w >= 64) {
+                return new int[] {h, w};
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException("--size: expected S or HxW with sides >= 64, found '" + spec + "'");
+    }
+
+    private static JsonObject runArch(String arch, List<String> modes, Options opt) throws Exception {
         JsonObject model = new JsonObject();
         model.addProperty("backbone", arch);
-        model.addProperty("min_size", opt.size());
-        model.addProperty("max_size", opt.size());
-        DetectorConfig config = DetectorConfig.fromJson(model, "--arch " + arch);
-        try (NDManager manager = engine.newBaseManager(Device.cpu())) {
-            engine.setRandomSeed((int) opt.seed());
-            FasterRcnn net = FasterRcnn.build(config, opt.seed());
-            net.initialize(manager, DataType.FLOAT32);
-            List<NDArray> images = new ArrayList<>();
-            List<Target> targets = new ArrayList<>();
+        model.addProperty("min_size", Math.min(opt.height(), opt.width()));
+        model.addProperty("max_size", Math.max(opt.height(), opt.width()));
+        DetectorConfig config = DetectorConfig.fromJson(model, ConfigPath.root("--arch " + arch));
+        Device first = opt.devices()[0];
+        try (NDManager manager = NDManager.newBaseManager(first);
+                NDManager host = NDManager.newBaseManager(Device.cpu())) {
+            FasterRcnn net = FasterRcnnFactory.create(config);
+            net.initialize(manager, DataType.FLOAT32, opt.seed());
+            int images = opt.batch() * opt.devices().length;
+            List<DetectionSample> samples = new ArrayList<>();
             if (opt.inputs() != null) {
-                Path weights = opt.inputs().resolve(arch + ".safetensors");
-                DetectorWeights.loadTorchvision(net, weights, true);
-                readInputs(opt.inputs().resolve("inputs.safetensors"), opt.batch(), manager, images, targets);
+                DetectorWeights.loadTorchvision(net, opt.inputs().resolve(arch + ".safetensors"), true);
+                readInputs(opt.inputs().resolve("inputs.safetensors"), images, host, samples);
             } else {
-                makeInputs(opt, manager, images, targets);
+                makeInputs(opt, images, host, samples);
             }
-            ParameterStore ps = new ParameterStore(manager, false);
+            StageTimes times = new StageTimes();
             JsonObject r = new JsonObject();
             for (String mode : modes) {
                 boolean train = mode.equals("train");
                 MomentumSgd sgd = MomentumSgd.builder()
                         .setLearningRateTracker(Tracker.fixed(1e-3f)).optMomentum(0.9f).optWeightDecay(1e-4f).build();
-                List<Parameter> trainable = new ArrayList<>();
-                for (Parameter p : net.getParameters().values()) {
-                    if (p.requiresGradient()) {
-                        trainable.add(p);
-                    }
-                }
-                StageClock clock = opt.stages() ? new StageClock(net) : null;
+                PeakMemory memory = new PeakMemory(opt.devices());
                 List<Double> ms = new ArrayList<>();
                 List<Double> cpu = new ArrayList<>();
-                List<Map<String, Double>> stageMs = new ArrayList<>();
                 int detections = 0;
-                for (int i = -opt.warmup(); i < opt.iters(); i++) {
-                    boolean profiled = opt.profile() != null && i == opt.iters() - 1;
-                    if (profiled) {
-                        // libtorch's autograd profiler: every op with its time, as a chrome trace
-                        JniUtils.startProfile(false, true, false);
+                try (TrainingStep step = new TrainingStep(net, opt.devices(), sgd, 0)) {
+                    if (opt.stages()) {
+                        step.setStageListener(times);
                     }
-                    long t0 = System.nanoTime();
-                    long c0 = CPU.getProcessCpuTime();
-                    Map<String, Double> st = new LinkedHashMap<>();
-                    if (train) {
-                        trainStep(engine, net, ps, images, targets, sgd, trainable, clock, st);
-                    } else {
-                        detections = inferStep(net, ps, images, clock, st);
+                    for (int i = -opt.warmup(); i < opt.iters(); i++) {
+                        if (i == 0) {
+                            times.reset();
+                        }
+                        boolean profiled = opt.profile() != null && i == opt.iters() - 1;
+                        if (profiled) {
+                            // libtorch's autograd profiler: every op with its time, as a chrome trace
+                            JniUtils.startProfile(false, true, false);
+                        }
+                        long t0 = System.nanoTime();
+                        long c0 = CPU.getProcessCpuTime();
+                        if (train) {
+                            step.run(samples, i + opt.warmup(), opt.seed(), manager);
+                        } else {
+                            detections = infer(net, step, samples, first, manager);
+                        }
+                        if (profiled) {
+                            JniUtils.stopProfile(opt.profile().resolve("cardinal_" + arch + "_" + mode + ".json").toString());
+                        }
+                        memory.sample();
+                        if (i >= 0) {
+                            ms.add((System.nanoTime() - t0) / 1e6);
+                            cpu.add((CPU.getProcessCpuTime() - c0) / 1e6);
+                        }
+                        System.err.printf(Locale.ROOT, "cardinal %s %s %s: %.0f ms%n", arch, mode,
+                                i < 0 ? "warmup" : "iter " + i, (System.nanoTime() - t0) / 1e6);
                     }
-                    if (profiled) {
-                        JniUtils.stopProfile(opt.profile().resolve("cardinal_" + arch + "_" + mode + ".json").toString());
-                    }
-                    if (i >= 0) {
-                        ms.add((System.nanoTime() - t0) / 1e6);
-                        cpu.add((CPU.getProcessCpuTime() - c0) / 1e6);
-                        stageMs.add(st);
-                    }
-                    System.err.printf(Locale.ROOT, "cardinal %s %s %s: %.0f ms%n", arch, mode,
-                            i < 0 ? "warmup" : "iter " + i, (System.nanoTime() - t0) / 1e6);
+                    step.setStageListener(StageListener.NONE);
                 }
-                JsonObject s = summary(ms, cpu, stageMs, opt.batch());
+                JsonObject s = summary(ms, cpu, opt.stages() ? times : null, images);
+                memory.report(s);
                 if (!train) {
                     s.addProperty("detections", detections);
                 }
@@ -212,56 +239,20 @@ public final class DetectorBenchmark {
         }
     }
 
-    /**
-     * One training iteration as the trainer runs it: every array made by the forward and backward
-     * passes is freed when the scope closes. The SGD update runs after the scope, as the trainer's
-     * does: its momentum buffers must outlive the step, and it closes its own temporaries.
-     */
-    private static void trainStep(Engine engine, FasterRcnn net, ParameterStore ps, List<NDArray> images,
-            List<Target> targets, MomentumSgd sgd, List<Parameter> trainable, StageClock clock,
-            Map<String, Double> st) {
-        long t0;
-        long c0;
-        try (NDScope scope = new NDScope()) {
+    /** Inference on every image of the batch, as {@code detect} runs it; detections read to the host. */
+    private static int infer(FasterRcnn net, TrainingStep step, List<DetectionSample> samples, Device device,
+            NDManager manager) {
+        try (NDScope scope = new NDScope();
+                NDManager sub = manager.newSubManager(device)) {
             scope.suppressNotUsedWarning();
-            try (GradientCollector gc = engine.newGradientCollector()) {
-                Map<String, NDArray> losses =
-                        clock == null ? net.losses(ps, images, targets) : clock.losses(ps, images, targets, st);
-                NDArray total = null;
-                for (NDArray l : losses.values()) {
-                    l.getFloat(); // host read of each loss term, as the trainer logs them
-                    total = total == null ? l : total.add(l);
-                }
-                t0 = System.nanoTime();
-                c0 = CPU.getProcessCpuTime();
-                gc.backward(total);
+            List<NDArray> images = new ArrayList<>();
+            for (DetectionSample s : samples) {
+                NDArray im = s.image().toDevice(device, true);
+                im.attach(sub);
+                images.add(im);
             }
-        }
-        long t1 = System.nanoTime();
-        long c1 = CPU.getProcessCpuTime();
-        for (Parameter p : trainable) {
-            NDArray w = p.getArray();
-            try (NDArray g = w.getGradient()) {
-                sgd.update(p.getId(), w, g);
-                g.subi(g); // PyTorch accumulates into .grad: zero it for the next step
-            }
-        }
-        if (clock != null) {
-            st.put("backward", (t1 - t0) / 1e6);
-            st.put("backward_cpu", (c1 - c0) / 1e6);
-            st.put("optimizer", (System.nanoTime() - t1) / 1e6);
-            st.put("optimizer_cpu", (CPU.getProcessCpuTime() - c1) / 1e6);
-        }
-    }
-
-    /** One inference call; returns the number of detections (read to the host like the peer). */
-    private static int inferStep(FasterRcnn net, ParameterStore ps, List<NDArray> images, StageClock clock,
-            Map<String, Double> st) {
-        try (NDScope scope = new NDScope()) {
-            scope.suppressNotUsedWarning();
-            List<Detections> dets = clock == null ? net.detect(ps, images) : clock.detect(ps, images, st);
             int n = 0;
-            for (Detections d : dets) {
+            for (Detections d : net.detect(step.store(), images)) {
                 d.boxes().toFloatArray();
                 d.scores().toFloatArray();
                 n += d.labels().toLongArray().length;
@@ -270,8 +261,8 @@ public final class DetectorBenchmark {
         }
     }
 
-    private static void readInputs(Path file, int batch, NDManager manager, List<NDArray> images,
-            List<Target> targets) throws java.io.IOException {
+    private static void readInputs(Path file, int batch, NDManager manager, List<DetectionSample> samples)
+            throws java.io.IOException {
         StateDict sd = StateDict.read(file);
         for (int i = 0; i < batch; i++) {
             for (String k : new String[] {"image_", "boxes_", "labels_"}) {
@@ -279,35 +270,39 @@ public final class DetectorBenchmark {
                     throw new IllegalArgumentException(file + ": no tensor '" + k + i + "' (written for a smaller --batch?)");
                 }
             }
-            images.add(sd.get("image_" + i).toNDArray(manager));
-            targets.add(new Target(sd.get("boxes_" + i).toNDArray(manager), sd.get("labels_" + i).toNDArray(manager)));
+            NDArray image = sd.get("image_" + i).toNDArray(manager);
+            samples.add(new DetectionSample(i, image, sd.get("boxes_" + i).toNDArray(manager),
+                    sd.get("labels_" + i).toNDArray(manager), (int) image.getShape().get(1),
+                    (int) image.getShape().get(2), false));
         }
     }
 
-    /** Uniform-noise images and random boxes (sides size/16..size/2), seeded; as the peer draws them. */
-    private static void makeInputs(Options opt, NDManager manager, List<NDArray> images, List<Target> targets) {
+    /** Uniform-noise images and random boxes (sides min/16..min/2), seeded; as the peer draws them. */
+    private static void makeInputs(Options opt, int batch, NDManager manager, List<DetectionSample> samples) {
         Random rnd = new Random(opt.seed());
-        int s = opt.size();
-        for (int b = 0; b < opt.batch(); b++) {
-            float[] px = new float[3 * s * s];
+        int h = opt.height();
+        int w = opt.width();
+        int s = Math.min(h, w);
+        for (int b = 0; b < batch; b++) {
+            float[] px = new float[3 * h * w];
             for (int i = 0; i < px.length; i++) {
                 px[i] = rnd.nextFloat();
             }
-            images.add(manager.create(px, new Shape(3, s, s)));
             float[] boxes = new float[4 * opt.boxes()];
             long[] labels = new long[opt.boxes()];
             for (int k = 0; k < opt.boxes(); k++) {
-                float w = s / 16f + rnd.nextFloat() * (s / 2f - s / 16f);
-                float h = s / 16f + rnd.nextFloat() * (s / 2f - s / 16f);
-                float x = rnd.nextFloat() * (s - w);
-                float y = rnd.nextFloat() * (s - h);
+                float bw = s / 16f + rnd.nextFloat() * (s / 2f - s / 16f);
+                float bh = s / 16f + rnd.nextFloat() * (s / 2f - s / 16f);
+                float x = rnd.nextFloat() * (w - bw);
+                float y = rnd.nextFloat() * (h - bh);
                 boxes[4 * k] = x;
                 boxes[4 * k + 1] = y;
-                boxes[4 * k + 2] = x + w;
-                boxes[4 * k + 3] = y + h;
+                boxes[4 * k + 2] = x + bw;
+                boxes[4 * k + 3] = y + bh;
                 labels[k] = 1 + rnd.nextInt(90);
             }
-            targets.add(new Target(manager.create(boxes, new Shape(opt.boxes(), 4)), manager.create(labels)));
+            samples.add(new DetectionSample(b, manager.create(px, new Shape(3, h, w)),
+                    manager.create(boxes, new Shape(opt.boxes(), 4)), manager.create(labels), h, w, false));
         }
     }
 
@@ -316,7 +311,7 @@ public final class DetectorBenchmark {
         return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
     }
 
-    static JsonObject summary(List<Double> ms, List<Double> cpu, List<Map<String, Double>> stages, int batch) {
+    static JsonObject summary(List<Double> ms, List<Double> cpu, StageTimes stages, int images) {
         double med = median(ms);
         JsonObject o = new JsonObject();
         o.addProperty("median_ms", med);
@@ -327,12 +322,12 @@ public final class DetectorBenchmark {
         o.add("ms", all);
         o.addProperty("median_cpu_ms", median(cpu));
         o.addProperty("per_s", 1000.0 / med);
-        o.addProperty("images_per_s", batch * 1000.0 / med);
-        if (!stages.isEmpty() && !stages.get(0).isEmpty()) {
+        o.addProperty("images_per_s", images * 1000.0 / med);
+        if (stages != null) {
+            // per-iteration means of the timed iterations (stages may run on several threads at once)
             JsonObject st = new JsonObject();
-            for (String k : stages.get(0).keySet()) {
-                st.addProperty(k, Math.round(median(stages.stream().map(s -> s.getOrDefault(k, 0.0)).toList()) * 10) / 10.0);
-            }
+            stages.wallSeconds().forEach((k, v) -> st.addProperty(k, Math.round(v * 1000 / ms.size() * 10) / 10.0));
+            stages.cpuSeconds().forEach((k, v) -> st.addProperty(k + "_cpu", Math.round(v * 1000 / ms.size() * 10) / 10.0));
             o.add("stages_ms", st);
         }
         return o;
@@ -358,10 +353,11 @@ public final class DetectorBenchmark {
     static String table(JsonObject ours, JsonObject peer, List<String> modes) {
         StringBuilder sb = new StringBuilder();
         int batch = ours.get("batch").getAsInt();
-        int size = ours.get("size").getAsInt();
         sb.append(String.format(Locale.ROOT,
-                "Faster R-CNN FPN, 91 classes: batch %d, %dx%d input (min_size = max_size = %d), %d intra-op / %d inter-op threads, CPU%n",
-                batch, size, size, size, ours.get("threads").getAsInt(), ours.get("interop_threads").getAsInt()));
+                "Faster R-CNN FPN, 91 classes: batch %d per device, %s input (the transform keeps it), %d intra-op /"
+                        + " %d inter-op threads, devices %s%n",
+                batch, ours.get("size").getAsString(), ours.get("threads").getAsInt(),
+                ours.get("interop_threads").getAsInt(), ours.get("devices").getAsString()));
         if (peer != null) {
             sb.append("peer: ").append(peer.get("engine").getAsString()).append(", threads ").append(peer.get("threads"))
                     .append(ours.get("same_weights_and_inputs_as_peer").getAsBoolean() ? "; same weights and inputs" : "")
@@ -377,7 +373,7 @@ public final class DetectorBenchmark {
                 JsonObject pr = peer == null ? null : peer.getAsJsonObject("results").getAsJsonObject(e.getKey());
                 JsonObject p = pr != null && pr.has(mode) ? pr.getAsJsonObject(mode) : null;
                 boolean train = mode.equals("train");
-                double unit = train ? 1 : batch;
+                double unit = train ? 1 : c.get("images_per_s").getAsDouble() * c.get("median_ms").getAsDouble() / 1000;
                 double cRate = unit * 1000.0 / c.get("median_ms").getAsDouble();
                 double cCpuRate = unit * 1000.0 / c.get("median_cpu_ms").getAsDouble();
                 String pRate = p == null ? "-" : fmt(unit * 1000.0 / p.get("median_ms").getAsDouble());
@@ -387,6 +383,13 @@ public final class DetectorBenchmark {
                         fmt(cCpuRate), pCpuRate, ratio(c, p, "median_cpu_ms", true)));
                 sb.append(String.format(Locale.ROOT, f, "", "  step ms", num(c, "median_ms"), num(p, "median_ms"), "",
                         num(c, "median_cpu_ms"), num(p, "median_cpu_ms"), ""));
+                for (String mem : new String[] {"peak_rss_mib", "peak_gpu_mib"}) {
+                    if (c.has(mem)) {
+                        // a ratio above 1 means Cardinal needs less memory than torchvision
+                        sb.append(String.format(Locale.ROOT, f, "", mem.equals("peak_rss_mib") ? "  peak RSS MiB"
+                                : "  peak GPU MiB", num(c, mem), num(p, mem), ratio(c, p, mem, true), "", "", ""));
+                    }
+                }
                 if (c.has("stages_ms")) {
                     JsonObject cs = c.getAsJsonObject("stages_ms");
                     JsonObject ps = p != null && p.has("stages_ms") ? p.getAsJsonObject("stages_ms") : null;
@@ -403,7 +406,8 @@ public final class DetectorBenchmark {
         }
         if (peer != null) {
             sb.append("ratio = torchvision time / Cardinal time = Cardinal rate / torchvision rate (> 1: Cardinal is faster);\n"
-                    + "medians of the timed iterations; process CPU = CPU seconds of all the process's threads\n");
+                    + "memory ratio = torchvision / Cardinal (> 1: Cardinal needs less); medians of the timed iterations;\n"
+                    + "process CPU = CPU seconds of all the process's threads\n");
         }
         return sb.toString();
     }

@@ -22,7 +22,9 @@ import org.cardinal.backbone.weights.StateDicts;
 import org.cardinal.backbone.weights.TensorData;
 import org.cardinal.detector.DetectorConfig;
 import org.cardinal.detector.DetectorWeights;
+import org.cardinal.core.config.ConfigPath;
 import org.cardinal.detector.FasterRcnn;
+import org.cardinal.detector.FasterRcnnFactory;
 import org.cardinal.detector.zoo.DetectorArtifact;
 
 /**
@@ -87,7 +89,7 @@ public final class ImportWeights {
             model.remove("anchor_sizes");
             model.remove("roi_output_size");
         }
-        DetectorConfig config = DetectorConfig.fromJson(model, weights.toString());
+        DetectorConfig config = DetectorConfig.fromJson(model, ConfigPath.root(weights.toString()));
 
         List<String> names = classesFile != null ? readClasses(classesFile)
                 : numClasses == CocoNames.TORCHVISION.size() ? CocoNames.TORCHVISION.subList(1, numClasses) : null;
@@ -109,7 +111,7 @@ public final class ImportWeights {
         }
         Path target = output != null ? output : Path.of("runs", "zoo", id);
         try (NDManager manager = NDManager.newBaseManager()) {
-            FasterRcnn net = FasterRcnn.build(config);
+            FasterRcnn net = FasterRcnnFactory.create(config);
             net.initialize(manager, DataType.FLOAT32);
             LoadReport report = DetectorWeights.loadTorchvision(net, sd, true);
             DetectorArtifact artifact = new DetectorArtifact(id,

@@ -121,7 +121,7 @@ public final class ModelInfo {
         o.addProperty("params", c.params());
         o.addProperty("macs", c.macs());
         o.addProperty("gmacs", c.macs() / 1e9);
-        o.add("config", JsonParser.parseString(cfg.toJson()));
+        o.add("config", cfg.toJson());
         JsonArray stages = new JsonArray();
         for (Complexity.Stage s : c.stages()) {
             JsonObject st = new JsonObject();

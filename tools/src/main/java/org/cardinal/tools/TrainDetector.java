@@ -3,9 +3,13 @@ package org.cardinal.tools;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Locale;
-
+import org.cardinal.core.train.StopRequest;
+import org.cardinal.detector.data.EmbeddedDataset;
+import org.cardinal.detector.train.ConsoleProgressListener;
 import org.cardinal.detector.train.EvalResult;
+import org.cardinal.detector.train.NonFiniteLossException;
 import org.cardinal.detector.train.RunConfig;
+import org.cardinal.detector.train.TrainingRun;
 
 /**
  * {@code tools/train-detector}: trains a Faster R-CNN as a config describes, with a progress bar,
@@ -19,18 +23,24 @@ public final class TrainDetector {
 
     static final String USAGE = String.join("\n",
             "usage: tools/train-detector [--config configs/detectors/NAME.json | NAME] [--data DIR] [--output DIR]",
-            "                            [--device cpu|gpu] [--resume] [--max-iter N]",
+            "                            [--device cpu|gpu|gpu:0,1] [--seed N] [--resume] [--max-iter N]",
+            "                            [--base-lr LR]",
             "Trains a Faster R-CNN detector and evaluates it with COCO metrics.",
             "  --config    run config (default " + DEFAULT_CONFIG + ": tiny ResNeXt FPN on the embedded synthetic",
             "              dataset, a few minutes on a laptop CPU)",
             "  --data      dataset root replacing the config's data.root (COCO 2017 layout: train2017/, val2017/,",
             "              annotations/instances_train2017.json, annotations/instances_val2017.json)",
-            "  --output    run folder (default runs/<config name>)",
+            "  --output    run folder (default runs/<config name>, with _seed<N> when --seed is given)",
             "  --device    cpu, gpu (all GPUs) or gpu:0,1 (default: the config's, auto = GPUs if any)",
+            "  --seed      the run's seed (initial weights, data order, sampling), replacing the config's",
             "  --resume    continue the run in --output from its last checkpoint, exactly",
             "  --max-iter  stop after N iterations instead of the config's max_iter",
+            "  --base-lr   the learning rate after warmup, replacing the config's (e.g. to resume after a",
+            "              NaN loss with a lower one)",
             "Writes into the run folder: config.json, metrics.jsonl, loss.png, ap.png, lr.png, checkpoints/,",
-            "model/ (artifact for tools/predict and tools/evaluate).");
+            "model/ (artifact for tools/predict and tools/evaluate).",
+            "Exit codes: 0 done, 2 a mistake in the options or files, 3 a NaN/infinite loss (the message says",
+            "how to resume), 130/143 stopped by Ctrl-C/SIGTERM after a checkpoint (resume with --resume).");
 
     private TrainDetector() {}
 
@@ -40,30 +50,54 @@ public final class TrainDetector {
      * @param argv command-line arguments
      */
     public static void main(String[] argv) {
-        Cli.run(USAGE, argv, args -> run(args, System.out, System.err));
+        Cli.run(USAGE, argv, args -> run(args, System.out, System.err, Cli.stopOnSignals()));
     }
 
-    static DetectorTraining.Result run(Args args, PrintStream out, PrintStream err) throws Exception {
+    static TrainingRun.Result run(Args args, PrintStream out, PrintStream err, StopRequest stop) throws Exception {
         String configSpec = args.string("--config", DEFAULT_CONFIG);
         Path data = args.path("--data");
         Path output = args.path("--output");
         String device = args.string("--device", null);
+        Long seed = args.longInteger("--seed");
         boolean resume = args.flag("--resume");
         int maxIter = args.integer("--max-iter", 0);
+        double baseLr = args.number("--base-lr", 0);
         args.finish();
+        if (maxIter < 0) {
+            throw new IllegalArgumentException("--max-iter: expected a positive integer, found " + maxIter);
+        }
+        if (baseLr < 0) {
+            throw new IllegalArgumentException("--base-lr: expected a positive number, found " + baseLr);
+        }
 
         Path configFile = ProjectFiles.config(configSpec, "detectors");
-        RunConfig cfg = RunConfig.load(configFile);
-        if (maxIter > 0) {
-            cfg = cfg.withSolver(cfg.solver().withMaxIter(maxIter));
-        } else if (maxIter < 0) {
-            throw new IllegalArgumentException("--max-iter must be positive, got " + maxIter);
-        }
-        cfg = DetectorTraining.prepare(cfg, data, device, err);
-        Path runDir = output != null ? output : Path.of("runs", cfg.name());
+        RunConfig cfg = RunOverrides.apply(RunConfig.load(configFile), data, device, seed, maxIter, baseLr);
+        EmbeddedDataset.ensure(Path.of(cfg.data().root()), err);
+        Path runDir = output != null ? output
+                : Path.of("runs", cfg.name() + (seed != null ? "_seed" + seed : ""));
         out.printf(Locale.ROOT, "config %s -> run folder %s%n", configFile, runDir);
-        DetectorTraining.Result r = DetectorTraining.train(cfg, runDir, resume, err);
-
+        TrainingRun.Result r;
+        try {
+            r = new TrainingRun(cfg, runDir)
+                    .addListener(new ConsoleProgressListener(err, System.console() != null,
+                            Math.max(1, cfg.solver().logPeriod())))
+                    .setStopRequest(stop)
+                    .setLog(err)
+                    .train(resume);
+        } catch (NonFiniteLossException e) {
+            String command = "tools/train-detector --config " + configSpec + " --output " + runDir
+                    + (seed != null ? " --seed " + seed : "")
+                    + String.format(Locale.ROOT, " --base-lr %.3g", cfg.solver().baseLr() / 2)
+                    + (e.lastCheckpoint() != null ? " --resume" : "");
+            throw new Cli.Exit(Cli.NON_FINITE_LOSS, e.getMessage() + "; to go on with a lower learning rate: " + command);
+        }
+        if (r.summary().stopped()) {
+            out.printf(Locale.ROOT, "%nstopped by %s after iteration %d; checkpoint %s%n", r.summary().stoppedBy(),
+                    r.summary().iterations(), r.summary().lastCheckpoint());
+            out.printf(Locale.ROOT, "continue with: tools/train-detector --config %s --output %s --resume%s%n",
+                    configSpec, runDir, seed != null ? " --seed " + seed : "");
+            return r;
+        }
         out.printf(Locale.ROOT, "%ntrained %d iterations in %.1f s (%.2f images/s), %,d parameters%n",
                 r.summary().iterations(), r.summary().seconds(), r.summary().imagesPerSecond(), r.detectorParams());
         EvalResult eval = r.summary().finalEval();
@@ -72,7 +106,7 @@ public final class TrainDetector {
                     eval.numImages());
             out.print(eval.summary());
             out.println("per-category AP@[.5:.95] (%):");
-            out.print(CocoSummary.perCategory(eval.perCategoryAp(), r.categoryNames()));
+            out.print(CocoSummary.perCategory(eval.perCategoryAp(), r.summary().categories()));
         } else {
             out.println("no val split: skipped the COCO evaluation");
         }

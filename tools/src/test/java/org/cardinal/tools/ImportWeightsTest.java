@@ -1,6 +1,8 @@
 package org.cardinal.tools;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import org.cardinal.core.config.ConfigPath;
+import org.cardinal.detector.FasterRcnnFactory;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -73,7 +75,7 @@ class ImportWeightsTest {
         JsonObject model = JsonParser.parseString("{\"backbone\": \"resnet_tiny\", \"num_classes\": 4, \"min_size\": 64,"
                 + " \"max_size\": 96, \"fpn_channels\": 16, \"representation_size\": 32, \"box_score_thresh\": 0.0,"
                 + " \"rpn_pre_nms_top_n_test\": 50, \"rpn_post_nms_top_n_test\": 20}").getAsJsonObject();
-        DetectorConfig config = DetectorConfig.fromJson(model, "test");
+        DetectorConfig config = DetectorConfig.fromJson(model, ConfigPath.root("test"));
         Path data = new SyntheticCocoGenerator(SyntheticCocoGenerator.Options.defaults().withImages(0, 1))
                 .ensure(dir.resolve("data"));
         Path imageFile = data.resolve("val").resolve("000001.png");
@@ -81,7 +83,7 @@ class ImportWeightsTest {
         float[] expectedBoxes;
         float[] expectedScores;
         try (NDManager manager = NDManager.newBaseManager()) {
-            FasterRcnn net = FasterRcnn.build(config);
+            FasterRcnn net = FasterRcnnFactory.create(config);
             net.initialize(manager, DataType.FLOAT32);
             StateDicts.export(net).write(weights);
             Image image = ImageFactory.getInstance().fromFile(imageFile);

@@ -1,6 +1,8 @@
 package org.cardinal.tools;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import org.cardinal.core.train.StopRequest;
+import org.cardinal.detector.train.TrainingRun;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
@@ -16,7 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The README's first command and the report command, end to end on the embedded dataset
+ * The README's first command, end to end on the embedded dataset
  * (minutes on a 2-core CPU: {@code mvn -B verify -Plong}).
  */
 @Tag("long")
@@ -27,8 +29,8 @@ class MainJobEndToEndTest {
         Path data = new SyntheticCocoGenerator(SyntheticCocoGenerator.Options.defaults()).ensure(dir.resolve("data"));
         ByteArrayOutputStream text = new ByteArrayOutputStream();
         PrintStream out = new PrintStream(text, true, StandardCharsets.UTF_8);
-        DetectorTraining.Result r = TrainDetector.run(Args.parse(new String[] {"--data", data.toString(), "--output",
-                dir.resolve("run").toString()}), out, System.err);
+        TrainingRun.Result r = TrainDetector.run(Args.parse(new String[] {"--data", data.toString(), "--output",
+                dir.resolve("run").toString()}), out, System.err, new StopRequest());
         double ap50 = r.summary().finalEval().ap50();
         // chance is ~0 for box detection; the demo reaches far more (README: measured AP50)
         assertTrue(ap50 > 0.3, "AP50 " + ap50 + "\n" + text);
@@ -42,21 +44,5 @@ class MainJobEndToEndTest {
         // infers batches of 4 padded to a common size, evaluate one image at a time (measured: 0.013)
         assertEquals(r.summary().finalEval().ap50(), eval.stats()[1], 0.03);
         assertEquals(r.summary().finalEval().ap(), eval.stats()[0], 0.03);
-    }
-
-    @Test
-    void compareBackbonesWritesTheReportAndReusesFinishedRuns(@TempDir Path dir) throws Exception {
-        Path data = new SyntheticCocoGenerator(SyntheticCocoGenerator.Options.defaults().withImages(8, 4))
-                .ensure(dir.resolve("data"));
-        String[] argv = {"--data", data.toString(), "--output", dir.resolve("cmp").toString(), "--max-iter", "6"};
-        ByteArrayOutputStream text = new ByteArrayOutputStream();
-        PrintStream out = new PrintStream(text, true, StandardCharsets.UTF_8);
-        Path html = CompareBackbones.run(Args.parse(argv), out, System.err);
-        String h = Files.readString(html);
-        assertTrue(h.contains("resnet_mini") && h.contains("resnext_mini_16x8d") && h.contains("49.7"), h);
-        assertTrue(Files.isRegularFile(dir.resolve("cmp").resolve("report.md")));
-        text.reset();
-        CompareBackbones.run(Args.parse(argv), out, System.err);
-        assertEquals(2, text.toString().split("finished run found", -1).length - 1, text.toString());
     }
 }

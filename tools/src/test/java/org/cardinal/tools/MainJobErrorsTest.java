@@ -1,6 +1,7 @@
 package org.cardinal.tools;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import org.cardinal.core.train.StopRequest;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -23,7 +24,7 @@ class MainJobErrorsTest {
     private static final PrintStream SINK = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
 
     private static IllegalArgumentException trainFails(String... argv) {
-        return assertThrows(IllegalArgumentException.class, () -> TrainDetector.run(Args.parse(argv), SINK, SINK));
+        return assertThrows(IllegalArgumentException.class, () -> TrainDetector.run(Args.parse(argv), SINK, SINK, new StopRequest()));
     }
 
     @Test
@@ -77,32 +78,6 @@ class MainJobErrorsTest {
                 () -> Evaluate.run(Args.parse(new String[] {"--model", dir.toString(), "--data", dir.toString()}), SINK));
         assertTrue(e.getMessage().startsWith("dataset not found") && e.getMessage().contains("instances_val.json"),
                 e.getMessage());
-    }
-
-    @Test
-    void compareConfigNeedsTwoBackbonesAndNamesAnUnknownOne(@TempDir Path dir) throws IOException {
-        Path one = dir.resolve("one.json");
-        Files.writeString(one, "{\"base\": \"demo_tiny_fpn\", \"backbones\": [\"resnet50\"]}");
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> CompareBackbones.run(
-                Args.parse(new String[] {"--config", one.toString(), "--output", dir.toString()}), SINK, SINK));
-        assertTrue(e.getMessage().contains("backbones") && e.getMessage().contains(one.toString()), e.getMessage());
-        Path typo = dir.resolve("typo.json");
-        Files.writeString(typo, "{\"base\": \"demo_tiny_fpn\", \"backbones\": [\"resnet50\", \"resnext5O_32x4d\"]}");
-        IllegalArgumentException u = assertThrows(IllegalArgumentException.class, () -> CompareBackbones.run(
-                Args.parse(new String[] {"--config", typo.toString(), "--output", dir.toString(), "--data",
-                    dir.toString()}), SINK, SINK));
-        assertTrue(u.getMessage().contains("resnext5O_32x4d"), u.getMessage());
-    }
-
-    @Test
-    void compareOverridesMergeIntoTheBaseConfig() {
-        com.google.gson.JsonObject base = com.google.gson.JsonParser.parseString(
-                "{\"solver\": {\"max_iter\": 900, \"base_lr\": 0.02}, \"name\": \"a\"}").getAsJsonObject();
-        CompareBackbones.merge(base, com.google.gson.JsonParser.parseString(
-                "{\"solver\": {\"max_iter\": 10}}").getAsJsonObject());
-        assertEquals(10, base.getAsJsonObject("solver").get("max_iter").getAsInt());
-        assertEquals(0.02, base.getAsJsonObject("solver").get("base_lr").getAsDouble());
-        assertEquals("a", base.get("name").getAsString());
     }
 
     @Test

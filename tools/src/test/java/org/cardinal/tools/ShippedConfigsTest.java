@@ -1,6 +1,7 @@
 package org.cardinal.tools;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import org.cardinal.detector.DetectorConfig;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

@@ -84,6 +84,13 @@ public final class ConsoleProgressListener implements TrainingListener {
         }
         sb.append(String.format(Locale.ROOT, " lr %.2e %.1f img/s ETA %s", m.lr(),
                 m.imagesPerSecond(), duration(m.etaSeconds())));
+        if (m.deviceSeconds().length > 1) {
+            // per-device forward+backward seconds: unequal numbers mean a device waits for another
+            sb.append(" devices");
+            for (double d : m.deviceSeconds()) {
+                sb.append(String.format(Locale.ROOT, " %.2fs", d));
+            }
+        }
         return sb.toString();
     }
 

@@ -15,7 +15,7 @@ import org.cardinal.core.train.MetricsLog;
  *
  * <pre>
  * {"type":"train","iteration":20,"lr":0.0025,"loss":1.23,"losses":{"loss_classifier":..},
- *  "images_per_s":3.1,"time_s":12.5,"eta_s":300.0}
+ *  "images_per_s":3.1,"time_s":12.5,"eta_s":300.0,"device_s":[0.41,0.39]}
  * {"type":"eval","iteration":500,"AP":..,"AP50":..,"AP75":..,"stats":[12 numbers],
  *  "per_category_ap":{"1":..},"images":..,"detections":..,"time_s":..}
  * </pre>
@@ -55,6 +55,11 @@ public final class MetricsLogListener implements TrainingListener, AutoCloseable
         o.addProperty("images_per_s", m.imagesPerSecond());
         o.addProperty("time_s", m.elapsedSeconds());
         o.addProperty("eta_s", m.etaSeconds());
+        JsonArray devices = new JsonArray();
+        for (double d : m.deviceSeconds()) {
+            devices.add(d);
+        }
+        o.add("device_s", devices);
         write(o);
     }
 

@@ -137,6 +137,13 @@ public record SolverConfig(
                 evalPeriod, logPeriod, seed, newDevice);
     }
 
+    /** A copy with another learning rate after warmup (the command line's {@code --base-lr}). */
+    public SolverConfig withBaseLr(double newBaseLr) {
+        return new SolverConfig(schedule, imsPerBatch, newBaseLr, momentum, weightDecay, maxIter,
+                steps, gamma, warmupIters, warmupFactor, clipGradNorm, checkpointPeriod,
+                evalPeriod, logPeriod, seed, device);
+    }
+
     /** A copy with another seed (the command line's {@code --seed}). */
     public SolverConfig withSeed(long newSeed) {
         return new SolverConfig(schedule, imsPerBatch, baseLr, momentum, weightDecay, maxIter,

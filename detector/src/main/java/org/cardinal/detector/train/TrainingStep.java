@@ -45,8 +45,10 @@ import org.cardinal.detector.data.DetectionSample;
  *
  * <p>Memory: each replica's work runs in its own {@link NDScope} and sub-manager; replica copies
  * and momentum buffers are made once, here, and live until {@link #close()}.
+ *
+ * <p>The benchmarks run this very class, so what they time is what training runs.
  */
-final class TrainingStep implements AutoCloseable {
+public final class TrainingStep implements AutoCloseable {
 
     /**
      * What a step reports.
@@ -54,7 +56,7 @@ final class TrainingStep implements AutoCloseable {
      * @param losses each loss term, the image-weighted mean over replicas
      * @param deviceSeconds wall seconds of each replica's forward and backward
      */
-    record Result(Map<String, Double> losses, double[] deviceSeconds) {}
+    public record Result(Map<String, Double> losses, double[] deviceSeconds) {}
 
     /** A parameter the optimizer updates: its path, id and array on every replica. */
     private record Trainable(String name, Parameter parameter, NDArray[] replicas) {}
@@ -77,7 +79,7 @@ final class TrainingStep implements AutoCloseable {
      * @param optimizer the SGD (its learning rate follows the iteration {@link #run} sets)
      * @param clipNorm maximum global gradient L2 norm, 0 = no clipping
      */
-    TrainingStep(TrainableDetector model, Device[] devices, MomentumSgd optimizer, double clipNorm) {
+    public TrainingStep(TrainableDetector model, Device[] devices, MomentumSgd optimizer, double clipNorm) {
         this.model = model;
         this.devices = devices.clone();
         this.optimizer = optimizer;
@@ -129,13 +131,13 @@ final class TrainingStep implements AutoCloseable {
     }
 
     /** @param listener told about the "forward", "backward" and "update" stages */
-    void setStageListener(StageListener listener) {
+    public void setStageListener(StageListener listener) {
         stages = listener;
         model.setStageListener(listener);
     }
 
     /** @return the parameter store of the first replica (for evaluation) */
-    ParameterStore store() {
+    public ParameterStore store() {
         return stores[0];
     }
 
@@ -149,7 +151,7 @@ final class TrainingStep implements AutoCloseable {
      * @return the losses and the replicas' times
      * @throws NonFiniteLossException (before anything is updated) when a loss is NaN or infinite
      */
-    Result run(List<DetectionSample> samples, int iteration, long runSeed, NDManager manager) {
+    public Result run(List<DetectionSample> samples, int iteration, long runSeed, NDManager manager) {
         int replicas = Math.min(devices.length, samples.size());
         int[] split = new int[replicas];
         for (int d = 0; d < replicas; d++) {
@@ -161,9 +163,14 @@ final class TrainingStep implements AutoCloseable {
     /**
      * One iteration with an explicit split.
      *
+     * @param samples the batch
      * @param split images per replica, in order (their sum is the batch size)
+     * @param iteration the iteration (0-based) this step is
+     * @param runSeed the run's seed
+     * @param manager where this step's inputs are copied to the devices
+     * @return the losses and the replicas' times
      */
-    Result run(List<DetectionSample> samples, int[] split, int iteration, long runSeed, NDManager manager) {
+    public Result run(List<DetectionSample> samples, int[] split, int iteration, long runSeed, NDManager manager) {
         optimizer.setIteration(iteration);
         long iterationSeed = Seeds.derive(runSeed, iteration);
         int total = samples.size();
