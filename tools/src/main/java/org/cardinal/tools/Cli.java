@@ -1,5 +1,6 @@
 package org.cardinal.tools;
 
+import ai.djl.ModelException;
 import ai.djl.engine.EngineException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -87,6 +88,9 @@ public final class Cli {
         } catch (Exit e) {
             code = fail(e, e.getMessage(), e.code);
         } catch (IllegalArgumentException e) {
+            code = fail(e, e.getMessage(), USER_ERROR);
+        } catch (ModelException e) {
+            // a model artifact that cannot be found or loaded: the zoo's message names its folder
             code = fail(e, e.getMessage(), USER_ERROR);
         } catch (UncheckedIOException e) {
             code = fail(e, describe(e.getCause()), USER_ERROR);
