@@ -1,6 +1,7 @@
 package org.cardinal.detector;
 
 import ai.djl.ndarray.NDArray;
+import org.cardinal.core.train.Scalars;
 import ai.djl.ndarray.NDArrays;
 
 /**
@@ -22,7 +23,7 @@ public final class DetectionLosses {
      */
     public static NDArray smoothL1Sum(NDArray input, NDArray target, double beta) {
         NDArray n = input.sub(target).abs();
-        NDArray quadratic = n.square().mul(0.5 / beta);
+        NDArray quadratic = Scalars.mul(n.square(), 0.5 / beta);
         NDArray linear = n.sub(0.5 * beta);
         return NDArrays.where(n.lt(beta), quadratic, linear).sum();
     }
@@ -37,7 +38,7 @@ public final class DetectionLosses {
      */
     public static NDArray binaryCrossEntropyWithLogits(NDArray logits, NDArray targets) {
         NDArray loss =
-                logits.maximum(0f)
+                Scalars.maximum(logits, 0)
                         .sub(logits.mul(targets))
                         .add(logits.abs().neg().exp().add(1f).log());
         return loss.mean();

@@ -1,6 +1,7 @@
 package org.cardinal.detector;
 
 import ai.djl.ndarray.NDArray;
+import org.cardinal.core.train.Scalars;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -234,9 +235,8 @@ public final class RegionProposalNetwork extends AbstractBlock {
         NDArray allLabels = NDArrays.concat(labels, 0).toType(DataType.FLOAT32, false);
         NDArray allTargets = NDArrays.concat(targets, 0);
         long numSampled = Math.max(1, sampled.getShape().get(0));
-        NDArray boxLoss =
-                DetectionLosses.smoothL1Sum(deltas.get(posIdx), allTargets.get(posIdx), BETA)
-                        .div(numSampled);
+        NDArray boxLoss = Scalars.div(
+                DetectionLosses.smoothL1Sum(deltas.get(posIdx), allTargets.get(posIdx), BETA), numSampled);
         NDArray objLoss =
                 DetectionLosses.binaryCrossEntropyWithLogits(
                         objectness.get(sampled), allLabels.get(sampled));

@@ -1,6 +1,7 @@
 package org.cardinal.detector;
 
 import ai.djl.ndarray.NDArray;
+import org.cardinal.core.train.Scalars;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -184,7 +185,7 @@ public final class RoiHeads extends AbstractBlock {
         NDArray rows = pos.mul(numClasses).add(labelsPos);
         NDArray picked = boxRegression.reshape(n * numClasses, 4).get(rows);
         NDArray lossBoxReg =
-                DetectionLosses.smoothL1Sum(picked, targets.get(pos), BETA).div(Math.max(1, n));
+                Scalars.div(DetectionLosses.smoothL1Sum(picked, targets.get(pos), BETA), Math.max(1, n));
         lossClassifier.setName("loss_classifier");
         lossBoxReg.setName("loss_box_reg");
         Map<String, NDArray> losses = new LinkedHashMap<>();

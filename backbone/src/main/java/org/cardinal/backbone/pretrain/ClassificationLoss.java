@@ -1,6 +1,7 @@
 package org.cardinal.backbone.pretrain;
 
 import ai.djl.ndarray.NDArray;
+import org.cardinal.core.train.Scalars;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.DataType;
 
@@ -27,7 +28,7 @@ public final class ClassificationLoss {
         }
         // (1 - eps) * nll + eps * (mean over classes of -log p) equals the smoothed-target loss.
         NDArray uniform = logp.mean(new int[] {1}).neg();
-        return nll.mul(1f - labelSmoothing).add(uniform.mul(labelSmoothing)).mean();
+        return Scalars.mul(nll, 1 - labelSmoothing).add(Scalars.mul(uniform, labelSmoothing)).mean();
     }
 
     /**

@@ -1,6 +1,7 @@
 package org.cardinal.detector.train;
 
 import ai.djl.Device;
+import org.cardinal.core.train.Scalars;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -101,7 +102,12 @@ public final class TrainingStep implements AutoCloseable {
             NDArray[] arrays = new NDArray[devices.length];
             arrays[0] = p.getArray();
             for (int d = 1; d < devices.length; d++) {
-                NDArray copy = p.getArray().toDevice(devices[d], true);
+                // A copy of a parameter that requires a gradient is part of its graph (autograd
+                // would send the replica's gradient back into the original): detach it into a
+                // leaf of its own.
+                NDArray clone = p.getArray().toDevice(devices[d], true);
+                NDArray copy = clone.stopGradient();
+                clone.close();
                 copy.attach(replicaManager);
                 if (p.requiresGradient()) {
                     copy.setRequiresGradient(true);
@@ -272,7 +278,7 @@ public final class TrainingStep implements AutoCloseable {
                 }
                 if (nonFinite == null) {
                     try (var s = stages.stage("backward")) {
-                        collector.backward(weight == 1 ? sum : sum.mul((float) weight));
+                        collector.backward(weight == 1 ? sum : Scalars.mul(sum, weight));
                     }
                 }
             }
@@ -366,6 +372,11 @@ public final class TrainingStep implements AutoCloseable {
         }
     }
 
+    /** @return replica {@code d}'s array of a parameter (replica 0 is the model's own) */
+    NDArray replicaArray(int d, Parameter p) {
+        return d == 0 ? p.getArray() : ((ReplicaStore) stores[d]).arrays.get(p.getId());
+    }
+
     @Override
     public void close() {
         if (workers != null) {
@@ -410,6 +421,9 @@ public final class TrainingStep implements AutoCloseable {
 
         @Override
         public NDArray getValue(Parameter parameter, Device device, boolean training) {
+            if (parameter == null) {
+                return null; // an absent optional parameter (a conv without bias), as DJL's store answers
+            }
             NDArray a = arrays.get(parameter.getId());
             if (a == null) {
                 throw new IllegalStateException("no replica of parameter " + parameter.getName());
