@@ -1,59 +1,51 @@
 package org.cardinal.tools;
 
-import com.google.gson.Gson;
-import com.google.gson.GsonBuilder;
-import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import org.cardinal.backbone.BackboneConfig;
-import org.cardinal.backbone.Complexity;
-import org.cardinal.backbone.JsonObjects;
-import org.cardinal.detector.report.ComparisonReport;
-import org.cardinal.detector.report.TrainingHistory;
-import org.cardinal.detector.train.DeviceSelection;
-import org.cardinal.detector.train.EvalResult;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.cardinal.core.train.StopRequest;
+import org.cardinal.detector.compare.Comparison;
+import org.cardinal.detector.compare.ComparisonConfig;
+import org.cardinal.detector.compare.ComplexityCheck;
+import org.cardinal.detector.compare.RunResult;
+import org.cardinal.detector.compare.TimeEstimate;
+import org.cardinal.detector.train.ConsoleProgressListener;
 import org.cardinal.detector.train.RunConfig;
+import org.cardinal.detector.train.TrainingListener;
 
 /**
- * {@code tools/compare-backbones}: trains the same detector with two or more backbones under an
- * identical schedule and seed, evaluates each and writes a report like the paper's table
- * ({@code report.md}, self-contained {@code report.html}). A backbone whose run folder already
- * holds a finished result is loaded, not retrained; an interrupted one is resumed.
- *
- * <p>Comparison config ({@code configs/compare/*.json}):
- * <pre>
- * { "name": "...", "title": "...",
- *   "base": "configs/detectors/X.json",          run config every backbone shares
- *   "overrides": { "solver": { ... } },          optional, merged into the base
- *   "backbones": ["resnet50", { inline backbone config }, ...],
- *   "macs_input_size": 224 }                     input side for the GMACs column
- * </pre>
+ * {@code tools/compare-backbones}: the paper's backbone swap on the user's data. Runs a
+ * comparison config ({@link ComparisonConfig}) with {@link Comparison}: every backbone over
+ * several seeds, each (backbone, seed) a resumable run folder, then {@code report.md} and {@code
+ * report.html}. Prints the complexity check and a measured estimate of the total time before it
+ * starts, a line per run, and the verdict at the end. Ctrl-C (or SIGTERM) stops it cleanly after
+ * the current iteration; the same command continues it.
  */
 public final class CompareBackbones {
 
     static final String DEFAULT_CONFIG = "demo_resnet_vs_resnext";
 
     static final String USAGE = String.join("\n",
-            "usage: tools/compare-backbones [--config configs/compare/NAME.json | NAME] [--output DIR]",
-            "                               [--data DIR] [--device cpu|gpu] [--max-iter N] [--retrain]",
-            "Trains the same Faster R-CNN with each backbone of the config (same schedule and seed),",
-            "evaluates each and writes DIR/report.md and DIR/report.html (table like the paper's, per-",
-            "category AP, loss and AP curves, the paper's numbers). Default config " + DEFAULT_CONFIG + ":",
-            "small ResNet vs ResNeXt backbones on the embedded synthetic dataset.",
-            "  --output   report folder (default runs/compare/<name>); each backbone trains in DIR/<backbone>",
-            "  --retrain  train again even where a finished run exists");
-
-    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().create();
+            "usage: tools/compare-backbones [--config configs/compare/NAME.json | NAME] [--output DIR] [--data DIR]",
+            "                               [--device cpu|gpu] [--max-iter N] [--seeds N] [--seed S] [--retrain]",
+            "Trains the same Faster R-CNN with each backbone of the config over several seeds (per seed every",
+            "part but the backbone starts from the same weights and sees the same data), evaluates each run and",
+            "writes DIR/report.md and DIR/report.html: AP as mean ± std over seeds, the paired difference from",
+            "the first backbone with its 95% confidence interval, the verdict, complexity, curves. Default",
+            "config " + DEFAULT_CONFIG + ": small ResNet vs ResNeXt on the embedded synthetic dataset.",
+            "  --output    comparison folder (default runs/compare/<name>); run k of backbone B in DIR/B/seed_S",
+            "  --data      dataset root replacing the base config's data.root",
+            "  --device    cpu, gpu or gpu:0,1 (default: the base config's)",
+            "  --max-iter  iterations per run (the base schedule's steps and periods scale with it)",
+            "  --seeds     seeds per backbone (default: the config's, 3 unless it says otherwise)",
+            "  --seed      the first seed (default: the base config's solver.seed); seed k is S + k",
+            "  --retrain   train every run again, even where a finished or interrupted one exists",
+            "An interrupted comparison continues where it stopped when run again with the same options.");
 
     private CompareBackbones() {}
 
@@ -67,197 +59,218 @@ public final class CompareBackbones {
     }
 
     static Path run(Args args, PrintStream out, PrintStream err) throws Exception {
+        long t0 = System.nanoTime();
         String spec = args.string("--config", DEFAULT_CONFIG);
         Path output = args.path("--output");
         Path data = args.path("--data");
         String device = args.string("--device", null);
         int maxIter = args.integer("--max-iter", 0);
+        int seeds = args.integer("--seeds", 0);
+        String firstSeed = args.string("--seed", null);
         boolean retrain = args.flag("--retrain");
         args.finish();
 
         Path configFile = ProjectFiles.config(spec, "compare");
-        JsonObject compare = parse(configFile);
-        String name = string(compare, "name", configFile, configFile.getFileName().toString().replace(".json", ""));
-        String title = string(compare, "title", configFile, "Backbone comparison: " + name);
-        int macsSize = compare.has("macs_input_size") ? compare.get("macs_input_size").getAsInt() : 224;
-        if (!compare.has("base")) {
-            throw new IllegalArgumentException(configFile + ": field 'base': expected the path of a run config");
-        }
-        Path baseFile = ProjectFiles.config(compare.get("base").getAsString(), "detectors");
-        JsonObject base = parse(baseFile);
-        if (compare.has("overrides")) {
-            merge(base, compare.getAsJsonObject("overrides"));
-        }
-        if (!compare.has("backbones") || !compare.get("backbones").isJsonArray()
-                || compare.getAsJsonArray("backbones").size() < 2) {
-            throw new IllegalArgumentException(configFile + ": field 'backbones': expected at least two backbone names "
-                    + "or objects");
-        }
-        Path outDir = output != null ? output : Path.of("runs", "compare", name);
-        Files.createDirectories(outDir);
-
-        // every backbone and run config is checked before anything trains: a typo in the last one
-        // must not surface after hours of training the first
-        List<BackboneConfig> backbones = new ArrayList<>();
-        List<RunConfig> configs = new ArrayList<>();
-        for (JsonElement b : compare.getAsJsonArray("backbones")) {
-            JsonObject runJson = base.deepCopy();
-            runJson.getAsJsonObject("model").add("backbone", b);
-            BackboneConfig backbone = backbone(b, configFile);
-            runJson.addProperty("name", string(base, "name", baseFile, "detector") + "_" + backbone.name());
-            RunConfig cfg = RunConfig.fromJson(runJson, configFile + " (backbone " + backbone.name() + ")");
-            if (maxIter > 0) {
-                cfg = cfg.withSolver(cfg.solver().withMaxIter(maxIter));
+        // a bare base name ("demo_tiny_fpn") is also looked up in this installation's configs/
+        ComparisonConfig config = ComparisonConfig.load(configFile, ProjectFiles.projectRoot());
+        config = config.withOverrides(overrides(data, device, maxIter, firstSeed));
+        if (seeds != 0) {
+            if (seeds < 0) {
+                throw new IllegalArgumentException("--seeds must be positive, got " + seeds);
             }
-            backbones.add(backbone);
-            configs.add(cfg);
+            config = config.withSeeds(seeds);
         }
-        List<ComparisonReport.Entry> entries = new ArrayList<>();
-        RunConfig first = null;
-        for (int k = 0; k < backbones.size(); k++) {
-            BackboneConfig backbone = backbones.get(k);
-            RunConfig cfg = DetectorTraining.prepare(configs.get(k), data, device, err);
-            first = first == null ? cfg : first;
-            Path runDir = outDir.resolve(backbone.name());
-            Path resultFile = runDir.resolve("result.json");
-            JsonObject result;
-            if (!retrain && Files.isRegularFile(resultFile)
-                    && parse(runDir.resolve("config.json")).equals(cfg.toJson())) {
-                out.printf(Locale.ROOT, "%s: finished run found in %s, loading its result%n", backbone.name(), runDir);
-                result = parse(resultFile);
-            } else {
-                boolean resume = !retrain && DetectorTraining.latestCheckpoint(runDir).isPresent();
-                if (retrain && Files.exists(runDir)) {
-                    deleteCheckpoints(runDir);
+        Path dir = output != null ? output : Path.of("runs", "compare", config.name());
+        StopRequest stop = new StopRequest();
+        Comparison comparison = new Comparison(config, dir).setStopRequest(stop).setRetrain(retrain).setLog(err);
+        describe(comparison, configFile, out);
+        comparison.prepareData();
+        out.println("measuring the speed of each backbone for the time estimate...");
+        out.println("estimated time: " + TimeEstimate.measure(comparison, retrain).describe());
+
+        Progress progress = new Progress(comparison.runs().size(), out, err);
+        comparison.addListener(progress);
+        CountDownLatch finished = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            stop.request("an interrupt (Ctrl-C or SIGTERM)");
+            // a detector run stops after its current iteration with a checkpoint, and the report is
+            // written: wait for that. Pretraining cannot stop midway; it resumes from its last epoch.
+            if (!progress.pretraining) {
+                try {
+                    finished.await(10, TimeUnit.MINUTES);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
                 }
-                out.printf(Locale.ROOT, "%s: %s in %s%n", backbone.name(), resume ? "resuming" : "training", runDir);
-                DetectorTraining.Result r = DetectorTraining.train(cfg, runDir, resume, err);
-                result = result(backbone, macsSize, r);
-                write(resultFile, GSON.toJson(result));
             }
-            entries.add(entry(backbone, result, TrainingHistory.read(runDir.resolve("metrics.jsonl"))));
-            out.printf(Locale.ROOT, "%s: AP50 %.1f  AP %.1f%n", backbone.name(),
-                    100 * entries.get(entries.size() - 1).stats()[1], 100 * entries.get(entries.size() - 1).stats()[0]);
+        });
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            Comparison.Outcome outcome = comparison.run();
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            out.println();
+            if (outcome.stopped()) {
+                out.printf(Locale.ROOT, "stopped by %s: %d of %d runs finished; run the same command again to "
+                        + "continue%n", outcome.stoppedBy(), outcome.results().size(), outcome.planned());
+            }
+            for (String v : outcome.findings().verdicts()) {
+                out.println("verdict: " + v);
+            }
+            warn(comparison.complexity(), out);
+            out.println("report: " + outcome.report() + " (and report.md, differences.png, ap.png, loss.png)");
+            out.printf(Locale.ROOT, "wall time: %s (all of it: the estimate's probes, training, evaluations, report)%n",
+                    duration(seconds));
+            return outcome.report();
+        } finally {
+            finished.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException e) {
+                // the JVM is already shutting down: the hook has done its job
+            }
         }
-        RunConfig c = first;
-        String dataset = c.data().trainAnnotationsPath() + " -> " + c.data().valAnnotationsPath();
-        String schedule = String.format(Locale.ROOT, "Faster R-CNN %s, %d iterations x %d images, base lr %s, steps %s, "
-                        + "warmup %d, weight decay %s, seed %d, input min %d / max %d",
-                c.model().variant().toUpperCase(Locale.ROOT), c.solver().maxIter(), c.solver().imsPerBatch(),
-                plain(c.solver().baseLr()), Arrays.toString(c.solver().steps()), c.solver().warmupIters(),
-                plain(c.solver().weightDecay()), c.solver().seed(), c.model().minSize(), c.model().maxSize());
-        String devices = describe(DeviceSelection.resolve(c.solver().device()));
-        Path html = ComparisonReport.write(outDir, new ComparisonReport.Setup(title, dataset, schedule, devices, macsSize),
-                entries);
-        out.println("report: " + html + " (and report.md, loss.png, ap.png)");
-        return html;
     }
 
-    private static String plain(double v) {
-        return java.math.BigDecimal.valueOf(v).stripTrailingZeros().toPlainString();
-    }
-
-    /** "CPU (2 cores)" or "2 GPUs (gpu(0), gpu(1))". */
-    private static String describe(ai.djl.Device[] devices) {
-        if (devices.length == 1 && !devices[0].isGpu()) {
-            return "CPU (" + Runtime.getRuntime().availableProcessors() + " cores)";
+    /** The command line's changes to the runs, as overrides of the base run config. */
+    private static JsonObject overrides(Path data, String device, int maxIter, String firstSeed) {
+        JsonObject solver = new JsonObject();
+        if (maxIter < 0) {
+            throw new IllegalArgumentException("--max-iter must be positive, got " + maxIter);
         }
-        return devices.length + (devices.length == 1 ? " GPU " : " GPUs ") + Arrays.toString(devices);
-    }
-
-    private static JsonObject result(BackboneConfig backbone, int macsSize, DetectorTraining.Result r) {
-        Complexity cx = Complexity.of(backbone, macsSize, macsSize, false);
+        if (maxIter > 0) {
+            solver.addProperty("max_iter", maxIter);
+        }
+        if (device != null) {
+            String d = device.toLowerCase(Locale.ROOT);
+            if (!d.equals("cpu") && !d.equals("gpu") && !d.startsWith("gpu:") && !d.equals("auto")) {
+                throw new IllegalArgumentException("--device: expected cpu, gpu, gpu:0,1 or auto, found '" + device
+                        + "'");
+            }
+            solver.addProperty("device", d);
+        }
+        if (firstSeed != null) {
+            try {
+                solver.addProperty("seed", Long.parseLong(firstSeed));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--seed must be an integer, got '" + firstSeed + "'");
+            }
+        }
         JsonObject o = new JsonObject();
-        o.addProperty("backbone", backbone.name());
-        o.addProperty("params", cx.params());
-        o.addProperty("gmacs", cx.macs() / 1e9);
-        o.addProperty("detector_params", r.detectorParams());
-        EvalResult e = r.summary().finalEval();
-        o.add("stats", GSON.toJsonTree(e == null ? new double[12] : e.stats()));
-        JsonObject perCat = new JsonObject();
-        if (e != null) {
-            for (Map.Entry<Integer, Double> pc : e.perCategoryAp().entrySet()) {
-                perCat.addProperty(r.categoryNames().getOrDefault(pc.getKey(), String.valueOf(pc.getKey())), pc.getValue());
-            }
+        if (solver.size() > 0) {
+            o.add("solver", solver);
         }
-        o.add("per_category_ap", perCat);
-        o.addProperty("train_seconds", r.summary().seconds());
-        o.addProperty("images_per_s", r.summary().imagesPerSecond());
-        o.addProperty("iterations", r.summary().iterations());
+        if (data != null) {
+            if (!Files.isDirectory(data)) {
+                throw new IllegalArgumentException("--data " + data + ": no such folder");
+            }
+            JsonObject d = new JsonObject();
+            d.addProperty("root", data.toString());
+            o.add("data", d);
+        }
         return o;
     }
 
-    private static ComparisonReport.Entry entry(BackboneConfig b, JsonObject r, TrainingHistory log) {
-        double[] stats = GSON.fromJson(r.get("stats"), double[].class);
-        Map<String, Double> perCat = new LinkedHashMap<>();
-        for (Map.Entry<String, JsonElement> e : r.getAsJsonObject("per_category_ap").entrySet()) {
-            perCat.put(e.getKey(), e.getValue().getAsDouble());
+    private static void describe(Comparison c, Path configFile, PrintStream out) {
+        ComparisonConfig cfg = c.config();
+        RunConfig first = c.runs().get(0).config();
+        long[] seeds = cfg.seedValues();
+        out.printf(Locale.ROOT, "comparison %s (%s) -> %s%n", cfg.name(), configFile, c.dir());
+        out.printf(Locale.ROOT, "%d backbones x %d seeds (%s), %d iterations per run, Faster R-CNN %s%s%n",
+                cfg.backbones().size(), seeds.length, seedList(seeds), first.solver().maxIter(),
+                first.model().variant(), cfg.pretrain() != null ? ", each backbone pretrained first" : "");
+        ComplexityCheck cx = c.complexity();
+        StringBuilder b = new StringBuilder("complexity at " + cx.inputSize() + "x" + cx.inputSize() + ":");
+        for (ComplexityCheck.Row r : cx.rows()) {
+            b.append(String.format(Locale.ROOT, " %s %.2fM params (%.2fx), %.3f GMACs (%.2fx);", r.backbone(),
+                    r.params() / 1e6, r.paramsRatio(), r.macs() / 1e9, r.macsRatio()));
         }
-        String shape = String.format(Locale.ROOT, "%s %s, %dx%dd", b.block(), Arrays.toString(b.layers()),
-                b.cardinality(), b.bottleneckWidth());
-        return new ComparisonReport.Entry(b.name(), shape, r.get("params").getAsLong(), r.get("gmacs").getAsDouble(),
-                r.get("detector_params").getAsLong(), stats, perCat, r.get("train_seconds").getAsDouble(),
-                r.get("images_per_s").getAsDouble(), log);
+        out.println(b.substring(0, b.length() - 1));
+        warn(cx, out);
     }
 
-    private static BackboneConfig backbone(JsonElement b, Path file) {
-        if (b.isJsonPrimitive()) {
-            return BackboneConfig.named(b.getAsString());
+    private static void warn(ComplexityCheck cx, PrintStream out) {
+        for (String w : cx.warnings()) {
+            out.println("WARNING: " + w);
         }
-        if (!b.isJsonObject()) {
-            throw new IllegalArgumentException(file + ": field 'backbones': expected names or objects, found " + b);
-        }
-        return BackboneConfig.parse(new java.io.StringReader(b.toString()), file.toString(), "backbone");
     }
 
-    /** Deep merge: objects merge key by key, anything else replaces. */
-    static void merge(JsonObject into, JsonObject from) {
-        for (Map.Entry<String, JsonElement> e : from.entrySet()) {
-            JsonElement old = into.get(e.getKey());
-            if (old != null && old.isJsonObject() && e.getValue().isJsonObject()) {
-                merge(old.getAsJsonObject(), e.getValue().getAsJsonObject());
-            } else {
-                into.add(e.getKey(), e.getValue().deepCopy());
+    private static String seedList(long[] seeds) {
+        StringBuilder b = new StringBuilder();
+        for (long s : seeds) {
+            b.append(b.length() == 0 ? "" : ", ").append(s);
+        }
+        return b.toString();
+    }
+
+    private static String duration(double seconds) {
+        long s = Math.round(seconds);
+        return s >= 3600 ? String.format(Locale.ROOT, "%dh%02dm%02ds", s / 3600, (s % 3600) / 60, s % 60)
+                : String.format(Locale.ROOT, "%dm%02ds", s / 60, s % 60);
+    }
+
+    /** One line per run on stdout, the training progress bar on stderr. */
+    private static final class Progress implements Comparison.Listener {
+        private final int total;
+        private final PrintStream out;
+        private final PrintStream err;
+        private long started;
+        /** Read by the shutdown hook: pretraining cannot stop midway, so an interrupt need not wait. */
+        volatile boolean pretraining;
+
+        Progress(int total, PrintStream out, PrintStream err) {
+            this.total = total;
+            this.out = out;
+            this.err = err;
+        }
+
+        private String prefix(Comparison.Run run) {
+            return String.format(Locale.ROOT, "[%d/%d] %s seed %d", run.index() + 1, total, run.backbone().name(),
+                    run.seed());
+        }
+
+        @Override
+        public void runStarting(Comparison.Run run, Comparison.Status status) {
+            started = System.nanoTime();
+            pretraining = false;
+            out.println(prefix(run) + switch (status) {
+                case FINISHED -> ": finished run found, reusing its result";
+                case PARTIAL -> ": resuming the interrupted run in " + run.dir();
+                case TODO -> ": training in " + run.dir();
+            });
+        }
+
+        @Override
+        public void pretraining(Comparison.Run run, Path folder, Comparison.Status status) {
+            pretraining = status != Comparison.Status.FINISHED;
+            out.println(prefix(run) + switch (status) {
+                case FINISHED -> ": pretrained backbone found in " + folder;
+                case PARTIAL -> ": resuming the pretraining in " + folder;
+                case TODO -> ": pretraining the backbone in " + folder;
+            });
+        }
+
+        @Override
+        public TrainingListener trainingListener(Comparison.Run run) {
+            pretraining = false; // asked for once the run's pretraining, if any, is done
+            boolean interactive = System.console() != null;
+            int maxIter = run.config().solver().maxIter();
+            // redirected output gets about ten lines per run, whatever its length
+            int period = interactive ? run.config().solver().logPeriod()
+                    : Math.max(run.config().solver().logPeriod(), maxIter / 10);
+            return new ConsoleProgressListener(err, interactive, period);
+        }
+
+        @Override
+        public void runFinished(Comparison.Run run, RunResult r, boolean reused) {
+            StringBuilder b = new StringBuilder(prefix(run)).append(':');
+            List<String> names = List.of("AP", "AP50", "AP75");
+            for (int m = 0; m < names.size(); m++) {
+                b.append(String.format(Locale.ROOT, " %s %.1f", names.get(m), r.points(m)));
             }
-        }
-    }
-
-    private static JsonObject parse(Path file) throws java.io.IOException {
-        if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException(file + ": no such file");
-        }
-        return JsonObjects.read(file);
-    }
-
-    private static String string(JsonObject o, String field, Path file, String fallback) {
-        if (!o.has(field)) {
-            return fallback;
-        }
-        JsonElement e = o.get(field);
-        if (!e.isJsonPrimitive()) {
-            throw new IllegalArgumentException(file + ": field '" + field + "': expected a string, found " + e);
-        }
-        return e.getAsString();
-    }
-
-    private static void deleteCheckpoints(Path runDir) throws java.io.IOException {
-        for (String f : List.of("checkpoints", "model")) {
-            Path p = runDir.resolve(f);
-            if (Files.exists(p)) {
-                try (var walk = Files.walk(p)) {
-                    for (Path x : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                        Files.delete(x);
-                    }
-                }
+            if (!reused) {
+                b.append(String.format(Locale.ROOT, " (%s, %.2f images/s)",
+                        duration((System.nanoTime() - started) / 1e9), r.imagesPerSecond()));
             }
+            out.println(b);
         }
-        Files.deleteIfExists(runDir.resolve("metrics.jsonl"));
-        Files.deleteIfExists(runDir.resolve("result.json"));
-    }
-
-    private static void write(Path file, String text) throws java.io.IOException {
-        Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), file.getFileName().toString(), ".tmp");
-        Files.writeString(tmp, text + "\n", StandardCharsets.UTF_8);
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 }

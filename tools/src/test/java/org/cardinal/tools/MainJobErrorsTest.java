@@ -95,17 +95,6 @@ class MainJobErrorsTest {
     }
 
     @Test
-    void compareOverridesMergeIntoTheBaseConfig() {
-        com.google.gson.JsonObject base = com.google.gson.JsonParser.parseString(
-                "{\"solver\": {\"max_iter\": 900, \"base_lr\": 0.02}, \"name\": \"a\"}").getAsJsonObject();
-        CompareBackbones.merge(base, com.google.gson.JsonParser.parseString(
-                "{\"solver\": {\"max_iter\": 10}}").getAsJsonObject());
-        assertEquals(10, base.getAsJsonObject("solver").get("max_iter").getAsInt());
-        assertEquals(0.02, base.getAsJsonObject("solver").get("base_lr").getAsDouble());
-        assertEquals("a", base.get("name").getAsString());
-    }
-
-    @Test
     void commandLinePrintsOneErrorLineAndExitsWithTwo(@TempDir Path dir) throws Exception {
         Path cfg = dir.resolve("typo.json");
         Files.writeString(cfg, "{\"model\": {\"backbone\": \"resnext50_32x5d\"}}");
