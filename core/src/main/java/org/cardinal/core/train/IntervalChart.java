@@ -204,7 +204,9 @@ public final class IntervalChart {
             } else {
                 gc.drawOval(x - 4, y - 4, 9, 9);
             }
-            String label = String.format(Locale.ROOT, "%+.2f", e.value());
+            double rounded = Math.round(e.value() * 100) / 100.0;
+            // a value that rounds to zero reads "+0.00", not "-0.00"
+            String label = String.format(Locale.ROOT, "%+.2f", rounded == 0 ? 0.0 : rounded);
             gc.setColor(Color.BLACK);
             gc.drawString(label, x - fm.stringWidth(label) / 2, labelY - 7);
         }

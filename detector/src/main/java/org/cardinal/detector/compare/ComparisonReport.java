@@ -204,10 +204,10 @@ public final class ComparisonReport {
                 StringBuilder per = new StringBuilder();
                 for (int i = 0; i < seeds.size(); i++) {
                     per.append(i == 0 ? "" : ", ").append(seeds.get(i)).append(": ")
-                            .append(String.format(Locale.ROOT, "%+.2f", d.perSeed()[i]));
+                            .append(Verdict.signed(d.perSeed()[i]));
                 }
                 diff.row(c + " - " + f.reference(), Findings.METRICS.get(m), String.valueOf(d.n()),
-                        d.n() == 0 ? "-" : String.format(Locale.ROOT, "%+.2f", d.mean()), num(d.std(), 2),
+                        d.n() == 0 ? "-" : Verdict.signed(d.mean()), num(d.std(), 2),
                         d.hasInterval() ? String.format(Locale.ROOT, "%.2f to %.2f", d.low(), d.high()) : "-",
                         num(d.tCritical(), 3), per.length() == 0 ? "-" : per.toString());
             }

@@ -33,8 +33,9 @@ public final class Verdict {
             return candidate + " vs " + reference + ": no seed has finished for both yet, so nothing can be said";
         }
         if (!ap.hasInterval()) {
-            return String.format(Locale.ROOT, "%s minus %s is %+.2f AP with one seed; no uncertainty can be "
-                    + "estimated from one seed, so this may be noise (run more seeds)", candidate, reference, ap.mean());
+            return String.format(Locale.ROOT, "%s minus %s is %s AP with one seed; no uncertainty can be "
+                    + "estimated from one seed, so this may be noise (run more seeds)", candidate, reference,
+                    signed(ap.mean()));
         }
         String ci = String.format(Locale.ROOT, "95%% CI %.2f to %.2f, %d seeds", ap.low(), ap.high(), ap.n());
         if (ap.above()) {
@@ -46,6 +47,15 @@ public final class Verdict {
                     candidate, -ap.mean(), -ap.high(), -ap.low(), ap.n());
         }
         return String.format(Locale.ROOT, "no difference detectable with %d seeds at this budget: %s minus %s is "
-                + "%+.2f AP (%s), an interval that contains 0", ap.n(), candidate, reference, ap.mean(), ci);
+                + "%s AP (%s), an interval that contains 0", ap.n(), candidate, reference, signed(ap.mean()), ci);
+    }
+
+    /**
+     * @param v a difference
+     * @return it with its sign and two decimals; one that rounds to zero is "+0.00", never "-0.00"
+     */
+    static String signed(double v) {
+        double rounded = Math.round(v * 100) / 100.0;
+        return String.format(Locale.ROOT, "%+.2f", rounded == 0 ? 0.0 : rounded);
     }
 }

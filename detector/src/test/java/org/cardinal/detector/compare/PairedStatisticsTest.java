@@ -83,6 +83,13 @@ class PairedStatisticsTest {
     }
 
     @Test
+    void differenceThatRoundsToZeroHasNoMinusSign() {
+        assertEquals("+0.00", Verdict.signed(-0.001));
+        assertEquals("-0.01", Verdict.signed(-0.006));
+        assertEquals("+1.17", Verdict.signed(7.0 / 6));
+    }
+
+    @Test
     void verdictWhenTheIntervalContainsZeroClaimsNoDifference() {
         PairedStatistics.Difference d = PairedStatistics.difference(
                 new double[] {31, 34, 31.5}, new double[] {30, 32, 31});
