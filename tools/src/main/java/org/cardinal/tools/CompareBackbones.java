@@ -174,8 +174,9 @@ public final class CompareBackbones {
         RunConfig first = c.runs().get(0).config();
         long[] seeds = cfg.seedValues();
         out.printf(Locale.ROOT, "comparison %s (%s) -> %s%n", cfg.name(), configFile, c.dir());
-        out.printf(Locale.ROOT, "%d backbones x %d seeds (%s), %d iterations per run, Faster R-CNN %s%s%n",
-                cfg.backbones().size(), seeds.length, seedList(seeds), first.solver().maxIter(),
+        out.printf(Locale.ROOT, "%d backbones x %d seed%s (%s), %d iterations per run, Faster R-CNN %s%s%n",
+                cfg.backbones().size(), seeds.length, seeds.length == 1 ? "" : "s", seedList(seeds),
+                first.solver().maxIter(),
                 first.model().variant(), cfg.pretrain() != null ? ", each backbone pretrained first" : "");
         ComplexityCheck cx = c.complexity();
         StringBuilder b = new StringBuilder("complexity at " + cx.inputSize() + "x" + cx.inputSize() + ":");
