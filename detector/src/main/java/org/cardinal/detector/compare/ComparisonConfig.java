@@ -129,7 +129,8 @@ public record ComparisonConfig(
      * @return the resolved config
      */
     public static ComparisonConfig fromJson(JsonElement json, ConfigPath at, Path... searchRoots) {
-        String fileName = Path.of(at.source()).getFileName().toString().replaceFirst("\\.json$", "");
+        Path source = Path.of(at.source()).getFileName();
+        String fileName = source == null ? "comparison" : source.toString().replaceFirst("\\.json$", "");
         String name = ConfigBinder.field(json, "name", String.class, fileName, at);
         String baseSpec = ConfigBinder.field(json, "base", String.class, null, at);
         if (baseSpec == null) {
