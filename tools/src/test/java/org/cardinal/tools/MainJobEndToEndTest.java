@@ -45,4 +45,23 @@ class MainJobEndToEndTest {
         assertEquals(r.summary().finalEval().ap50(), eval.stats()[1], 0.03);
         assertEquals(r.summary().finalEval().ap(), eval.stats()[0], 0.03);
     }
+
+    @Test
+    void compareBackbonesWritesTheReportAndReusesFinishedRuns(@TempDir Path dir) throws Exception {
+        Path data = new SyntheticCocoGenerator(SyntheticCocoGenerator.Options.defaults().withImages(8, 4))
+                .ensure(dir.resolve("data"));
+        String[] argv = {"--data", data.toString(), "--output", dir.resolve("cmp").toString(), "--max-iter", "6",
+            "--seeds", "2"};
+        ByteArrayOutputStream text = new ByteArrayOutputStream();
+        PrintStream out = new PrintStream(text, true, StandardCharsets.UTF_8);
+        Path html = CompareBackbones.run(Args.parse(argv), out, System.err, new StopRequest());
+        String h = Files.readString(html);
+        assertTrue(h.contains("resnet_mini") && h.contains("resnext_mini_16x8d") && h.contains("49.7"), h);
+        assertTrue(h.contains("95% CI"), "the paired difference's interval");
+        assertTrue(Files.isRegularFile(dir.resolve("cmp").resolve("report.md")));
+        text.reset();
+        CompareBackbones.run(Args.parse(argv), out, System.err, new StopRequest());
+        assertEquals(4, text.toString().split("finished run found", -1).length - 1, text.toString());
+        assertTrue(text.toString().contains("verdict: "), text.toString());
+    }
 }

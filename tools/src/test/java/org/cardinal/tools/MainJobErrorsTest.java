@@ -81,6 +81,22 @@ class MainJobErrorsTest {
     }
 
     @Test
+    void compareConfigNeedsTwoBackbonesAndNamesAnUnknownOne(@TempDir Path dir) throws IOException {
+        Path one = dir.resolve("one.json");
+        Files.writeString(one, "{\"base\": \"demo_tiny_fpn\", \"backbones\": [\"resnet50\"]}");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> CompareBackbones.run(
+                Args.parse(new String[] {"--config", one.toString(), "--output", dir.toString()}), SINK, SINK,
+                new StopRequest()));
+        assertTrue(e.getMessage().contains("backbones") && e.getMessage().contains(one.toString()), e.getMessage());
+        Path typo = dir.resolve("typo.json");
+        Files.writeString(typo, "{\"base\": \"demo_tiny_fpn\", \"backbones\": [\"resnet50\", \"resnext5O_32x4d\"]}");
+        IllegalArgumentException u = assertThrows(IllegalArgumentException.class, () -> CompareBackbones.run(
+                Args.parse(new String[] {"--config", typo.toString(), "--output", dir.toString(), "--data",
+                    dir.toString()}), SINK, SINK, new StopRequest()));
+        assertTrue(u.getMessage().contains("resnext5O_32x4d"), u.getMessage());
+    }
+
+    @Test
     void commandLinePrintsOneErrorLineAndExitsWithTwo(@TempDir Path dir) throws Exception {
         Path cfg = dir.resolve("typo.json");
         Files.writeString(cfg, "{\"model\": {\"backbone\": \"resnext50_32x5d\"}}");

@@ -30,7 +30,8 @@ import java.util.Map;
  * default of JSON {@code null} marks an optional field, which stays {@code null} when left out.
  *
  * <p>Component types: {@code int}, {@code long}, {@code double}, {@code boolean}, {@code String},
- * enums (written in lower case), arrays and {@code List}s of these, nested records (bound with no
+ * enums (written in lower case), arrays and {@code List}s of these, {@link JsonObject} (any object,
+ * kept as given, for a record that interprets it itself), nested records (bound with no
  * defaults unless the type says otherwise), and any type with a static {@code fromJson(JsonElement,
  * ConfigPath)} method, which reads itself (for values with defaults of their own, or with more than
  * one form, such as a backbone given by name or as an object). {@link #toJson} writes the same
@@ -231,6 +232,13 @@ public final class ConfigBinder {
                         return constant;
                     }
                 }
+            }
+            throw at.invalid(describe(type), v);
+        }
+        if (c == JsonObject.class) {
+            // a free-form object the record interprets itself (e.g. overrides merged into another file)
+            if (v.isJsonObject()) {
+                return v.getAsJsonObject().deepCopy();
             }
             throw at.invalid(describe(type), v);
         }

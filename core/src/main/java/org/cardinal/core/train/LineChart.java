@@ -51,8 +51,8 @@ public final class LineChart {
         }
     }
 
-    /** Colour-blind-safe palette (Okabe-Ito), cycled over the series. */
-    private static final Color[] PALETTE = {
+    /** Colour-blind-safe palette (Okabe-Ito), cycled over the series; shared with {@link IntervalChart}. */
+    static final Color[] PALETTE = {
         new Color(0, 114, 178), new Color(213, 94, 0), new Color(0, 158, 115), new Color(204, 121, 167),
         new Color(230, 159, 0), new Color(86, 180, 233), new Color(0, 0, 0), new Color(240, 228, 66)
     };

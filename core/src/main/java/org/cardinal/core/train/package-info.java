@@ -1,6 +1,7 @@
 /**
  * Training utilities shared by backbone pretraining and detector training: the SGD optimizer with
- * checkpointable momentum, the JSON-lines metrics log, and line charts of training curves.
+ * checkpointable momentum, the JSON-lines metrics log, line charts of training curves and interval
+ * charts of estimates with their confidence intervals.
  * Nothing here knows about backbones or detection.
  */
 package org.cardinal.core.train;

@@ -1,0 +1,436 @@
+package org.cardinal.detector.compare;
+
+import com.google.gson.JsonObject;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.cardinal.backbone.BackboneConfig;
+import org.cardinal.backbone.pretrain.PretrainConfig;
+import org.cardinal.backbone.pretrain.PretrainTrainer;
+import org.cardinal.core.config.JsonFiles;
+import org.cardinal.core.io.AtomicFiles;
+import org.cardinal.core.train.StopRequest;
+import org.cardinal.detector.data.EmbeddedDataset;
+import org.cardinal.detector.report.TrainingHistory;
+import org.cardinal.detector.train.Checkpoint;
+import org.cardinal.detector.train.DeviceSelection;
+import org.cardinal.detector.train.EvalResult;
+import org.cardinal.detector.train.RunConfig;
+import org.cardinal.detector.train.TrainingListener;
+import org.cardinal.detector.train.TrainingRun;
+import org.cardinal.detector.train.TrainingSummary;
+
+/**
+ * Runs a {@link ComparisonConfig}: every backbone with every seed, each (backbone, seed) pair one
+ * {@link TrainingRun} in its own folder {@code DIR/<backbone>/seed_<seed>/}, then the report
+ * ({@link ComparisonReport}) in {@code DIR}.
+ *
+ * <p>Controlled: the runs of one seed differ in the backbone only. They share the solver, the
+ * data and the seed, so they see the same images in the same order with the same flips and
+ * sampling draws, and every part but the backbone starts from bit-identical weights (each
+ * parameter is initialized from its own stream of (seed, its name)).
+ *
+ * <p>Order and resumption: seed-major (every backbone with the first seed, then with the next),
+ * so that whatever has finished is already paired. A run writes {@code result.json} atomically
+ * once trained and evaluated; a run folder holding one for the same config (device and loader
+ * threads aside) is reused as it is, a folder holding checkpoints is resumed from the newest, and
+ * a folder holding another config's run is an error rather than silently overwritten. A
+ * {@link StopRequest} ends the comparison cleanly: a run in progress checkpoints and stops, and the
+ * report covers the runs finished so far. Running the comparison again continues where it
+ * stopped.
+ */
+public final class Comparison {
+
+    /** Where a planned run stands. */
+    public enum Status {
+        /** Trained and evaluated: its {@code result.json} is reused. */
+        FINISHED,
+        /** Interrupted: it resumes from its newest checkpoint. */
+        PARTIAL,
+        /** Not started. */
+        TODO
+    }
+
+    /**
+     * One planned run: a backbone with a seed.
+     *
+     * @param index position in the comparison's order (0-based)
+     * @param seedIndex k of seed k (0-based)
+     * @param seed the run's seed
+     * @param backbone its backbone
+     * @param config its resolved run config
+     * @param dir its folder
+     */
+    public record Run(int index, int seedIndex, long seed, BackboneConfig backbone, RunConfig config, Path dir) {
+
+        /** @return the run's {@code result.json} */
+        public Path resultFile() {
+            return dir.resolve(RunResult.FILE);
+        }
+    }
+
+    /** Told about each run as the comparison proceeds; every method has an empty default. */
+    public interface Listener {
+
+        /** A run is about to be reused, resumed or trained. */
+        default void runStarting(Run run, Status status) {}
+
+        /** Pretraining of a run's backbone starts (or resumes, or a finished one is found). */
+        default void pretraining(Run run, Path folder, Status status) {}
+
+        /** @return a listener for the run's training iterations (e.g. a progress bar), or null */
+        default TrainingListener trainingListener(Run run) {
+            return null;
+        }
+
+        /** A run's result is known: reused or trained now. */
+        default void runFinished(Run run, RunResult result, boolean reused) {}
+    }
+
+    /**
+     * What a call to {@link #run()} achieved.
+     *
+     * @param results the finished runs, in the comparison's order
+     * @param planned runs the comparison has
+     * @param stoppedBy what stopped the comparison early, or null
+     * @param report the HTML report
+     * @param findings the statistics of the finished runs
+     */
+    public record Outcome(List<RunResult> results, int planned, String stoppedBy, Path report, Findings findings) {
+
+        /** @return whether a stop request ended the comparison before every run finished */
+        public boolean stopped() {
+            return stoppedBy != null;
+        }
+    }
+
+    /** Run-config fields that do not change what is trained: a run may resume with other values. */
+    private static final Set<String> IGNORED = Set.of("name", "solver.device", "data.num_workers",
+            "data.prefetch_batches");
+    /** Recipe fields the pretrainer sets itself or that do not change what is trained. */
+    private static final Set<String> PRETRAIN_IGNORED = Set.of("arch.num_classes", "workers", "prefetch_batches");
+
+    private final ComparisonConfig config;
+    private final Path dir;
+    private final RunConfig base;
+    private final List<Run> runs;
+    private final List<Listener> listeners = new ArrayList<>();
+    private StopRequest stop = new StopRequest();
+    private boolean retrain;
+    private PrintStream log = System.err;
+
+    /**
+     * Plans the runs; nothing is trained or written yet.
+     *
+     * @param config the comparison
+     * @param dir its folder
+     * @throws IllegalArgumentException when the base run config loads weights that fit one
+     *     architecture only
+     */
+    public Comparison(ComparisonConfig config, Path dir) {
+        this.config = config;
+        this.dir = dir;
+        this.base = config.baseRun();
+        if (base.backboneWeights() != null || base.weights() != null) {
+            throw new IllegalArgumentException("comparison " + config.name() + ": its base run config " + config.base()
+                    + " loads " + (base.weights() != null ? "detector weights (weights)" : "backbone_weights")
+                    + ", which fit one architecture only; remove them, or let the comparison pretrain each backbone "
+                    + "(\"pretrain\")");
+        }
+        List<Run> planned = new ArrayList<>();
+        long[] seeds = config.seedValues();
+        for (int k = 0; k < seeds.length; k++) {
+            for (BackboneConfig b : config.backbones()) {
+                RunConfig c = base.withModel(base.model().withBackbone(b))
+                        .withSolver(base.solver().withSeed(seeds[k]))
+                        .withName(config.name() + "_" + b.name() + "_seed" + seeds[k]);
+                if (config.pretrain() != null) {
+                    c = new RunConfig(c.name(), c.model(), c.solver(), c.data(),
+                            pretrainFolder(b, seeds[k]).resolve(PretrainTrainer.WEIGHTS_FILE).toString(), null);
+                }
+                planned.add(new Run(planned.size(), k, seeds[k], b, c,
+                        dir.resolve(b.name()).resolve("seed_" + seeds[k])));
+            }
+        }
+        this.runs = List.copyOf(planned);
+    }
+
+    /** @return the comparison */
+    public ComparisonConfig config() {
+        return config;
+    }
+
+    /** @return its folder */
+    public Path dir() {
+        return dir;
+    }
+
+    /** @return the planned runs, seed-major */
+    public List<Run> runs() {
+        return runs;
+    }
+
+    /** @return the backbones' complexity, checked against the first */
+    public ComplexityCheck complexity() {
+        return ComplexityCheck.of(config.backbones(), config.macsInputSize());
+    }
+
+    /** @param request polled between runs and between iterations */
+    public Comparison setStopRequest(StopRequest request) {
+        stop = request;
+        return this;
+    }
+
+    /** @param on train every run again from scratch, deleting what its folder holds */
+    public Comparison setRetrain(boolean on) {
+        retrain = on;
+        return this;
+    }
+
+    /** @param listener told about each run */
+    public Comparison addListener(Listener listener) {
+        listeners.add(listener);
+        return this;
+    }
+
+    /** @param messages where messages go (dataset generation, pretraining epochs, warnings) */
+    public Comparison setLog(PrintStream messages) {
+        log = messages;
+        return this;
+    }
+
+    /**
+     * @param run a planned run
+     * @return where it stands ({@link #setRetrain retrain} aside)
+     * @throws IllegalArgumentException when its folder holds a run of another config
+     * @throws IOException if the folder cannot be read
+     */
+    public Status status(Run run) throws IOException {
+        JsonObject expected = run.config().toJson();
+        if (Files.isRegularFile(run.resultFile())) {
+            String diff = JsonDifference.first(RunResult.read(run.resultFile()).config(), expected, "", IGNORED);
+            if (diff != null) {
+                throw new IllegalArgumentException(run.dir() + " holds a finished run of another config (" + diff
+                        + "): pass --retrain to train it again, or --output DIR for a new comparison");
+            }
+            return Status.FINISHED;
+        }
+        Optional<Path> checkpoint = Checkpoint.latest(run.dir().resolve("checkpoints"));
+        if (checkpoint.isPresent()) {
+            String diff = JsonDifference.first(Checkpoint.readState(checkpoint.get()).config(), expected, "", IGNORED);
+            if (diff != null) {
+                throw new IllegalArgumentException(run.dir() + " holds an interrupted run of another config (" + diff
+                        + "): pass --retrain to train it again, or --output DIR for a new comparison");
+            }
+            return Status.PARTIAL;
+        }
+        return Status.TODO;
+    }
+
+    /**
+     * Checks the data (generating the embedded dataset on first use): a comparison needs the
+     * train split, and the val split it is judged on.
+     *
+     * @throws IOException if the embedded dataset cannot be written
+     */
+    public void prepareData() throws IOException {
+        EmbeddedDataset.ensure(Path.of(base.data().root()), log);
+        base.data().checkTrainSplit();
+        if (!Files.isRegularFile(base.data().valAnnotationsPath()) || !Files.isDirectory(base.data().valImagesPath())) {
+            throw new IllegalArgumentException("a comparison is judged on the val split, which is missing: "
+                    + base.data().valAnnotationsPath() + " and " + base.data().valImagesPath()
+                    + " must exist (data root '" + base.data().root() + "')");
+        }
+    }
+
+    /**
+     * Runs what is left of the comparison and writes the report.
+     *
+     * @return the finished runs and the report
+     * @throws IOException on unreadable data or an unwritable folder
+     */
+    public Outcome run() throws IOException {
+        prepareData();
+        Files.createDirectories(dir);
+        AtomicFiles.writeString(dir.resolve("comparison.json"), JsonFiles.pretty(config.toJson()) + "\n");
+        Set<Path> cleared = new HashSet<>();
+        List<RunResult> results = new ArrayList<>();
+        String stoppedBy = null;
+        for (Run run : runs) {
+            if (stop.isRequested()) {
+                stoppedBy = stop.reason();
+                break;
+            }
+            if (retrain) {
+                clear(run, cleared);
+            }
+            Status status = status(run);
+            listeners.forEach(l -> l.runStarting(run, status));
+            if (status == Status.FINISHED) {
+                RunResult r = RunResult.read(run.resultFile());
+                results.add(r);
+                listeners.forEach(l -> l.runFinished(run, r, true));
+                continue;
+            }
+            if (config.pretrain() != null) {
+                pretrain(run);
+                if (stop.isRequested()) {
+                    stoppedBy = stop.reason();
+                    break;
+                }
+            }
+            int start = status == Status.PARTIAL
+                    ? Checkpoint.readState(Checkpoint.latest(run.dir().resolve("checkpoints")).orElseThrow()).iteration()
+                    : 0;
+            TrainingRun training = new TrainingRun(run.config(), run.dir()).setStopRequest(stop).setLog(log);
+            for (Listener l : listeners) {
+                TrainingListener t = l.trainingListener(run);
+                if (t != null) {
+                    training.addListener(t);
+                }
+            }
+            TrainingRun.Result trained = training.train(status == Status.PARTIAL);
+            if (trained.summary().stopped()) {
+                stoppedBy = trained.summary().stoppedBy();
+                break;
+            }
+            RunResult r = result(run, trained, start);
+            r.write(run.resultFile());
+            results.add(r);
+            listeners.forEach(l -> l.runFinished(run, r, false));
+        }
+        Findings findings = findings(results);
+        return new Outcome(List.copyOf(results), runs.size(), stoppedBy, writeReport(findings, results.size()),
+                findings);
+    }
+
+    /**
+     * @param results finished runs of this comparison
+     * @return their statistics
+     */
+    public Findings findings(List<RunResult> results) {
+        return new Findings(config.backbones().stream().map(BackboneConfig::name).toList(), results);
+    }
+
+    private Path writeReport(Findings findings, int done) throws IOException {
+        List<ComparisonReport.Curve> curves = new ArrayList<>();
+        for (Run run : runs) {
+            if (findings.result(run.backbone().name(), run.seed()) != null) {
+                curves.add(new ComparisonReport.Curve(run.backbone().name(), run.seed(),
+                        TrainingHistory.read(run.dir().resolve("metrics.jsonl"))));
+            }
+        }
+        return ComparisonReport.write(dir, setup(done), complexity(), findings, curves);
+    }
+
+    private ComparisonReport.Setup setup(int done) {
+        var s = base.solver();
+        String schedule = String.format(java.util.Locale.ROOT, "Faster R-CNN %s, %d iterations x %d images, base lr %s, "
+                        + "steps %s, warmup %d, weight decay %s, evaluation %s, input min %d / max %d",
+                base.model().variant().name(), s.maxIter(), s.imsPerBatch(), plain(s.baseLr()),
+                Arrays.toString(s.steps()), s.warmupIters(), plain(s.weightDecay()),
+                s.evalPeriod() > 0 ? "every " + s.evalPeriod() + " iterations and at the end" : "at the end",
+                base.model().minSize(), base.model().maxSize());
+        long[] seeds = config.seedValues();
+        StringBuilder seedText = new StringBuilder();
+        for (long v : seeds) {
+            seedText.append(seedText.length() == 0 ? "" : ", ").append(v);
+        }
+        seedText.append(" (seed k = the base config's solver.seed + k)");
+        Pretraining p = config.pretrain();
+        String init = p == null ? "random (each parameter from its own stream of the run seed)"
+                : "pretrained on " + (p.images() != null ? p.images() : "the recipe's generated image set") + ", "
+                        + p.recipe().epochs() + " epochs at " + p.recipe().imageSize() + " px, "
+                        + (p.perSeed() ? "anew for every seed" : "once per backbone (recipe seed "
+                                + p.recipe().seed() + "; the intervals cover detector training only)");
+        return new ComparisonReport.Setup(config.title(), base.data().trainAnnotationsPath() + " -> "
+                + base.data().valAnnotationsPath(), schedule, describe(DeviceSelection.resolve(s.device())),
+                seedText.toString(), init, done, runs.size());
+    }
+
+    private static String plain(double v) {
+        return java.math.BigDecimal.valueOf(v).stripTrailingZeros().toPlainString();
+    }
+
+    private static String describe(ai.djl.Device[] devices) {
+        if (devices.length == 1 && !devices[0].isGpu()) {
+            return "CPU (" + Runtime.getRuntime().availableProcessors() + " cores)";
+        }
+        return devices.length + (devices.length == 1 ? " GPU " : " GPUs ") + Arrays.toString(devices);
+    }
+
+    private RunResult result(Run run, TrainingRun.Result trained, int start) throws IOException {
+        TrainingSummary s = trained.summary();
+        EvalResult e = s.finalEval();
+        List<RunResult.CategoryAp> cats = new ArrayList<>();
+        s.categories().forEach((id, name) -> cats.add(new RunResult.CategoryAp(name,
+                e.perCategoryAp().getOrDefault(id, -1.0))));
+        double imagesPerSecond = s.imagesPerSecond();
+        if (!(imagesPerSecond > 0)) {
+            // resumed after its last iteration (killed during the final evaluation): the log has it
+            List<TrainingHistory.TrainPoint> log = TrainingHistory.read(run.dir().resolve("metrics.jsonl")).train();
+            imagesPerSecond = log.isEmpty() ? 0 : log.get(log.size() - 1).imagesPerSecond();
+        }
+        return new RunResult(run.backbone().name(), run.seed(), s.iterations(), e.stats(), cats,
+                Double.isFinite(imagesPerSecond) ? imagesPerSecond : 0, s.seconds(), start, trained.detectorParams(),
+                run.config().toJson());
+    }
+
+    private Path pretrainFolder(BackboneConfig b, long seed) {
+        Path backbone = dir.resolve(b.name());
+        return config.pretrain().perSeed() ? backbone.resolve("seed_" + seed).resolve("pretrain")
+                : backbone.resolve("pretrain");
+    }
+
+    /** Pretrains a run's backbone unless a finished pretraining of the same recipe is there. */
+    private void pretrain(Run run) throws IOException {
+        Pretraining p = config.pretrain();
+        PretrainConfig recipe = p.recipeFor(run.backbone(), run.seed());
+        Path folder = pretrainFolder(run.backbone(), run.seed());
+        Path configFile = folder.resolve("config.json");
+        if (Files.isRegularFile(configFile)) {
+            String diff = JsonDifference.first(JsonFiles.readObject(configFile), recipe.toJson(), "", PRETRAIN_IGNORED);
+            if (diff != null) {
+                throw new IllegalArgumentException(folder + " holds a pretraining of another recipe (" + diff
+                        + "): pass --retrain to train it again, or --output DIR for a new comparison");
+            }
+        }
+        Path images = p.images() != null ? Path.of(p.images()) : dir.resolve("pretrain-data");
+        if (p.images() == null) {
+            recipe.generated().writeTo(images); // once: a complete set is left as it is
+        } else if (!Files.isDirectory(images.resolve("train"))) {
+            throw new IllegalArgumentException("pretrain.images " + images + ": expected a folder with train/<class>/ "
+                    + "images (ImageNet's layout)");
+        }
+        if (Files.isRegularFile(folder.resolve(PretrainTrainer.WEIGHTS_FILE))) {
+            listeners.forEach(l -> l.pretraining(run, folder, Status.FINISHED));
+            return;
+        }
+        boolean resume = Files.isDirectory(folder.resolve("checkpoints"));
+        listeners.forEach(l -> l.pretraining(run, folder, resume ? Status.PARTIAL : Status.TODO));
+        ai.djl.Device device = DeviceSelection.resolve(run.config().solver().device())[0];
+        // resume = true also starts afresh when no checkpoint was written yet
+        new PretrainTrainer(recipe, images, folder, device, line -> log.println(run.backbone().name() + " seed "
+                + run.seed() + " pretraining: " + line)).optProgressBar(false).run(true);
+    }
+
+    private void clear(Run run, Set<Path> cleared) throws IOException {
+        Set<Path> folders = new LinkedHashSet<>(List.of(run.dir()));
+        if (config.pretrain() != null) {
+            folders.add(pretrainFolder(run.backbone(), run.seed()));
+        }
+        for (Path f : folders) {
+            if (cleared.add(f.toAbsolutePath().normalize())) {
+                AtomicFiles.deleteTree(f);
+            }
+        }
+    }
+}

@@ -1,0 +1,242 @@
+package org.cardinal.tools;
+
+import com.google.gson.JsonObject;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import org.cardinal.core.train.StopRequest;
+import org.cardinal.detector.compare.Comparison;
+import org.cardinal.detector.compare.ComparisonConfig;
+import org.cardinal.detector.compare.ComplexityCheck;
+import org.cardinal.detector.compare.RunResult;
+import org.cardinal.detector.compare.TimeEstimate;
+import org.cardinal.detector.train.ConsoleProgressListener;
+import org.cardinal.detector.train.RunConfig;
+import org.cardinal.detector.train.TrainingListener;
+
+/**
+ * {@code tools/compare-backbones}: the paper's backbone swap on the user's data. Runs a
+ * comparison config ({@link ComparisonConfig}) with {@link Comparison}: every backbone over
+ * several seeds, each (backbone, seed) a resumable run folder, then {@code report.md} and {@code
+ * report.html}. Prints the complexity check and a measured estimate of the total time before it
+ * starts, a line per run, and the verdict at the end. Ctrl-C (or SIGTERM) stops it cleanly after
+ * the current iteration; the same command continues it.
+ */
+public final class CompareBackbones {
+
+    static final String DEFAULT_CONFIG = "demo_resnet_vs_resnext";
+
+    static final String USAGE = String.join("\n",
+            "usage: tools/compare-backbones [--config configs/compare/NAME.json | NAME] [--output DIR] [--data DIR]",
+            "                               [--device cpu|gpu] [--max-iter N] [--seeds N] [--seed S] [--retrain]",
+            "Trains the same Faster R-CNN with each backbone of the config over several seeds (per seed every",
+            "part but the backbone starts from the same weights and sees the same data), evaluates each run and",
+            "writes DIR/report.md and DIR/report.html: AP as mean ± std over seeds, the paired difference from",
+            "the first backbone with its 95% confidence interval, the verdict, complexity, curves. Default",
+            "config " + DEFAULT_CONFIG + ": small ResNet vs ResNeXt on the embedded synthetic dataset.",
+            "  --output    comparison folder (default runs/compare/<name>); run k of backbone B in DIR/B/seed_S",
+            "  --data      dataset root replacing the base config's data.root",
+            "  --device    cpu, gpu or gpu:0,1 (default: the base config's)",
+            "  --max-iter  iterations per run (the base schedule's steps and periods scale with it)",
+            "  --seeds     seeds per backbone (default: the config's, 3 unless it says otherwise)",
+            "  --seed      the first seed (default: the base config's solver.seed); seed k is S + k",
+            "  --retrain   train every run again, even where a finished or interrupted one exists",
+            "An interrupted comparison continues where it stopped when run again with the same options.");
+
+    private CompareBackbones() {}
+
+    /**
+     * Entry point.
+     *
+     * @param argv command-line arguments
+     */
+    public static void main(String[] argv) {
+        Cli.run(USAGE, argv, args -> run(args, System.out, System.err, Cli.stopOnSignals()));
+    }
+
+    static Path run(Args args, PrintStream out, PrintStream err, StopRequest stop) throws Exception {
+        long t0 = System.nanoTime();
+        String spec = args.string("--config", DEFAULT_CONFIG);
+        Path output = args.path("--output");
+        Path data = args.path("--data");
+        String device = args.string("--device", null);
+        int maxIter = args.integer("--max-iter", 0);
+        int seeds = args.integer("--seeds", 0);
+        Long firstSeed = args.longInteger("--seed");
+        boolean retrain = args.flag("--retrain");
+        args.finish();
+
+        Path configFile = ProjectFiles.config(spec, "compare");
+        // a bare base name ("demo_tiny_fpn") is also looked up in this installation's configs/
+        ComparisonConfig config = ComparisonConfig.load(configFile, ProjectFiles.projectRoot());
+        config = config.withOverrides(overrides(data, device, maxIter, firstSeed));
+        if (seeds != 0) {
+            if (seeds < 0) {
+                throw new IllegalArgumentException("--seeds must be positive, got " + seeds);
+            }
+            config = config.withSeeds(seeds);
+        }
+        Path dir = output != null ? output : Path.of("runs", "compare", config.name());
+        Comparison comparison = new Comparison(config, dir).setStopRequest(stop).setRetrain(retrain).setLog(err);
+        describe(comparison, configFile, out);
+        comparison.prepareData();
+        out.println("measuring the speed of each backbone for the time estimate...");
+        out.println("estimated time: " + TimeEstimate.measure(comparison, retrain).describe());
+
+        Progress progress = new Progress(comparison.runs().size(), out, err);
+        comparison.addListener(progress);
+        Comparison.Outcome outcome = comparison.run();
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        out.println();
+        if (outcome.stopped()) {
+            out.printf(Locale.ROOT, "stopped by %s: %d of %d runs finished; run the same command again to "
+                    + "continue%n", outcome.stoppedBy(), outcome.results().size(), outcome.planned());
+        }
+        for (String v : outcome.findings().verdicts()) {
+            out.println("verdict: " + v);
+        }
+        warn(comparison.complexity(), out);
+        out.println("report: " + outcome.report() + " (and report.md, differences.png, ap.png, loss.png)");
+        out.printf(Locale.ROOT, "wall time: %s (all of it: the estimate's probes, training, evaluations, report)%n",
+                duration(seconds));
+        return outcome.report();
+    }
+
+    /** The command line's changes to the runs, as overrides of the base run config. */
+    private static JsonObject overrides(Path data, String device, int maxIter, Long firstSeed) {
+        JsonObject solver = new JsonObject();
+        if (maxIter < 0) {
+            throw new IllegalArgumentException("--max-iter must be positive, got " + maxIter);
+        }
+        if (maxIter > 0) {
+            solver.addProperty("max_iter", maxIter);
+        }
+        if (device != null) {
+            String d = device.toLowerCase(Locale.ROOT);
+            if (!d.equals("cpu") && !d.equals("gpu") && !d.startsWith("gpu:") && !d.equals("auto")) {
+                throw new IllegalArgumentException("--device: expected cpu, gpu, gpu:0,1 or auto, found '" + device
+                        + "'");
+            }
+            solver.addProperty("device", d);
+        }
+        if (firstSeed != null) {
+            solver.addProperty("seed", firstSeed);
+        }
+        JsonObject o = new JsonObject();
+        if (solver.size() > 0) {
+            o.add("solver", solver);
+        }
+        if (data != null) {
+            if (!Files.isDirectory(data)) {
+                throw new IllegalArgumentException("--data " + data + ": no such folder");
+            }
+            JsonObject d = new JsonObject();
+            d.addProperty("root", data.toString());
+            o.add("data", d);
+        }
+        return o;
+    }
+
+    private static void describe(Comparison c, Path configFile, PrintStream out) {
+        ComparisonConfig cfg = c.config();
+        RunConfig first = c.runs().get(0).config();
+        long[] seeds = cfg.seedValues();
+        out.printf(Locale.ROOT, "comparison %s (%s) -> %s%n", cfg.name(), configFile, c.dir());
+        out.printf(Locale.ROOT, "%d backbones x %d seed%s (%s), %d iterations per run, Faster R-CNN %s%s%n",
+                cfg.backbones().size(), seeds.length, seeds.length == 1 ? "" : "s", seedList(seeds),
+                first.solver().maxIter(),
+                first.model().variant(), cfg.pretrain() != null ? ", each backbone pretrained first" : "");
+        ComplexityCheck cx = c.complexity();
+        StringBuilder b = new StringBuilder("complexity at " + cx.inputSize() + "x" + cx.inputSize() + ":");
+        for (ComplexityCheck.Row r : cx.rows()) {
+            b.append(String.format(Locale.ROOT, " %s %.2fM params (%.2fx), %.3f GMACs (%.2fx);", r.backbone(),
+                    r.params() / 1e6, r.paramsRatio(), r.macs() / 1e9, r.macsRatio()));
+        }
+        out.println(b.substring(0, b.length() - 1));
+        warn(cx, out);
+    }
+
+    private static void warn(ComplexityCheck cx, PrintStream out) {
+        for (String w : cx.warnings()) {
+            out.println("WARNING: " + w);
+        }
+    }
+
+    private static String seedList(long[] seeds) {
+        StringBuilder b = new StringBuilder();
+        for (long s : seeds) {
+            b.append(b.length() == 0 ? "" : ", ").append(s);
+        }
+        return b.toString();
+    }
+
+    private static String duration(double seconds) {
+        long s = Math.round(seconds);
+        return s >= 3600 ? String.format(Locale.ROOT, "%dh%02dm%02ds", s / 3600, (s % 3600) / 60, s % 60)
+                : String.format(Locale.ROOT, "%dm%02ds", s / 60, s % 60);
+    }
+
+    /** One line per run on stdout, the training progress bar on stderr. */
+    private static final class Progress implements Comparison.Listener {
+        private final int total;
+        private final PrintStream out;
+        private final PrintStream err;
+        private long started;
+
+        Progress(int total, PrintStream out, PrintStream err) {
+            this.total = total;
+            this.out = out;
+            this.err = err;
+        }
+
+        private String prefix(Comparison.Run run) {
+            return String.format(Locale.ROOT, "[%d/%d] %s seed %d", run.index() + 1, total, run.backbone().name(),
+                    run.seed());
+        }
+
+        @Override
+        public void runStarting(Comparison.Run run, Comparison.Status status) {
+            started = System.nanoTime();
+            out.println(prefix(run) + switch (status) {
+                case FINISHED -> ": finished run found, reusing its result";
+                case PARTIAL -> ": resuming the interrupted run in " + run.dir();
+                case TODO -> ": training in " + run.dir();
+            });
+        }
+
+        @Override
+        public void pretraining(Comparison.Run run, Path folder, Comparison.Status status) {
+            out.println(prefix(run) + switch (status) {
+                case FINISHED -> ": pretrained backbone found in " + folder;
+                case PARTIAL -> ": resuming the pretraining in " + folder;
+                case TODO -> ": pretraining the backbone in " + folder;
+            });
+        }
+
+        @Override
+        public TrainingListener trainingListener(Comparison.Run run) {
+            boolean interactive = System.console() != null;
+            int maxIter = run.config().solver().maxIter();
+            // redirected output gets about ten lines per run, whatever its length
+            int period = interactive ? run.config().solver().logPeriod()
+                    : Math.max(run.config().solver().logPeriod(), maxIter / 10);
+            return new ConsoleProgressListener(err, interactive, period);
+        }
+
+        @Override
+        public void runFinished(Comparison.Run run, RunResult r, boolean reused) {
+            StringBuilder b = new StringBuilder(prefix(run)).append(':');
+            List<String> names = List.of("AP", "AP50", "AP75");
+            for (int m = 0; m < names.size(); m++) {
+                b.append(String.format(Locale.ROOT, " %s %.1f", names.get(m), r.points(m)));
+            }
+            if (!reused) {
+                b.append(String.format(Locale.ROOT, " (%s, %.2f images/s)",
+                        duration((System.nanoTime() - started) / 1e9), r.imagesPerSecond()));
+            }
+            out.println(b);
+        }
+    }
+}
