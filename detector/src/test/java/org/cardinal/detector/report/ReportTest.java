@@ -81,8 +81,11 @@ class ReportTest {
             assertTrue(s.contains("resnext_b") && s.contains("62.0") && s.contains("32.0") && s.contains("1.23M"), s);
             assertTrue(s.contains("2m05s"));
             assertTrue(s.contains("49.7") && s.contains("27.5"), "paper numbers");
-            assertTrue(s.contains("60.0") && s.contains("| -") || s.contains(">-<"), "per-category and undefined");
         }
+        // per-category rows: circle is 50% and 60%, ring undefined (-1) in both
+        assertTrue(md.contains("| circle | 50.0 | 60.0 |\n") && md.contains("| ring | - | - |\n"), md);
+        assertTrue(h.contains("<tr><td>circle</td><td class=\"num\">50.0</td><td class=\"num best\">60.0</td></tr>")
+                && h.contains("<tr><td>ring</td><td class=\"num\">-</td><td class=\"num\">-</td></tr>"), h);
         // self-contained: every image is a data URI, nothing is fetched
         Matcher m = Pattern.compile("(src|href)=\"([^\"]*)\"").matcher(h);
         int images = 0;

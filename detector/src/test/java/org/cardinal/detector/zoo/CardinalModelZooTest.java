@@ -119,9 +119,15 @@ class CardinalModelZooTest {
                 assertEquals(scores[i], o.getProbability(), 1e-6);
                 assertEquals(labels[i] == 1 ? "circle" : "square", o.getClassName());
                 BoundingBox b = o.getBoundingBox();
-                assertEquals(boxes[4 * i] / image.getWidth(), b.getBounds().getX(), 1e-5);
-                assertEquals(boxes[4 * i + 3] / image.getHeight(),
-                        b.getBounds().getY() + b.getBounds().getHeight(), 1e-5);
+                // all four coordinates: DJL's relative x, y, width, height from the model's x1, y1, x2, y2
+                double w = image.getWidth();
+                double h = image.getHeight();
+                assertEquals(boxes[4 * i] / w, b.getBounds().getX(), 1e-5, "detection " + i + " x");
+                assertEquals(boxes[4 * i + 1] / h, b.getBounds().getY(), 1e-5, "detection " + i + " y");
+                assertEquals((boxes[4 * i + 2] - boxes[4 * i]) / w, b.getBounds().getWidth(), 1e-5,
+                        "detection " + i + " width");
+                assertEquals((boxes[4 * i + 3] - boxes[4 * i + 1]) / h, b.getBounds().getHeight(), 1e-5,
+                        "detection " + i + " height");
             }
             assertFalse(java.util.Arrays.equals(scores, other.scores().toFloatArray()),
                     "a model with other weights must give other scores");
