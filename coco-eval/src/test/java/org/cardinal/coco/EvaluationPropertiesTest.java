@@ -139,8 +139,19 @@ class EvaluationPropertiesTest {
         assertArrayEquals(a.stats(), b.stats(), where);
         assertEquals(a.perCategoryAp(), b.perCategoryAp(), where);
         assertEquals(fromFile.warnings(), inProcess.warnings(), where);
-        // evaluating again after adding more must see the new detections
-        inProcess.add(byImage.keySet().iterator().next(), List.of());
-        assertArrayEquals(b.stats(), inProcess.evaluate().stats(), where + ": re-evaluation");
+        // evaluating again after adding more must see the new detections: a top-scored false positive
+        // on an image with ground truth of its category lowers that category's precision
+        JsonObject first = JsonParser.parseString(Files.readString(gtPath)).getAsJsonObject()
+                .getAsJsonArray("annotations").get(0).getAsJsonObject();
+        long image = first.get("image_id").getAsLong();
+        Detection falsePositive = new Detection(first.get("category_id").getAsInt(), 1e6, 1e6, 10, 10, 1.0);
+        inProcess.add(image, List.of(falsePositive));
+        CocoEvaluator fresh = new CocoEvaluator(gt);
+        fresh.addResults(results);
+        fresh.add(image, List.of(falsePositive));
+        CocoEvalResult again = inProcess.evaluate();
+        assertArrayEquals(fresh.evaluate().stats(), again.stats(), where + ": re-evaluation");
+        assertTrue(again.stats()[0] < b.stats()[0], where + ": AP after a new false positive " + again.stats()[0]
+                + " must be below " + b.stats()[0]);
     }
 }

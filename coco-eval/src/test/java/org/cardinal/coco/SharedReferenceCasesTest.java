@@ -4,7 +4,10 @@ import java.nio.file.Path;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** The project's shared pycocotools cases (basic, crowd, empty) reproduced to 1e-9. */
+/**
+ * The project's shared pycocotools cases (basic, crowd, empty, in the test resources
+ * {@code reference-cases}) reproduced to 1e-9.
+ */
 class SharedReferenceCasesTest {
     @ParameterizedTest
     @ValueSource(strings = {"basic", "crowd", "empty"})

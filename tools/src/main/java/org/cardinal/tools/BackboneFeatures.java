@@ -1,7 +1,6 @@
 package org.cardinal.tools;
 
 import ai.djl.modality.cv.Image;
-import ai.djl.modality.cv.ImageFactory;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -21,6 +20,7 @@ import java.util.Locale;
 import org.cardinal.backbone.BackboneConfig;
 import org.cardinal.backbone.Norm;
 import org.cardinal.backbone.ResNet;
+import org.cardinal.backbone.image.ImageDecoder;
 import org.cardinal.backbone.pretrain.ClassificationTransform;
 import org.cardinal.core.io.AtomicFiles;
 import org.cardinal.backbone.weights.LoadReport;
@@ -116,9 +116,9 @@ public final class BackboneFeatures {
     }
 
     /**
-     * Decodes with DJL's ImageFactory (OpenCV on the tools class path: libjpeg/libpng like PIL) and
-     * applies torchvision's ImageNet eval transform with PIL's exact resampling (see
-     * {@link PilBilinear}): Resize(256) of the shorter side, CenterCrop(224), ToTensor, Normalize.
+     * Decodes with {@link ImageDecoder} (PIL's pixels, but upright: EXIF orientation applied, see
+     * docs/images.md) and applies torchvision's ImageNet eval transform with PIL's exact resampling
+     * (see {@link PilBilinear}): Resize(256) of the shorter side, CenterCrop(224), ToTensor, Normalize.
      * The pixels go to the host on purpose: the transform is integer arithmetic in plain Java.
      */
     static NDArray readImage(Path file, NDManager manager) throws IOException {
@@ -127,9 +127,9 @@ public final class BackboneFeatures {
         }
         Image img;
         try {
-            img = ImageFactory.getInstance().fromFile(file);
-        } catch (IOException | RuntimeException e) {
-            throw new IllegalArgumentException(file + ": cannot decode image (" + e.getMessage() + ")");
+            img = ImageDecoder.readImage(file);
+        } catch (IOException e) {
+            throw new IllegalArgumentException(e.getMessage()); // names the file and why
         }
         int w = img.getWidth();
         int h = img.getHeight();

@@ -2,7 +2,6 @@ package org.cardinal.tools;
 
 import ai.djl.inference.Predictor;
 import ai.djl.modality.cv.Image;
-import ai.djl.modality.cv.ImageFactory;
 import ai.djl.modality.cv.output.DetectedObjects;
 import ai.djl.modality.cv.output.Rectangle;
 import ai.djl.repository.zoo.ZooModel;
@@ -108,7 +107,7 @@ public final class Evaluate {
                 Predictor<Image, DetectedObjects> predictor = zoo.newPredictor()) {
             for (int i = 0; i < dataset.size(); i++) {
                 CocoDetectionDataset.ImageEntry e = dataset.entry(i);
-                Image image = ImageFactory.getInstance().fromFile(imageDir.resolve(e.fileName()));
+                Image image = dataset.readImage(i); // the annotations' frame, as in training
                 DetectedObjects dets = predictor.predict(image);
                 List<Detection> list = new ArrayList<>();
                 for (DetectedObjects.DetectedObject d : dets.<DetectedObjects.DetectedObject>items()) {

@@ -2,7 +2,6 @@ package org.cardinal.tools;
 
 import ai.djl.inference.Predictor;
 import ai.djl.modality.cv.Image;
-import ai.djl.modality.cv.ImageFactory;
 import ai.djl.modality.cv.output.BoundingBox;
 import ai.djl.modality.cv.output.DetectedObjects;
 import ai.djl.modality.cv.output.Rectangle;
@@ -25,6 +24,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Stream;
 
+import org.cardinal.backbone.image.ImageDecoder;
 import org.cardinal.detector.zoo.DetectorArtifact;
 
 /**
@@ -77,7 +77,7 @@ public final class Predict {
                 Predictor<Image, DetectedObjects> predictor = zoo.newPredictor()) {
             for (int n = 0; n < images.size(); n++) {
                 Path file = images.get(n);
-                Image image = ImageFactory.getInstance().fromFile(file);
+                Image image = ImageDecoder.readImage(file);
                 DetectedObjects dets = predictor.predict(image);
                 long imageId = imageId(file, n + 1);
                 List<String> names = new ArrayList<>();

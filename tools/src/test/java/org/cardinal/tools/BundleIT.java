@@ -1,8 +1,14 @@
 package org.cardinal.tools;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import org.cardinal.core.config.ConfigPath;
+import org.cardinal.detector.FasterRcnnFactory;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import com.google.gson.JsonParser;
+import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -15,6 +21,11 @@ import java.util.Map;
 import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
+import javax.imageio.ImageIO;
+import org.cardinal.backbone.weights.StateDicts;
+import org.cardinal.detector.DetectorConfig;
+import org.cardinal.detector.FasterRcnn;
+import org.cardinal.detector.zoo.DetectorArtifact;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -57,6 +68,52 @@ class BundleIT {
         try (Stream<Path> written = Files.list(home)) {
             assertEquals(0, written.count(), "the bundle wrote into the home folder");
         }
+    }
+
+    /**
+     * The bundle's predict decodes what the JDK alone cannot (a CMYK JPEG with an ICC profile) and
+     * turns an EXIF-rotated JPEG upright: the TwelveMonkeys jars and the decoder made it into lib/.
+     * Fixtures from backbone's test resources (made by make_fixtures.py there).
+     */
+    @Test
+    void predictReadsCmykAndExifRotatedJpegs() throws Exception {
+        assertTrue(Files.isRegularFile(BUNDLE.resolve("lib/imageio-jpeg-3.14.0.jar")), "TwelveMonkeys in lib/");
+        Path work = Files.createTempDirectory(TARGET, "bundle-predict");
+        Path images = Files.createDirectories(work.resolve("images"));
+        Path fixtures = TOOLS.resolveSibling("backbone").resolve("src/test/resources/org/cardinal/backbone/image");
+        for (String name : List.of("cmyk.jpg", "orientation_6.jpg")) {
+            Files.copy(fixtures.resolve(name), images.resolve(name));
+        }
+        DetectorConfig config = DetectorConfig.fromJson(JsonParser.parseString("{\"backbone\": \"resnet_tiny\","
+                + " \"num_classes\": 2, \"min_size\": 32, \"max_size\": 64, \"fpn_channels\": 8,"
+                + " \"representation_size\": 16}").getAsJsonObject(), ConfigPath.root("test"));
+        Path model = work.resolve("tiny");
+        try (NDManager manager = NDManager.newBaseManager()) {
+            FasterRcnn net = FasterRcnnFactory.create(config);
+            net.initialize(manager, DataType.FLOAT32);
+            new DetectorArtifact("tiny", "random weights", config, List.of("thing"), new int[] {1}, "test", null)
+                    .write(model, StateDicts.export(net));
+        }
+        Path out = work.resolve("out");
+        Result r = exec(List.of(BUNDLE.resolve("bin/predict").toString(), "--model", model.toString(), "--image",
+                images.toString(), "--output", out.toString(), "--threshold", "2"),
+                Map.of("PYTORCH_LIBRARY_PATH", unpackCpuLibtorch().toString(), "HOME", work.toString()));
+        assertEquals(0, r.code, r.output);
+        // nothing scores 2, so the written images are the decoded ones, boxes-free
+        BufferedImage cmyk = ImageIO.read(out.resolve("cmyk.png").toFile());
+        assertEquals(64, cmyk.getWidth());
+        assertTrue(near(cmyk.getRGB(24, 8), 0, 255, 255), "cyan patch: " + Integer.toHexString(cmyk.getRGB(24, 8)));
+        BufferedImage upright = ImageIO.read(out.resolve("orientation_6.png").toFile());
+        assertEquals(32, upright.getWidth(), "turned upright: 48x32 stored, orientation 6");
+        assertEquals(48, upright.getHeight());
+        assertTrue(near(upright.getRGB(24, 12), 255, 0, 0),
+                "the stored top-left red quadrant is at the top right: " + Integer.toHexString(upright.getRGB(24, 12)));
+    }
+
+    /** Within 3 levels per channel: JPEG leaves flat patches that close to the drawn colour. */
+    private static boolean near(int rgb, int r, int g, int b) {
+        return Math.abs((rgb >> 16 & 0xff) - r) <= 3 && Math.abs((rgb >> 8 & 0xff) - g) <= 3
+                && Math.abs((rgb & 0xff) - b) <= 3;
     }
 
     @Test

@@ -15,19 +15,19 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** tools/coco-eval on the shared pycocotools "basic" case: summary, JSON output, errors. */
+/** tools/coco-eval on the shared pycocotools "basic" case (from coco-eval): summary, JSON output, errors. */
 class CocoEvalCommandTest {
     @TempDir
     Path dir;
 
+    /** A case of coco-eval's test resources: Maven runs these tests in tools/, beside coco-eval/. */
     private static Path sharedCase(String name) {
-        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-            Path c = p.resolve("shared/coco-eval-reference").resolve(name);
-            if (Files.isDirectory(c)) {
-                return c;
-            }
+        Path c = Path.of("").toAbsolutePath().resolveSibling("coco-eval")
+                .resolve("src/test/resources/org/cardinal/coco/reference-cases").resolve(name);
+        if (!Files.isDirectory(c)) {
+            throw new IllegalStateException(c + " not found (run the tests from the tools module folder)");
         }
-        throw new IllegalStateException("shared/coco-eval-reference not found");
+        return c;
     }
 
     @Test

@@ -82,6 +82,7 @@ class ImportWeightsTest {
         Path weights = dir.resolve("tiny_fpn.safetensors");
         float[] expectedBoxes;
         float[] expectedScores;
+        long[] expectedLabels;
         try (NDManager manager = NDManager.newBaseManager()) {
             FasterRcnn net = FasterRcnnFactory.create(config);
             net.initialize(manager, DataType.FLOAT32);
@@ -92,6 +93,7 @@ class ImportWeightsTest {
             Detections d = net.detect(new ParameterStore(manager, false), List.of(chw)).get(0);
             expectedBoxes = d.boxes().toFloatArray();
             expectedScores = d.scores().toFloatArray();
+            expectedLabels = d.labels().toLongArray();
         }
         Path modelJson = dir.resolve("model.json");
         Files.writeString(modelJson, model.toString());
@@ -114,8 +116,15 @@ class ImportWeightsTest {
             JsonArray b = r.getAsJsonArray("bbox");
             assertEquals(1, r.get("image_id").getAsLong());
             assertEquals(expectedScores[i], r.get("score").getAsDouble(), 1e-3);
-            assertEquals(expectedBoxes[4 * i], b.get(0).getAsDouble(), 2e-3);
-            assertEquals(expectedBoxes[4 * i + 3] - expectedBoxes[4 * i + 1], b.get(3).getAsDouble(), 2e-3);
+            // every detection, all four coordinates: COCO's [x, y, w, h] from the model's x1, y1, x2, y2
+            float x1 = expectedBoxes[4 * i];
+            float y1 = expectedBoxes[4 * i + 1];
+            assertEquals(x1, b.get(0).getAsDouble(), 2e-3, "detection " + i + " x");
+            assertEquals(y1, b.get(1).getAsDouble(), 2e-3, "detection " + i + " y");
+            assertEquals(expectedBoxes[4 * i + 2] - x1, b.get(2).getAsDouble(), 2e-3, "detection " + i + " width");
+            assertEquals(expectedBoxes[4 * i + 3] - y1, b.get(3).getAsDouble(), 2e-3, "detection " + i + " height");
+            // with --classes and no category ids, label k is category k
+            assertEquals(expectedLabels[i], r.get("category_id").getAsLong(), "detection " + i + " category");
         }
         assertTrue(Files.isRegularFile(dir.resolve("pred").resolve("000001.png")), "image with boxes drawn");
     }

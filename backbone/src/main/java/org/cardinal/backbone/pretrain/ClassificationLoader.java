@@ -16,7 +16,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
-import javax.imageio.ImageIO;
+import org.cardinal.backbone.image.ImageDecoder;
 
 /**
  * Decodes and augments images on worker threads and hands out batches as plain host arrays; the
@@ -54,7 +54,6 @@ public final class ClassificationLoader implements AutoCloseable {
         if (workers < 1 || prefetchBatches < 1) {
             throw new IllegalArgumentException("workers and prefetch must be >= 1");
         }
-        ImageIO.setUseCache(false); // decode from memory/file directly, no temp files
         AtomicInteger n = new AtomicInteger();
         ThreadFactory tf = r -> {
             Thread t = new Thread(r, "image-loader-" + n.incrementAndGet());
@@ -157,16 +156,15 @@ public final class ClassificationLoader implements AutoCloseable {
         }
         BufferedImage image;
         try {
-            image = ImageIO.read(file.toFile());
-            if (image == null) {
-                throw new IOException("no decoder recognises its content");
-            }
+            image = ImageDecoder.read(file);
             transform.apply(image, rng, out, offset);
             return true;
         } catch (IOException | RuntimeException e) {
             // Report once: a corrupt file in a 1.28M-image set must not stop (or flood) a long run.
             if (unreadable.add(file)) {
-                warnings.accept("skipping unreadable image " + file + ": " + e.getMessage());
+                // the decoder's own message starts with the file
+                warnings.accept("skipping unreadable image " + (e instanceof IOException ? "" : file + ": ")
+                        + e.getMessage());
             }
             return false;
         }

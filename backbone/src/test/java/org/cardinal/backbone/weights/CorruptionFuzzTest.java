@@ -1,11 +1,13 @@
 package org.cardinal.backbone.weights;
 
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
@@ -21,6 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class CorruptionFuzzTest {
     private static final int ITERATIONS = Integer.getInteger("fuzz.iterations", 300);
+    /** A read of these few-kB files takes milliseconds; far longer means a loop that does not end. */
+    private static final Duration HANG = Duration.ofSeconds(10);
     @TempDir Path tmp;
 
     @Test
@@ -65,13 +69,16 @@ class CorruptionFuzzTest {
     }
 
     private static void expectOnlyFormatErrors(Path f, int iter) {
-        try {
-            StateDict.read(f);
-        } catch (WeightsFormatException e) {
-            // the expected outcome for most corruptions
-        } catch (Throwable t) {
-            fail("iteration " + iter + ": " + t, t);
-        }
+        // preemptive: a read stuck in a loop is abandoned on its own thread and reported, not waited for
+        assertTimeoutPreemptively(HANG, () -> {
+            try {
+                StateDict.read(f);
+            } catch (WeightsFormatException e) {
+                // the expected outcome for most corruptions
+            } catch (Throwable t) {
+                fail("iteration " + iter + ": " + t, t);
+            }
+        }, () -> "iteration " + iter + ": no answer within " + HANG.toSeconds() + " s (a hang)");
     }
 
     private static void writeZip(Path f, Map<String, byte[]> entries, String pkl, byte[] code) throws IOException {

@@ -1,7 +1,6 @@
 package org.cardinal.detector.data;
 
 import ai.djl.modality.cv.Image;
-import ai.djl.modality.cv.ImageFactory;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -14,6 +13,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.cardinal.backbone.image.ImageDecoder;
 
 /**
  * A COCO-format detection dataset: an instances JSON file plus the folder holding its images.
@@ -27,8 +27,10 @@ import java.util.TreeMap;
  * when {@link Options#keepEmptyImages()} is set (torchvision's {@code CocoDetection} keeps them;
  * they contribute background-only RPN and RoI samples), otherwise skipped.
  *
- * <p>Images are decoded with DJL's {@link ImageFactory} (OpenCV when {@code ai.djl.opencv} is on
- * the class path) into CHW float32 RGB in [0, 1], the detector's input convention.
+ * <p>Images are decoded by {@link ImageDecoder} (as every Cardinal path does) into CHW float32 RGB
+ * in [0, 1], the detector's input convention, in the frame the annotations were drawn in: upright
+ * (EXIF orientation applied) unless the JSON's width and height are those of the stored pixels
+ * (see {@link #readImage} and docs/images.md).
  */
 public final class CocoDetectionDataset {
 
@@ -217,6 +219,25 @@ public final class CocoDetectionDataset {
     }
 
     /**
+     * Decodes one image in the frame of its annotations: upright, as a viewer shows it, unless
+     * its EXIF orientation turns it by 90 degrees and the JSON's width and height are those of
+     * the pixels as stored (then the boxes were drawn on those, as PIL reads them). Training and
+     * {@code tools/evaluate} both read images through here, so they see the same pixels.
+     *
+     * @throws IOException naming the file (and the image id) when it is missing or undecodable
+     */
+    public Image readImage(int index) throws IOException {
+        ImageEntry e = images.get(index);
+        Path file = imageDir.resolve(e.fileName());
+        if (!Files.isRegularFile(file)) {
+            throw new IOException(
+                    "image file not found: " + file + " (image id " + e.id() + " in "
+                            + annotationFile + ")");
+        }
+        return ImageDecoder.toImage(ImageDecoder.decode(file).matching(e.width(), e.height()));
+    }
+
+    /**
      * Decodes one image and builds its sample on {@code manager} (CPU tensors; the trainer moves
      * them to the model's device).
      *
@@ -228,18 +249,7 @@ public final class CocoDetectionDataset {
      */
     public DetectionSample sample(int index, NDManager manager, boolean flip) throws IOException {
         ImageEntry e = images.get(index);
-        Path file = imageDir.resolve(e.fileName());
-        if (!Files.isRegularFile(file)) {
-            throw new IOException(
-                    "image file not found: " + file + " (image id " + e.id() + " in "
-                            + annotationFile + ")");
-        }
-        Image image;
-        try {
-            image = ImageFactory.getInstance().fromFile(file);
-        } catch (IOException | RuntimeException ex) {
-            throw new IOException("cannot decode image " + file + ": " + ex.getMessage(), ex);
-        }
+        Image image = readImage(index);
         NDArray chw;
         try (NDManager scratch = manager.newSubManager()) {
             NDArray hwc = image.toNDArray(scratch, Image.Flag.COLOR);

@@ -1,26 +1,25 @@
 package org.cardinal.detector.zoo;
 
-import org.cardinal.core.io.AtomicFiles;
-import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
-
 import java.io.IOException;
+import org.cardinal.core.io.AtomicFiles;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.net.URLConnection;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Where model artifacts live: a local folder or any URL Java can open (file:, http:, https:,
@@ -28,14 +27,22 @@ import java.util.stream.Stream;
  * ...); a URL pointing at one artifact folder is a repository of that single artifact.
  *
  * <p>A local repository is listed by its sub-folders. A remote one cannot be listed, so it holds
- * an {@code index.json} ({@code {"artifacts": ["id", ...]}}); its artifacts are downloaded once
- * into a cache folder ({@code ~/.cardinal/cache}, or the {@code cardinal.cache} system property),
- * each file through a temporary file and an atomic rename.
+ * an {@code index.json} ({@link #writeIndex}: the artifact ids and the SHA-256 of each of their
+ * files); its artifacts are downloaded once into a cache folder ({@code ~/.cardinal/cache}, or
+ * the {@code cardinal.cache} system property), each file into a temporary file that is checked
+ * against the index's SHA-256 and then renamed, the folder renamed into place when complete.
+ * An index entry that is not a plain folder name is skipped with a warning, so a hostile index
+ * cannot make Cardinal write outside its cache. Remote reads time out (10 s to connect, 60 s
+ * without data) rather than hang on a dead host.
  */
 public final class ArtifactRepository {
 
     /** Name of the index of a remote repository. */
-    public static final String INDEX = "index.json";
+    public static final String INDEX = RepositoryIndex.FILE;
+
+    private static final Logger LOG = LoggerFactory.getLogger(ArtifactRepository.class);
+    private static final int CONNECT_TIMEOUT_MS = 10_000;
+    private static final int READ_TIMEOUT_MS = 60_000;
 
     private final URI uri;
 
@@ -86,27 +93,30 @@ public final class ArtifactRepository {
             return ids;
         }
         if (exists(child(DetectorArtifact.METADATA))) {
-            // the URL is one artifact folder
-            String path = uri.getPath() == null ? uri.toString() : uri.getPath();
-            String[] parts = path.replaceAll("/+$", "").split("/");
-            return List.of(parts[parts.length - 1].replaceAll("!$", ""));
+            return List.of(singleArtifactId());
         }
+        return readIndex().artifacts();
+    }
+
+    /** The id of the artifact a remote URL points at directly: its last path segment. */
+    private String singleArtifactId() {
+        String path = uri.getPath() == null ? uri.toString() : uri.getPath();
+        String[] parts = path.replaceAll("/+$", "").split("/");
+        String id = parts[parts.length - 1].replaceAll("!$", "");
+        RepositoryIndex.checkArtifactId(id, "model repository " + uri);
+        return id;
+    }
+
+    /** The remote index; entries that are not plain folder names are skipped with a warning. */
+    private RepositoryIndex readIndex() throws IOException {
         URI index = child(INDEX);
-        JsonElement json;
-        try (InputStream in = index.toURL().openStream()) {
-            json = JsonParser.parseString(new String(in.readAllBytes(), StandardCharsets.UTF_8));
-        } catch (JsonParseException e) {
-            throw new IllegalArgumentException(index + ": malformed JSON: " + e.getMessage(), e);
+        byte[] bytes;
+        try (InputStream in = open(index)) {
+            bytes = in.readAllBytes();
         } catch (IOException e) {
             throw new IOException("cannot read the index of model repository " + uri + " (" + index + "): " + e, e);
         }
-        JsonArray arr = json.isJsonObject() && json.getAsJsonObject().has("artifacts")
-                ? json.getAsJsonObject().getAsJsonArray("artifacts") : null;
-        if (arr == null) {
-            throw new IllegalArgumentException(index + ": field 'artifacts': expected an array of artifact ids");
-        }
-        arr.forEach(e -> ids.add(e.getAsString()));
-        return ids;
+        return RepositoryIndex.parse(new String(bytes, StandardCharsets.UTF_8), index.toString(), LOG::warn);
     }
 
     /**
@@ -115,6 +125,7 @@ public final class ArtifactRepository {
      * @throws IllegalArgumentException if the repository has no such artifact
      */
     public Path resolve(String artifactId) throws IOException {
+        RepositoryIndex.checkArtifactId(artifactId, "model repository " + uri);
         if (isLocal()) {
             Path root = Path.of(uri);
             if (DetectorArtifact.isArtifact(root) && root.getFileName().toString().equals(artifactId)) {
@@ -127,21 +138,31 @@ public final class ArtifactRepository {
             }
             return dir;
         }
-        boolean single = exists(child(DetectorArtifact.METADATA));
         Path cache = cacheRoot().resolve(sha1(uri.toString())).resolve(artifactId);
         if (DetectorArtifact.isArtifact(cache)) {
             return cache;
+        }
+        boolean single = exists(child(DetectorArtifact.METADATA));
+        if (single && !singleArtifactId().equals(artifactId)) {
+            throw new IllegalArgumentException("model repository " + uri + " is the single artifact '"
+                    + singleArtifactId() + "', not '" + artifactId + "'");
+        }
+        Map<String, String> checksums = single ? Map.of() : readIndex().checksums(artifactId);
+        if (checksums.isEmpty()) {
+            LOG.warn("{}: no SHA-256 recorded for artifact '{}'; its files are downloaded unverified", uri, artifactId);
         }
         Files.createDirectories(cache.getParent());
         Path tmp = Files.createTempDirectory(cache.getParent(), artifactId + ".tmp");
         try {
             for (String f : DetectorArtifact.FILES) {
                 URI src = single ? child(f) : child(artifactId + "/" + f);
-                try (InputStream in = src.toURL().openStream()) {
-                    Files.copy(in, tmp.resolve(f), StandardCopyOption.REPLACE_EXISTING);
-                } catch (IOException e) {
-                    throw new IOException("cannot download " + src + ": " + e, e);
+                String sha256 = checksums.get(f);
+                if (!checksums.isEmpty() && sha256 == null) {
+                    // a partial record would leave one file unverified without anyone noticing
+                    throw new IllegalArgumentException(child(INDEX) + ": field 'sha256." + artifactId
+                            + "': no entry for " + f + " (expected one for each of " + DetectorArtifact.FILES + ")");
                 }
+                download(src, tmp.resolve(f), sha256, f);
             }
             Files.move(tmp, cache, StandardCopyOption.ATOMIC_MOVE);
         } finally {
@@ -152,13 +173,44 @@ public final class ArtifactRepository {
         return cache;
     }
 
+    /**
+     * Downloads {@code src} to {@code target} through {@code target.part}, renamed only when the
+     * SHA-256 is {@code sha256} (if not null); a mismatching download is deleted.
+     */
+    private void download(URI src, Path target, String sha256, String file) throws IOException {
+        Path part = target.resolveSibling(target.getFileName() + ".part");
+        MessageDigest md = RepositoryIndex.newSha256();
+        try (InputStream in = new DigestInputStream(open(src), md)) {
+            Files.copy(in, part, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            Files.deleteIfExists(part);
+            throw new IOException("cannot download " + src + ": " + e, e);
+        }
+        String got = HexFormat.of().formatHex(md.digest());
+        if (sha256 != null && !sha256.equals(got)) {
+            Files.delete(part);
+            throw new IOException(src + ": " + file + " has SHA-256 " + got + " but " + child(INDEX)
+                    + " records " + sha256 + " (download deleted; the file changed since the index was written,"
+                    + " or was damaged on the way)");
+        }
+        Files.move(part, target, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** Opens a URL with timeouts, so that a dead host fails instead of hanging. */
+    private static InputStream open(URI u) throws IOException {
+        URLConnection c = u.toURL().openConnection();
+        c.setConnectTimeout(CONNECT_TIMEOUT_MS);
+        c.setReadTimeout(READ_TIMEOUT_MS);
+        return c.getInputStream();
+    }
+
     private URI child(String name) {
         String base = uri.toString();
         return URI.create(base.endsWith("/") ? base + name : base + "/" + name);
     }
 
     private static boolean exists(URI u) {
-        try (InputStream in = u.toURL().openStream()) {
+        try (InputStream in = open(u)) {
             return in != null;
         } catch (IOException | IllegalArgumentException e) {
             return false;
@@ -184,17 +236,15 @@ public final class ArtifactRepository {
         return uri.toString();
     }
 
-    /** Writes {@code index.json} listing the artifacts of a local repository, so it can be served as a URL. */
+    /**
+     * Writes {@code index.json} listing the artifacts of a local repository and the SHA-256 of each
+     * of their files, so it can be served as a URL and downloads checked.
+     */
     public static Path writeIndex(Path repository) throws IOException {
-        JsonArray arr = new JsonArray();
-        for (String id : of(repository.toString()).list()) {
-            arr.add(id);
-        }
-        JsonObject o = new JsonObject();
-        o.add("artifacts", arr);
+        RepositoryIndex index0 = RepositoryIndex.of(repository, of(repository.toString()).list());
         Path index = repository.resolve(INDEX);
         Path tmp = Files.createTempFile(repository, INDEX, ".tmp");
-        Files.writeString(tmp, o + "\n", StandardCharsets.UTF_8);
+        Files.writeString(tmp, index0.toJson(), StandardCharsets.UTF_8);
         Files.move(tmp, index, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         return index;
     }

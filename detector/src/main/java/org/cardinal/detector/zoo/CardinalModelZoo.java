@@ -4,8 +4,6 @@ import ai.djl.repository.zoo.ModelLoader;
 import ai.djl.repository.zoo.ModelZoo;
 
 import java.io.File;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -13,6 +11,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Cardinal's model zoo (group id {@value #GROUP_ID}): the detector artifacts of one or more
@@ -33,11 +34,20 @@ import java.util.Set;
  * for models, not once, so artifacts written by a running program are found: the system property
  * {@code cardinal.zoo}, else the environment variable {@code CARDINAL_ZOO} (locations separated by
  * the platform's path separator or commas), else {@code ~/.cardinal/zoo}.
+ *
+ * <p>DJL asks every registered zoo for its models when a {@code Criteria} names no group id, so
+ * this zoo never throws from its listing: a repository that cannot be read (a dead URL, a
+ * malformed index) or a configured location that is not one is skipped with a warning (once
+ * per repository and reason), and the other repositories, and the other zoos, still answer.
  */
 public final class CardinalModelZoo extends ModelZoo {
 
     /** Group id of Cardinal's models. */
     public static final String GROUP_ID = "org.cardinal.detector";
+
+    private static final Logger LOG = LoggerFactory.getLogger(CardinalModelZoo.class);
+    /** Warnings already given: DJL lists the zoo on every model lookup. */
+    private static final Set<String> WARNED = ConcurrentHashMap.newKeySet();
 
     private final List<ArtifactRepository> fixed;
 
@@ -83,16 +93,30 @@ public final class CardinalModelZoo extends ModelZoo {
                 continue;
             }
             if (part.contains("://") || part.startsWith("jar:") || part.startsWith("file:")) {
-                repos.add(ArtifactRepository.of(part));
+                addConfigured(repos, part);
             } else {
                 for (String p : part.split(File.pathSeparator)) {
                     if (!p.isBlank()) {
-                        repos.add(ArtifactRepository.of(p));
+                        addConfigured(repos, p);
                     }
                 }
             }
         }
         return repos;
+    }
+
+    private static void addConfigured(List<ArtifactRepository> repos, String location) {
+        try {
+            repos.add(ArtifactRepository.of(location));
+        } catch (RuntimeException e) {
+            warnOnce("model repository '" + location + "' (cardinal.zoo / CARDINAL_ZOO) skipped: " + e.getMessage());
+        }
+    }
+
+    private static void warnOnce(String message) {
+        if (WARNED.add(message)) {
+            LOG.warn(message);
+        }
     }
 
     @Override
@@ -105,7 +129,10 @@ public final class CardinalModelZoo extends ModelZoo {
         return Set.of(DetectorModelLoader.ENGINE);
     }
 
-    /** Loaders of every artifact of every repository; the first repository wins for a repeated id. */
+    /**
+     * Loaders of every artifact of every repository; the first repository wins for a repeated id.
+     * A repository that cannot be listed is left out with a warning, never an exception.
+     */
     @Override
     public Collection<ModelLoader> getModelLoaders() {
         Map<String, ModelLoader> loaders = new LinkedHashMap<>();
@@ -113,8 +140,10 @@ public final class CardinalModelZoo extends ModelZoo {
             List<String> ids;
             try {
                 ids = repo.list();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
+            } catch (Exception e) {
+                // an exception here would fail every other zoo's lookup in the same Criteria
+                warnOnce("model repository " + repo + " skipped: " + e.getMessage());
+                continue;
             }
             for (String id : ids) {
                 loaders.putIfAbsent(id, new DetectorModelLoader(repo, id));

@@ -23,6 +23,9 @@ import java.util.List;
  * {@link DetectedObjects} holds them as DJL does, relative to the image size (x, y, w, h in
  * [0, 1]), with the class names of the artifact's {@code synset.txt} and the scores as
  * probabilities, highest first.
+ *
+ * <p>Decode files with {@code ImageDecoder.readImage} to give the model the pixels Cardinal's
+ * tools give it (EXIF orientation applied, CMYK JPEGs read; docs/images.md).
  */
 public final class DetectorTranslator implements Translator<Image, DetectedObjects> {
 

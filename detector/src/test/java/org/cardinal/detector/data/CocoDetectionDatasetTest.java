@@ -117,6 +117,46 @@ class CocoDetectionDatasetTest {
         }
     }
 
+    /**
+     * An EXIF-rotated JPEG (orientation 6, stored 48x32 with red top left; made by backbone's
+     * make_fixtures.py) annotated once in the upright frame and once on the stored pixels: the
+     * JSON's size picks the frame, and each box lies on the red quadrant it was drawn around.
+     */
+    @Test
+    void readsAnExifRotatedImageInTheFrameOfItsAnnotations() throws IOException {
+        Path img = Files.createDirectories(dir.resolve("exif"));
+        for (String name : new String[] {"upright.jpg", "stored.jpg"}) {
+            try (var in = getClass().getResourceAsStream("/org/cardinal/backbone/image/orientation_6.jpg")) {
+                Files.copy(in, img.resolve(name));
+            }
+        }
+        Path ann = dir.resolve("exif.json");
+        Files.writeString(ann, "{\"images\": ["
+                + "{\"id\": 1, \"file_name\": \"upright.jpg\", \"width\": 32, \"height\": 48},"
+                + "{\"id\": 2, \"file_name\": \"stored.jpg\", \"width\": 48, \"height\": 32}],"
+                + "\"annotations\": ["
+                + "{\"id\": 1, \"image_id\": 1, \"category_id\": 1, \"bbox\": [16, 0, 16, 24], \"area\": 384,"
+                + " \"iscrowd\": 0},"
+                + "{\"id\": 2, \"image_id\": 2, \"category_id\": 1, \"bbox\": [0, 0, 24, 16], \"area\": 384,"
+                + " \"iscrowd\": 0}],"
+                + "\"categories\": [{\"id\": 1, \"name\": \"red\"}]}");
+        CocoDetectionDataset ds = CocoDetectionDataset.load(ann, img, CocoDetectionDataset.Options.defaults());
+        try (NDManager m = NDManager.newBaseManager()) {
+            DetectionSample upright = ds.sample(0, m, false);
+            assertEquals(new Shape(3, 48, 32), upright.image().getShape());
+            DetectionSample stored = ds.sample(1, m, false);
+            assertEquals(new Shape(3, 32, 48), stored.image().getShape());
+            for (DetectionSample s : List.of(upright, stored)) {
+                float[] b = s.boxes().toFloatArray();
+                // inset by 2 pixels: JPEG blurs the quadrant borders a little
+                String inside = (int) b[1] + 2 + ":" + ((int) b[3] - 2) + ", "
+                        + ((int) b[0] + 2) + ":" + ((int) b[2] - 2);
+                assertTrue(s.image().get("0, " + inside).min().getFloat() > 0.95f, "red inside the box " + inside);
+                assertTrue(s.image().get("1:3, " + inside).max().getFloat() < 0.05f, "no green or blue " + inside);
+            }
+        }
+    }
+
     @Test
     void missingFilesAndFieldsAreNamed() throws IOException {
         writeAndLoad(scenes(), true);

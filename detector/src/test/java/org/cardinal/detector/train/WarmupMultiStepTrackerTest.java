@@ -23,8 +23,11 @@ class WarmupMultiStepTrackerTest {
         assertEquals(0.0002, t.lr(89999), 1e-15);
         Tracker asDjl = t;
         assertEquals((float) t.lr(60000), asDjl.getNewValue(60000));
-        // pure function: asking out of order gives the same answers
-        assertEquals(t.lr(500), t.lr(500));
+        // pure function: asked for an earlier iteration after later ones (as a resumed run does),
+        // it gives the by-hand value again, through both entry points
+        assertEquals(0.02 * (0.001 * 0.5 + 0.5), t.lr(500), 1e-15);
+        assertEquals((float) (0.02 * (0.001 * 0.5 + 0.5)), asDjl.getNewValue(500));
+        assertEquals(0.02, t.lr(59999), 1e-15);
         assertEquals(0.02, new WarmupMultiStepTracker(0.02, new int[0], 0.1, 0, 0.001).lr(0), 1e-15);
     }
 }

@@ -17,18 +17,24 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.repository.zoo.Criteria;
+import ai.djl.repository.zoo.ModelLoader;
 import ai.djl.repository.zoo.ModelNotFoundException;
 import ai.djl.repository.zoo.ModelZoo;
 import ai.djl.repository.zoo.ZooModel;
+import ai.djl.repository.zoo.ZooProvider;
 import ai.djl.training.ParameterStore;
 
 import com.google.gson.JsonParser;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collection;
 import java.util.List;
+import java.util.Set;
 import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
@@ -121,9 +127,15 @@ class CardinalModelZooTest {
                 assertEquals(scores[i], o.getProbability(), 1e-6);
                 assertEquals(labels[i] == 1 ? "circle" : "square", o.getClassName());
                 BoundingBox b = o.getBoundingBox();
-                assertEquals(boxes[4 * i] / image.getWidth(), b.getBounds().getX(), 1e-5);
-                assertEquals(boxes[4 * i + 3] / image.getHeight(),
-                        b.getBounds().getY() + b.getBounds().getHeight(), 1e-5);
+                // all four coordinates: DJL's relative x, y, width, height from the model's x1, y1, x2, y2
+                double w = image.getWidth();
+                double h = image.getHeight();
+                assertEquals(boxes[4 * i] / w, b.getBounds().getX(), 1e-5, "detection " + i + " x");
+                assertEquals(boxes[4 * i + 1] / h, b.getBounds().getY(), 1e-5, "detection " + i + " y");
+                assertEquals((boxes[4 * i + 2] - boxes[4 * i]) / w, b.getBounds().getWidth(), 1e-5,
+                        "detection " + i + " width");
+                assertEquals((boxes[4 * i + 3] - boxes[4 * i + 1]) / h, b.getBounds().getHeight(), 1e-5,
+                        "detection " + i + " height");
             }
             assertFalse(java.util.Arrays.equals(scores, other.scores().toFloatArray()),
                     "a model with other weights must give other scores");
@@ -185,6 +197,63 @@ class CardinalModelZooTest {
                 .build();
         MalformedModelException e = assertThrows(MalformedModelException.class, bad::loadModel);
         assertTrue(e.getMessage().contains("broken") && e.getMessage().contains("class names"), e.getMessage());
+    }
+
+    /**
+     * A configured repository whose URL refuses connections is skipped: Cardinal's other
+     * repository still serves its artifact, and a Criteria without a group id, for which DJL asks
+     * every registered zoo (Cardinal's included) for its models, still finds another zoo's model.
+     */
+    @Test
+    void anUnreachableRepositoryIsSkippedAndOtherZoosStillResolve(@TempDir Path tmp) throws Exception {
+        int closed;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closed = s.getLocalPort(); // free once closed: connections to it are refused
+        }
+        System.setProperty("cardinal.zoo", "http://127.0.0.1:" + closed + "/models/," + repo);
+        assertEquals(List.of("tiny"), CardinalModelZoo.configured().getModelLoaders().stream()
+                .map(ModelLoader::getArtifactId).toList());
+        try (ZooModel<Image, DetectedObjects> model = Criteria.builder()
+                .setTypes(Image.class, DetectedObjects.class)
+                .optGroupId(CardinalModelZoo.GROUP_ID)
+                .optArtifactId("tiny")
+                .build().loadModel()) {
+            assertEquals("tiny", model.getProperty("artifact_id"));
+        }
+
+        Path otherRepo = tmp.resolve("other");
+        Files.createDirectories(otherRepo.resolve("other_tiny"));
+        for (String f : DetectorArtifact.FILES) {
+            Files.copy(repo.resolve("tiny").resolve(f), otherRepo.resolve("other_tiny").resolve(f));
+        }
+        ModelZoo other = new ModelZoo() {
+            @Override
+            public String getGroupId() {
+                return "org.cardinal.test.other";
+            }
+
+            @Override
+            public Set<String> getSupportedEngines() {
+                return Set.of(DetectorModelLoader.ENGINE);
+            }
+
+            @Override
+            public Collection<ModelLoader> getModelLoaders() {
+                return List.of(new DetectorModelLoader(ArtifactRepository.of(otherRepo.toString()), "other_tiny"));
+            }
+        };
+        ModelZoo.registerModelZoo(new ZooProvider() {
+            @Override
+            public ModelZoo getModelZoo() {
+                return other;
+            }
+        });
+        try (ZooModel<Image, DetectedObjects> model = Criteria.builder()
+                .setTypes(Image.class, DetectedObjects.class)
+                .optArtifactId("other_tiny")
+                .build().loadModel()) {
+            assertEquals("other_tiny", model.getProperty("artifact_id"));
+        }
     }
 
     @Test
