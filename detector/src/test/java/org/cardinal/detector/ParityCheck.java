@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.training.ParameterStore;
 import java.io.IOException;
@@ -13,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.cardinal.backbone.weights.LoadReport;
 import org.cardinal.backbone.weights.Npy;
 import org.cardinal.backbone.weights.StateDict;
@@ -20,8 +22,9 @@ import org.cardinal.detector.ops.BoxOps;
 
 /**
  * Compares this Faster R-CNN with torchvision's on a folder written by
- * src/test/resources/model/make_fixtures.py: model.json, fasterrcnn.pth, image_i.npy and
- * expected.safetensors (torchvision's transform batch, proposals and detections).
+ * src/test/resources/model/make_fixtures.py or make_c4_fixtures.py: model.json, fasterrcnn.pth,
+ * image_i.npy and expected.safetensors (torchvision's transform batch, proposals and detections;
+ * for C4 also ground truth and the losses of a training-mode forward).
  */
 final class ParityCheck implements AutoCloseable {
 
@@ -31,8 +34,13 @@ final class ParityCheck implements AutoCloseable {
     final List<NDArray> images = new ArrayList<>();
 
     ParityCheck(Path dir) throws IOException {
+        this(dir, DetectorConfig.load(dir.resolve("model.json")));
+    }
+
+    /** The fixture in {@code dir} run with another config (to show what a difference does). */
+    ParityCheck(Path dir, DetectorConfig config) throws IOException {
         manager = NDManager.newBaseManager();
-        model = FasterRcnnFactory.create(DetectorConfig.load(dir.resolve("model.json")));
+        model = FasterRcnnFactory.create(config);
         model.initialize(manager, DataType.FLOAT32);
         LoadReport report =
                 DetectorWeights.loadTorchvision(model, dir.resolve("fasterrcnn.pth"), true);
@@ -119,6 +127,36 @@ final class ParityCheck implements AutoCloseable {
             }
         }
         return worst;
+    }
+
+    /**
+     * The four losses of one training-mode forward on the fixture's ground truth agree with
+     * torchvision's within {@code tolerance} relative (absolute below 1e-3). The fixture makes both
+     * samplers take every anchor and RoI, so no random draw enters.
+     *
+     * @return per loss in {@link FasterRcnn#LOSS_NAMES} order {Cardinal, torchvision}
+     */
+    double[][] checkLosses(double tolerance) {
+        double[][] out = new double[FasterRcnn.LOSS_NAMES.size()][];
+        try (NDManager scope = manager.newSubManager();
+                NDScope intermediates = new NDScope()) {
+            List<Target> targets = new ArrayList<>();
+            for (int i = 0; i < images.size(); i++) {
+                targets.add(new Target(
+                        expected.get("target_boxes_" + i).toNDArray(scope),
+                        expected.get("target_labels_" + i).toNDArray(scope)));
+            }
+            Map<String, NDArray> losses =
+                    model.losses(new ParameterStore(scope, false), images, targets);
+            for (int k = 0; k < out.length; k++) {
+                String name = FasterRcnn.LOSS_NAMES.get(k);
+                double mine = losses.get(name).getFloat();
+                double tv = expected.get(name).toFloatArray()[0];
+                out[k] = new double[] {mine, tv};
+                assertEquals(tv, mine, tolerance * Math.max(Math.abs(tv), 1e-3), name);
+            }
+        }
+        return out;
     }
 
     /** @return max abs difference of the normalized, resized, padded batch */

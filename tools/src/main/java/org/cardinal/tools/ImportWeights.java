@@ -16,6 +16,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import org.cardinal.backbone.BackboneConfig;
+import org.cardinal.core.config.JsonFiles;
 import org.cardinal.backbone.weights.LoadReport;
 import org.cardinal.backbone.weights.StateDict;
 import org.cardinal.backbone.weights.StateDicts;
@@ -29,10 +30,12 @@ import org.cardinal.detector.zoo.DetectorArtifact;
 
 /**
  * {@code tools/import-weights}: turns a torchvision Faster R-CNN checkpoint ({@code .pth} or
- * {@code .safetensors}, e.g. {@code fasterrcnn_resnet50_fpn_coco-258fb6c6.pth} or one with a
- * ResNeXt FPN backbone) into a model-zoo artifact. The architecture is read from the tensors
- * (depth from the number of blocks, cardinality and width from the grouped 3x3 conv, FPN or C4,
- * number of classes from the classifier); the file is read by the safe reader, nothing in it runs.
+ * {@code .safetensors}, e.g. {@code fasterrcnn_resnet50_fpn_coco-258fb6c6.pth}, one with a
+ * ResNeXt FPN backbone, or a C4 detector built from torchvision's parts with res5 in the box head,
+ * see docs/c4-parity.md) into a model-zoo artifact. The architecture is read from the tensors
+ * (depth from the number of blocks, cardinality and width from the grouped 3x3 conv, FPN or C4
+ * from the names, number of classes from the classifier); the file is read by the safe reader,
+ * nothing in it runs.
  */
 public final class ImportWeights {
 
@@ -77,19 +80,19 @@ public final class ImportWeights {
         }
         JsonObject model = new JsonObject();
         if (configFile != null) {
-            model = DetectorConfig.load(configFile).toJson();
+            DetectorConfig.load(configFile); // its errors name the config file
+            // Only the fields it sets: the others take the defaults of the checkpoint's variant.
+            model = JsonFiles.readObject(configFile);
         }
-        String variant = sd.keys().stream().anyMatch(k -> k.startsWith("backbone.fpn.")) ? "fpn" : "c4";
-        model.addProperty("variant", variant);
-        model.addProperty("backbone", arch != null ? arch : inferBackbone(sd, weights));
+        if (!model.has("variant")) {
+            // A variant the config sets and the file contradicts fails to load, naming a parameter.
+            model.addProperty("variant", DetectorWeights.variant(sd).name().toLowerCase(Locale.ROOT));
+        }
+        model.addProperty("backbone", arch != null ? arch : inferBackbone(DetectorWeights.modernNames(sd), weights));
         int numClasses = numClasses(sd, weights);
         model.addProperty("num_classes", numClasses);
-        if (!"fpn".equals(variant)) {
-            // the defaults of the other variant would not match this file's shapes
-            model.remove("anchor_sizes");
-            model.remove("roi_output_size");
-        }
         DetectorConfig config = DetectorConfig.fromJson(model, ConfigPath.root(weights.toString()));
+        String variant = config.variant().name().toLowerCase(Locale.ROOT);
 
         List<String> names = classesFile != null ? readClasses(classesFile)
                 : numClasses == CocoNames.TORCHVISION.size() ? CocoNames.TORCHVISION.subList(1, numClasses) : null;

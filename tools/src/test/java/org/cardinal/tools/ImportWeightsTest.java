@@ -8,9 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.modality.cv.Image;
 import ai.djl.modality.cv.ImageFactory;
+import ai.djl.modality.cv.output.DetectedObjects;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.repository.zoo.ZooModel;
 import ai.djl.training.ParameterStore;
 
 import com.google.gson.JsonArray;
@@ -22,8 +24,10 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
+import org.cardinal.backbone.weights.Npy;
 import org.cardinal.backbone.weights.StateDict;
 import org.cardinal.backbone.weights.StateDicts;
 import org.cardinal.backbone.weights.TensorData;
@@ -127,6 +131,93 @@ class ImportWeightsTest {
             assertEquals(expectedLabels[i], r.get("category_id").getAsLong(), "detection " + i + " category");
         }
         assertTrue(Files.isRegularFile(dir.resolve("pred").resolve("000001.png")), "image with boxes drawn");
+    }
+
+    /** A tiny C4 fixture of the detector module: torchvision's weights, images and detections. */
+    private static Path c4Fixture(String arch) {
+        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
+            Path c = p.resolve("detector/src/test/resources/model/c4").resolve(arch);
+            if (Files.isRegularFile(c.resolve("fasterrcnn.pth"))) {
+                return c;
+            }
+        }
+        throw new IllegalStateException("detector/src/test/resources/model/c4/" + arch + " not found");
+    }
+
+    @Test
+    void importedTorchvisionC4CheckpointReproducesTorchvisionsDetections(@TempDir Path dir) throws Exception {
+        Path fixture = c4Fixture("resnext_tiny");
+        String weights = fixture.resolve("fasterrcnn.pth").toString();
+        // torchvision's names (res5 as roi_heads.box_head.0.*) tell the variant without a config.
+        DetectorArtifact detected = ImportWeights.run(Args.parse(new String[] {"--weights", weights, "--arch",
+                "resnext_tiny", "--output", dir.resolve("detected").toString()}), SINK);
+        assertEquals("c4", detected.config().variant());
+        assertEquals(4, detected.config().numClasses());
+        // The fixture's model config sets its image and anchor sizes.
+        Path artifactDir = dir.resolve("zoo").resolve("c4");
+        DetectorArtifact artifact = ImportWeights.run(Args.parse(new String[] {"--weights", weights, "--arch",
+                "resnext_tiny", "--config", fixture.resolve("model.json").toString(), "--output",
+                artifactDir.toString()}), SINK);
+        assertEquals(DetectorConfig.load(fixture.resolve("model.json")), artifact.config());
+
+        StateDict expected = StateDict.read(fixture.resolve("expected.safetensors"));
+        try (ZooModel<Image, DetectedObjects> zoo = ModelSource.resolve(artifactDir.toString(), null).load();
+                NDManager scope = zoo.getNDManager().newSubManager()) {
+            FasterRcnn net = (FasterRcnn) zoo.getBlock();
+            List<NDArray> images = new ArrayList<>();
+            for (int i = 0; Files.exists(fixture.resolve("image_" + i + ".npy")); i++) {
+                images.add(Npy.read(fixture.resolve("image_" + i + ".npy")).toNDArray(scope));
+            }
+            List<Detections> dets = net.detect(new ParameterStore(scope, false), images);
+            int checked = 0;
+            for (int i = 0; i < images.size(); i++) {
+                float[] tvBoxes = expected.get("boxes_" + i).toFloatArray();
+                float[] tvScores = expected.get("scores_" + i).toFloatArray();
+                long[] tvLabels = expected.get("labels_" + i).toNDArray(scope).toLongArray();
+                float[] boxes = dets.get(i).boxes().toFloatArray();
+                float[] scores = dets.get(i).scores().toFloatArray();
+                long[] labels = dets.get(i).labels().toLongArray();
+                assertEquals(tvScores.length, scores.length, "image " + i + ": detection count");
+                // Below the last kept score plus the tolerance, near-equal scores may swap at the top-k cut.
+                float cut = tvScores[tvScores.length - 1] + 0.01f;
+                for (int a = 0; a < tvScores.length && tvScores[a] >= cut; a++, checked++) {
+                    double best = 0;
+                    double scoreDiff = 1;
+                    for (int b = 0; b < scores.length; b++) {
+                        double iou = labels[b] == tvLabels[a] ? iou(tvBoxes, a, boxes, b) : 0;
+                        if (iou > best) {
+                            best = iou;
+                            scoreDiff = Math.abs(scores[b] - tvScores[a]);
+                        }
+                    }
+                    assertTrue(best > 0.99 && scoreDiff <= 0.01, "image " + i + ", torchvision detection " + a
+                            + ": best IoU " + best + ", score difference " + scoreDiff);
+                }
+            }
+            assertTrue(checked > 200, checked + " detections checked");
+        }
+    }
+
+    @Test
+    void aC4CheckpointForAnFpnConfigIsRefusedNamingFileAndParameter(@TempDir Path dir) throws Exception {
+        Path weights = c4Fixture("resnet_tiny").resolve("fasterrcnn.pth");
+        Path modelJson = dir.resolve("fpn.json");
+        Files.writeString(modelJson, "{\"variant\": \"fpn\", \"min_size\": 160, \"max_size\": 224}");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ImportWeights.run(Args.parse(new String[] {"--weights", weights.toString(), "--arch",
+                        "resnet_tiny", "--config", modelJson.toString(), "--output", dir.resolve("a").toString()}), SINK));
+        assertTrue(e.getMessage().startsWith(weights.toString())
+                && e.getMessage().contains("'roi_heads.box_head.0.0.conv1.weight'")
+                && e.getMessage().contains("variant \"fpn\"") && !e.getMessage().contains("\n"), e.getMessage());
+    }
+
+    private static double iou(float[] a, int i, float[] b, int j) {
+        double w = Math.min(a[4 * i + 2], b[4 * j + 2]) - Math.max(a[4 * i], b[4 * j]);
+        double h = Math.min(a[4 * i + 3], b[4 * j + 3]) - Math.max(a[4 * i + 1], b[4 * j + 1]);
+        double inter = Math.max(0, w) * Math.max(0, h);
+        double areaA = (a[4 * i + 2] - a[4 * i]) * (a[4 * i + 3] - a[4 * i + 1]);
+        double areaB = (b[4 * j + 2] - b[4 * j]) * (b[4 * j + 3] - b[4 * j + 1]);
+        return inter / (areaA + areaB - inter);
     }
 
     @Test
