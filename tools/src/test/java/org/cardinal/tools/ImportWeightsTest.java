@@ -111,9 +111,12 @@ class ImportWeightsTest {
             JsonObject r = results.get(i).getAsJsonObject();
             JsonArray b = r.getAsJsonArray("bbox");
             assertEquals(1, r.get("image_id").getAsLong());
-            assertEquals(expectedScores[i], r.get("score").getAsDouble(), 1e-3);
-            assertEquals(expectedBoxes[4 * i], b.get(0).getAsDouble(), 2e-3);
-            assertEquals(expectedBoxes[4 * i + 3] - expectedBoxes[4 * i + 1], b.get(3).getAsDouble(), 2e-3);
+            // float32 precision: the numbers read back as the model's own floats
+            assertEquals(expectedScores[i], r.get("score").getAsFloat());
+            assertEquals(expectedBoxes[4 * i], b.get(0).getAsFloat());
+            assertEquals(expectedBoxes[4 * i + 1], b.get(1).getAsFloat());
+            float height = expectedBoxes[4 * i + 3] - expectedBoxes[4 * i + 1];
+            assertEquals(height, b.get(3).getAsFloat(), Math.ulp(height), "height = y2 - y1, within a float's rounding");
         }
         assertTrue(Files.isRegularFile(dir.resolve("pred").resolve("000001.png")), "image with boxes drawn");
     }
