@@ -176,9 +176,14 @@ final class PartitionDetector implements FlatMapFunction<Iterator<ImageRef>, Ima
             try (InputStream in = path.getFileSystem(conf).open(path)) {
                 bytes = in.readAllBytes();
             }
-            Image image = ImageFactory.getInstance().fromInputStream(new ByteArrayInputStream(bytes));
+            Image image;
+            try {
+                image = ImageFactory.getInstance().fromInputStream(new ByteArrayInputStream(bytes));
+            } catch (IOException | RuntimeException e) {
+                throw new IOException("cannot decode its " + bytes.length + " bytes as an image (" + e.getMessage() + ")", e);
+            }
             if (image == null || image.getWidth() <= 0 || image.getHeight() <= 0) {
-                throw new IOException("not a decodable image (" + bytes.length + " bytes)");
+                throw new IOException("cannot decode its " + bytes.length + " bytes as an image");
             }
             return image;
         }
@@ -229,6 +234,9 @@ final class PartitionDetector implements FlatMapFunction<Iterator<ImageRef>, Ima
             return "no such file";
         }
         String message = e.getMessage();
+        if (e instanceof IOException && message != null && message.startsWith("cannot decode")) {
+            return message;
+        }
         return e.getClass().getSimpleName() + (message == null || message.isBlank() ? "" : ": " + message.strip());
     }
 }
