@@ -12,9 +12,9 @@ import java.nio.charset.StandardCharsets;
  * Streams detections into a COCO results file exactly as tools/predict writes its
  * {@code detections.json}: one compact JSON list of
  * {@code {"image_id", "file_name", "category_id", "bbox": [x, y, w, h], "score"}}, numbers at
- * float32 precision (Java's {@code Float.toString}, the shortest decimal that reads back as the
- * same float), HTML-safe strings as gson writes them, a newline at the end. The same detections
- * give the same bytes, so the two files can be compared with {@code cmp}.
+ * float32 precision (Java's {@code Float.toString}, a decimal that reads back as the same
+ * float), HTML-safe strings as gson writes them, a newline at the end. The same detections give
+ * the same bytes, so the two files can be compared with {@code cmp}.
  */
 final class CocoResultsWriter {
 

@@ -89,8 +89,8 @@ public final class Predict {
                     rec.put("image_id", imageId);
                     rec.put("file_name", file.getFileName().toString());
                     rec.put("category_id", categoryOf.getOrDefault(d.getClassName(), -1));
-                    // The model computes in float32: written at that precision (shortest decimal that
-                    // reads back as the same float), since rounding further creates score ties and moves AP.
+                    // The model computes in float32: written at that precision (a decimal that reads
+                    // back as the same float), since rounding further creates score ties and moves AP.
                     rec.put("bbox", List.of((float) (r.getX() * image.getWidth()), (float) (r.getY() * image.getHeight()),
                             (float) (r.getWidth() * image.getWidth()), (float) (r.getHeight() * image.getHeight())));
                     rec.put("score", (float) d.getProbability());
