@@ -1,6 +1,7 @@
 package org.cardinal.coco;
 
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * pycocotools' {@code evaluateImg} for every image of one category, followed by its
@@ -84,6 +85,55 @@ final class CategoryEvaluation {
                 di++;
             }
             evaluateImage(w, gtKeys, g0, gi, dtKeys, d0, di);
+        }
+        accumulate(k, w);
+    }
+
+    /**
+     * pycocotools' evaluateImg of one image for one category (keys as in {@link #run}, all of the
+     * same image), kept for a later {@link #accumulate(int, List)}.
+     */
+    ImageEvaluation.Part evaluateOne(int categoryId, long[] gtKeys, int gtFrom, int gtTo, long[] dtKeys, int dtFrom,
+            int dtTo) {
+        Work w = new Work(dtTo - dtFrom, areaLo.length, iouThrs.length);
+        evaluateImage(w, gtKeys, gtFrom, gtTo, dtKeys, dtFrom, dtTo);
+        int n = w.numKept;
+        int numAt = areaLo.length * iouThrs.length;
+        byte[] flags = new byte[numAt * n];
+        for (int at = 0; at < numAt; at++) {
+            System.arraycopy(w.flags, at * w.capacity, flags, at * n, n);
+        }
+        return new ImageEvaluation.Part(categoryId, Arrays.copyOf(w.score, n), Arrays.copyOf(w.area, n),
+                Arrays.copyOf(w.hasCandidate, n), flags, w.numRegularGt.clone());
+    }
+
+    /**
+     * pycocotools' accumulate for category k over per-image parts given in ascending image
+     * order: the same concatenation {@link #run} builds, so the same numbers.
+     */
+    void accumulate(int k, List<ImageEvaluation.Part> parts) {
+        int total = 0;
+        for (ImageEvaluation.Part p : parts) {
+            total += p.score.length;
+        }
+        int numAt = areaLo.length * iouThrs.length;
+        Work w = new Work(total, areaLo.length, iouThrs.length);
+        for (ImageEvaluation.Part p : parts) {
+            int n = p.score.length;
+            int base = w.numKept;
+            System.arraycopy(p.score, 0, w.score, base, n);
+            System.arraycopy(p.area, 0, w.area, base, n);
+            System.arraycopy(p.hasCandidate, 0, w.hasCandidate, base, n);
+            for (int j = 0; j < n; j++) {
+                w.rank[base + j] = j;
+            }
+            for (int at = 0; at < numAt; at++) {
+                System.arraycopy(p.flags, at * n, w.flags, at * total + base, n);
+            }
+            for (int a = 0; a < areaLo.length; a++) {
+                w.numRegularGt[a] += p.numRegularGt[a];
+            }
+            w.numKept += n;
         }
         accumulate(k, w);
     }

@@ -1,5 +1,6 @@
 package org.cardinal.coco;
 
+import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -21,10 +22,10 @@ import java.util.Set;
  * does; a number whose setting is absent is -1.
  */
 public record CocoEvalParams(double[] iouThrs, double[] recThrs, int[] maxDets, List<AreaRange> areaRanges,
-        long[] imgIds, int[] catIds) {
+        long[] imgIds, int[] catIds) implements Serializable {
 
     /** An area range [lo, hi] (both inclusive) in square pixels, with the label summaries use. */
-    public record AreaRange(String label, double lo, double hi) {}
+    public record AreaRange(String label, double lo, double hi) implements Serializable {}
 
     public CocoEvalParams {
         iouThrs = iouThrs.clone();

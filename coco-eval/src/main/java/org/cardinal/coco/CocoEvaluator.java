@@ -139,10 +139,15 @@ public final class CocoEvaluator {
 
     /** Human-readable warnings, e.g. detections of categories the ground truth does not have. */
     public synchronized List<String> warnings() {
+        return warnings(unknownCategoryCounts);
+    }
+
+    /** The warnings for these counts of detections by category id absent from the ground truth. */
+    static List<String> warnings(Map<Integer, Integer> unknownCategoryCounts) {
         List<String> w = new ArrayList<>();
         if (!unknownCategoryCounts.isEmpty()) {
             int total = unknownCategoryCounts.values().stream().mapToInt(Integer::intValue).sum();
-            List<Integer> ids = new ArrayList<>(unknownCategoryCounts.keySet());
+            List<Integer> ids = new ArrayList<>(new TreeMap<>(unknownCategoryCounts).keySet());
             String shown = ids.size() > 10 ? ids.subList(0, 10) + " and " + (ids.size() - 10) + " more" : ids.toString();
             w.add(total + " detection(s) of categories not in the ground truth were ignored (category ids "
                     + shown + ")");

@@ -6,6 +6,7 @@ import com.google.gson.stream.MalformedJsonException;
 import java.io.BufferedReader;
 import java.io.EOFException;
 import java.io.IOException;
+import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -24,11 +25,14 @@ import java.util.List;
  * pycocotools' results depend on it; annotations of images or categories the file does not
  * list are kept but never evaluated (as in pycocotools).
  *
- * <p>Immutable and safe to share between threads once built.
+ * <p>Immutable and safe to share between threads once built; serializable, so a distributed job
+ * can ship it to its workers (see {@link PerImageEvaluator}).
  */
-public final class CocoGroundTruth {
+public final class CocoGroundTruth implements Serializable {
+    private static final long serialVersionUID = 1L;
+
     /** A category of the ground truth. */
-    public record Category(int id, String name) {}
+    public record Category(int id, String name) implements Serializable {}
 
     final long[] imageIds;
     final LongIndex imageIndex;

@@ -1,5 +1,6 @@
 package org.cardinal.coco;
 
+import java.io.Serializable;
 import java.util.Arrays;
 
 /**
@@ -7,7 +8,9 @@ import java.util.Arrays;
  * boxing, because the evaluator looks up an image id for each of hundreds of thousands of
  * detections.
  */
-final class LongIndex {
+final class LongIndex implements Serializable {
+    private static final long serialVersionUID = 1L;
+
     private long[] keys;
     private int[] values;
     private int mask;

@@ -89,9 +89,11 @@ public final class Predict {
                     rec.put("image_id", imageId);
                     rec.put("file_name", file.getFileName().toString());
                     rec.put("category_id", categoryOf.getOrDefault(d.getClassName(), -1));
-                    rec.put("bbox", List.of(round(r.getX() * image.getWidth()), round(r.getY() * image.getHeight()),
-                            round(r.getWidth() * image.getWidth()), round(r.getHeight() * image.getHeight())));
-                    rec.put("score", round(d.getProbability()));
+                    // The model computes in float32: written at that precision (a decimal that reads
+                    // back as the same float), since rounding further creates score ties and moves AP.
+                    rec.put("bbox", List.of((float) (r.getX() * image.getWidth()), (float) (r.getY() * image.getHeight()),
+                            (float) (r.getWidth() * image.getWidth()), (float) (r.getHeight() * image.getHeight())));
+                    rec.put("score", (float) d.getProbability());
                     results.add(rec);
                     if (d.getProbability() >= threshold) {
                         names.add(String.format(Locale.ROOT, "%s %.2f", d.getClassName(), d.getProbability()));
@@ -150,9 +152,5 @@ public final class Predict {
             return Long.parseLong(digits);
         }
         return fallback;
-    }
-
-    private static double round(double v) {
-        return Math.round(v * 1000.0) / 1000.0;
     }
 }

@@ -119,14 +119,17 @@ class ImportWeightsTest {
             JsonObject r = results.get(i).getAsJsonObject();
             JsonArray b = r.getAsJsonArray("bbox");
             assertEquals(1, r.get("image_id").getAsLong());
-            assertEquals(expectedScores[i], r.get("score").getAsDouble(), 1e-3);
-            // every detection, all four coordinates: COCO's [x, y, w, h] from the model's x1, y1, x2, y2
+            // every detection, all four coordinates, at float32 precision: COCO's [x, y, w, h]
+            // from the model's own x1, y1, x2, y2 floats
+            assertEquals(expectedScores[i], r.get("score").getAsFloat(), "detection " + i + " score");
             float x1 = expectedBoxes[4 * i];
             float y1 = expectedBoxes[4 * i + 1];
-            assertEquals(x1, b.get(0).getAsDouble(), 2e-3, "detection " + i + " x");
-            assertEquals(y1, b.get(1).getAsDouble(), 2e-3, "detection " + i + " y");
-            assertEquals(expectedBoxes[4 * i + 2] - x1, b.get(2).getAsDouble(), 2e-3, "detection " + i + " width");
-            assertEquals(expectedBoxes[4 * i + 3] - y1, b.get(3).getAsDouble(), 2e-3, "detection " + i + " height");
+            float width = expectedBoxes[4 * i + 2] - x1;
+            float height = expectedBoxes[4 * i + 3] - y1;
+            assertEquals(x1, b.get(0).getAsFloat(), "detection " + i + " x");
+            assertEquals(y1, b.get(1).getAsFloat(), "detection " + i + " y");
+            assertEquals(width, b.get(2).getAsFloat(), Math.ulp(width), "detection " + i + " width");
+            assertEquals(height, b.get(3).getAsFloat(), Math.ulp(height), "detection " + i + " height");
             // with --classes and no category ids, label k is category k
             assertEquals(expectedLabels[i], r.get("category_id").getAsLong(), "detection " + i + " category");
         }

@@ -1,0 +1,204 @@
+package org.cardinal.spark;
+
+import com.google.gson.stream.JsonWriter;
+
+import java.io.IOException;
+import java.io.OutputStreamWriter;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.SerializableWritable;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
+import org.apache.spark.util.LongAccumulator;
+import org.cardinal.coco.CocoEvalParams;
+import org.cardinal.coco.CocoEvalResult;
+import org.cardinal.coco.CocoGroundTruth;
+import org.cardinal.coco.ImageEvaluation;
+import org.cardinal.coco.PerImageEvaluator;
+
+/**
+ * One run of {@code tools/spark-detect} on a Spark session: lists the images and resolves the
+ * model on the driver, ships the model folder to the executors ({@code SparkContext.addFile}),
+ * detects (and evaluates) every image once in {@link PartitionDetector} tasks whose results Spark
+ * keeps (memory, then disk), then writes from them:
+ * <ul>
+ *   <li>{@code detections.parquet/} through Spark's own committer ({@link DetectionRows});
+ *   <li>{@code detections.json} in the listing's order, as tools/predict writes it
+ *       ({@link CocoResultsWriter});
+ *   <li>{@code failures.json}: {@code [{"image_path", "image_id", "reason"}]}, the images that
+ *       could not be read;
+ *   <li>with a ground truth, {@code eval.json} (tools/coco-eval's {@code --json} format), the
+ *       per-image evaluations accumulated on the driver ({@link PerImageEvaluator}).
+ * </ul>
+ * The driver's files are written atomically ({@link AtomicOutput}). Partitions are small (at most
+ * {@value #MAX_IMAGES_PER_TASK} images, about four tasks per core for small sets) so that a retry
+ * repeats little and progress moves often.
+ */
+public final class DetectionJob {
+
+    static final int MAX_IMAGES_PER_TASK = 256;
+
+    /** What a run did. */
+    public record Summary(long images, long failures, long detections, double seconds, CocoEvalResult evaluation) {}
+
+    private DetectionJob() {}
+
+    /**
+     * Runs the job.
+     *
+     * @param out where the COCO summary and the closing line go
+     * @param progress where progress lines go while the job runs
+     * @throws IllegalArgumentException for a user's mistake, naming the option or file
+     */
+    public static Summary run(SparkSession spark, SparkDetectOptions options, PrintStream out, PrintStream progress)
+            throws IOException {
+        long begin = System.nanoTime();
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        Configuration conf = spark.sparkContext().hadoopConfiguration();
+        ModelArtifacts.Resolved model = ModelArtifacts.resolve(options.model(), conf);
+        List<ImageRef> images = ImageListing.list(options.images(), conf);
+        CocoGroundTruth gt = null;
+        if (options.groundTruth() != null) {
+            gt = CocoGroundTruth.read(LocalCopies.of(options.groundTruth(), "--gt", conf));
+        }
+        checkImageIds(images, gt, options, progress);
+        Path outDir = new Path(options.output());
+        FileSystem fs = outDir.getFileSystem(conf);
+        fs.mkdirs(outDir);
+        outDir = fs.makeQualified(outDir);
+
+        spark.sparkContext().addFile(model.dir().toUri().toString(), true);
+        Broadcast<SerializableWritable<Configuration>> hadoopConf = jsc.broadcast(new SerializableWritable<>(conf));
+        Broadcast<CocoGroundTruth> gtShared = gt == null ? null : jsc.broadcast(gt);
+        LongAccumulator done = spark.sparkContext().longAccumulator("cardinal images done");
+        int partitions = partitions(images.size(), jsc.defaultParallelism());
+        JavaRDD<ImageResult> results = jsc.parallelize(images, partitions)
+                .mapPartitions(new PartitionDetector(model.dir().getFileName().toString(),
+                        model.artifact().classNames(), model.artifact().categoryIds(), hadoopConf, gtShared,
+                        options.threshold(), options.batchSize(), done))
+                .persist(StorageLevel.MEMORY_AND_DISK());
+        progress.printf(Locale.ROOT, "spark-detect: %d images in %d tasks on %s, model %s%n", images.size(), partitions,
+                spark.sparkContext().master(), model.artifact().id());
+        try {
+            spark.sparkContext().setJobDescription("cardinal spark-detect: " + images.size() + " images");
+            try (ProgressReporter reporter = new ProgressReporter(done::value, images.size(), progress,
+                    Duration.ofSeconds(10))) {
+                // The first action runs the detection; the outputs below read Spark's cached results.
+                spark.createDataFrame(results.flatMap(DetectionRows::of), DetectionRows.SCHEMA)
+                        .write().mode(SaveMode.Overwrite).parquet(new Path(outDir, "detections.parquet").toString());
+            }
+            List<ImageEvaluation> evaluations = new ArrayList<>();
+            List<ImageResult> failed = new ArrayList<>();
+            long[] detections = new long[1];
+            AtomicOutput.write(fs, new Path(outDir, "detections.json"), stream -> {
+                CocoResultsWriter writer = new CocoResultsWriter(stream);
+                for (Iterator<ImageResult> it = results.toLocalIterator(); it.hasNext();) {
+                    ImageResult r = it.next();
+                    if (r.failure() != null) {
+                        failed.add(r);
+                        continue;
+                    }
+                    writer.add(r);
+                    if (r.evaluation() != null) {
+                        evaluations.add(r.evaluation());
+                    }
+                }
+                writer.finish();
+                detections[0] = writer.count();
+            });
+            writeFailures(fs, new Path(outDir, "failures.json"), failed);
+            for (ImageResult f : failed) {
+                progress.println("warning: " + f.ref().path() + ": " + f.failure());
+            }
+            CocoEvalResult evaluation = null;
+            if (gt != null) {
+                evaluation = new PerImageEvaluator(gt, CocoEvalParams.defaults()).accumulate(evaluations);
+                for (String w : evaluation.warnings()) {
+                    progress.println("warning: " + w);
+                }
+                out.print(evaluation.summaryText());
+                String json = evaluation.toJson();
+                AtomicOutput.write(fs, new Path(outDir, "eval.json"),
+                        stream -> stream.write(json.getBytes(StandardCharsets.UTF_8)));
+            }
+            double seconds = (System.nanoTime() - begin) / 1e9;
+            out.printf(Locale.ROOT, "%d images (%d could not be read), %d detections in %.1f s (%.2f images/s, "
+                    + "start-up included) -> %s%n", images.size(), failed.size(), detections[0], seconds,
+                    images.size() / seconds, outDir);
+            return new Summary(images.size(), failed.size(), detections[0], seconds, evaluation);
+        } finally {
+            results.unpersist(false);
+            if (gtShared != null) {
+                ExecutorEvaluators.release(gtShared);
+                gtShared.destroy();
+            }
+            hadoopConf.destroy();
+        }
+    }
+
+    /** About four tasks per core for small sets, at most {@value #MAX_IMAGES_PER_TASK} images a task. */
+    static int partitions(int images, int parallelism) {
+        int perTask = (int) Math.max(1, Math.min(MAX_IMAGES_PER_TASK, Math.ceil(images / (4.0 * parallelism))));
+        return Math.max(1, (images + perTask - 1) / perTask);
+    }
+
+    /**
+     * Image ids identify images in every output, and the evaluation needs them in the ground
+     * truth: with {@code --gt} an id outside it, or two files with one id, is an error; without,
+     * a repeated id is a warning.
+     */
+    private static void checkImageIds(List<ImageRef> images, CocoGroundTruth gt, SparkDetectOptions options,
+            PrintStream progress) {
+        Map<Long, ImageRef> byId = new HashMap<>();
+        for (ImageRef ref : images) {
+            if (gt != null && !gt.hasImage(ref.imageId())) {
+                throw new IllegalArgumentException("--images " + options.images() + ": " + ref.path() + " has image id "
+                        + ref.imageId() + " (from its name or position), which is not an image of --gt "
+                        + options.groundTruth());
+            }
+            ImageRef before = byId.putIfAbsent(ref.imageId(), ref);
+            if (before != null) {
+                String message = "image id " + ref.imageId() + " is given to both " + before.path() + " and " + ref.path();
+                if (gt != null) {
+                    throw new IllegalArgumentException("--images " + options.images() + ": " + message);
+                }
+                progress.println("warning: " + message);
+            }
+        }
+    }
+
+    private static void writeFailures(FileSystem fs, Path target, List<ImageResult> failed) throws IOException {
+        AtomicOutput.write(fs, target, stream -> {
+            OutputStreamWriter text = new OutputStreamWriter(stream, StandardCharsets.UTF_8);
+            JsonWriter json = new JsonWriter(text);
+            json.setIndent("  ");
+            json.beginArray();
+            for (ImageResult f : failed) {
+                json.beginObject();
+                json.name("image_path").value(f.ref().path());
+                json.name("image_id").value(f.ref().imageId());
+                json.name("reason").value(f.failure());
+                json.endObject();
+            }
+            json.endArray();
+            json.flush();
+            text.write('\n');
+            text.flush();
+        });
+    }
+}

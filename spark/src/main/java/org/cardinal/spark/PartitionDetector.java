@@ -1,0 +1,242 @@
+package org.cardinal.spark;
+
+import ai.djl.inference.Predictor;
+import ai.djl.modality.cv.Image;
+import ai.djl.modality.cv.ImageFactory;
+import ai.djl.modality.cv.output.DetectedObjects;
+import ai.djl.modality.cv.output.Rectangle;
+
+import java.io.ByteArrayInputStream;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.SerializableWritable;
+import org.apache.spark.SparkFiles;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.util.LongAccumulator;
+import org.apache.spark.util.TaskCompletionListener;
+import org.cardinal.coco.CocoGroundTruth;
+import org.cardinal.coco.Detection;
+import org.cardinal.coco.PerImageEvaluator;
+
+/**
+ * The work of one Spark task: reads, decodes and detects its partition's images, a bounded batch
+ * at a time, with the model its JVM loaded once ({@link ExecutorModels}), and evaluates each
+ * image against the broadcast ground truth where it was detected.
+ *
+ * <p>An image that cannot be read or decoded becomes an {@link ImageResult} with the reason;
+ * anything else that fails (the model) fails the task, and Spark runs it again. A task has no
+ * side effect: its results reach the outputs only through the driver and Spark's committer, so
+ * a retried task adds nothing twice.
+ *
+ * <p>Numbers are computed as tools/predict computes them: each image through DJL's
+ * {@code ImageFactory} and its own forward pass (the translator does not pad images of a batch
+ * together, so a batch only bounds how many decoded images a task holds), boxes turned back into
+ * pixels from DJL's relative rectangle and cast to float32.
+ */
+final class PartitionDetector implements FlatMapFunction<Iterator<ImageRef>, ImageResult> {
+    private static final long serialVersionUID = 1L;
+
+    /** Partitions whose first attempt fails after its first batch: lets tests watch a retry. */
+    static final Set<Integer> FAIL_FIRST_ATTEMPT_FOR_TESTS = ConcurrentHashMap.newKeySet();
+
+    private final String modelFile;
+    private final List<String> classNames;
+    private final int[] categoryIds;
+    private final Broadcast<SerializableWritable<Configuration>> hadoopConf;
+    private final Broadcast<CocoGroundTruth> groundTruth;
+    private final double threshold;
+    private final int batchSize;
+    private final LongAccumulator imagesDone;
+
+    /**
+     * @param modelFile name of the artifact folder among the job's files ({@code SparkContext.addFile})
+     * @param classNames the artifact's class names (label 1, 2, ...)
+     * @param categoryIds the artifact's COCO category id per label
+     * @param groundTruth the ground truth to evaluate against, or {@code null}
+     */
+    PartitionDetector(String modelFile, List<String> classNames, int[] categoryIds,
+            Broadcast<SerializableWritable<Configuration>> hadoopConf, Broadcast<CocoGroundTruth> groundTruth,
+            double threshold, int batchSize, LongAccumulator imagesDone) {
+        this.modelFile = modelFile;
+        this.classNames = List.copyOf(classNames);
+        this.categoryIds = categoryIds.clone();
+        this.hadoopConf = hadoopConf;
+        this.groundTruth = groundTruth;
+        this.threshold = threshold;
+        this.batchSize = batchSize;
+        this.imagesDone = imagesDone;
+    }
+
+    @Override
+    public Iterator<ImageResult> call(Iterator<ImageRef> images) throws Exception {
+        TaskContext task = TaskContext.get();
+        Predictor<Image, DetectedObjects> predictor = ExecutorModels
+                .get(Path.of(SparkFiles.get(modelFile)), ExecutorModels.deviceOf(task), task.cpus())
+                .newPredictor();
+        task.addTaskCompletionListener((TaskCompletionListener) context -> predictor.close());
+        PerImageEvaluator evaluator = groundTruth == null ? null : ExecutorEvaluators.of(groundTruth);
+        Map<String, Integer> categoryOf = new HashMap<>();
+        for (int i = 0; i < classNames.size(); i++) {
+            categoryOf.putIfAbsent(classNames.get(i), categoryIds[i]);
+        }
+        return new Batches(images, predictor, evaluator, categoryOf, hadoopConf.value().value(), task);
+    }
+
+    /** The task's results, produced a batch at a time as Spark pulls them. */
+    private final class Batches implements Iterator<ImageResult> {
+        private final Iterator<ImageRef> images;
+        private final Predictor<Image, DetectedObjects> predictor;
+        private final PerImageEvaluator evaluator;
+        private final Map<String, Integer> categoryOf;
+        private final Configuration conf;
+        private final TaskContext task;
+        private final ArrayDeque<ImageResult> ready = new ArrayDeque<>();
+        private int batches;
+
+        Batches(Iterator<ImageRef> images, Predictor<Image, DetectedObjects> predictor, PerImageEvaluator evaluator,
+                Map<String, Integer> categoryOf, Configuration conf, TaskContext task) {
+            this.images = images;
+            this.predictor = predictor;
+            this.evaluator = evaluator;
+            this.categoryOf = categoryOf;
+            this.conf = conf;
+            this.task = task;
+        }
+
+        @Override
+        public boolean hasNext() {
+            while (ready.isEmpty() && images.hasNext()) {
+                if (batches == 1 && task.attemptNumber() == 0 && FAIL_FIRST_ATTEMPT_FOR_TESTS.contains(task.partitionId())) {
+                    throw new IllegalStateException("failure injected by a test into partition " + task.partitionId());
+                }
+                try {
+                    runBatch();
+                } catch (Exception e) {
+                    throw new IllegalStateException("detection failed in partition " + task.partitionId() + ": " + e, e);
+                }
+                batches++;
+            }
+            return !ready.isEmpty();
+        }
+
+        @Override
+        public ImageResult next() {
+            if (!hasNext()) {
+                throw new NoSuchElementException();
+            }
+            return ready.poll();
+        }
+
+        private void runBatch() throws Exception {
+            List<ImageRef> refs = new ArrayList<>(batchSize);
+            List<Image> decoded = new ArrayList<>(batchSize);
+            ImageResult[] results = new ImageResult[batchSize];
+            while (refs.size() < batchSize && images.hasNext()) {
+                ImageRef ref = images.next();
+                try {
+                    decoded.add(read(ref));
+                } catch (IOException | RuntimeException e) {
+                    results[refs.size()] = ImageResult.failed(ref, reason(e));
+                    decoded.add(null);
+                }
+                refs.add(ref);
+            }
+            List<Image> toRun = decoded.stream().filter(i -> i != null).toList();
+            // one forward pass per image (see the class comment); DJL frees each pass's tensors
+            Iterator<DetectedObjects> outputs = toRun.isEmpty() ? List.<DetectedObjects>of().iterator()
+                    : predictor.batchPredict(toRun).iterator();
+            for (int i = 0; i < refs.size(); i++) {
+                if (results[i] == null) {
+                    results[i] = result(refs.get(i), decoded.get(i), outputs.next());
+                }
+                ready.add(results[i]);
+            }
+            imagesDone.add(refs.size());
+        }
+
+        private Image read(ImageRef ref) throws IOException {
+            org.apache.hadoop.fs.Path path = new org.apache.hadoop.fs.Path(ref.path());
+            byte[] bytes;
+            try (InputStream in = path.getFileSystem(conf).open(path)) {
+                bytes = in.readAllBytes();
+            }
+            Image image;
+            try {
+                image = ImageFactory.getInstance().fromInputStream(new ByteArrayInputStream(bytes));
+            } catch (IOException | RuntimeException e) {
+                throw new IOException("cannot decode its " + bytes.length + " bytes as an image (" + e.getMessage() + ")", e);
+            }
+            if (image == null || image.getWidth() <= 0 || image.getHeight() <= 0) {
+                throw new IOException("cannot decode its " + bytes.length + " bytes as an image");
+            }
+            return image;
+        }
+
+        private ImageResult result(ImageRef ref, Image image, DetectedObjects dets) {
+            List<DetectedObjects.DetectedObject> items = dets.items();
+            int n = 0;
+            int[] cats = new int[items.size()];
+            String[] names = new String[items.size()];
+            float[] scores = new float[items.size()];
+            float[] boxes = new float[4 * items.size()];
+            List<Detection> forEvaluation = new ArrayList<>();
+            for (DetectedObjects.DetectedObject d : items) {
+                if (d.getProbability() < threshold) {
+                    continue;
+                }
+                Rectangle r = d.getBoundingBox().getBounds();
+                // tools/predict's arithmetic: DJL's relative box times the image size, as float32
+                cats[n] = categoryOf.getOrDefault(d.getClassName(), -1);
+                names[n] = d.getClassName();
+                scores[n] = (float) d.getProbability();
+                boxes[4 * n] = (float) (r.getX() * image.getWidth());
+                boxes[4 * n + 1] = (float) (r.getY() * image.getHeight());
+                boxes[4 * n + 2] = (float) (r.getWidth() * image.getWidth());
+                boxes[4 * n + 3] = (float) (r.getHeight() * image.getHeight());
+                if (evaluator != null) {
+                    forEvaluation.add(new Detection(cats[n], written(boxes[4 * n]), written(boxes[4 * n + 1]),
+                            written(boxes[4 * n + 2]), written(boxes[4 * n + 3]), written(scores[n])));
+                }
+                n++;
+            }
+            return new ImageResult(ref, Arrays.copyOf(cats, n), Arrays.copyOf(names, n),
+                    Arrays.copyOf(scores, n), Arrays.copyOf(boxes, 4 * n), null,
+                    evaluator == null ? null : evaluator.evaluate(ref.imageId(), forEvaluation));
+        }
+    }
+
+    /**
+     * The number a reader of detections.json gets for a float written there: the evaluation runs
+     * on exactly these, so tools/coco-eval on the file gives the same numbers.
+     */
+    static double written(float v) {
+        return Double.parseDouble(Float.toString(v));
+    }
+
+    private static String reason(Exception e) {
+        if (e instanceof FileNotFoundException) {
+            return "no such file";
+        }
+        String message = e.getMessage();
+        if (e instanceof IOException && message != null && message.startsWith("cannot decode")) {
+            return message;
+        }
+        return e.getClass().getSimpleName() + (message == null || message.isBlank() ? "" : ": " + message.strip());
+    }
+}
