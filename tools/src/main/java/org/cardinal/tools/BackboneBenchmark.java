@@ -1,6 +1,7 @@
 package org.cardinal.tools;
 
 import ai.djl.Device;
+import org.cardinal.core.io.AtomicFiles;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -103,9 +104,7 @@ public final class BackboneBenchmark {
             out.add("results", results);
             System.out.print(table(out, peerResults, modes));
             if (json != null) {
-                Path tmp = Files.createTempFile(json.toAbsolutePath().getParent(), ".bench", ".tmp");
-                Files.writeString(tmp, new GsonBuilder().setPrettyPrinting().create().toJson(out), StandardCharsets.UTF_8);
-                Files.move(tmp, json.toAbsolutePath(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                AtomicFiles.writeString(json, new GsonBuilder().setPrettyPrinting().create().toJson(out));
             }
         });
     }

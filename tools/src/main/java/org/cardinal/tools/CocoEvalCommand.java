@@ -1,6 +1,7 @@
 package org.cardinal.tools;
 
 import java.io.IOException;
+import org.cardinal.core.io.AtomicFiles;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.nio.charset.StandardCharsets;
@@ -133,12 +134,7 @@ public final class CocoEvalCommand {
 
     /** Writes next to the target, then renames, so a reader never sees half a file. */
     static void writeAtomically(Path target, String text) throws IOException {
-        Path absolute = target.toAbsolutePath();
-        Path dir = absolute.getParent();
-        Files.createDirectories(dir);
-        Path tmp = dir.resolve("." + absolute.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
-        Files.writeString(tmp, text, StandardCharsets.UTF_8);
-        Files.move(tmp, absolute, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        AtomicFiles.writeString(target, text);
     }
 
     private static double[] doubles(String option, String list) {

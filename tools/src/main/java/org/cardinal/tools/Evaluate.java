@@ -1,6 +1,7 @@
 package org.cardinal.tools;
 
 import ai.djl.inference.Predictor;
+import org.cardinal.core.io.AtomicFiles;
 import ai.djl.modality.cv.Image;
 import ai.djl.modality.cv.output.DetectedObjects;
 import ai.djl.modality.cv.output.Rectangle;
@@ -148,8 +149,6 @@ public final class Evaluate {
     }
 
     private static void write(Path file, String text) throws java.io.IOException {
-        Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), file.getFileName().toString(), ".tmp");
-        Files.writeString(tmp, text, StandardCharsets.UTF_8);
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        AtomicFiles.writeString(file, text);
     }
 }

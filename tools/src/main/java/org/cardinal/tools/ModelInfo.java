@@ -1,6 +1,7 @@
 package org.cardinal.tools;
 
 import com.google.gson.GsonBuilder;
+import org.cardinal.core.io.AtomicFiles;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
@@ -143,17 +144,6 @@ public final class ModelInfo {
     /** Writes to a temporary file in the same folder, then renames it over the target. */
     static void writeAtomically(Path target, JsonObject json) throws IOException {
         Path abs = target.toAbsolutePath();
-        Path dir = abs.getParent();
-        if (dir != null) {
-            Files.createDirectories(dir);
-        }
-        Path tmp = Files.createTempFile(dir, "." + abs.getFileName(), ".tmp");
-        try {
-            Files.writeString(tmp, new GsonBuilder().setPrettyPrinting().create().toJson(json) + "\n",
-                    StandardCharsets.UTF_8);
-            Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        AtomicFiles.writeString(abs, new GsonBuilder().setPrettyPrinting().create().toJson(json) + "\n");
     }
 }

@@ -1,6 +1,7 @@
 package org.cardinal.tools;
 
 import ai.djl.inference.Predictor;
+import org.cardinal.core.io.AtomicFiles;
 import ai.djl.modality.cv.Image;
 import ai.djl.modality.cv.output.BoundingBox;
 import ai.djl.modality.cv.output.DetectedObjects;
@@ -105,20 +106,14 @@ public final class Predict {
                 drawn.drawBoundingBoxes(new DetectedObjects(names, probs, boxes));
                 String stem = file.getFileName().toString().replaceFirst("\\.[^.]+$", "");
                 Path target = outDir.resolve(stem + ".png");
-                Path tmp = Files.createTempFile(outDir, stem, ".tmp");
-                try (OutputStream os = Files.newOutputStream(tmp)) {
-                    drawn.save(os, "png");
-                }
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                AtomicFiles.write(target, os -> drawn.save(os, "png"));
                 out.printf(Locale.ROOT, "%s: %d detections (%d >= %.2f) -> %s%n", file, dets.getNumberOfObjects(),
                         names.size(), threshold, target);
             }
         }
         double seconds = (System.nanoTime() - begin) / 1e9;
         Path json = outDir.resolve("detections.json");
-        Path tmp = Files.createTempFile(outDir, "detections", ".tmp");
-        Files.writeString(tmp, new GsonBuilder().create().toJson(results) + "\n", StandardCharsets.UTF_8);
-        Files.move(tmp, json, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        AtomicFiles.writeString(json, new GsonBuilder().create().toJson(results) + "\n");
         out.printf(Locale.ROOT, "%d images, %d detections in %.1f s (%.2f images/s, model load included) -> %s%n",
                 images.size(), results.size(), seconds, images.size() / seconds, json);
         return json;

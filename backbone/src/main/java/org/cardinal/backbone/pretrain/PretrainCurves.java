@@ -1,6 +1,7 @@
 package org.cardinal.backbone.pretrain;
 
 import com.google.gson.JsonObject;
+import org.cardinal.core.io.AtomicFiles;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -46,13 +47,7 @@ final class PretrainCurves {
         loss.draw(g, 0, 0, 600, 450);
         acc.draw(g, 600, 0, 600, 450);
         g.dispose();
-        Path tmp = Files.createTempFile(png.toAbsolutePath().getParent(), ".curves", ".png.tmp");
-        try {
-            ImageIO.write(img, "png", tmp.toFile());
-            Files.move(tmp, png, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        AtomicFiles.write(png, out -> ImageIO.write(img, "png", out));
     }
 
     private static double[] column(List<double[]> rows, int c) {

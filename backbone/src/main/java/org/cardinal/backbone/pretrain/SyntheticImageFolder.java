@@ -1,6 +1,7 @@
 package org.cardinal.backbone.pretrain;
 
 import com.google.gson.JsonElement;
+import org.cardinal.core.io.AtomicFiles;
 import org.cardinal.core.config.ConfigBinder;
 import org.cardinal.core.config.ConfigPath;
 import org.cardinal.core.config.InvalidFieldException;
@@ -93,9 +94,7 @@ public record SyntheticImageFolder(int classes, int trainPerClass, int valPerCla
             writeSplit(root.resolve("val").resolve(name), c, valPerClass, 1);
         }
         // The marker goes last and atomically: a half-written set is regenerated next time.
-        Path tmp = Files.createTempFile(root, ".marker", ".tmp");
-        Files.writeString(tmp, fingerprint, StandardCharsets.UTF_8);
-        Files.move(tmp, marker, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        AtomicFiles.writeString(marker, fingerprint);
     }
 
     private void writeSplit(Path dir, int cls, int count, int split) throws IOException {

@@ -151,9 +151,7 @@ public final class ArtifactRepository {
         if (checksums.isEmpty()) {
             LOG.warn("{}: no SHA-256 recorded for artifact '{}'; its files are downloaded unverified", uri, artifactId);
         }
-        Files.createDirectories(cache.getParent());
-        Path tmp = Files.createTempDirectory(cache.getParent(), artifactId + ".tmp");
-        try {
+        AtomicFiles.writeFolder(cache, tmp -> {
             for (String f : DetectorArtifact.FILES) {
                 URI src = single ? child(f) : child(artifactId + "/" + f);
                 String sha256 = checksums.get(f);
@@ -164,12 +162,7 @@ public final class ArtifactRepository {
                 }
                 download(src, tmp.resolve(f), sha256, f);
             }
-            Files.move(tmp, cache, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            if (Files.exists(tmp)) {
-                AtomicFiles.deleteTree(tmp);
-            }
-        }
+        });
         return cache;
     }
 
@@ -243,9 +236,7 @@ public final class ArtifactRepository {
     public static Path writeIndex(Path repository) throws IOException {
         RepositoryIndex index0 = RepositoryIndex.of(repository, of(repository.toString()).list());
         Path index = repository.resolve(INDEX);
-        Path tmp = Files.createTempFile(repository, INDEX, ".tmp");
-        Files.writeString(tmp, index0.toJson(), StandardCharsets.UTF_8);
-        Files.move(tmp, index, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        AtomicFiles.writeString(index, index0.toJson());
         return index;
     }
 }
