@@ -16,7 +16,7 @@ public final class PretrainBackbone {
 
     private static final String USAGE = String.join("\n",
             "usage: tools/pretrain-backbone [--config FILE] [--data DIR] [--output DIR] [--device cpu|gpu|gpu:N]",
-            "                               [--resume] [--epochs N] [--batch-size N] [--workers N]",
+            "                               [--resume] [--seed N] [--epochs N] [--batch-size N] [--workers N]",
             "                               [--stop-after-steps N] [--no-progress]",
             "",
             "Trains a backbone with its classification head on an image folder in ImageNet's layout",
@@ -29,9 +29,12 @@ public final class PretrainBackbone {
             "                  curves.png, checkpoints/, and backbone.safetensors (torchvision names)",
             "  --device D      cpu (default), gpu, gpu:N",
             "  --resume        continue from the newest checkpoint in OUTPUT/checkpoints",
+            "  --seed N        the run's seed (initial weights, data order, augmentation), replacing the recipe's",
             "  --epochs, --batch-size, --workers   override the recipe (batch size rescales the lr linearly)",
             "  --stop-after-steps N   stop with a checkpoint after N optimizer steps in total",
-            "  --no-progress   no progress bar (epoch summaries only)");
+            "  --no-progress   no progress bar (epoch summaries only)",
+            "Ctrl-C or SIGTERM stops after the current step with a checkpoint (exit code 130 / 143);",
+            "--resume continues from it.");
 
     private PretrainBackbone() {}
 
@@ -47,6 +50,7 @@ public final class PretrainBackbone {
             Path output = args.path("--output");
             String deviceName = args.string("--device", "cpu");
             boolean resume = args.flag("--resume");
+            Long seed = args.longInteger("--seed");
             int epochs = args.integer("--epochs", -1);
             int batchSize = args.integer("--batch-size", -1);
             int workers = args.integer("--workers", -1);
@@ -58,9 +62,12 @@ public final class PretrainBackbone {
             PretrainConfig cfg = PretrainConfig.load(configFile);
             cfg = cfg.withRun(epochs > 0 ? epochs : cfg.epochs(), batchSize > 0 ? batchSize : cfg.batchSize(),
                     workers > 0 ? workers : cfg.workers());
+            if (seed != null) {
+                cfg = cfg.withSeed(seed);
+            }
             if (output == null) {
                 String name = configFile.getFileName().toString().replaceFirst("\\.json$", "");
-                output = Path.of("runs", "pretrain", name);
+                output = Path.of("runs", "pretrain", name + (seed != null ? "_seed" + seed : ""));
             }
             if (data == null) {
                 data = output.resolve("generated-data");
@@ -75,7 +82,8 @@ public final class PretrainBackbone {
             System.out.printf("pretraining %s on %s (%s): %d epochs, batch %d, lr %.4g, %s schedule%n",
                     cfg.arch().name(), data, deviceName, cfg.epochs(), cfg.batchSize(), cfg.learningRate(), cfg.schedule());
             PretrainTrainer trainer = new PretrainTrainer(cfg, data, output, device, System.out::println)
-                    .optProgressBar(!noProgress);
+                    .optProgressBar(!noProgress)
+                    .optStopRequest(Cli.stopOnSignals());
             if (stopAfter > 0) {
                 trainer.optStopAfterSteps(stopAfter);
             }

@@ -143,6 +143,13 @@ public record PretrainConfig(
                 checkpointEveryEpochs, checkpointEveryIters, logEveryIters, generated);
     }
 
+    /** The same recipe with another seed (initial weights, data order, augmentation). */
+    public PretrainConfig withSeed(long newSeed) {
+        JsonObject j = toJson();
+        j.addProperty("seed", newSeed);
+        return fromJson(j, ConfigPath.root("withSeed"));
+    }
+
     /** The same recipe for a backbone with {@code classes} outputs. */
     public PretrainConfig withNumClasses(int classes) {
         return new PretrainConfig(arch.withNumClasses(classes), epochs, batchSize, baseLr, momentum, weightDecay,

@@ -1,6 +1,7 @@
 package org.cardinal.backbone.pretrain;
 
 import ai.djl.Device;
+import org.cardinal.core.train.StopRequest;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -62,6 +63,7 @@ public final class PretrainTrainer {
     private final Consumer<String> log;
     private boolean progressBar = true;
     private long stopAfterSteps = Long.MAX_VALUE;
+    private StopRequest stopRequest = new StopRequest();
 
     /**
      * @param config the recipe (its {@code num_classes} is replaced by the dataset's)
@@ -90,6 +92,15 @@ public final class PretrainTrainer {
      */
     public PretrainTrainer optStopAfterSteps(long steps) {
         this.stopAfterSteps = steps;
+        return this;
+    }
+
+    /**
+     * Ends the run early when asked (Ctrl-C, SIGTERM): after the current step, with a checkpoint
+     * there that {@code --resume} continues exactly.
+     */
+    public PretrainTrainer optStopRequest(StopRequest request) {
+        this.stopRequest = request;
         return this;
     }
 
@@ -208,7 +219,7 @@ public final class PretrainTrainer {
                     window = new RunningStats();
                     windowStart = System.nanoTime();
                 }
-                boolean stop = step >= stopAfterSteps && !endOfEpoch;
+                boolean stop = (step >= stopAfterSteps || stopRequest.isRequested()) && !endOfEpoch;
                 if ((cfg.checkpointEveryIters() > 0 && step % cfg.checkpointEveryIters() == 0 && !endOfEpoch) || stop) {
                     new PretrainCheckpoint(epoch, b + 1, step, cfg.seed(), cfg.batchSize(), train.classes())
                             .write(ckptDir, net, sgd);
@@ -242,7 +253,7 @@ public final class PretrainTrainer {
                 new PretrainCheckpoint(epoch + 1, 0, step, cfg.seed(), cfg.batchSize(), train.classes())
                         .write(ckptDir, net, sgd);
             }
-            if (step >= stopAfterSteps && !last) {
+            if ((step >= stopAfterSteps || stopRequest.isRequested()) && !last) {
                 if (!((epoch + 1) % cfg.checkpointEveryEpochs() == 0)) {
                     new PretrainCheckpoint(epoch + 1, 0, step, cfg.seed(), cfg.batchSize(), train.classes())
                             .write(ckptDir, net, sgd);

@@ -419,7 +419,7 @@ public final class Comparison {
         ai.djl.Device device = DeviceSelection.resolve(run.config().solver().device())[0];
         // resume = true also starts afresh when no checkpoint was written yet
         new PretrainTrainer(recipe, images, folder, device, line -> log.println(run.backbone().name() + " seed "
-                + run.seed() + " pretraining: " + line)).optProgressBar(false).run(true);
+                + run.seed() + " pretraining: " + line)).optProgressBar(false).optStopRequest(stop).run(true);
     }
 
     private void clear(Run run, Set<Path> cleared) throws IOException {
