@@ -10,12 +10,18 @@ state_dict names and shapes are the same either way. resnext50_32x4d uses the sa
 torchvision's resnext50_32x4d body. Parameters are random (torch.manual_seed(seed)).
 
 Protocol (same as org.cardinal.tools.DetectorBenchmark): `batch` synthetic images (uniform noise,
-3xSxS, S = --size so the transform's resize is the identity) with `boxes` random boxes each;
+3xHxW, --size S or HxW, min_size/max_size set so that the transform's resize is the identity) with
+`boxes` random boxes each;
 train = model.train(), the sum of the four losses, backward, SGD step (lr 1e-3, momentum 0.9,
 weight decay 1e-4; gradients set to None before each step); infer = model.eval() under
 torch.no_grad(), outputs read to numpy. `warmup` untimed then `iters` timed iterations; median.
 With --stages, also the median per-stage times (transform, backbone, rpn, roi_heads, backward,
 optimizer) measured by timing the submodules' forward calls.
+
+Peak memory, measured as Cardinal measures it: on the CPU the process's peak resident set (Linux
+VmHWM, reset through /proc/self/clear_refs before each measurement), on a GPU (--device cuda) the
+device memory in use as the driver reports it (torch.cuda.mem_get_info), the largest value seen
+after an iteration.
 
 With --export DIR it writes, per architecture, DIR/<arch>.safetensors (the model's state_dict,
 torchvision names) and DIR/inputs.safetensors (image_i, boxes_i, labels_i), so that Cardinal
@@ -39,21 +45,59 @@ BODIES = {"resnet50": resnet50, "resnext50_32x4d": resnext50_32x4d}
 STAGES = ("transform", "backbone", "rpn", "roi_heads")
 
 
-def build(arch, size):
+def build(arch, h, w):
     if arch not in BODIES:
         raise SystemExit(f"error: unknown --arch '{arch}' (known: {', '.join(BODIES)})")
     body = BODIES[arch](weights=None, norm_layer=misc_nn_ops.FrozenBatchNorm2d)
     backbone = _resnet_fpn_extractor(body, 3)
-    return FasterRCNN(backbone, num_classes=91, min_size=size, max_size=size)
+    return FasterRCNN(backbone, num_classes=91, min_size=min(h, w), max_size=max(h, w))
 
 
-def make_inputs(batch, size, boxes, seed):
+def size(spec):
+    parts = spec.lower().split("x")
+    h = int(parts[0])
+    return h, int(parts[1]) if len(parts) > 1 else h
+
+
+class PeakMemory:
+    """Peak resident set (CPU) or device memory in use (GPU), as Cardinal's benchmark measures it."""
+
+    def __init__(self, device):
+        self.device = device
+        self.peak = 0
+        if device.type == "cpu":
+            try:
+                with open("/proc/self/clear_refs", "w") as f:
+                    f.write("5")
+            except OSError:
+                pass
+
+    def sample(self):
+        if self.device.type == "cuda":
+            free, total = torch.cuda.mem_get_info(self.device)
+            self.peak = max(self.peak, total - free)
+
+    def report(self, r):
+        if self.device.type == "cuda":
+            r["peak_gpu_mib"] = self.peak / 2**20
+            return
+        try:
+            with open("/proc/self/status") as f:
+                for line in f:
+                    if line.startswith("VmHWM:"):
+                        r["peak_rss_mib"] = int(line.split()[1]) / 1024
+        except OSError:
+            pass
+
+
+def make_inputs(batch, h, w, boxes, seed):
     g = torch.Generator().manual_seed(seed)
     images, targets = [], []
+    s = min(h, w)
     for _ in range(batch):
-        images.append(torch.rand(3, size, size, generator=g))
-        wh = torch.rand(boxes, 2, generator=g) * (size / 2 - size / 16) + size / 16
-        xy = torch.rand(boxes, 2, generator=g) * (size - wh)
+        images.append(torch.rand(3, h, w, generator=g))
+        wh = torch.rand(boxes, 2, generator=g) * (s / 2 - s / 16) + s / 16
+        xy = torch.rand(boxes, 2, generator=g) * (torch.tensor([w, h]) - wh)
         b = torch.cat([xy, xy + wh], 1)
         labels = torch.randint(1, 91, (boxes,), generator=g, dtype=torch.int64)
         targets.append({"boxes": b, "labels": labels})
@@ -85,8 +129,10 @@ class StageTimer:
         return timed
 
 
-def run(model, images, targets, mode, warmup, iters, timer, profile=None):
+def run(model, images, targets, mode, warmup, iters, timer, profile=None, memory=None):
     ms, cpu, stages = [], [], []
+    device = images[0].device
+    sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
     train = mode == "train"
     model.train(train)
     params = [p for p in model.parameters() if p.requires_grad]
@@ -110,6 +156,7 @@ def run(model, images, targets, mode, warmup, iters, timer, profile=None):
             t2, c2 = time.perf_counter(), time.process_time()
             opt.step()
             loss.item()
+            sync()
             if timer is not None:
                 add(rec, "backward", (t2 - t1) * 1000, (c2 - c1) * 1000)
                 add(rec, "optimizer", (time.perf_counter() - t2) * 1000, (time.process_time() - c2) * 1000)
@@ -117,8 +164,10 @@ def run(model, images, targets, mode, warmup, iters, timer, profile=None):
             with torch.no_grad():
                 out = model(images)
                 for d in out:
-                    d["boxes"].numpy(), d["scores"].numpy(), d["labels"].numpy()
+                    d["boxes"].cpu().numpy(), d["scores"].cpu().numpy(), d["labels"].cpu().numpy()
             rec["detections"] = sum(int(d["boxes"].shape[0]) for d in out)
+        if memory is not None:
+            memory.sample()
         wall = (time.perf_counter() - t0) * 1000
         cpu_ms = (time.process_time() - c0) * 1000
         if prof is not None:
@@ -155,7 +204,8 @@ def save_atomic(tensors, path):
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--arch", default="resnet50,resnext50_32x4d")
-    p.add_argument("--size", type=int, default=512)
+    p.add_argument("--size", default="512", help="S or HxW")
+    p.add_argument("--device", default="cpu", help="cpu or cuda (one GPU)")
     p.add_argument("--batch", type=int, default=2)
     p.add_argument("--boxes", type=int, default=4)
     p.add_argument("--iters", type=int, default=3)
@@ -173,7 +223,9 @@ def main():
         torch.set_num_threads(a.threads)
     if a.interop_threads > 0:
         torch.set_num_interop_threads(a.interop_threads)
-    images, targets = make_inputs(a.batch, a.size, a.boxes, a.seed)
+    h, w = size(a.size)
+    device = torch.device(a.device)
+    images, targets = make_inputs(a.batch, h, w, a.boxes, a.seed)
     if a.profile:
         os.makedirs(a.profile, exist_ok=True)
     if a.export:
@@ -186,21 +238,27 @@ def main():
     results = {}
     for arch in [s.strip() for s in a.arch.split(",")]:
         torch.manual_seed(a.seed)
-        model = build(arch, a.size)
+        model = build(arch, h, w)
         if a.export:
             save_atomic(model.state_dict(), os.path.join(a.export, arch + ".safetensors"))
+        model.to(device)
+        dev_images = [im.to(device) for im in images]
+        dev_targets = [{k: v.to(device) for k, v in t.items()} for t in targets]
         timer = StageTimer(model) if a.stages else None
         r = {}
         for mode in a.mode.split(","):
             prof = os.path.join(a.profile, f"torchvision_{arch}") if a.profile else None
-            ms, cpu, stages = run(model, images, targets, mode, a.warmup, a.iters, timer, prof)
+            memory = PeakMemory(device)
+            ms, cpu, stages = run(model, dev_images, dev_targets, mode, a.warmup, a.iters, timer, prof, memory)
             r[mode] = summary(ms, cpu, stages, a.batch, a.stages)
+            memory.report(r[mode])
             print(f"torchvision {arch} {mode}: median {r[mode]['median_ms']:.0f} ms ({r[mode]['ms']})",
                   file=sys.stderr)
         results[arch] = r
     out = {"impl": "torchvision", "engine": f"torch {torch.__version__}, torchvision {torchvision.__version__}",
            "threads": torch.get_num_threads(), "interop_threads": torch.get_num_interop_threads(),
-           "batch": a.batch, "size": a.size, "boxes_per_image": a.boxes, "results": results}
+           "batch": a.batch, "size": f"{h}x{w}", "device": str(device), "boxes_per_image": a.boxes,
+           "results": results}
     text = json.dumps(out, indent=2)
     if a.json:
         tmp = a.json + ".tmp"

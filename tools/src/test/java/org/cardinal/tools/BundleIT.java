@@ -116,6 +116,24 @@ class BundleIT {
                 && Math.abs((rgb & 0xff) - b) <= 3;
     }
 
+    /**
+     * The GPU measurement script runs from the bundle; here on the CPU with a tiny model, one
+     * replica and two, so that it cannot rot where no GPU is lent.
+     */
+    @Test
+    void gpuBenchmarkScriptRunsFromTheBundle() throws Exception {
+        Path home = Files.createTempDirectory("bundle-home");
+        Result r = exec(List.of(BUNDLE.resolve("bin/bench-gpu").toString(), "--cpu-smoke"),
+                Map.of("PYTORCH_LIBRARY_PATH", unpackCpuLibtorch().toString(), "HOME", home.toString()));
+        assertEquals(0, r.code, r.output);
+        assertTrue(r.output.contains("devices [cpu()]") && r.output.contains("devices [cpu(), cpu()]"), r.output);
+        assertTrue(r.output.contains("train iterations/s") && r.output.contains("peak RSS MiB"), r.output);
+        Result noGpu = exec(List.of(BUNDLE.resolve("bin/bench-gpu").toString()),
+                Map.of("PYTORCH_LIBRARY_PATH", unpackCpuLibtorch().toString(), "HOME", home.toString()));
+        assertEquals(2, noGpu.code, noGpu.output);
+        assertTrue(noGpu.output.contains("no NVIDIA GPU"), noGpu.output);
+    }
+
     @Test
     void launcherWithoutLibtorchSaysWhatIsMissing() throws Exception {
         Result r = exec(List.of(BUNDLE.resolve("bin/engine-info").toString()), Map.of());
