@@ -31,7 +31,7 @@ final class CategoryEvaluation {
     private static final byte IGNORED = 2;
 
     private final CocoGroundTruth gt;
-    private final DetectionTable dt;
+    private final ResultColumns dt;
     private final double[] iouThrs;
     private final double[] recThrs;
     private final int[] maxDets;
@@ -41,7 +41,7 @@ final class CategoryEvaluation {
     private final double[] precision;
     private final double[] recall;
 
-    CategoryEvaluation(CocoGroundTruth gt, DetectionTable dt, CocoEvalParams params, int numCategories,
+    CategoryEvaluation(CocoGroundTruth gt, ResultColumns dt, CocoEvalParams params, int numCategories,
             double[] precision, double[] recall) {
         this.gt = gt;
         this.dt = dt;

@@ -19,7 +19,7 @@ import java.util.stream.IntStream;
  * <pre>{@code
  * CocoGroundTruth gt = CocoGroundTruth.read(Path.of("instances_val.json"));
  * CocoEvaluator evaluator = new CocoEvaluator(gt);
- * evaluator.add(imageId, List.of(new Detection(categoryId, x, y, w, h, score)));
+ * evaluator.add(imageId, List.of(new ScoredBox(categoryId, x, y, w, h, score)));
  * CocoEvalResult result = evaluator.evaluate();
  * System.out.println(result.summaryText());
  * }</pre>
@@ -32,7 +32,7 @@ public final class CocoEvaluator {
     private final CocoGroundTruth gt;
     private final CocoEvalParams params;
     private final LongIndex gtCategories;
-    private DetectionTable detections = new DetectionTable(16);
+    private ResultColumns detections = new ResultColumns(16);
     /** True while {@code detections} is a results file's own table, adopted without a copy. */
     private boolean shared;
     private final Map<Integer, Integer> unknownCategoryCounts = new TreeMap<>();
@@ -62,14 +62,14 @@ public final class CocoEvaluator {
      * @throws IllegalArgumentException if the ground truth has no such image, or a box has a
      *     negative or non-finite size, or a score is not finite
      */
-    public synchronized void add(long imageId, List<Detection> imageDetections) {
+    public synchronized void add(long imageId, List<ScoredBox> imageDetections) {
         if (!gt.hasImage(imageId)) {
             throw new IllegalArgumentException("image id " + imageId + " is not an image of the ground truth");
         }
         unshare();
         int start = detections.size;
         try {
-            for (Detection d : imageDetections) {
+            for (ScoredBox d : imageDetections) {
                 detections.add(imageId, d.categoryId(), d.x(), d.y(), d.width(), d.height(), d.score());
                 countUnknownCategory(d.categoryId());
             }
@@ -86,7 +86,7 @@ public final class CocoEvaluator {
      *     (then none of the file's detections are added)
      */
     public synchronized void addResults(CocoResults results) {
-        DetectionTable t = results.table;
+        ResultColumns t = results.table;
         for (int i = 0; i < t.size; i++) {
             if (!gt.hasImage(t.imageId[i])) {
                 throw new CocoFormatException(results.source(), "results[" + i + "].image_id",
@@ -108,7 +108,7 @@ public final class CocoEvaluator {
 
     private void unshare() {
         if (shared) {
-            DetectionTable copy = new DetectionTable(detections.size + 16);
+            ResultColumns copy = new ResultColumns(detections.size + 16);
             copy.addAll(detections);
             detections = copy;
             shared = false;

@@ -95,7 +95,7 @@ public final class CocoGroundTruth implements Serializable {
         Builder b = new Builder();
         try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8);
                 JsonReader in = new JsonReader(r)) {
-            JsonValues.expect(in, JsonToken.BEGIN_OBJECT, name, "", "a COCO instances object");
+            StreamingFields.expect(in, JsonToken.BEGIN_OBJECT, name, "", "a COCO instances object");
             in.beginObject();
             boolean sawImages = false;
             boolean sawCategories = false;
@@ -130,9 +130,9 @@ public final class CocoGroundTruth implements Serializable {
         } catch (NoSuchFileException e) {
             throw new CocoFormatException(name, "", "no such file", e);
         } catch (MalformedJsonException | EOFException e) {
-            throw new CocoFormatException(name, "", "malformed JSON: " + JsonValues.firstLine(e.getMessage()), e);
+            throw new CocoFormatException(name, "", "malformed JSON: " + StreamingFields.firstLine(e.getMessage()), e);
         } catch (IllegalStateException e) {
-            throw new CocoFormatException(name, "", "unexpected JSON structure: " + JsonValues.firstLine(e.getMessage()), e);
+            throw new CocoFormatException(name, "", "unexpected JSON structure: " + StreamingFields.firstLine(e.getMessage()), e);
         } catch (IOException e) {
             throw new CocoFormatException(name, "", "cannot read: " + e, e);
         }
@@ -140,17 +140,17 @@ public final class CocoGroundTruth implements Serializable {
     }
 
     private static void readImages(JsonReader in, String name, Builder b) throws IOException {
-        JsonValues.expect(in, JsonToken.BEGIN_ARRAY, name, "images", "a list of images");
+        StreamingFields.expect(in, JsonToken.BEGIN_ARRAY, name, "images", "a list of images");
         in.beginArray();
         for (int i = 0; in.hasNext(); i++) {
             String where = "images[" + i + "]";
-            JsonValues.expect(in, JsonToken.BEGIN_OBJECT, name, where, "an object");
+            StreamingFields.expect(in, JsonToken.BEGIN_OBJECT, name, where, "an object");
             in.beginObject();
             boolean hasId = false;
             long id = 0;
             while (in.hasNext()) {
                 if (in.nextName().equals("id")) {
-                    id = JsonValues.readId(in, name, where + ".id");
+                    id = StreamingFields.readId(in, name, where + ".id");
                     hasId = true;
                 } else {
                     in.skipValue();
@@ -166,11 +166,11 @@ public final class CocoGroundTruth implements Serializable {
     }
 
     private static void readCategories(JsonReader in, String name, Builder b) throws IOException {
-        JsonValues.expect(in, JsonToken.BEGIN_ARRAY, name, "categories", "a list of categories");
+        StreamingFields.expect(in, JsonToken.BEGIN_ARRAY, name, "categories", "a list of categories");
         in.beginArray();
         for (int i = 0; in.hasNext(); i++) {
             String where = "categories[" + i + "]";
-            JsonValues.expect(in, JsonToken.BEGIN_OBJECT, name, where, "an object");
+            StreamingFields.expect(in, JsonToken.BEGIN_OBJECT, name, where, "an object");
             in.beginObject();
             boolean hasId = false;
             int id = 0;
@@ -178,10 +178,10 @@ public final class CocoGroundTruth implements Serializable {
             while (in.hasNext()) {
                 String key = in.nextName();
                 if (key.equals("id")) {
-                    id = JsonValues.readIntId(in, name, where + ".id");
+                    id = StreamingFields.readIntId(in, name, where + ".id");
                     hasId = true;
                 } else if (key.equals("name")) {
-                    catName = JsonValues.readString(in, name, where + ".name");
+                    catName = StreamingFields.readString(in, name, where + ".name");
                 } else {
                     in.skipValue();
                 }
@@ -196,12 +196,12 @@ public final class CocoGroundTruth implements Serializable {
     }
 
     private static void readAnnotations(JsonReader in, String name, Builder b) throws IOException {
-        JsonValues.expect(in, JsonToken.BEGIN_ARRAY, name, "annotations", "a list of annotations");
+        StreamingFields.expect(in, JsonToken.BEGIN_ARRAY, name, "annotations", "a list of annotations");
         in.beginArray();
         double[] box = new double[4];
         for (int i = 0; in.hasNext(); i++) {
             String where = "annotations[" + i + "]";
-            JsonValues.expect(in, JsonToken.BEGIN_OBJECT, name, where, "an object");
+            StreamingFields.expect(in, JsonToken.BEGIN_OBJECT, name, where, "an object");
             in.beginObject();
             int seen = 0; // bit per required field: id, image_id, category_id, bbox, area
             long id = 0;
@@ -211,15 +211,15 @@ public final class CocoGroundTruth implements Serializable {
             boolean crowd = false;
             while (in.hasNext()) {
                 switch (in.nextName()) {
-                    case "id": id = JsonValues.readId(in, name, where + ".id"); seen |= 1; break;
-                    case "image_id": imageId = JsonValues.readId(in, name, where + ".image_id"); seen |= 2; break;
+                    case "id": id = StreamingFields.readId(in, name, where + ".id"); seen |= 1; break;
+                    case "image_id": imageId = StreamingFields.readId(in, name, where + ".image_id"); seen |= 2; break;
                     case "category_id":
-                        categoryId = JsonValues.readIntId(in, name, where + ".category_id");
+                        categoryId = StreamingFields.readIntId(in, name, where + ".category_id");
                         seen |= 4;
                         break;
-                    case "bbox": JsonValues.readBox(in, name, where + ".bbox", box); seen |= 8; break;
-                    case "area": area = JsonValues.readDouble(in, name, where + ".area"); seen |= 16; break;
-                    case "iscrowd": crowd = JsonValues.readFlag(in, name, where + ".iscrowd"); break;
+                    case "bbox": StreamingFields.readBox(in, name, where + ".bbox", box); seen |= 8; break;
+                    case "area": area = StreamingFields.readDouble(in, name, where + ".area"); seen |= 16; break;
+                    case "iscrowd": crowd = StreamingFields.readFlag(in, name, where + ".iscrowd"); break;
                     default: in.skipValue();
                 }
             }

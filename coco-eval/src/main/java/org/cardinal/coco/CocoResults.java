@@ -25,9 +25,9 @@ import java.util.Objects;
  */
 public final class CocoResults {
     private final String source;
-    final DetectionTable table;
+    final ResultColumns table;
 
-    private CocoResults(String source, DetectionTable table) {
+    private CocoResults(String source, ResultColumns table) {
         this.source = source;
         this.table = table;
     }
@@ -52,7 +52,7 @@ public final class CocoResults {
         } catch (IOException e) {
             throw new CocoFormatException(name, "", "cannot read: " + e, e);
         }
-        DetectionTable table = ResultsParser.parse(bytes);
+        ResultColumns table = ResultsParser.parse(bytes);
         if (table == null) {
             return readStreaming(file);
         }
@@ -66,15 +66,15 @@ public final class CocoResults {
      */
     public static CocoResults readStreaming(Path file) {
         String name = file.toString();
-        DetectionTable table = new DetectionTable(1024);
+        ResultColumns table = new ResultColumns(1024);
         try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8);
                 JsonReader in = new JsonReader(r)) {
-            JsonValues.expect(in, JsonToken.BEGIN_ARRAY, name, "", "a JSON list of results");
+            StreamingFields.expect(in, JsonToken.BEGIN_ARRAY, name, "", "a JSON list of results");
             in.beginArray();
             double[] box = new double[4];
             for (int i = 0; in.hasNext(); i++) {
                 String where = "results[" + i + "]";
-                JsonValues.expect(in, JsonToken.BEGIN_OBJECT, name, where, "an object");
+                StreamingFields.expect(in, JsonToken.BEGIN_OBJECT, name, where, "an object");
                 in.beginObject();
                 int seen = 0;
                 long imageId = 0;
@@ -82,13 +82,13 @@ public final class CocoResults {
                 double score = 0;
                 while (in.hasNext()) {
                     switch (in.nextName()) {
-                        case "image_id": imageId = JsonValues.readId(in, name, where + ".image_id"); seen |= 1; break;
+                        case "image_id": imageId = StreamingFields.readId(in, name, where + ".image_id"); seen |= 1; break;
                         case "category_id":
-                            categoryId = JsonValues.readIntId(in, name, where + ".category_id");
+                            categoryId = StreamingFields.readIntId(in, name, where + ".category_id");
                             seen |= 2;
                             break;
-                        case "bbox": JsonValues.readBox(in, name, where + ".bbox", box); seen |= 4; break;
-                        case "score": score = JsonValues.readDouble(in, name, where + ".score"); seen |= 8; break;
+                        case "bbox": StreamingFields.readBox(in, name, where + ".bbox", box); seen |= 4; break;
+                        case "score": score = StreamingFields.readDouble(in, name, where + ".score"); seen |= 8; break;
                         default: in.skipValue();
                     }
                 }
@@ -112,9 +112,9 @@ public final class CocoResults {
         } catch (NoSuchFileException e) {
             throw new CocoFormatException(name, "", "no such file", e);
         } catch (MalformedJsonException | EOFException e) {
-            throw new CocoFormatException(name, "", "malformed JSON: " + JsonValues.firstLine(e.getMessage()), e);
+            throw new CocoFormatException(name, "", "malformed JSON: " + StreamingFields.firstLine(e.getMessage()), e);
         } catch (IllegalStateException e) {
-            throw new CocoFormatException(name, "", "unexpected JSON structure: " + JsonValues.firstLine(e.getMessage()), e);
+            throw new CocoFormatException(name, "", "unexpected JSON structure: " + StreamingFields.firstLine(e.getMessage()), e);
         } catch (IOException e) {
             throw new CocoFormatException(name, "", "cannot read: " + e, e);
         }
@@ -122,14 +122,14 @@ public final class CocoResults {
     }
 
     /** Results held in memory, named {@code source} in messages. */
-    public static CocoResults of(String source, long[] imageIds, List<Detection> detections) {
+    public static CocoResults of(String source, long[] imageIds, List<ScoredBox> detections) {
         if (imageIds.length != detections.size()) {
             throw new IllegalArgumentException("imageIds and detections differ in length: "
                     + imageIds.length + " vs " + detections.size());
         }
-        DetectionTable table = new DetectionTable(imageIds.length);
+        ResultColumns table = new ResultColumns(imageIds.length);
         for (int i = 0; i < imageIds.length; i++) {
-            Detection d = detections.get(i);
+            ScoredBox d = detections.get(i);
             try {
                 table.add(imageIds[i], d.categoryId(), d.x(), d.y(), d.width(), d.height(), d.score());
             } catch (IllegalArgumentException e) {
@@ -156,9 +156,9 @@ public final class CocoResults {
     }
 
     /** The i-th detection (file order). */
-    public Detection detection(int i) {
+    public ScoredBox detection(int i) {
         Objects.checkIndex(i, table.size);
         double[] b = table.box;
-        return new Detection(table.categoryId[i], b[4 * i], b[4 * i + 1], b[4 * i + 2], b[4 * i + 3], table.score[i]);
+        return new ScoredBox(table.categoryId[i], b[4 * i], b[4 * i + 1], b[4 * i + 2], b[4 * i + 3], table.score[i]);
     }
 }

@@ -88,15 +88,15 @@ public final class PerImageEvaluator {
      * @throws IllegalArgumentException if the ground truth has no such image, or a box has a
      *     negative or non-finite size, or a score is not finite
      */
-    public ImageEvaluation evaluate(long imageId, List<Detection> detections) {
+    public ImageEvaluation evaluate(long imageId, List<ScoredBox> detections) {
         int gtImage = gt.imageIndex.get(imageId);
         if (gtImage < 0) {
             throw new IllegalArgumentException("image id " + imageId + " is not an image of the ground truth");
         }
-        DetectionTable table = new DetectionTable(detections.size());
+        ResultColumns table = new ResultColumns(detections.size());
         Map<Integer, Integer> unknown = new TreeMap<>();
         try {
-            for (Detection d : detections) {
+            for (ScoredBox d : detections) {
                 table.add(imageId, d.categoryId(), d.x(), d.y(), d.width(), d.height(), d.score());
                 if (gtCategories.get(d.categoryId()) < 0) {
                     unknown.merge(d.categoryId(), 1, Integer::sum);

@@ -58,7 +58,7 @@ final class ResultsParser {
     }
 
     /** The detections, or null when gson should read the file instead. */
-    static DetectionTable parse(byte[] bytes) {
+    static ResultColumns parse(byte[] bytes) {
         try {
             return new ResultsParser(bytes).results();
         } catch (Unsupported | IllegalArgumentException | ArrayIndexOutOfBoundsException e) {
@@ -66,8 +66,8 @@ final class ResultsParser {
         }
     }
 
-    private DetectionTable results() {
-        DetectionTable table = new DetectionTable(n / 80 + 16);
+    private ResultColumns results() {
+        ResultColumns table = new ResultColumns(n / 80 + 16);
         ws();
         expect('[');
         ws();
@@ -94,7 +94,7 @@ final class ResultsParser {
         return table;
     }
 
-    private void record(DetectionTable table) {
+    private void record(ResultColumns table) {
         expect('{');
         int seen = 0;
         long imageId = 0;

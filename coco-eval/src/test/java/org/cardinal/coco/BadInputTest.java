@@ -101,7 +101,7 @@ class BadInputTest {
         assertEquals(dt + ": results[1].image_id: 999 is not an image id of the ground truth", e.getMessage());
         assertEquals(0, evaluator.numDetections(), "nothing of the bad file is kept");
         IllegalArgumentException inProcess = assertThrows(IllegalArgumentException.class,
-                () -> evaluator.add(7, List.of(new Detection(3, 1, 2, 3, 4, 0.5))));
+                () -> evaluator.add(7, List.of(new ScoredBox(3, 1, 2, 3, 4, 0.5))));
         assertEquals("image id 7 is not an image of the ground truth", inProcess.getMessage());
     }
 
@@ -129,9 +129,9 @@ class BadInputTest {
                 + " {\"score\": 0.5, \"bbox\": [0, 0, 1, 1], \"category_id\": 3, \"image_id\": 2, \"ok\": true}]");
         CocoResults r = CocoResults.read(p);
         assertEquals(2, r.size());
-        assertEquals(new Detection(3, 10, 10, 20, 20, 0.9), r.detection(0));
+        assertEquals(new ScoredBox(3, 10, 10, 20, 20, 0.9), r.detection(0));
         assertEquals(1, r.imageId(0));
-        assertEquals(new Detection(3, 0, 0, 1, 1, 0.5), r.detection(1));
+        assertEquals(new ScoredBox(3, 0, 0, 1, 1, 0.5), r.detection(1));
         CocoEvaluator evaluator = new CocoEvaluator(CocoGroundTruth.read(write("gt.json", GT)));
         evaluator.addResults(r);
         assertEquals(1.0, evaluator.evaluate().stats()[1], 1e-12, "AP50: the one box is found first");

@@ -38,7 +38,7 @@ class EvaluationPropertiesTest {
         for (JsonElement e : json.getAsJsonArray("annotations")) {
             JsonObject a = e.getAsJsonObject();
             JsonArray b = a.getAsJsonArray("bbox");
-            evaluator.add(a.get("image_id").getAsLong(), List.of(new Detection(a.get("category_id").getAsInt(),
+            evaluator.add(a.get("image_id").getAsLong(), List.of(new ScoredBox(a.get("category_id").getAsInt(),
                     b.get(0).getAsDouble(), b.get(1).getAsDouble(), b.get(2).getAsDouble(), b.get(3).getAsDouble(), 1.0)));
         }
         CocoEvalResult result = evaluator.evaluate();
@@ -61,8 +61,8 @@ class EvaluationPropertiesTest {
         CocoResults results = CocoResults.read(gtPath.resolveSibling("dt.json"));
         CocoEvaluator evaluator = new CocoEvaluator(CocoGroundTruth.read(gtPath));
         for (int i = 0; i < results.size(); i++) {
-            Detection d = results.detection(i);
-            evaluator.add(results.imageId(i), List.of(new Detection(d.categoryId(), d.x() + 1e6, d.y() + 1e6,
+            ScoredBox d = results.detection(i);
+            evaluator.add(results.imageId(i), List.of(new ScoredBox(d.categoryId(), d.x() + 1e6, d.y() + 1e6,
                     d.width(), d.height(), d.score())));
         }
         CocoEvalResult result = evaluator.evaluate();
@@ -84,12 +84,12 @@ class EvaluationPropertiesTest {
         CocoGroundTruth gt = CocoGroundTruth.read(gtPath);
         CocoResults results = CocoResults.read(gtPath.resolveSibling("dt.json"));
         List<long[]> imageIds = new ArrayList<>();
-        List<Detection> detections = new ArrayList<>();
+        List<ScoredBox> detections = new ArrayList<>();
         for (int i = 0; i < results.size(); i++) {
-            Detection d = results.detection(i);
+            ScoredBox d = results.detection(i);
             // distinct scores that keep the file's ranking wherever it had no tie
             double score = d.score() + i * 1e-9;
-            detections.add(new Detection(d.categoryId(), d.x(), d.y(), d.width(), d.height(), score));
+            detections.add(new ScoredBox(d.categoryId(), d.x(), d.y(), d.width(), d.height(), score));
             imageIds.add(new long[] {results.imageId(i)});
         }
         CocoEvalResult original = evaluate(gt, imageIds, detections);
@@ -100,7 +100,7 @@ class EvaluationPropertiesTest {
         for (long seed = 1; seed <= 3; seed++) {
             Collections.shuffle(permutation, new Random(seed));
             List<long[]> ids2 = new ArrayList<>();
-            List<Detection> dets2 = new ArrayList<>();
+            List<ScoredBox> dets2 = new ArrayList<>();
             for (int i : permutation) {
                 ids2.add(imageIds.get(i));
                 dets2.add(detections.get(i));
@@ -111,7 +111,7 @@ class EvaluationPropertiesTest {
         }
     }
 
-    private static CocoEvalResult evaluate(CocoGroundTruth gt, List<long[]> imageIds, List<Detection> detections) {
+    private static CocoEvalResult evaluate(CocoGroundTruth gt, List<long[]> imageIds, List<ScoredBox> detections) {
         CocoEvaluator evaluator = new CocoEvaluator(gt);
         for (int i = 0; i < detections.size(); i++) {
             evaluator.add(imageIds.get(i)[0], List.of(detections.get(i)));
@@ -128,7 +128,7 @@ class EvaluationPropertiesTest {
         CocoResults results = CocoResults.read(gtPath.resolveSibling("dt.json"));
         CocoEvaluator fromFile = new CocoEvaluator(gt);
         fromFile.addResults(results);
-        Map<Long, List<Detection>> byImage = new java.util.TreeMap<>();
+        Map<Long, List<ScoredBox>> byImage = new java.util.TreeMap<>();
         for (int i = 0; i < results.size(); i++) {
             byImage.computeIfAbsent(results.imageId(i), k -> new ArrayList<>()).add(results.detection(i));
         }
@@ -144,7 +144,7 @@ class EvaluationPropertiesTest {
         JsonObject first = JsonParser.parseString(Files.readString(gtPath)).getAsJsonObject()
                 .getAsJsonArray("annotations").get(0).getAsJsonObject();
         long image = first.get("image_id").getAsLong();
-        Detection falsePositive = new Detection(first.get("category_id").getAsInt(), 1e6, 1e6, 10, 10, 1.0);
+        ScoredBox falsePositive = new ScoredBox(first.get("category_id").getAsInt(), 1e6, 1e6, 10, 10, 1.0);
         inProcess.add(image, List.of(falsePositive));
         CocoEvaluator fresh = new CocoEvaluator(gt);
         fresh.addResults(results);

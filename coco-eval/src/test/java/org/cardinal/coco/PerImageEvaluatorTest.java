@@ -41,7 +41,7 @@ class PerImageEvaluatorTest {
 
         PerImageEvaluator split = new PerImageEvaluator(gt, params);
         List<ImageEvaluation> evaluations = new ArrayList<>();
-        for (Map.Entry<Long, List<Detection>> image : byImage(results).entrySet()) {
+        for (Map.Entry<Long, List<ScoredBox>> image : byImage(results).entrySet()) {
             evaluations.add(roundTrip(split.evaluate(image.getKey(), image.getValue())));
         }
         Collections.shuffle(evaluations, new Random(7));
@@ -77,7 +77,7 @@ class PerImageEvaluatorTest {
         CocoGroundTruth gt = CocoGroundTruth.read(dir.resolve("gt.json"));
         PerImageEvaluator split = new PerImageEvaluator(gt, CocoEvalParams.defaults());
         long image = gt.imageIds()[0];
-        ImageEvaluation once = split.evaluate(image, List.of(new Detection(gt.categories().get(0).id(), 1, 2, 3, 4, 0.5)));
+        ImageEvaluation once = split.evaluate(image, List.of(new ScoredBox(gt.categories().get(0).id(), 1, 2, 3, 4, 0.5)));
         IllegalArgumentException twice = assertThrows(IllegalArgumentException.class,
                 () -> split.accumulate(List.of(once, once)));
         assertEquals("image " + image + " was evaluated twice", twice.getMessage());
@@ -86,8 +86,8 @@ class PerImageEvaluatorTest {
     }
 
     /** Detections grouped by image, each image's in file order. */
-    private static Map<Long, List<Detection>> byImage(CocoResults results) {
-        Map<Long, List<Detection>> images = new LinkedHashMap<>();
+    private static Map<Long, List<ScoredBox>> byImage(CocoResults results) {
+        Map<Long, List<ScoredBox>> images = new LinkedHashMap<>();
         for (int i = 0; i < results.size(); i++) {
             images.computeIfAbsent(results.imageId(i), id -> new ArrayList<>()).add(results.detection(i));
         }

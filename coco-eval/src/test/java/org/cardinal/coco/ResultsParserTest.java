@@ -36,11 +36,11 @@ class ResultsParserTest {
         }
         json.append("]");
         byte[] bytes = json.toString().getBytes(StandardCharsets.US_ASCII);
-        DetectionTable fast = ResultsParser.parse(bytes);
+        ResultColumns fast = ResultsParser.parse(bytes);
         assertNotNull(fast, "the fast path handles plain JSON numbers");
         Path p = dir.resolve("dt.json");
         Files.write(p, bytes);
-        DetectionTable gson = CocoResults.readStreaming(p).table;
+        ResultColumns gson = CocoResults.readStreaming(p).table;
         assertEquals(n, fast.size);
         for (int i = 0; i < n; i++) {
             for (int j = 0; j < 4; j++) {

@@ -31,7 +31,7 @@ import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.util.LongAccumulator;
 import org.apache.spark.util.TaskCompletionListener;
 import org.cardinal.coco.CocoGroundTruth;
-import org.cardinal.coco.Detection;
+import org.cardinal.coco.ScoredBox;
 import org.cardinal.coco.PerImageEvaluator;
 
 /**
@@ -195,7 +195,7 @@ final class PartitionDetector implements FlatMapFunction<Iterator<ImageRef>, Ima
             String[] names = new String[items.size()];
             float[] scores = new float[items.size()];
             float[] boxes = new float[4 * items.size()];
-            List<Detection> forEvaluation = new ArrayList<>();
+            List<ScoredBox> forEvaluation = new ArrayList<>();
             for (DetectedObjects.DetectedObject d : items) {
                 if (d.getProbability() < threshold) {
                     continue;
@@ -210,7 +210,7 @@ final class PartitionDetector implements FlatMapFunction<Iterator<ImageRef>, Ima
                 boxes[4 * n + 2] = (float) (r.getWidth() * image.getWidth());
                 boxes[4 * n + 3] = (float) (r.getHeight() * image.getHeight());
                 if (evaluator != null) {
-                    forEvaluation.add(new Detection(cats[n], written(boxes[4 * n]), written(boxes[4 * n + 1]),
+                    forEvaluation.add(new ScoredBox(cats[n], written(boxes[4 * n]), written(boxes[4 * n + 1]),
                             written(boxes[4 * n + 2]), written(boxes[4 * n + 3]), written(scores[n])));
                 }
                 n++;

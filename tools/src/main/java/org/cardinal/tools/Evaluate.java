@@ -25,7 +25,7 @@ import org.cardinal.coco.CocoEvalResult;
 import org.cardinal.coco.CocoEvaluator;
 import org.cardinal.coco.CocoFormatException;
 import org.cardinal.coco.CocoGroundTruth;
-import org.cardinal.coco.Detection;
+import org.cardinal.coco.ScoredBox;
 import org.cardinal.detector.data.CocoDetectionDataset;
 import org.cardinal.detector.zoo.DetectorArtifact;
 
@@ -110,7 +110,7 @@ public final class Evaluate {
                 CocoDetectionDataset.ImageEntry e = dataset.entry(i);
                 Image image = dataset.readImage(i); // the annotations' frame, as in training
                 DetectedObjects dets = predictor.predict(image);
-                List<Detection> list = new ArrayList<>();
+                List<ScoredBox> list = new ArrayList<>();
                 for (DetectedObjects.DetectedObject d : dets.<DetectedObjects.DetectedObject>items()) {
                     Rectangle r = d.getBoundingBox().getBounds();
                     double x = r.getX() * image.getWidth();
@@ -121,7 +121,7 @@ public final class Evaluate {
                     if (cat == null) {
                         continue; // a label the artifact has no name for cannot be matched to a category
                     }
-                    list.add(new Detection(cat, x, y, w, h, d.getProbability()));
+                    list.add(new ScoredBox(cat, x, y, w, h, d.getProbability()));
                     Map<String, Object> rec = new LinkedHashMap<>();
                     rec.put("image_id", e.id());
                     rec.put("category_id", cat);

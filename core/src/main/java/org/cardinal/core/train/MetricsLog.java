@@ -80,29 +80,40 @@ public final class MetricsLog implements AutoCloseable {
     }
 
     /**
-     * Reads a log written by this class, skipping a last line cut short by a crash.
+     * Reads a log written by this class. The last line of a run killed mid-write may be cut short
+     * and is dropped; any other line that is not a JSON object is an error.
      *
      * @param file the log file
      * @return its records in order; empty when the file does not exist
      * @throws IOException if the file cannot be read
+     * @throws IllegalArgumentException naming the file and line of a malformed line
      */
     public static List<JsonObject> read(Path file) throws IOException {
         List<JsonObject> out = new ArrayList<>();
         if (!Files.exists(file)) {
             return out;
         }
-        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+        List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        for (int n = 0; n < lines.size(); n++) {
+            String line = lines.get(n);
             if (line.isBlank()) {
                 continue;
             }
+            JsonElement e = null;
             try {
-                JsonElement e = JsonParser.parseString(line);
-                if (e.isJsonObject()) {
-                    out.add(e.getAsJsonObject());
-                }
+                e = JsonParser.parseString(line);
             } catch (RuntimeException ex) {
-                // a line cut short by a crash: dropped
+                // handled below
             }
+            if (e == null || !e.isJsonObject()) {
+                if (n == lines.size() - 1) {
+                    continue; // cut short by a crash
+                }
+                String shown = line.length() > 60 ? line.substring(0, 57) + "..." : line;
+                throw new IllegalArgumentException(
+                        file + ": line " + (n + 1) + ": expected a JSON object, found '" + shown + "'");
+            }
+            out.add(e.getAsJsonObject());
         }
         return out;
     }

@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.cardinal.core.train.MetricsLog;
 
 /**
  * A run's metrics log ({@code metrics.jsonl}, one JSON object per line, written by the detector
@@ -52,59 +53,37 @@ public record TrainingHistory(List<TrainPoint> train, List<EvalPoint> eval) {
     }
 
     /**
-     * Reads a metrics log; a missing file gives an empty log.
+     * Reads a metrics log ({@link MetricsLog#read}); a missing file gives an empty log.
      *
      * @throws IllegalArgumentException naming the file and line for a malformed line
      */
     public static TrainingHistory read(Path file) throws IOException {
         TreeMap<Integer, TrainPoint> train = new TreeMap<>();
         TreeMap<Integer, EvalPoint> eval = new TreeMap<>();
-        if (!Files.isRegularFile(file)) {
-            return new TrainingHistory(List.of(), List.of());
-        }
-        try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            String line;
-            int n = 0;
-            while ((line = r.readLine()) != null) {
-                n++;
-                if (line.isBlank()) {
-                    continue;
+        for (JsonObject o : MetricsLog.read(file)) {
+            String type = o.has("type") ? o.get("type").getAsString() : "";
+            if (type.equals("train")) {
+                TrainPoint p = new TrainPoint(
+                        o.get("iteration").getAsInt(),
+                        number(o, "loss"),
+                        numbers(o.getAsJsonObject("losses")),
+                        number(o, "lr"),
+                        number(o, "images_per_s"),
+                        number(o, "time_s"));
+                train.put(p.iteration(), p);
+            } else if (type.equals("eval")) {
+                JsonArray s = o.getAsJsonArray("stats");
+                double[] stats = new double[s.size()];
+                for (int i = 0; i < stats.length; i++) {
+                    stats[i] = s.get(i).getAsDouble();
                 }
-                JsonObject o;
-                try {
-                    o = JsonParser.parseString(line).getAsJsonObject();
-                } catch (JsonParseException | IllegalStateException e) {
-                    // The last line of a run killed mid-write may be cut; anything else is corrupt.
-                    if (r.ready()) {
-                        throw new IllegalArgumentException(file + ": line " + n + ": expected a JSON object, found '"
-                                + abbreviate(line) + "'");
+                Map<Integer, Double> perCat = new LinkedHashMap<>();
+                if (o.has("per_category_ap")) {
+                    for (Map.Entry<String, JsonElement> e : o.getAsJsonObject("per_category_ap").entrySet()) {
+                        perCat.put(Integer.parseInt(e.getKey()), e.getValue().getAsDouble());
                     }
-                    continue;
                 }
-                String type = o.has("type") ? o.get("type").getAsString() : "";
-                if (type.equals("train")) {
-                    TrainPoint p = new TrainPoint(
-                            o.get("iteration").getAsInt(),
-                            number(o, "loss"),
-                            numbers(o.getAsJsonObject("losses")),
-                            number(o, "lr"),
-                            number(o, "images_per_s"),
-                            number(o, "time_s"));
-                    train.put(p.iteration(), p);
-                } else if (type.equals("eval")) {
-                    JsonArray s = o.getAsJsonArray("stats");
-                    double[] stats = new double[s.size()];
-                    for (int i = 0; i < stats.length; i++) {
-                        stats[i] = s.get(i).getAsDouble();
-                    }
-                    Map<Integer, Double> perCat = new LinkedHashMap<>();
-                    if (o.has("per_category_ap")) {
-                        for (Map.Entry<String, JsonElement> e : o.getAsJsonObject("per_category_ap").entrySet()) {
-                            perCat.put(Integer.parseInt(e.getKey()), e.getValue().getAsDouble());
-                        }
-                    }
-                    eval.put(o.get("iteration").getAsInt(), new EvalPoint(o.get("iteration").getAsInt(), stats, perCat));
-                }
+                eval.put(o.get("iteration").getAsInt(), new EvalPoint(o.get("iteration").getAsInt(), stats, perCat));
             }
         }
         return new TrainingHistory(List.copyOf(train.values()), List.copyOf(eval.values()));
@@ -159,9 +138,6 @@ public record TrainingHistory(List<TrainPoint> train, List<EvalPoint> eval) {
         return m;
     }
 
-    private static String abbreviate(String s) {
-        return s.length() > 60 ? s.substring(0, 60) + "..." : s;
-    }
 
     /** Names of the loss components present in the log, in first-seen order. */
     public List<String> lossNames() {

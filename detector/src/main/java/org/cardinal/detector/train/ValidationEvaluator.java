@@ -11,7 +11,7 @@ import java.util.List;
 import org.cardinal.coco.CocoEvalResult;
 import org.cardinal.coco.CocoEvaluator;
 import org.cardinal.coco.CocoGroundTruth;
-import org.cardinal.coco.Detection;
+import org.cardinal.coco.ScoredBox;
 import org.cardinal.detector.Detections;
 import org.cardinal.detector.TrainableDetector;
 import org.cardinal.detector.data.CocoDetectionDataset;
@@ -99,15 +99,15 @@ public final class ValidationEvaluator {
                 result.summaryText());
     }
 
-    private List<Detection> toCoco(Detections d) {
+    private List<ScoredBox> toCoco(Detections d) {
         // deliberate host transfer: evaluation runs on the CPU
         float[] b = d.boxes().toFloatArray();
         float[] scores = d.scores().toFloatArray();
         long[] labels = d.labels().toLongArray();
-        List<Detection> out = new ArrayList<>(scores.length);
+        List<ScoredBox> out = new ArrayList<>(scores.length);
         for (int j = 0; j < scores.length; j++) {
             int categoryId = dataset.categoryIdOf((int) labels[j]);
-            out.add(Detection.fromCorners(categoryId, b[4 * j], b[4 * j + 1], b[4 * j + 2], b[4 * j + 3], scores[j]));
+            out.add(ScoredBox.fromCorners(categoryId, b[4 * j], b[4 * j + 1], b[4 * j + 2], b[4 * j + 3], scores[j]));
         }
         return out;
     }

@@ -8,8 +8,8 @@ import java.io.IOException;
  * Typed reads from gson's streaming {@link JsonReader} that name the file and field when the
  * value is not what a COCO file must hold there.
  */
-final class JsonValues {
-    private JsonValues() {}
+final class StreamingFields {
+    private StreamingFields() {}
 
     static void expect(JsonReader in, JsonToken token, String file, String where, String what)
             throws IOException {

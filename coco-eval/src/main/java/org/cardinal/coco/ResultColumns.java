@@ -7,14 +7,14 @@ import java.util.Arrays;
  * boxes themselves at 500k detections), in the order they were added: file order matters,
  * because pycocotools breaks score ties by it.
  */
-final class DetectionTable {
+final class ResultColumns {
     long[] imageId;
     int[] categoryId;
     double[] box; // 4 per detection: x, y, w, h
     double[] score;
     int size;
 
-    DetectionTable(int capacity) {
+    ResultColumns(int capacity) {
         capacity = Math.max(capacity, 16);
         imageId = new long[capacity];
         categoryId = new int[capacity];
@@ -46,7 +46,7 @@ final class DetectionTable {
         size++;
     }
 
-    void addAll(DetectionTable other) {
+    void addAll(ResultColumns other) {
         if (size + other.size > score.length) {
             grow(Math.max(size + other.size, size * 2));
         }

@@ -7,9 +7,9 @@ package org.cardinal.coco;
  *
  * <p>A detector producing x1, y1, x2, y2 boxes converts with {@link #fromCorners}.
  */
-public record Detection(int categoryId, double x, double y, double width, double height, double score) {
+public record ScoredBox(int categoryId, double x, double y, double width, double height, double score) {
     /** A detection from corner coordinates x1, y1 (top-left) and x2, y2 (bottom-right). */
-    public static Detection fromCorners(int categoryId, double x1, double y1, double x2, double y2, double score) {
-        return new Detection(categoryId, x1, y1, x2 - x1, y2 - y1, score);
+    public static ScoredBox fromCorners(int categoryId, double x1, double y1, double x2, double y2, double score) {
+        return new ScoredBox(categoryId, x1, y1, x2 - x1, y2 - y1, score);
     }
 }
