@@ -89,7 +89,7 @@ public record BackboneConfig(
                 bottleneckWidth);
     }
 
-    /** The six-field form of the team contract: a standard 64-channel stem. */
+    /** An architecture with the standard 64-channel stem (base_channels 64). */
     public BackboneConfig(
             String name, String block, int[] layers, int cardinality, int bottleneckWidth, int numClasses) {
         this(name, block, layers, cardinality, bottleneckWidth, numClasses, 64);

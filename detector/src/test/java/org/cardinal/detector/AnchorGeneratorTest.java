@@ -17,7 +17,7 @@ class AnchorGeneratorTest {
 
     @Test
     void matchesTorchvisionAnchors() {
-        JsonObject fx = TorchvisionFixture.load("d1_anchors.json");
+        JsonObject fx = TorchvisionFixture.load("anchors.json");
         try (NDManager manager = NDManager.newBaseManager()) {
             for (String name : new String[] {"fpn", "custom"}) {
                 JsonObject c = fx.getAsJsonObject(name);

@@ -15,7 +15,7 @@ class BoxCoderTest {
 
     @Test
     void matchesTorchvisionEncodeAndDecode() {
-        JsonObject fx = TorchvisionFixture.load("d1_box_coder.json");
+        JsonObject fx = TorchvisionFixture.load("box_coder.json");
         try (NDManager manager = NDManager.newBaseManager()) {
             NDArray proposals = TorchvisionFixture.floatArray(manager, fx.get("proposals"));
             NDArray gt = TorchvisionFixture.floatArray(manager, fx.get("gt"));

@@ -15,7 +15,7 @@ class MatcherTest {
 
     @Test
     void matchesTorchvision() {
-        JsonObject fx = TorchvisionFixture.load("d1_matcher.json");
+        JsonObject fx = TorchvisionFixture.load("matcher.json");
         try (NDManager manager = NDManager.newBaseManager()) {
             NDArray q = TorchvisionFixture.floatArray(manager, fx.get("quality"));
             for (String name : new String[] {"rpn", "roi", "mid"}) {

@@ -16,7 +16,7 @@ class BoxOpsTest {
 
     @Test
     void matchesTorchvisionBoxIouClipAndRemoveSmall() {
-        JsonObject fx = TorchvisionFixture.load("d1_nms.json");
+        JsonObject fx = TorchvisionFixture.load("nms.json");
         try (NDManager manager = NDManager.newBaseManager()) {
             NDArray b1 = TorchvisionFixture.floatArray(manager, fx.get("b1"));
             NDArray b2 = TorchvisionFixture.floatArray(manager, fx.get("b2"));

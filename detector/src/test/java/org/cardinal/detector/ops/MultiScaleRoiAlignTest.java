@@ -19,7 +19,7 @@ class MultiScaleRoiAlignTest {
 
     @Test
     void matchesTorchvisionLevelsValuesAndGradients() {
-        JsonObject fx = TorchvisionFixture.load("d1_multiscale.json");
+        JsonObject fx = TorchvisionFixture.load("multiscale.json");
         try (NDManager manager = NDManager.newBaseManager()) {
             List<NDArray> features = new ArrayList<>();
             JsonArray shapes = fx.getAsJsonArray("featureShapes");

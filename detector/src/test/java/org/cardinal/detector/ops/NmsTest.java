@@ -17,7 +17,7 @@ class NmsTest {
 
     @Test
     void matchesTorchvisionNmsAndBatchedNms() {
-        JsonObject fx = TorchvisionFixture.load("d1_nms.json");
+        JsonObject fx = TorchvisionFixture.load("nms.json");
         try (NDManager manager = NDManager.newBaseManager()) {
             NDArray boxes = TorchvisionFixture.floatArray(manager, fx.get("nms_boxes"));
             NDArray scores = TorchvisionFixture.floatArray(manager, fx.get("nms_scores"));

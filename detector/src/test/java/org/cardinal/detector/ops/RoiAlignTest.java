@@ -33,7 +33,7 @@ class RoiAlignTest {
     }
 
     private static void checkAgainstFixture() {
-        JsonObject fx = TorchvisionFixture.load("d1_roi_align.json");
+        JsonObject fx = TorchvisionFixture.load("roi_align.json");
         try (NDManager manager = NDManager.newBaseManager()) {
             for (JsonElement e : fx.getAsJsonArray("cases")) {
                 JsonObject c = e.getAsJsonObject();

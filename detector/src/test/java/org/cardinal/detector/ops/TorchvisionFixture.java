@@ -15,14 +15,14 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Reads the torchvision reference values written by {@code ops/d1_make_fixtures.py} (test
+ * Reads the torchvision reference values written by {@code ops/make_fixtures.py} (test
  * resources): tensors are {@code {"shape": [...], "data": [...]}} objects.
  */
 public final class TorchvisionFixture {
 
     private TorchvisionFixture() {}
 
-    /** Parses a fixture from the test class path, e.g. {@code "d1_nms.json"}. */
+    /** Parses a fixture from the test class path, e.g. {@code "nms.json"}. */
     public static JsonObject load(String name) {
         String path = "/ops/" + name;
         try (InputStream in = TorchvisionFixture.class.getResourceAsStream(path)) {

@@ -1,8 +1,8 @@
 """Generates the torchvision reference values for Cardinal's detector ops tests.
 
 Peer: the peer venv (PyTorch 2.14.1, torchvision 0.29.1, CPU), run as
-    "$PEER"/bin/python d1_make_fixtures.py
-from this folder. Writes d1_*.json next to this script: every tensor as
+    "$PEER"/bin/python make_fixtures.py
+from this folder. Writes *.json next to this script: every tensor as
 {"shape": [...], "data": [flat, row-major]}. Inputs are drawn from a fixed seed and written
 into the fixture too, so the Java tests never need Python.
 """
@@ -69,7 +69,7 @@ def anchors():
         a = gen(images, feats)[0]
         out[name] = {"sizes": [list(s) for s in sizes], "ratios": [list(r) for r in ratios],
                      "image": list(image), "grids": [list(g) for g in grids], "anchors": t(a)}
-    write("d1_anchors.json", out)
+    write("anchors.json", out)
 
 
 def box_coder():
@@ -84,7 +84,7 @@ def box_coder():
         coder = BoxCoder(w)
         out[name] = {"weights": list(w), "encoded": t(coder.encode_single(gt, proposals)),
                      "decoded": t(coder.decode_single(deltas, proposals))}
-    write("d1_box_coder.json", out)
+    write("box_coder.json", out)
 
 
 def boxes_and_nms():
@@ -110,7 +110,7 @@ def boxes_and_nms():
     out["tied_scores"] = t(tied)
     out["tied_0.5"] = t(nms(nms_boxes, tied, 0.5))
     out["tied_batched_0.5"] = t(batched_nms(nms_boxes, tied, idxs, 0.5))
-    write("d1_nms.json", out)
+    write("nms.json", out)
 
 
 def roi_align_cases():
@@ -140,7 +140,7 @@ def roi_align_cases():
         out["cases"].append({"outH": out_h, "outW": out_w, "scale": scale, "samplingRatio": sr,
                              "aligned": aligned, "output": t(y), "gradWeight": t(weight),
                              "grad": t(xi.grad)})
-    write("d1_roi_align.json", out)
+    write("roi_align.json", out)
 
 
 def multiscale():
@@ -165,7 +165,7 @@ def multiscale():
     out = {"imageSizes": [list(s) for s in image_sizes], "featureShapes": [list(f.shape) for f in feats],
            "boxes": [t(b) for b in boxes], "scales": pooler.scales, "levels": t(levels),
            "output": t(y), "gradWeight": t(weight), "grads": [sparse(f.grad) for f in leaves]}
-    write("d1_multiscale.json", out)
+    write("multiscale.json", out)
 
 
 def matcher():
@@ -179,7 +179,7 @@ def matcher():
                                   "mid": (0.8, 0.4, False)}.items():
         out[name] = {"high": hi, "low": lo, "allowLowQuality": low_q,
                      "matches": t(Matcher(hi, lo, low_q)(q))}
-    write("d1_matcher.json", out)
+    write("matcher.json", out)
 
 
 if __name__ == "__main__":
