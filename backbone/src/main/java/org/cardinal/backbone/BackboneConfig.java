@@ -52,39 +52,45 @@ public record BackboneConfig(
     public static final String BOTTLENECK = "bottleneck";
 
     /** Configurations shipped in {@code configs/backbones/} (class-path resources). */
-    public static final List<String> KNOWN =
-            List.of(
-                    "resnet18",
-                    "resnet34",
-                    "resnet50",
-                    "resnet101",
-                    "resnet152",
-                    "resnext50_32x4d",
-                    "resnext101_32x4d",
-                    "resnext101_32x8d",
-                    "resnext101_64x4d",
-                    "resnet_tiny",
-                    "resnext_tiny");
+    public static final List<String> KNOWN = List.of(
+            "resnet18",
+            "resnet34",
+            "resnet50",
+            "resnet101",
+            "resnet152",
+            "resnext50_32x4d",
+            "resnext101_32x4d",
+            "resnext101_32x8d",
+            "resnext101_64x4d",
+            "resnet_tiny",
+            "resnext_tiny");
 
     private static final String RESOURCE_DIR = "/org/cardinal/backbone/configs/";
-
 
     /** Validates the fields; the message names the field and what is expected. */
     public BackboneConfig {
         layers = layers == null ? null : layers.clone();
         require(name != null && !name.isBlank(), "name", "a non-empty string", name);
         require(BASIC.equals(block) || BOTTLENECK.equals(block), "block", "\"basic\" or \"bottleneck\"", block);
-        require(layers != null && layers.length == 4 && Arrays.stream(layers).allMatch(n -> n >= 1), "layers",
-                "the block counts (>= 1) of the 4 stages, e.g. [3, 4, 6, 3]", Arrays.toString(layers));
+        require(
+                layers != null && layers.length == 4 && Arrays.stream(layers).allMatch(n -> n >= 1),
+                "layers",
+                "the block counts (>= 1) of the 4 stages, e.g. [3, 4, 6, 3]",
+                Arrays.toString(layers));
         require(cardinality >= 1, "cardinality", "an integer >= 1", cardinality);
         require(bottleneckWidth >= 1, "bottleneck_width", "an integer >= 1", bottleneckWidth);
         require(numClasses >= 1, "num_classes", "an integer >= 1", numClasses);
         require(baseChannels >= 1, "base_channels", "an integer >= 1", baseChannels);
         // torchvision's BasicBlock raises the same: grouping is a property of the bottleneck.
         require(!BASIC.equals(block) || cardinality == 1, "cardinality", "1 with the basic block", cardinality);
-        require(!BASIC.equals(block) || bottleneckWidth == 64, "bottleneck_width", "64 with the basic block",
+        require(
+                !BASIC.equals(block) || bottleneckWidth == 64,
+                "bottleneck_width",
+                "64 with the basic block",
                 bottleneckWidth);
-        require(!BOTTLENECK.equals(block) || (long) baseChannels * bottleneckWidth / 64 >= 1, "bottleneck_width",
+        require(
+                !BOTTLENECK.equals(block) || (long) baseChannels * bottleneckWidth / 64 >= 1,
+                "bottleneck_width",
                 "base_channels * bottleneck_width / 64 >= 1 (the grouped conv would have no channels)",
                 bottleneckWidth);
     }
@@ -168,7 +174,8 @@ public record BackboneConfig(
                 throw new IllegalArgumentException(
                         "unknown backbone architecture '" + name + "'; known: " + String.join(", ", KNOWN));
             }
-            JsonObject o = JsonFiles.parseObject(new InputStreamReader(in, StandardCharsets.UTF_8), "classpath:" + resource);
+            JsonObject o =
+                    JsonFiles.parseObject(new InputStreamReader(in, StandardCharsets.UTF_8), "classpath:" + resource);
             return bind(o, name, ConfigPath.root("classpath:" + resource));
         } catch (IOException e) {
             throw new IllegalStateException("cannot read class-path resource " + resource, e);

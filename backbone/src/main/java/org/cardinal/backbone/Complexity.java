@@ -77,9 +77,12 @@ public record Complexity(String arch, long height, long width, List<Complexity.S
                 long ow = KaimingConv.outSize(w, 3, stride, 1);
                 if (cfg.isBottleneck()) {
                     // conv1 1x1 at the input resolution; stride sits on conv2 (torchvision v1.5).
-                    params += convParams(in, groupWidth, 1, 1) + convParams(groupWidth, groupWidth, 3, g)
-                            + convParams(groupWidth, c, 1, 1) + 2L * (groupWidth + groupWidth + c);
-                    macs += conv(h, w, in, groupWidth, 1, 1) + conv(oh, ow, groupWidth, groupWidth, 3, g)
+                    params += convParams(in, groupWidth, 1, 1)
+                            + convParams(groupWidth, groupWidth, 3, g)
+                            + convParams(groupWidth, c, 1, 1)
+                            + 2L * (groupWidth + groupWidth + c);
+                    macs += conv(h, w, in, groupWidth, 1, 1)
+                            + conv(oh, ow, groupWidth, groupWidth, 3, g)
                             + conv(oh, ow, groupWidth, c, 1, 1);
                 } else {
                     params += convParams(in, c, 3, 1) + convParams(c, c, 3, 1) + 4L * c;
@@ -99,8 +102,7 @@ public record Complexity(String arch, long height, long width, List<Complexity.S
             long params = (long) in * cfg.numClasses() + cfg.numClasses();
             long macs = (long) in * cfg.numClasses();
             stages.add(new Stage(
-                    "fc", 1, 1, cfg.numClasses(), "global average pool, " + cfg.numClasses() + "-d fc",
-                    params, macs));
+                    "fc", 1, 1, cfg.numClasses(), "global average pool, " + cfg.numClasses() + "-d fc", params, macs));
         }
         return new Complexity(cfg.name(), height, width, stages);
     }

@@ -16,15 +16,14 @@ final class KaimingConv {
 
     /** A k x k convolution to {@code out} channels with the given stride, padding and groups. */
     static Conv2d of(int out, int kernel, int stride, int padding, int groups) {
-        Conv2d conv =
-                Conv2d.builder()
-                        .setKernelShape(new Shape(kernel, kernel))
-                        .optStride(new Shape(stride, stride))
-                        .optPadding(new Shape(padding, padding))
-                        .setFilters(out)
-                        .optGroups(groups)
-                        .optBias(false)
-                        .build();
+        Conv2d conv = Conv2d.builder()
+                .setKernelShape(new Shape(kernel, kernel))
+                .optStride(new Shape(stride, stride))
+                .optPadding(new Shape(padding, padding))
+                .setFilters(out)
+                .optGroups(groups)
+                .optBias(false)
+                .build();
         float std = (float) Math.sqrt(2.0 / ((double) out * kernel * kernel));
         conv.setInitializer(new NormalInitializer(std), Parameter.Type.WEIGHT);
         return conv;

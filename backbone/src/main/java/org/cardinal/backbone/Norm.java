@@ -32,6 +32,10 @@ public enum Norm {
         if (this == FROZEN) {
             return new FrozenBatchNorm2d(channels);
         }
-        return BatchNorm.builder().optAxis(1).optMomentum(DJL_MOMENTUM).optEpsilon(EPS).build();
+        return BatchNorm.builder()
+                .optAxis(1)
+                .optMomentum(DJL_MOMENTUM)
+                .optEpsilon(EPS)
+                .build();
     }
 }

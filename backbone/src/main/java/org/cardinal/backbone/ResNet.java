@@ -65,7 +65,9 @@ public final class ResNet extends AbstractBlock {
             layers.add(addChildBlock("layer" + stage, layer));
         }
         if (includeTop) {
-            fc = addChildBlock("fc", Linear.builder().setUnits(config.numClasses()).optBias(true).build());
+            fc = addChildBlock(
+                    "fc",
+                    Linear.builder().setUnits(config.numClasses()).optBias(true).build());
             // torch.nn.Linear's default: U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for weight and bias.
             float bound = (float) (1.0 / Math.sqrt(in));
             fc.setInitializer(new UniformInitializer(bound), Parameter.Type.WEIGHT);
@@ -169,15 +171,15 @@ public final class ResNet extends AbstractBlock {
             // Global average pooling; the engine's mean reduces one axis at a time, so flatten H*W first.
             Shape s = x.getShape();
             NDArray pooled = x.reshape(s.get(0), s.get(1), -1).mean(new int[] {2});
-            NDArray logits = fc.forward(ps, new NDList(pooled), training, params).singletonOrThrow();
+            NDArray logits =
+                    fc.forward(ps, new NDList(pooled), training, params).singletonOrThrow();
             logits.setName("logits");
             out.add(logits);
         }
         return out;
     }
 
-    private NDArray runStem(
-            ParameterStore ps, NDArray input, boolean training, PairList<String, Object> params) {
+    private NDArray runStem(ParameterStore ps, NDArray input, boolean training, PairList<String, Object> params) {
         if (input.getShape().dimension() != 4) {
             throw new IllegalArgumentException(
                     config.name() + ": expected an NCHW input, got shape " + input.getShape());
@@ -224,8 +226,8 @@ public final class ResNet extends AbstractBlock {
 
     @Override
     public String toString() {
-        return "ResNet(" + config.name() + ", norm=" + norm + ", frozenStages=" + frozenStages
-                + ", includeTop=" + includeTop + ")";
+        return "ResNet(" + config.name() + ", norm=" + norm + ", frozenStages=" + frozenStages + ", includeTop="
+                + includeTop + ")";
     }
 
     /** The stem as a parameterless view over conv1 and bn1 of the enclosing network. */

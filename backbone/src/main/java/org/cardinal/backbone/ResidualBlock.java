@@ -92,10 +92,9 @@ public abstract class ResidualBlock extends AbstractBlock {
                 out = Activation.relu(out);
             }
         }
-        NDArray identity =
-                downsample == null
-                        ? x
-                        : downsample.forward(ps, new NDList(x), training, params).singletonOrThrow();
+        NDArray identity = downsample == null
+                ? x
+                : downsample.forward(ps, new NDList(x), training, params).singletonOrThrow();
         // In place: the norm's output is not needed by its own backward (torchvision does out += identity).
         out = out.addi(identity);
         return new NDList(Activation.relu(out));

@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import org.cardinal.core.config.ConfigPath;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.cardinal.core.config.ConfigPath;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,7 +26,8 @@ class BackboneConfigTest {
     void resnext50HasThePapersGroupWidths() {
         BackboneConfig c = BackboneConfig.named("resnext50_32x4d");
         // Table 1 of the paper: conv2..conv5 grouped widths 128, 256, 512, 1024 with C=32.
-        assertArrayEquals(new int[] {128, 256, 512, 1024},
+        assertArrayEquals(
+                new int[] {128, 256, 512, 1024},
                 new int[] {c.groupWidth(1), c.groupWidth(2), c.groupWidth(3), c.groupWidth(4)});
         assertArrayEquals(new int[] {256, 512, 1024, 2048}, c.stageChannels());
         assertArrayEquals(new int[] {3, 4, 6, 3}, c.layers());
@@ -37,9 +38,11 @@ class BackboneConfigTest {
         BackboneConfig c = BackboneConfig.named("resnet50");
         assertEquals(1, c.cardinality());
         assertEquals(64, c.bottleneckWidth());
-        assertArrayEquals(new int[] {64, 128, 256, 512},
+        assertArrayEquals(
+                new int[] {64, 128, 256, 512},
                 new int[] {c.groupWidth(1), c.groupWidth(2), c.groupWidth(3), c.groupWidth(4)});
-        assertArrayEquals(new int[] {64, 128, 256, 512}, BackboneConfig.named("resnet18").stageChannels());
+        assertArrayEquals(
+                new int[] {64, 128, 256, 512}, BackboneConfig.named("resnet18").stageChannels());
     }
 
     @Test

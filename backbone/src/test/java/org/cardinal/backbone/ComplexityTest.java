@@ -12,19 +12,18 @@ class ComplexityTest {
      * torchvision_reference.py (next to this test) with the peer venv (torchvision 0.29.1).
      * The tiny ones are torchvision's ResNet with 16 stem channels (same script).
      */
-    private static final Map<String, Long> TORCHVISION_PARAMS =
-            Map.ofEntries(
-                    Map.entry("resnet18", 11_689_512L),
-                    Map.entry("resnet34", 21_797_672L),
-                    Map.entry("resnet50", 25_557_032L),
-                    Map.entry("resnet101", 44_549_160L),
-                    Map.entry("resnet152", 60_192_808L),
-                    Map.entry("resnext50_32x4d", 25_028_904L),
-                    Map.entry("resnext101_32x4d", 44_177_704L),
-                    Map.entry("resnext101_32x8d", 88_791_336L),
-                    Map.entry("resnext101_64x4d", 83_455_272L),
-                    Map.entry("resnet_tiny", 310_746L),
-                    Map.entry("resnext_tiny", 262_282L));
+    private static final Map<String, Long> TORCHVISION_PARAMS = Map.ofEntries(
+            Map.entry("resnet18", 11_689_512L),
+            Map.entry("resnet34", 21_797_672L),
+            Map.entry("resnet50", 25_557_032L),
+            Map.entry("resnet101", 44_549_160L),
+            Map.entry("resnet152", 60_192_808L),
+            Map.entry("resnext50_32x4d", 25_028_904L),
+            Map.entry("resnext101_32x4d", 44_177_704L),
+            Map.entry("resnext101_32x8d", 88_791_336L),
+            Map.entry("resnext101_64x4d", 83_455_272L),
+            Map.entry("resnet_tiny", 310_746L),
+            Map.entry("resnext_tiny", 262_282L));
 
     @Test
     void parameterCountsEqualTorchvisionForEveryShippedConfig() {
@@ -59,7 +58,8 @@ class ComplexityTest {
         assertEquals(56, conv2.outHeight());
         assertEquals("[1x1, 128; 3x3, 128, C=32; 1x1, 256] x3", conv2.shape());
         assertEquals(7, c.stages().get(4).outWidth());
-        assertEquals("[1x1, 1024; 3x3, 1024, C=32; 1x1, 2048] x3", c.stages().get(4).shape());
+        assertEquals(
+                "[1x1, 1024; 3x3, 1024, C=32; 1x1, 2048] x3", c.stages().get(4).shape());
         // Hand count of the stem: 3*64*7*7 conv weights + 64 BN weights + 64 BN biases.
         assertEquals(9408 + 128, c.stages().get(0).params());
         // fc: 2048*1000 weights + 1000 biases; 2048*1000 MACs.
@@ -70,6 +70,7 @@ class ComplexityTest {
     }
 
     private static void assertMacs(String name, int size, long expected) {
-        assertEquals(expected, Complexity.of(BackboneConfig.named(name), size, size).macs(), name + "@" + size);
+        assertEquals(
+                expected, Complexity.of(BackboneConfig.named(name), size, size).macs(), name + "@" + size);
     }
 }

@@ -4,13 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import ai.djl.engine.Engine;
-import ai.djl.training.GradientCollector;
-
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import org.junit.jupiter.api.Test;
 
@@ -30,10 +29,14 @@ class FrozenBatchNorm2dTest {
             double s0 = 2 / Math.sqrt(4 + 1e-5);
             double s1 = 0.5 / Math.sqrt(1 + 1e-5);
             float[] expected = {
-                (float) (3 * s0 + 1 - 3 * s0), (float) (5 * s0 + 1 - 3 * s0), (float) (2 * s1 - 1), (float) (-2 * s1 - 1)
+                (float) (3 * s0 + 1 - 3 * s0),
+                (float) (5 * s0 + 1 - 3 * s0),
+                (float) (2 * s1 - 1),
+                (float) (-2 * s1 - 1)
             };
             for (boolean training : new boolean[] {false, true}) {
-                NDArray y = bn.forward(new ParameterStore(m, false), new NDList(x), training).singletonOrThrow();
+                NDArray y = bn.forward(new ParameterStore(m, false), new NDList(x), training)
+                        .singletonOrThrow();
                 assertArrayEquals(expected, y.toFloatArray(), 1e-6f);
             }
         }
@@ -49,7 +52,9 @@ class FrozenBatchNorm2dTest {
             NDArray x = m.create(new float[] {3f, 5f, 2f, -2f}, new Shape(1, 2, 1, 2));
             x.setRequiresGradient(true);
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                gc.backward(bn.forward(new ParameterStore(m, false), new NDList(x), true).singletonOrThrow().sum());
+                gc.backward(bn.forward(new ParameterStore(m, false), new NDList(x), true)
+                        .singletonOrThrow()
+                        .sum());
             }
             // d(sum y)/dx = scale of the channel: 2/sqrt(4+1e-5), 0.5/sqrt(1+1e-5).
             float s0 = (float) (2 / Math.sqrt(4 + 1e-5));

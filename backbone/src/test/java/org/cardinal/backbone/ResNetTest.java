@@ -54,7 +54,10 @@ class ResNetTest {
     }
 
     private static ResNet initialized(NDManager m, String arch, Norm norm, int frozen, int size) {
-        ResNet net = ResNet.builder(BackboneConfig.named(arch)).optNorm(norm).optFrozenStages(frozen).build();
+        ResNet net = ResNet.builder(BackboneConfig.named(arch))
+                .optNorm(norm)
+                .optFrozenStages(frozen)
+                .build();
         net.initialize(m, DataType.FLOAT32, new Shape(2, 3, size, size));
         return net;
     }
@@ -71,7 +74,9 @@ class ResNetTest {
             }
         }
         for (Norm norm : Norm.values()) {
-            ResNet net = ResNet.builder(BackboneConfig.named("resnext_tiny")).optNorm(norm).build();
+            ResNet net = ResNet.builder(BackboneConfig.named("resnext_tiny"))
+                    .optNorm(norm)
+                    .build();
             assertEquals(expected, new ArrayList<>(torchNames(net).keySet()), norm.toString());
         }
     }
@@ -82,16 +87,22 @@ class ResNetTest {
             for (String arch : List.of("resnet_tiny", "resnext_tiny")) {
                 ResNet net = initialized(m, arch, Norm.BATCH, 0, 64);
                 int[] ch = net.config().stageChannels();
-                NDList out = net.forward(new ParameterStore(m, false), new NDList(m.randomNormal(new Shape(2, 3, 64, 96))), false);
+                NDList out = net.forward(
+                        new ParameterStore(m, false), new NDList(m.randomNormal(new Shape(2, 3, 64, 96))), false);
                 assertEquals(5, out.size());
                 long[] hw = {16, 8, 4, 2};
                 for (int i = 0; i < 4; i++) {
                     assertEquals("C" + (i + 2), out.get(i).getName());
-                    assertEquals(new Shape(2, ch[i], hw[i], hw[i] * 3 / 2), out.get(i).getShape(), arch);
+                    assertEquals(
+                            new Shape(2, ch[i], hw[i], hw[i] * 3 / 2),
+                            out.get(i).getShape(),
+                            arch);
                 }
                 assertEquals(new Shape(2, 10), out.get(4).getShape());
-                // getOutputShapes agrees with the forward pass, here on an odd size (floor arithmetic: 65 -> 33 -> 17 ...).
-                NDList odd = net.forward(new ParameterStore(m, false), new NDList(m.randomNormal(new Shape(1, 3, 65, 47))), false);
+                // getOutputShapes agrees with the forward pass, here on an odd size (floor arithmetic: 65 -> 33 -> 17
+                // ...).
+                NDList odd = net.forward(
+                        new ParameterStore(m, false), new NDList(m.randomNormal(new Shape(1, 3, 65, 47))), false);
                 Shape[] predicted = net.getOutputShapes(new Shape[] {new Shape(1, 3, 65, 47)});
                 assertArrayEquals(predicted, odd.getShapes());
                 assertEquals(new Shape(1, ch[0], 17, 12), odd.get(0).getShape());
@@ -103,7 +114,9 @@ class ResNetTest {
     @Test
     void withoutTopOnlyStagesAndNoFc() {
         try (NDManager m = NDManager.newBaseManager()) {
-            ResNet net = ResNet.builder(BackboneConfig.named("resnet_tiny")).optIncludeTop(false).build();
+            ResNet net = ResNet.builder(BackboneConfig.named("resnet_tiny"))
+                    .optIncludeTop(false)
+                    .build();
             net.initialize(m, DataType.FLOAT32, new Shape(1, 3, 32, 32));
             assertFalse(torchNames(net).keySet().stream().anyMatch(k -> k.startsWith("fc.")));
             NDList out = net.forward(new ParameterStore(m, false), new NDList(m.ones(new Shape(1, 3, 32, 32))), false);
@@ -151,10 +164,13 @@ class ResNetTest {
             // A ResNeXt unit with 4 groups of 4 channels, stride 2 and a projection shortcut.
             Bottleneck unit = new Bottleneck(8, 16, 32, 2, 4, Norm.BATCH);
             unit.initialize(m, DataType.FLOAT32, new Shape(2, 8, 10, 10));
-            assertEquals(new Shape(16, 4, 3, 3), torchNames(unit).get("conv2.weight").getArray().getShape());
+            assertEquals(
+                    new Shape(16, 4, 3, 3),
+                    torchNames(unit).get("conv2.weight").getArray().getShape());
             NDArray x = m.randomNormal(new Shape(2, 8, 10, 10));
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                NDArray y = unit.forward(new ParameterStore(m, false), new NDList(x), true).singletonOrThrow();
+                NDArray y = unit.forward(new ParameterStore(m, false), new NDList(x), true)
+                        .singletonOrThrow();
                 assertEquals(new Shape(2, 32, 5, 5), y.getShape());
                 assertTrue(y.min().getFloat() >= 0f, "ReLU after the addition");
                 gc.backward(y.mul(m.randomNormal(y.getShape())).sum());
@@ -208,9 +224,14 @@ class ResNetTest {
                 boolean conv = e.getKey().matches(".*(conv\\d|downsample\\.0)\\.weight|fc\\..*");
                 assertEquals(conv, e.getValue().requiresGradient(), e.getKey());
             }
-            NDArray mean = torchNames(net).get("layer1.0.bn2.running_mean").getArray().duplicate();
-            net.forward(new ParameterStore(m, false), new NDList(m.randomNormal(new Shape(2, 3, 32, 32)).add(3)), true);
-            assertTrue(mean.contentEquals(torchNames(net).get("layer1.0.bn2.running_mean").getArray()));
+            NDArray mean =
+                    torchNames(net).get("layer1.0.bn2.running_mean").getArray().duplicate();
+            net.forward(
+                    new ParameterStore(m, false),
+                    new NDList(m.randomNormal(new Shape(2, 3, 32, 32)).add(3)),
+                    true);
+            assertTrue(mean.contentEquals(
+                    torchNames(net).get("layer1.0.bn2.running_mean").getArray()));
         }
     }
 
@@ -221,11 +242,16 @@ class ResNetTest {
             bn.initialize(m, DataType.FLOAT32, new Shape(2, 2, 1, 2));
             // Channel 0 values 1,3,5,7 (mean 4, unbiased var 20/3); channel 1 all 2 (mean 2, var 0).
             NDArray x = m.create(new float[] {1, 3, 2, 2, 5, 7, 2, 2}, new Shape(2, 2, 1, 2));
-            NDArray y = bn.forward(new ParameterStore(m, false), new NDList(x), true).singletonOrThrow();
+            NDArray y = bn.forward(new ParameterStore(m, false), new NDList(x), true)
+                    .singletonOrThrow();
             Map<String, Parameter> p = torchNames(bn);
             // torch: running = 0.9 * running + 0.1 * batch stat (var unbiased); initial mean 0, var 1.
-            assertArrayEquals(new float[] {0.4f, 0.2f}, p.get("running_mean").getArray().toFloatArray(), 1e-6f);
-            assertArrayEquals(new float[] {0.9f + 0.1f * 20f / 3f, 0.9f}, p.get("running_var").getArray().toFloatArray(), 1e-5f);
+            assertArrayEquals(
+                    new float[] {0.4f, 0.2f}, p.get("running_mean").getArray().toFloatArray(), 1e-6f);
+            assertArrayEquals(
+                    new float[] {0.9f + 0.1f * 20f / 3f, 0.9f},
+                    p.get("running_var").getArray().toFloatArray(),
+                    1e-5f);
             // Output normalized with the biased batch variance 5 and eps 1e-5.
             assertEquals((1 - 4) / Math.sqrt(5 + 1e-5), y.getFloat(0, 0, 0, 0), 1e-5);
         }

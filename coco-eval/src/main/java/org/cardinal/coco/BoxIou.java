@@ -15,8 +15,15 @@ final class BoxIou {
      * @param dt detection boxes, 4 doubles each, at {@code dtOffsets[d]}
      * @param gt ground-truth boxes, 4 doubles each, at {@code gtOffsets[g]}
      */
-    static void compute(double[] dt, int[] dtOffsets, int numDt, double[] gt, int[] gtOffsets, boolean[] crowd,
-            int numGt, double[] out) {
+    static void compute(
+            double[] dt,
+            int[] dtOffsets,
+            int numDt,
+            double[] gt,
+            int[] gtOffsets,
+            boolean[] crowd,
+            int numGt,
+            double[] out) {
         for (int g = 0; g < numGt; g++) {
             int go = gtOffsets[g];
             double gx = gt[go];

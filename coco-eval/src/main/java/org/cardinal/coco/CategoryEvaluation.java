@@ -41,8 +41,13 @@ final class CategoryEvaluation {
     private final double[] precision;
     private final double[] recall;
 
-    CategoryEvaluation(CocoGroundTruth gt, ResultColumns dt, CocoEvalParams params, int numCategories,
-            double[] precision, double[] recall) {
+    CategoryEvaluation(
+            CocoGroundTruth gt,
+            ResultColumns dt,
+            CocoEvalParams params,
+            int numCategories,
+            double[] precision,
+            double[] recall) {
         this.gt = gt;
         this.dt = dt;
         this.iouThrs = params.iouThrs();
@@ -74,8 +79,8 @@ final class CategoryEvaluation {
         int gi = gtFrom;
         int di = dtFrom;
         while (gi < gtTo || di < dtTo) {
-            long image = Math.min(gi < gtTo ? gtKeys[gi] >>> 32 : Long.MAX_VALUE,
-                    di < dtTo ? dtKeys[di] >>> 32 : Long.MAX_VALUE);
+            long image = Math.min(
+                    gi < gtTo ? gtKeys[gi] >>> 32 : Long.MAX_VALUE, di < dtTo ? dtKeys[di] >>> 32 : Long.MAX_VALUE);
             int g0 = gi;
             while (gi < gtTo && (gtKeys[gi] >>> 32) == image) {
                 gi++;
@@ -93,8 +98,8 @@ final class CategoryEvaluation {
      * pycocotools' evaluateImg of one image for one category (keys as in {@link #run}, all of the
      * same image), kept for a later {@link #accumulate(int, List)}.
      */
-    ImageEvaluation.Part evaluateOne(int categoryId, long[] gtKeys, int gtFrom, int gtTo, long[] dtKeys, int dtFrom,
-            int dtTo) {
+    ImageEvaluation.Part evaluateOne(
+            int categoryId, long[] gtKeys, int gtFrom, int gtTo, long[] dtKeys, int dtFrom, int dtTo) {
         Work w = new Work(dtTo - dtFrom, areaLo.length, iouThrs.length);
         evaluateImage(w, gtKeys, gtFrom, gtTo, dtKeys, dtFrom, dtTo);
         int n = w.numKept;
@@ -103,8 +108,13 @@ final class CategoryEvaluation {
         for (int at = 0; at < numAt; at++) {
             System.arraycopy(w.flags, at * w.capacity, flags, at * n, n);
         }
-        return new ImageEvaluation.Part(categoryId, Arrays.copyOf(w.score, n), Arrays.copyOf(w.area, n),
-                Arrays.copyOf(w.hasCandidate, n), flags, w.numRegularGt.clone());
+        return new ImageEvaluation.Part(
+                categoryId,
+                Arrays.copyOf(w.score, n),
+                Arrays.copyOf(w.area, n),
+                Arrays.copyOf(w.hasCandidate, n),
+                flags,
+                w.numRegularGt.clone());
     }
 
     /**
@@ -395,8 +405,19 @@ final class CategoryEvaluation {
                     }
                 }
                 for (int t = 0; t < numT; t++) {
-                    curve(w.flags, (a * numT + t) * w.capacity, candidates, fpBefore, numCandidates, nd, npig,
-                            tpPrecision, k, t, a, m);
+                    curve(
+                            w.flags,
+                            (a * numT + t) * w.capacity,
+                            candidates,
+                            fpBefore,
+                            numCandidates,
+                            nd,
+                            npig,
+                            tpPrecision,
+                            k,
+                            t,
+                            a,
+                            m);
                 }
             }
         }
@@ -412,8 +433,19 @@ final class CategoryEvaluation {
      * @param candidates the detections that can be true positives, in score order
      * @param fpBefore false positives among the other detections ranked before each candidate
      */
-    private void curve(byte[] flags, int flagBase, int[] candidates, int[] fpBefore, int numCandidates, int nd,
-            long npig, double[] tpPrecision, int k, int t, int a, int m) {
+    private void curve(
+            byte[] flags,
+            int flagBase,
+            int[] candidates,
+            int[] fpBefore,
+            int numCandidates,
+            int nd,
+            long npig,
+            double[] tpPrecision,
+            int k,
+            int t,
+            int a,
+            int m) {
         final int numR = recThrs.length;
         final int numA = areaLo.length;
         final int numM = maxDets.length;

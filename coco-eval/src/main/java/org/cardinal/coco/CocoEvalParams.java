@@ -21,8 +21,9 @@ import java.util.Set;
  * AP by maxDets = 100 and the others by position in maxDets, exactly as pycocotools' summarize
  * does; a number whose setting is absent is -1.
  */
-public record CocoEvalParams(double[] iouThrs, double[] recThrs, int[] maxDets, List<AreaRange> areaRanges,
-        long[] imgIds, int[] catIds) implements Serializable {
+public record CocoEvalParams(
+        double[] iouThrs, double[] recThrs, int[] maxDets, List<AreaRange> areaRanges, long[] imgIds, int[] catIds)
+        implements Serializable {
 
     /** An area range [lo, hi] (both inclusive) in square pixels, with the label summaries use. */
     public record AreaRange(String label, double lo, double hi) implements Serializable {}
@@ -50,8 +51,8 @@ public record CocoEvalParams(double[] iouThrs, double[] recThrs, int[] maxDets, 
         }
         for (int i = 0; i < maxDets.length; i++) {
             if (maxDets[i] < 1 || (i > 0 && maxDets[i] == maxDets[i - 1])) {
-                throw new IllegalArgumentException("maxDets must be distinct positive numbers: "
-                        + Arrays.toString(maxDets));
+                throw new IllegalArgumentException(
+                        "maxDets must be distinct positive numbers: " + Arrays.toString(maxDets));
             }
         }
         Set<String> labels = new HashSet<>();
@@ -67,8 +68,13 @@ public record CocoEvalParams(double[] iouThrs, double[] recThrs, int[] maxDets, 
 
     /** pycocotools' defaults for bbox evaluation, all images and categories. */
     public static CocoEvalParams defaults() {
-        return new CocoEvalParams(linspace(0.5, 0.95, 10), linspace(0.0, 1.0, 101), new int[] {1, 10, 100},
-                defaultAreaRanges(), new long[0], new int[0]);
+        return new CocoEvalParams(
+                linspace(0.5, 0.95, 10),
+                linspace(0.0, 1.0, 101),
+                new int[] {1, 10, 100},
+                defaultAreaRanges(),
+                new long[0],
+                new int[0]);
     }
 
     /** all, small, medium, large as in pycocotools: [0, 1e5^2], [0, 32^2], [32^2, 96^2], [96^2, 1e5^2]. */
@@ -123,9 +129,13 @@ public record CocoEvalParams(double[] iouThrs, double[] recThrs, int[] maxDets, 
     // Records compare arrays by identity; compare contents instead.
     @Override
     public boolean equals(Object o) {
-        return o instanceof CocoEvalParams p && Arrays.equals(iouThrs, p.iouThrs) && Arrays.equals(recThrs, p.recThrs)
-                && Arrays.equals(maxDets, p.maxDets) && areaRanges.equals(p.areaRanges)
-                && Arrays.equals(imgIds, p.imgIds) && Arrays.equals(catIds, p.catIds);
+        return o instanceof CocoEvalParams p
+                && Arrays.equals(iouThrs, p.iouThrs)
+                && Arrays.equals(recThrs, p.recThrs)
+                && Arrays.equals(maxDets, p.maxDets)
+                && areaRanges.equals(p.areaRanges)
+                && Arrays.equals(imgIds, p.imgIds)
+                && Arrays.equals(catIds, p.catIds);
     }
 
     @Override

@@ -23,8 +23,8 @@ import java.util.Map;
  */
 public final class CocoEvalResult {
     /** Short names of the 12 summary numbers, in pycocotools' order. */
-    public static final List<String> STAT_NAMES = List.of("AP", "AP50", "AP75", "APs", "APm", "APl",
-            "AR1", "AR10", "AR100", "ARs", "ARm", "ARl");
+    public static final List<String> STAT_NAMES =
+            List.of("AP", "AP50", "AP75", "APs", "APm", "APl", "AR1", "AR10", "AR100", "ARs", "ARm", "ARl");
 
     private final CocoEvalParams params;
     private final int numImages;
@@ -40,7 +40,12 @@ public final class CocoEvalResult {
     private final int numA;
     private final int numM;
 
-    CocoEvalResult(CocoEvalParams params, int numImages, int[] catIds, double[] precision, double[] recall,
+    CocoEvalResult(
+            CocoEvalParams params,
+            int numImages,
+            int[] catIds,
+            double[] precision,
+            double[] recall,
             List<String> warnings) {
         this.params = params;
         this.numImages = numImages;
@@ -184,8 +189,9 @@ public final class CocoEvalResult {
         String type = ap ? "(AP)" : "(AR)";
         String iouStr = iouThr == null ? fixed(iouThrs[0], 2) + ":" + fixed(iouThrs[numT - 1], 2) : fixed(iouThr, 2);
         String maxDetStr = maxDets >= 0 ? String.format("%3d", maxDets) : "  -";
-        summaryLines[index] = String.format(" %-18s %s @[ IoU=%-9s | area=%6s | maxDets=%s ] = %s", title, type,
-                iouStr, areaLabel, maxDetStr, fixed(mean, 3));
+        summaryLines[index] = String.format(
+                " %-18s %s @[ IoU=%-9s | area=%6s | maxDets=%s ] = %s",
+                title, type, iouStr, areaLabel, maxDetStr, fixed(mean, 3));
     }
 
     /** Python's '{:0.Nf}': rounds the exact binary value half to even (Java's %f rounds its decimal string). */

@@ -35,6 +35,7 @@ public final class CocoEvaluator {
     private ResultColumns detections = new ResultColumns(16);
     /** True while {@code detections} is a results file's own table, adopted without a copy. */
     private boolean shared;
+
     private final Map<Integer, Integer> unknownCategoryCounts = new TreeMap<>();
 
     /** An evaluator with pycocotools' default parameters. */
@@ -89,7 +90,9 @@ public final class CocoEvaluator {
         ResultColumns t = results.table;
         for (int i = 0; i < t.size; i++) {
             if (!gt.hasImage(t.imageId[i])) {
-                throw new CocoFormatException(results.source(), "results[" + i + "].image_id",
+                throw new CocoFormatException(
+                        results.source(),
+                        "results[" + i + "].image_id",
                         t.imageId[i] + " is not an image id of the ground truth");
             }
         }
@@ -146,21 +149,30 @@ public final class CocoEvaluator {
     static List<String> warnings(Map<Integer, Integer> unknownCategoryCounts) {
         List<String> w = new ArrayList<>();
         if (!unknownCategoryCounts.isEmpty()) {
-            int total = unknownCategoryCounts.values().stream().mapToInt(Integer::intValue).sum();
+            int total = unknownCategoryCounts.values().stream()
+                    .mapToInt(Integer::intValue)
+                    .sum();
             List<Integer> ids = new ArrayList<>(new TreeMap<>(unknownCategoryCounts).keySet());
-            String shown = ids.size() > 10 ? ids.subList(0, 10) + " and " + (ids.size() - 10) + " more" : ids.toString();
-            w.add(total + " detection(s) of categories not in the ground truth were ignored (category ids "
-                    + shown + ")");
+            String shown =
+                    ids.size() > 10 ? ids.subList(0, 10) + " and " + (ids.size() - 10) + " more" : ids.toString();
+            w.add(total + " detection(s) of categories not in the ground truth were ignored (category ids " + shown
+                    + ")");
         }
         return w;
     }
 
     /** Evaluates everything added so far; may be called again after adding more. */
     public synchronized CocoEvalResult evaluate() {
-        long[] imgIds = params.imgIds().length > 0 ? params.imgIds()
+        long[] imgIds = params.imgIds().length > 0
+                ? params.imgIds()
                 : Arrays.stream(gt.imageIds).sorted().distinct().toArray();
-        int[] catIds = params.catIds().length > 0 ? params.catIds()
-                : gt.categories().stream().mapToInt(CocoGroundTruth.Category::id).sorted().distinct().toArray();
+        int[] catIds = params.catIds().length > 0
+                ? params.catIds()
+                : gt.categories().stream()
+                        .mapToInt(CocoGroundTruth.Category::id)
+                        .sorted()
+                        .distinct()
+                        .toArray();
         LongIndex imageIndex = LongIndex.of(imgIds);
         LongIndex categoryIndex = new LongIndex(catIds.length);
         for (int c : catIds) {
@@ -170,8 +182,8 @@ public final class CocoEvaluator {
         int[] gtStart = new int[numK + 1];
         long[] gtKeys = group(gt.annImage, gt.annCategory, gt.numAnnotations, imageIndex, categoryIndex, gtStart);
         int[] dtStart = new int[numK + 1];
-        long[] dtKeys = group(detections.imageId, detections.categoryId, detections.size, imageIndex,
-                categoryIndex, dtStart);
+        long[] dtKeys =
+                group(detections.imageId, detections.categoryId, detections.size, imageIndex, categoryIndex, dtStart);
 
         int numT = params.iouThrs().length;
         int numR = params.recThrs().length;
@@ -187,8 +199,11 @@ public final class CocoEvaluator {
         for (int k = 0; k < numK; k++) {
             byWork[k] = k;
         }
-        Arrays.sort(byWork, (x, y) -> Integer.compare(dtStart[y + 1] - dtStart[y] + gtStart[y + 1] - gtStart[y],
-                dtStart[x + 1] - dtStart[x] + gtStart[x + 1] - gtStart[x]));
+        Arrays.sort(
+                byWork,
+                (x, y) -> Integer.compare(
+                        dtStart[y + 1] - dtStart[y] + gtStart[y + 1] - gtStart[y],
+                        dtStart[x + 1] - dtStart[x] + gtStart[x + 1] - gtStart[x]));
         IntStream.range(0, numK).parallel().forEach(i -> {
             int k = byWork[i];
             evaluation.run(k, gtKeys, gtStart[k], gtStart[k + 1], dtKeys, dtStart[k], dtStart[k + 1]);
@@ -201,8 +216,8 @@ public final class CocoEvaluator {
      * {@code imageIndex << 32 | record} keys; {@code start[k]..start[k+1]} is category k's range.
      * Records of images or categories not evaluated are left out.
      */
-    private static long[] group(long[] imageIds, int[] categoryIds, int n, LongIndex imageIndex,
-            LongIndex categoryIndex, int[] start) {
+    private static long[] group(
+            long[] imageIds, int[] categoryIds, int n, LongIndex imageIndex, LongIndex categoryIndex, int[] start) {
         int numK = start.length - 1;
         int[] cat = new int[n];
         int[] img = new int[n];

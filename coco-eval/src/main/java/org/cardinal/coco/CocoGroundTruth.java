@@ -132,7 +132,8 @@ public final class CocoGroundTruth implements Serializable {
         } catch (MalformedJsonException | EOFException e) {
             throw new CocoFormatException(name, "", "malformed JSON: " + StreamingFields.firstLine(e.getMessage()), e);
         } catch (IllegalStateException e) {
-            throw new CocoFormatException(name, "", "unexpected JSON structure: " + StreamingFields.firstLine(e.getMessage()), e);
+            throw new CocoFormatException(
+                    name, "", "unexpected JSON structure: " + StreamingFields.firstLine(e.getMessage()), e);
         } catch (IOException e) {
             throw new CocoFormatException(name, "", "cannot read: " + e, e);
         }
@@ -211,16 +212,31 @@ public final class CocoGroundTruth implements Serializable {
             boolean crowd = false;
             while (in.hasNext()) {
                 switch (in.nextName()) {
-                    case "id": id = StreamingFields.readId(in, name, where + ".id"); seen |= 1; break;
-                    case "image_id": imageId = StreamingFields.readId(in, name, where + ".image_id"); seen |= 2; break;
+                    case "id":
+                        id = StreamingFields.readId(in, name, where + ".id");
+                        seen |= 1;
+                        break;
+                    case "image_id":
+                        imageId = StreamingFields.readId(in, name, where + ".image_id");
+                        seen |= 2;
+                        break;
                     case "category_id":
                         categoryId = StreamingFields.readIntId(in, name, where + ".category_id");
                         seen |= 4;
                         break;
-                    case "bbox": StreamingFields.readBox(in, name, where + ".bbox", box); seen |= 8; break;
-                    case "area": area = StreamingFields.readDouble(in, name, where + ".area"); seen |= 16; break;
-                    case "iscrowd": crowd = StreamingFields.readFlag(in, name, where + ".iscrowd"); break;
-                    default: in.skipValue();
+                    case "bbox":
+                        StreamingFields.readBox(in, name, where + ".bbox", box);
+                        seen |= 8;
+                        break;
+                    case "area":
+                        area = StreamingFields.readDouble(in, name, where + ".area");
+                        seen |= 16;
+                        break;
+                    case "iscrowd":
+                        crowd = StreamingFields.readFlag(in, name, where + ".iscrowd");
+                        break;
+                    default:
+                        in.skipValue();
                 }
             }
             in.endObject();
@@ -288,8 +304,16 @@ public final class CocoGroundTruth implements Serializable {
          * @param crowd iscrowd: ignored region, matched by any number of detections
          * @throws IllegalArgumentException on a duplicate id, a negative or non-finite size
          */
-        public Builder addAnnotation(long id, long imageId, int categoryId, double x, double y,
-                double width, double height, double area, boolean crowd) {
+        public Builder addAnnotation(
+                long id,
+                long imageId,
+                int categoryId,
+                double x,
+                double y,
+                double width,
+                double height,
+                double area,
+                boolean crowd) {
             checkBox(x, y, width, height);
             if (!Double.isFinite(area)) {
                 throw new IllegalArgumentException("area " + area + " is not a finite number");
@@ -328,8 +352,8 @@ public final class CocoGroundTruth implements Serializable {
     /** The checks every box must pass, for ground truth and results alike. */
     static void checkBox(double x, double y, double width, double height) {
         if (!(Double.isFinite(x) && Double.isFinite(y) && Double.isFinite(width) && Double.isFinite(height))) {
-            throw new IllegalArgumentException("bbox [" + x + ", " + y + ", " + width + ", " + height
-                    + "] has a non-finite number");
+            throw new IllegalArgumentException(
+                    "bbox [" + x + ", " + y + ", " + width + ", " + height + "] has a non-finite number");
         }
         if (width < 0) {
             throw new IllegalArgumentException("bbox width " + width + " is negative");

@@ -82,14 +82,24 @@ public final class CocoResults {
                 double score = 0;
                 while (in.hasNext()) {
                     switch (in.nextName()) {
-                        case "image_id": imageId = StreamingFields.readId(in, name, where + ".image_id"); seen |= 1; break;
+                        case "image_id":
+                            imageId = StreamingFields.readId(in, name, where + ".image_id");
+                            seen |= 1;
+                            break;
                         case "category_id":
                             categoryId = StreamingFields.readIntId(in, name, where + ".category_id");
                             seen |= 2;
                             break;
-                        case "bbox": StreamingFields.readBox(in, name, where + ".bbox", box); seen |= 4; break;
-                        case "score": score = StreamingFields.readDouble(in, name, where + ".score"); seen |= 8; break;
-                        default: in.skipValue();
+                        case "bbox":
+                            StreamingFields.readBox(in, name, where + ".bbox", box);
+                            seen |= 4;
+                            break;
+                        case "score":
+                            score = StreamingFields.readDouble(in, name, where + ".score");
+                            seen |= 8;
+                            break;
+                        default:
+                            in.skipValue();
                     }
                 }
                 in.endObject();
@@ -114,7 +124,8 @@ public final class CocoResults {
         } catch (MalformedJsonException | EOFException e) {
             throw new CocoFormatException(name, "", "malformed JSON: " + StreamingFields.firstLine(e.getMessage()), e);
         } catch (IllegalStateException e) {
-            throw new CocoFormatException(name, "", "unexpected JSON structure: " + StreamingFields.firstLine(e.getMessage()), e);
+            throw new CocoFormatException(
+                    name, "", "unexpected JSON structure: " + StreamingFields.firstLine(e.getMessage()), e);
         } catch (IOException e) {
             throw new CocoFormatException(name, "", "cannot read: " + e, e);
         }
@@ -124,8 +135,8 @@ public final class CocoResults {
     /** Results held in memory, named {@code source} in messages. */
     public static CocoResults of(String source, long[] imageIds, List<ScoredBox> detections) {
         if (imageIds.length != detections.size()) {
-            throw new IllegalArgumentException("imageIds and detections differ in length: "
-                    + imageIds.length + " vs " + detections.size());
+            throw new IllegalArgumentException(
+                    "imageIds and detections differ in length: " + imageIds.length + " vs " + detections.size());
         }
         ResultColumns table = new ResultColumns(imageIds.length);
         for (int i = 0; i < imageIds.length; i++) {

@@ -36,16 +36,23 @@ public final class PerImageEvaluator {
     private final LongIndex gtCategories;
     /** Annotations grouped by image of the ground truth (file order within): start[i]..start[i+1]. */
     private final int[] annStart;
+
     private final int[] annByImage;
 
     /** An evaluator of this ground truth with these parameters (see {@link CocoEvalParams}). */
     public PerImageEvaluator(CocoGroundTruth gt, CocoEvalParams params) {
         this.gt = gt;
         this.params = params;
-        this.imgIds = params.imgIds().length > 0 ? params.imgIds()
+        this.imgIds = params.imgIds().length > 0
+                ? params.imgIds()
                 : Arrays.stream(gt.imageIds).sorted().distinct().toArray();
-        this.catIds = params.catIds().length > 0 ? params.catIds()
-                : gt.categories().stream().mapToInt(CocoGroundTruth.Category::id).sorted().distinct().toArray();
+        this.catIds = params.catIds().length > 0
+                ? params.catIds()
+                : gt.categories().stream()
+                        .mapToInt(CocoGroundTruth.Category::id)
+                        .sorted()
+                        .distinct()
+                        .toArray();
         this.imageIndex = LongIndex.of(imgIds);
         this.categoryIndex = new LongIndex(catIds.length);
         for (int c : catIds) {
@@ -204,12 +211,12 @@ public final class PerImageEvaluator {
             }
             evaluation.accumulate(k, parts);
         }
-        return new CocoEvalResult(params, imgIds.length, catIds.clone(), precision, recall,
-                CocoEvaluator.warnings(unknown));
+        return new CocoEvalResult(
+                params, imgIds.length, catIds.clone(), precision, recall, CocoEvaluator.warnings(unknown));
     }
 
-    private void addParts(ImageEvaluation e, int image, int numAt, List<List<long[]>> order,
-            List<ImageEvaluation.Part> all) {
+    private void addParts(
+            ImageEvaluation e, int image, int numAt, List<List<long[]>> order, List<ImageEvaluation.Part> all) {
         int numA = params.areaRanges().size();
         for (ImageEvaluation.Part p : e.parts) {
             int k = categoryIndex.get(p.categoryId);

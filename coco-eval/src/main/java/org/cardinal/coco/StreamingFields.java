@@ -11,8 +11,7 @@ import java.io.IOException;
 final class StreamingFields {
     private StreamingFields() {}
 
-    static void expect(JsonReader in, JsonToken token, String file, String where, String what)
-            throws IOException {
+    static void expect(JsonReader in, JsonToken token, String file, String where, String what) throws IOException {
         JsonToken found = in.peek();
         if (found != token) {
             throw new CocoFormatException(file, where, "expected " + what + ", found " + describe(found));
@@ -30,14 +29,22 @@ final class StreamingFields {
 
     static String describe(JsonToken token) {
         switch (token) {
-            case BEGIN_ARRAY: return "an array";
-            case BEGIN_OBJECT: return "an object";
-            case STRING: return "a string";
-            case NUMBER: return "a number";
-            case BOOLEAN: return "a boolean";
-            case NULL: return "null";
-            case END_DOCUMENT: return "the end of the file";
-            default: return token.toString();
+            case BEGIN_ARRAY:
+                return "an array";
+            case BEGIN_OBJECT:
+                return "an object";
+            case STRING:
+                return "a string";
+            case NUMBER:
+                return "a number";
+            case BOOLEAN:
+                return "a boolean";
+            case NULL:
+                return "null";
+            case END_DOCUMENT:
+                return "the end of the file";
+            default:
+                return token.toString();
         }
     }
 

@@ -23,7 +23,10 @@ class CocoEvalParamsTest {
 
     @Test
     void idsAndMaxDetsAreSortedAndUnique() {
-        CocoEvalParams p = CocoEvalParams.defaults().withImgIds(5, 1, 5, 3).withCatIds(9, 2, 2).withMaxDets(100, 1, 10);
+        CocoEvalParams p = CocoEvalParams.defaults()
+                .withImgIds(5, 1, 5, 3)
+                .withCatIds(9, 2, 2)
+                .withMaxDets(100, 1, 10);
         assertArrayEquals(new long[] {1, 3, 5}, p.imgIds());
         assertArrayEquals(new int[] {2, 9}, p.catIds());
         assertArrayEquals(new int[] {1, 10, 100}, p.maxDets());
@@ -34,8 +37,10 @@ class CocoEvalParamsTest {
         CocoEvalParams d = CocoEvalParams.defaults();
         assertThrows(IllegalArgumentException.class, () -> d.withMaxDets(10, 10));
         assertThrows(IllegalArgumentException.class, () -> d.withIouThrs(1.5));
-        assertThrows(IllegalArgumentException.class, () -> d.withAreaRanges(List.of(
-                new CocoEvalParams.AreaRange("all", 0, 1), new CocoEvalParams.AreaRange("all", 0, 2))));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> d.withAreaRanges(
+                        List.of(new CocoEvalParams.AreaRange("all", 0, 1), new CocoEvalParams.AreaRange("all", 0, 2))));
     }
 
     @Test

@@ -38,13 +38,21 @@ class EvaluationPropertiesTest {
         for (JsonElement e : json.getAsJsonArray("annotations")) {
             JsonObject a = e.getAsJsonObject();
             JsonArray b = a.getAsJsonArray("bbox");
-            evaluator.add(a.get("image_id").getAsLong(), List.of(new ScoredBox(a.get("category_id").getAsInt(),
-                    b.get(0).getAsDouble(), b.get(1).getAsDouble(), b.get(2).getAsDouble(), b.get(3).getAsDouble(), 1.0)));
+            evaluator.add(
+                    a.get("image_id").getAsLong(),
+                    List.of(new ScoredBox(
+                            a.get("category_id").getAsInt(),
+                            b.get(0).getAsDouble(),
+                            b.get(1).getAsDouble(),
+                            b.get(2).getAsDouble(),
+                            b.get(3).getAsDouble(),
+                            1.0)));
         }
         CocoEvalResult result = evaluator.evaluate();
         double[] stats = result.stats();
         for (int i : new int[] {0, 1, 2, 3, 4, 5, 8, 9, 10, 11}) {
-            assertTrue(stats[i] == -1 || Math.abs(stats[i] - 1) < 1e-12,
+            assertTrue(
+                    stats[i] == -1 || Math.abs(stats[i] - 1) < 1e-12,
                     where + ": " + CocoEvalResult.STAT_NAMES.get(i) + " = " + stats[i]);
         }
         assertEquals(1.0, stats[0], 1e-12, where + ": AP");
@@ -62,13 +70,16 @@ class EvaluationPropertiesTest {
         CocoEvaluator evaluator = new CocoEvaluator(CocoGroundTruth.read(gtPath));
         for (int i = 0; i < results.size(); i++) {
             ScoredBox d = results.detection(i);
-            evaluator.add(results.imageId(i), List.of(new ScoredBox(d.categoryId(), d.x() + 1e6, d.y() + 1e6,
-                    d.width(), d.height(), d.score())));
+            evaluator.add(
+                    results.imageId(i),
+                    List.of(new ScoredBox(d.categoryId(), d.x() + 1e6, d.y() + 1e6, d.width(), d.height(), d.score())));
         }
         CocoEvalResult result = evaluator.evaluate();
         double[] stats = result.stats();
         for (int i = 0; i < stats.length; i++) {
-            assertTrue(stats[i] == 0 || stats[i] == -1, where + ": " + CocoEvalResult.STAT_NAMES.get(i) + " = " + stats[i]);
+            assertTrue(
+                    stats[i] == 0 || stats[i] == -1,
+                    where + ": " + CocoEvalResult.STAT_NAMES.get(i) + " = " + stats[i]);
         }
         assertEquals(0.0, stats[0], where + ": AP");
         for (double ap : result.perCategoryAp().values()) {
@@ -141,8 +152,11 @@ class EvaluationPropertiesTest {
         assertEquals(fromFile.warnings(), inProcess.warnings(), where);
         // evaluating again after adding more must see the new detections: a top-scored false positive
         // on an image with ground truth of its category lowers that category's precision
-        JsonObject first = JsonParser.parseString(Files.readString(gtPath)).getAsJsonObject()
-                .getAsJsonArray("annotations").get(0).getAsJsonObject();
+        JsonObject first = JsonParser.parseString(Files.readString(gtPath))
+                .getAsJsonObject()
+                .getAsJsonArray("annotations")
+                .get(0)
+                .getAsJsonObject();
         long image = first.get("image_id").getAsLong();
         ScoredBox falsePositive = new ScoredBox(first.get("category_id").getAsInt(), 1e6, 1e6, 10, 10, 1.0);
         inProcess.add(image, List.of(falsePositive));
@@ -151,7 +165,8 @@ class EvaluationPropertiesTest {
         fresh.add(image, List.of(falsePositive));
         CocoEvalResult again = inProcess.evaluate();
         assertArrayEquals(fresh.evaluate().stats(), again.stats(), where + ": re-evaluation");
-        assertTrue(again.stats()[0] < b.stats()[0], where + ": AP after a new false positive " + again.stats()[0]
-                + " must be below " + b.stats()[0]);
+        assertTrue(
+                again.stats()[0] < b.stats()[0],
+                where + ": AP after a new false positive " + again.stats()[0] + " must be below " + b.stats()[0]);
     }
 }

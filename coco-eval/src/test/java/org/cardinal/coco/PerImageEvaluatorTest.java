@@ -28,8 +28,19 @@ import org.junit.jupiter.params.provider.ValueSource;
 class PerImageEvaluatorTest {
 
     @ParameterizedTest
-    @ValueSource(strings = {"ties", "mask_area", "many_dets", "unknown_categories", "crowd_zero_id", "boundaries",
-        "params_iou_maxdets", "params_subsets", "params_area", "params_area_labels"})
+    @ValueSource(
+            strings = {
+                "ties",
+                "mask_area",
+                "many_dets",
+                "unknown_categories",
+                "crowd_zero_id",
+                "boundaries",
+                "params_iou_maxdets",
+                "params_subsets",
+                "params_area",
+                "params_area_labels"
+            })
     void givesTheInProcessNumbersBitForBit(String name) throws Exception {
         Path dir = ReferenceCases.moduleCases().resolve(name);
         CocoEvalParams params = PycocotoolsCasesTest.params(ReferenceCases.readJson(dir.resolve("params.json")));
@@ -60,7 +71,10 @@ class PerImageEvaluatorTest {
                     for (int m = 0; m < numM; m++) {
                         assertEquals(expected.recall(t, k, a, m), got.recall(t, k, a, m), 0.0, name + ": recall");
                         for (int r = 0; r < numR; r++) {
-                            assertEquals(expected.precision(t, r, k, a, m), got.precision(t, r, k, a, m), 0.0,
+                            assertEquals(
+                                    expected.precision(t, r, k, a, m),
+                                    got.precision(t, r, k, a, m),
+                                    0.0,
                                     name + ": precision");
                         }
                     }
@@ -77,9 +91,10 @@ class PerImageEvaluatorTest {
         CocoGroundTruth gt = CocoGroundTruth.read(dir.resolve("gt.json"));
         PerImageEvaluator split = new PerImageEvaluator(gt, CocoEvalParams.defaults());
         long image = gt.imageIds()[0];
-        ImageEvaluation once = split.evaluate(image, List.of(new ScoredBox(gt.categories().get(0).id(), 1, 2, 3, 4, 0.5)));
-        IllegalArgumentException twice = assertThrows(IllegalArgumentException.class,
-                () -> split.accumulate(List.of(once, once)));
+        ImageEvaluation once = split.evaluate(
+                image, List.of(new ScoredBox(gt.categories().get(0).id(), 1, 2, 3, 4, 0.5)));
+        IllegalArgumentException twice =
+                assertThrows(IllegalArgumentException.class, () -> split.accumulate(List.of(once, once)));
         assertEquals("image " + image + " was evaluated twice", twice.getMessage());
         long absent = 1 + java.util.Arrays.stream(gt.imageIds()).max().getAsLong();
         assertThrows(IllegalArgumentException.class, () -> split.evaluate(absent, List.of()));

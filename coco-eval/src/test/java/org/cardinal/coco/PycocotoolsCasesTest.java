@@ -21,8 +21,19 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class PycocotoolsCasesTest {
     @ParameterizedTest
-    @ValueSource(strings = {"ties", "mask_area", "many_dets", "unknown_categories", "crowd_zero_id", "boundaries",
-        "params_iou_maxdets", "params_subsets", "params_area", "params_area_labels"})
+    @ValueSource(
+            strings = {
+                "ties",
+                "mask_area",
+                "many_dets",
+                "unknown_categories",
+                "crowd_zero_id",
+                "boundaries",
+                "params_iou_maxdets",
+                "params_subsets",
+                "params_area",
+                "params_area_labels"
+            })
     void matchesPycocotools(String name) throws Exception {
         Path dir = ReferenceCases.moduleCases().resolve(name);
         JsonObject expected = ReferenceCases.readJson(dir.resolve("expected.json"));
@@ -43,7 +54,10 @@ class PycocotoolsCasesTest {
             for (int k = 0; k < numK; k++) {
                 for (int a = 0; a < numA; a++) {
                     for (int m = 0; m < numM; m++) {
-                        assertEquals(recall.get(i++).getAsDouble(), result.recall(t, k, a, m), 0.0,
+                        assertEquals(
+                                recall.get(i++).getAsDouble(),
+                                result.recall(t, k, a, m),
+                                0.0,
                                 name + ": recall[" + t + "," + k + "," + a + "," + m + "]");
                     }
                 }

@@ -44,7 +44,8 @@ final class ReferenceCases {
     }
 
     static JsonObject readJson(Path file) throws IOException {
-        return JsonParser.parseString(Files.readString(file, StandardCharsets.UTF_8)).getAsJsonObject();
+        return JsonParser.parseString(Files.readString(file, StandardCharsets.UTF_8))
+                .getAsJsonObject();
     }
 
     /** Asserts stats and per-category AP within {@link #TOLERANCE}; returns the largest difference. */

@@ -29,10 +29,19 @@ class ResultsParserTest {
             for (int j = 0; j < 5; j++) {
                 texts[5 * i + j] = number(rng, j < 4);
             }
-            json.append("{\"image_id\": ").append(i).append(", \"category_id\": 1, \"bbox\": [")
-                    .append(texts[5 * i]).append(", ").append(texts[5 * i + 1]).append(", ")
-                    .append(texts[5 * i + 2]).append(", ").append(texts[5 * i + 3]).append("], \"score\": ")
-                    .append(texts[5 * i + 4]).append("}");
+            json.append("{\"image_id\": ")
+                    .append(i)
+                    .append(", \"category_id\": 1, \"bbox\": [")
+                    .append(texts[5 * i])
+                    .append(", ")
+                    .append(texts[5 * i + 1])
+                    .append(", ")
+                    .append(texts[5 * i + 2])
+                    .append(", ")
+                    .append(texts[5 * i + 3])
+                    .append("], \"score\": ")
+                    .append(texts[5 * i + 4])
+                    .append("}");
         }
         json.append("]");
         byte[] bytes = json.toString().getBytes(StandardCharsets.US_ASCII);
@@ -45,12 +54,15 @@ class ResultsParserTest {
         for (int i = 0; i < n; i++) {
             for (int j = 0; j < 4; j++) {
                 double expected = Double.parseDouble(texts[5 * i + j]);
-                assertEquals(Double.doubleToRawLongBits(expected), Double.doubleToRawLongBits(fast.box[4 * i + j]),
+                assertEquals(
+                        Double.doubleToRawLongBits(expected),
+                        Double.doubleToRawLongBits(fast.box[4 * i + j]),
                         texts[5 * i + j]);
                 assertEquals(Double.doubleToRawLongBits(expected), Double.doubleToRawLongBits(gson.box[4 * i + j]));
             }
             double score = Double.parseDouble(texts[5 * i + 4]);
-            assertEquals(Double.doubleToRawLongBits(score), Double.doubleToRawLongBits(fast.score[i]), texts[5 * i + 4]);
+            assertEquals(
+                    Double.doubleToRawLongBits(score), Double.doubleToRawLongBits(fast.score[i]), texts[5 * i + 4]);
             assertEquals(i, fast.imageId[i]);
         }
     }
@@ -62,13 +74,22 @@ class ResultsParserTest {
             v = -v;
         }
         switch (rng.nextInt(7)) {
-            case 0: return String.format(Locale.ROOT, "%.2f", v);
-            case 1: return Double.toString(v).replace("E", "e");
-            case 2: return String.format(Locale.ROOT, "%.17g", v).replace("e+0", "e").replace("e-0", "e-");
-            case 3: return Long.toString(rng.nextLong(0, 100000));
-            case 4: return "0.000" + rng.nextLong(0, Long.MAX_VALUE); // more digits than a long holds
-            case 5: return rng.nextLong(1, 1000) + "e" + rng.nextInt(-30, 30);
-            default: return String.format(Locale.ROOT, "%.6f", v);
+            case 0:
+                return String.format(Locale.ROOT, "%.2f", v);
+            case 1:
+                return Double.toString(v).replace("E", "e");
+            case 2:
+                return String.format(Locale.ROOT, "%.17g", v)
+                        .replace("e+0", "e")
+                        .replace("e-0", "e-");
+            case 3:
+                return Long.toString(rng.nextLong(0, 100000));
+            case 4:
+                return "0.000" + rng.nextLong(0, Long.MAX_VALUE); // more digits than a long holds
+            case 5:
+                return rng.nextLong(1, 1000) + "e" + rng.nextInt(-30, 30);
+            default:
+                return String.format(Locale.ROOT, "%.6f", v);
         }
     }
 

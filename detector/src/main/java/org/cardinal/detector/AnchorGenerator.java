@@ -26,13 +26,12 @@ public final class AnchorGenerator {
     private final int[][] sizes;
     private final double[][] aspectRatios;
     private final float[][] cellAnchors;
-    private final Map<String, float[]> cache =
-            new LinkedHashMap<>(CACHE_ENTRIES, 0.75f, true) {
-                @Override
-                protected boolean removeEldestEntry(Map.Entry<String, float[]> eldest) {
-                    return size() > CACHE_ENTRIES;
-                }
-            };
+    private final Map<String, float[]> cache = new LinkedHashMap<>(CACHE_ENTRIES, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, float[]> eldest) {
+            return size() > CACHE_ENTRIES;
+        }
+    };
 
     /**
      * @param sizes anchor sizes (square-root of area, pixels) per level
@@ -88,14 +87,10 @@ public final class AnchorGenerator {
      * @param featureShapes shape of each level's feature map, last two axes (H, W)
      * @return (sum_l H_l * W_l * A_l, 4) float32
      */
-    public NDArray anchors(
-            NDManager manager, long imageHeight, long imageWidth, List<Shape> featureShapes) {
+    public NDArray anchors(NDManager manager, long imageHeight, long imageWidth, List<Shape> featureShapes) {
         if (featureShapes.size() != sizes.length) {
             throw new IllegalArgumentException(
-                    "AnchorGenerator: configured for "
-                            + sizes.length
-                            + " feature levels, got "
-                            + featureShapes.size());
+                    "AnchorGenerator: configured for " + sizes.length + " feature levels, got " + featureShapes.size());
         }
         long[][] grids = new long[sizes.length][];
         StringBuilder key = new StringBuilder().append(imageHeight).append('x').append(imageWidth);
@@ -103,8 +98,7 @@ public final class AnchorGenerator {
             Shape s = featureShapes.get(l);
             int d = s.dimension();
             if (d < 2 || s.get(d - 2) <= 0 || s.get(d - 1) <= 0) {
-                throw new IllegalArgumentException(
-                        "AnchorGenerator: feature level " + l + " has no (H, W) grid: " + s);
+                throw new IllegalArgumentException("AnchorGenerator: feature level " + l + " has no (H, W) grid: " + s);
             }
             grids[l] = new long[] {s.get(d - 2), s.get(d - 1)};
             key.append(';').append(grids[l][0]).append('x').append(grids[l][1]);

@@ -31,12 +31,11 @@ public final class BalancedPositiveNegativeSampler {
      */
     public BalancedPositiveNegativeSampler(int batchSizePerImage, double positiveFraction) {
         if (batchSizePerImage < 0 || positiveFraction < 0 || positiveFraction > 1) {
-            throw new IllegalArgumentException(
-                    "BalancedPositiveNegativeSampler: need batchSizePerImage >= 0 and"
-                            + " positiveFraction in [0, 1], got "
-                            + batchSizePerImage
-                            + ", "
-                            + positiveFraction);
+            throw new IllegalArgumentException("BalancedPositiveNegativeSampler: need batchSizePerImage >= 0 and"
+                    + " positiveFraction in [0, 1], got "
+                    + batchSizePerImage
+                    + ", "
+                    + positiveFraction);
         }
         this.batchSizePerImage = batchSizePerImage;
         this.positiveFraction = positiveFraction;
@@ -52,8 +51,7 @@ public final class BalancedPositiveNegativeSampler {
     public NDList sample(NDArray labels, long seed) {
         Shape s = labels.getShape();
         if (s.dimension() != 1) {
-            throw new IllegalArgumentException(
-                    "BalancedPositiveNegativeSampler: labels must be (N), got " + s);
+            throw new IllegalArgumentException("BalancedPositiveNegativeSampler: labels must be (N), got " + s);
         }
         NDArray positive = labels.gte(1).nonzero().reshape(-1);
         NDArray negative = labels.eq(0).nonzero().reshape(-1);
@@ -85,8 +83,7 @@ public final class BalancedPositiveNegativeSampler {
 
     private static NDArray mask(NDArray labels, NDArray candidates, long[] chosen) {
         NDManager manager = labels.getManager();
-        NDArray result =
-                manager.zeros(labels.getShape(), DataType.BOOLEAN, labels.getDevice());
+        NDArray result = manager.zeros(labels.getShape(), DataType.BOOLEAN, labels.getDevice());
         if (chosen.length == 0) {
             return result;
         }

@@ -34,8 +34,7 @@ public final class BoxCoder {
     /** Coder with weights {wx, wy, ww, wh} and clamp {@code bboxXformClip} for dw, dh. */
     public BoxCoder(double[] weights, double bboxXformClip) {
         if (weights == null || weights.length != 4) {
-            throw new IllegalArgumentException(
-                    "BoxCoder: weights must have 4 entries (wx, wy, ww, wh)");
+            throw new IllegalArgumentException("BoxCoder: weights must have 4 entries (wx, wy, ww, wh)");
         }
         this.wx = (float) weights[0];
         this.wy = (float) weights[1];
@@ -86,11 +85,7 @@ public final class BoxCoder {
         Shape ds = deltas.getShape();
         long n = boxes.getShape().get(0);
         if (ds.dimension() != 2 || ds.get(0) != n || ds.get(1) % 4 != 0) {
-            throw new IllegalArgumentException(
-                    "BoxCoder.decode: deltas must be (N, 4K) with N = "
-                            + n
-                            + ", got "
-                            + ds);
+            throw new IllegalArgumentException("BoxCoder.decode: deltas must be (N, 4K) with N = " + n + ", got " + ds);
         }
         long k = ds.get(1) / 4;
         NDArray b = boxes.toType(deltas.getDataType(), false);
@@ -107,8 +102,7 @@ public final class BoxCoder {
         NDArray predY = dy.mul(heights).add(ctrY);
         NDArray halfW = dw.exp().mul(widths).mul(0.5f);
         NDArray halfH = dh.exp().mul(heights).mul(0.5f);
-        NDList corners =
-                new NDList(predX.sub(halfW), predY.sub(halfH), predX.add(halfW), predY.add(halfH));
+        NDList corners = new NDList(predX.sub(halfW), predY.sub(halfH), predX.add(halfW), predY.add(halfH));
         return NDArrays.stack(corners, 2).reshape(n, 4 * k);
     }
 
@@ -119,8 +113,7 @@ public final class BoxCoder {
     private static void check(NDArray boxes, String what, long cols) {
         Shape s = boxes.getShape();
         if (s.dimension() != 2 || s.get(1) != cols) {
-            throw new IllegalArgumentException(
-                    "BoxCoder: " + what + " must have shape (N, " + cols + "), got " + s);
+            throw new IllegalArgumentException("BoxCoder: " + what + " must have shape (N, " + cols + "), got " + s);
         }
     }
 }

@@ -1,8 +1,8 @@
 package org.cardinal.detector;
 
 import ai.djl.ndarray.NDArray;
-import org.cardinal.core.train.Scalars;
 import ai.djl.ndarray.NDArrays;
+import org.cardinal.core.train.Scalars;
 
 /**
  * The three loss functions of Faster R-CNN with torch's reductions, so that loss values compare
@@ -37,10 +37,9 @@ public final class DetectionLosses {
      * @return scalar mean
      */
     public static NDArray binaryCrossEntropyWithLogits(NDArray logits, NDArray targets) {
-        NDArray loss =
-                Scalars.maximum(logits, 0)
-                        .sub(logits.mul(targets))
-                        .add(logits.abs().neg().exp().add(1f).log());
+        NDArray loss = Scalars.maximum(logits, 0)
+                .sub(logits.mul(targets))
+                .add(logits.abs().neg().exp().add(1f).log());
         return loss.mean();
     }
 

@@ -163,27 +163,43 @@ public record DetectorConfig(
         require(imageMean != null && imageMean.length == 3, "image_mean", "3 numbers", len(imageMean));
         require(imageStd != null && imageStd.length == 3, "image_std", "3 numbers", len(imageStd));
         require(sizeDivisible > 0, "size_divisible", "a positive integer", sizeDivisible);
-        require(trainableBackboneLayers >= 0 && trainableBackboneLayers <= 5,
-                "trainable_backbone_layers", "an integer in 0..5", trainableBackboneLayers);
+        require(
+                trainableBackboneLayers >= 0 && trainableBackboneLayers <= 5,
+                "trainable_backbone_layers",
+                "an integer in 0..5",
+                trainableBackboneLayers);
         require(fpnChannels > 0, "fpn_channels", "a positive integer", fpnChannels);
         int levels = variant == Variant.FPN ? 5 : 1;
-        require(anchorSizes != null && anchorSizes.length == levels, "anchor_sizes",
-                variant == Variant.FPN ? "5 levels (P2..P6)" : "1 level (C4)", len(anchorSizes));
-        require(aspectRatios != null && aspectRatios.length > 0, "aspect_ratios", "a non-empty array",
+        require(
+                anchorSizes != null && anchorSizes.length == levels,
+                "anchor_sizes",
+                variant == Variant.FPN ? "5 levels (P2..P6)" : "1 level (C4)",
+                len(anchorSizes));
+        require(
+                aspectRatios != null && aspectRatios.length > 0,
+                "aspect_ratios",
+                "a non-empty array",
                 len(aspectRatios));
-        require(bboxRegWeights != null && bboxRegWeights.length == 4, "bbox_reg_weights", "4 numbers",
+        require(
+                bboxRegWeights != null && bboxRegWeights.length == 4,
+                "bbox_reg_weights",
+                "4 numbers",
                 len(bboxRegWeights));
         require(roiOutputSize > 0, "roi_output_size", "a positive integer", roiOutputSize);
         require(samplingRatio >= 0, "sampling_ratio", "an integer >= 0 (0 = adaptive)", samplingRatio);
         require(representationSize > 0, "representation_size", "a positive integer", representationSize);
-        require(rpnBatchSizePerImage > 0, "rpn_batch_size_per_image", "a positive integer",
-                rpnBatchSizePerImage);
-        require(boxBatchSizePerImage > 0, "box_batch_size_per_image", "a positive integer",
-                boxBatchSizePerImage);
-        require(rpnPositiveFraction >= 0 && rpnPositiveFraction <= 1, "rpn_positive_fraction",
-                "a number in [0, 1]", rpnPositiveFraction);
-        require(boxPositiveFraction >= 0 && boxPositiveFraction <= 1, "box_positive_fraction",
-                "a number in [0, 1]", boxPositiveFraction);
+        require(rpnBatchSizePerImage > 0, "rpn_batch_size_per_image", "a positive integer", rpnBatchSizePerImage);
+        require(boxBatchSizePerImage > 0, "box_batch_size_per_image", "a positive integer", boxBatchSizePerImage);
+        require(
+                rpnPositiveFraction >= 0 && rpnPositiveFraction <= 1,
+                "rpn_positive_fraction",
+                "a number in [0, 1]",
+                rpnPositiveFraction);
+        require(
+                boxPositiveFraction >= 0 && boxPositiveFraction <= 1,
+                "box_positive_fraction",
+                "a number in [0, 1]",
+                boxPositiveFraction);
         require(boxDetectionsPerImg > 0, "box_detections_per_img", "a positive integer", boxDetectionsPerImg);
     }
 
@@ -273,7 +289,8 @@ public record DetectorConfig(
     private static JsonObject defaultsJson(Variant variant) {
         JsonObject d = JsonFiles.parseObject(DEFAULTS, "DetectorConfig.DEFAULTS");
         if (variant == Variant.C4) {
-            JsonFiles.parseObject(C4_DEFAULTS, "DetectorConfig.C4_DEFAULTS").entrySet()
+            JsonFiles.parseObject(C4_DEFAULTS, "DetectorConfig.C4_DEFAULTS")
+                    .entrySet()
                     .forEach(e -> d.add(e.getKey(), e.getValue()));
         }
         return d;

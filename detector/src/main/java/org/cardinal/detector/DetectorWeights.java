@@ -1,10 +1,10 @@
 package org.cardinal.detector;
 
+import ai.djl.nn.Block;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import ai.djl.nn.Block;
 import org.cardinal.backbone.ResNet;
 import org.cardinal.backbone.weights.LoadReport;
 import org.cardinal.backbone.weights.StateDict;
@@ -38,12 +38,10 @@ public final class DetectorWeights {
      * of another head.
      */
     private static final Pattern C4_BOX_HEAD =
-            Pattern.compile("^roi_heads\\.box_head\\.(?:0|layer4)\\."
-                    + "(\\d+\\.(?:conv\\d|bn\\d|downsample)\\..+)$");
+            Pattern.compile("^roi_heads\\.box_head\\.(?:0|layer4)\\." + "(\\d+\\.(?:conv\\d|bn\\d|downsample)\\..+)$");
 
     /** torchvision's {@code IntermediateLayerGetter} as the backbone, without {@code body}. */
-    private static final Pattern BARE_BODY =
-            Pattern.compile("^backbone\\.((?:conv1|bn1|layer[1-4])\\..+)$");
+    private static final Pattern BARE_BODY = Pattern.compile("^backbone\\.((?:conv1|bn1|layer[1-4])\\..+)$");
 
     private DetectorWeights() {}
 
@@ -58,8 +56,7 @@ public final class DetectorWeights {
      * @throws IOException if the file cannot be read
      * @throws IllegalArgumentException naming the file and parameter on a mismatch
      */
-    public static LoadReport loadTorchvision(FasterRcnn model, Path file, boolean strict)
-            throws IOException {
+    public static LoadReport loadTorchvision(FasterRcnn model, Path file, boolean strict) throws IOException {
         return loadTorchvision(model, StateDict.read(file), strict);
     }
 
@@ -91,8 +88,7 @@ public final class DetectorWeights {
      */
     private static void checkVariant(DetectionBackbone backbone, StateDict sd) {
         boolean fpnModel = backbone instanceof BackboneWithFpn;
-        if (sd.keys().stream().noneMatch(k -> k.startsWith("rpn."))
-                || !(fpnModel || backbone instanceof C4Backbone)) {
+        if (sd.keys().stream().noneMatch(k -> k.startsWith("rpn.")) || !(fpnModel || backbone instanceof C4Backbone)) {
             return;
         }
         String from = sd.source() == null ? "state dict" : sd.source().toString();
@@ -102,18 +98,21 @@ public final class DetectorWeights {
                     + " detector, but the model config is C4 (variant \"c4\")");
         }
         if (fpnModel && fpn == null) {
-            String res5 = sd.keys().stream().filter(k -> C4_BOX_HEAD.matcher(k).matches())
-                    .findFirst().orElse(null);
+            String res5 = sd.keys().stream()
+                    .filter(k -> C4_BOX_HEAD.matcher(k).matches())
+                    .findFirst()
+                    .orElse(null);
             String why = res5 != null
                     ? "parameter '" + res5 + "' is the res5 box head of a C4 detector"
                     : "no parameter 'backbone.fpn.inner_blocks.0.0.weight': a C4 detector";
-            throw new IllegalArgumentException(
-                    from + ": " + why + ", but the model config is FPN (variant \"fpn\")");
+            throw new IllegalArgumentException(from + ": " + why + ", but the model config is FPN (variant \"fpn\")");
         }
     }
 
     private static String firstFpnName(StateDict sd) {
-        return sd.keys().stream().filter(k -> k.startsWith("backbone.fpn.")).findFirst()
+        return sd.keys().stream()
+                .filter(k -> k.startsWith("backbone.fpn."))
+                .findFirst()
                 .orElse(null);
     }
 
@@ -134,10 +133,12 @@ public final class DetectorWeights {
         Block body = model.backbone().body();
         LoadReport report = StateDicts.load(body, sd, prefix, false);
         if (!report.missing().isEmpty()) {
-            String name = body instanceof ResNet r ? r.config().name() : body.getClass().getSimpleName();
-            throw new IllegalArgumentException(
-                    file + ": not a checkpoint of backbone '" + name + "': missing "
-                            + report.missing().size() + " parameter(s), e.g. " + report.missing().get(0));
+            String name = body instanceof ResNet r
+                    ? r.config().name()
+                    : body.getClass().getSimpleName();
+            throw new IllegalArgumentException(file + ": not a checkpoint of backbone '" + name + "': missing "
+                    + report.missing().size() + " parameter(s), e.g. "
+                    + report.missing().get(0));
         }
         return report;
     }

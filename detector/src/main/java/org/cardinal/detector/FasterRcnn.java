@@ -130,15 +130,13 @@ public final class FasterRcnn extends AbstractBlock implements TrainableDetector
      * @return {@code loss_objectness, loss_rpn_box_reg, loss_classifier, loss_box_reg} (scalars)
      */
     @Override
-    public Map<String, NDArray> losses(
-            ParameterStore ps, List<NDArray> images, List<Target> targets) {
+    public Map<String, NDArray> losses(ParameterStore ps, List<NDArray> images, List<Target> targets) {
         if (targets == null || targets.size() != images.size()) {
-            throw new IllegalArgumentException(
-                    "expected one target per image, got "
-                            + (targets == null ? 0 : targets.size())
-                            + " targets for "
-                            + images.size()
-                            + " images");
+            throw new IllegalArgumentException("expected one target per image, got "
+                    + (targets == null ? 0 : targets.size())
+                    + " targets for "
+                    + images.size()
+                    + " images");
         }
         ImageList batch;
         List<Target> resized = new ArrayList<>(targets.size());
@@ -225,9 +223,8 @@ public final class FasterRcnn extends AbstractBlock implements TrainableDetector
         List<NDArray> props = rpn.propose(ps, batch, features, null, false).proposals();
         List<NDArray> out = new ArrayList<>(props.size());
         for (int i = 0; i < props.size(); i++) {
-            out.add(
-                    GeneralizedRcnnTransform.resizeBoxes(
-                            props.get(i), batch.imageSizes().get(i), imageSize(images.get(i))));
+            out.add(GeneralizedRcnnTransform.resizeBoxes(
+                    props.get(i), batch.imageSizes().get(i), imageSize(images.get(i))));
         }
         return out;
     }
@@ -258,8 +255,7 @@ public final class FasterRcnn extends AbstractBlock implements TrainableDetector
         Shape b = t.boxes().getShape();
         Shape l = t.labels().getShape();
         if (b.dimension() != 2 || b.get(1) != 4) {
-            throw new IllegalArgumentException(
-                    "target " + i + ": boxes must be (N, 4), found " + b);
+            throw new IllegalArgumentException("target " + i + ": boxes must be (N, 4), found " + b);
         }
         if (l.dimension() != 1 || l.get(0) != b.get(0)) {
             throw new IllegalArgumentException(
@@ -288,8 +284,7 @@ public final class FasterRcnn extends AbstractBlock implements TrainableDetector
         }
         if (inputs.size() % 3 != 0) {
             throw new IllegalArgumentException(
-                    "training input must be [images.., (boxes, labels)..] (3B arrays), found "
-                            + inputs.size());
+                    "training input must be [images.., (boxes, labels)..] (3B arrays), found " + inputs.size());
         }
         int b = inputs.size() / 3;
         List<NDArray> images = new ArrayList<>(inputs.subList(0, b));

@@ -124,11 +124,12 @@ public final class FasterRcnnFactory {
                 c.boxNmsThresh(),
                 c.boxDetectionsPerImg());
         return switch (c.variant()) {
-            case FPN -> new RoiHeads(
-                    new MultiScaleRoiAlign(List.of("0", "1", "2", "3"), s, c.samplingRatio()),
-                    new TwoMlpHead((long) backbone.outChannels() * s * s, c.representationSize()),
-                    new FastRcnnPredictor(c.representationSize(), c.numClasses()),
-                    params);
+            case FPN ->
+                new RoiHeads(
+                        new MultiScaleRoiAlign(List.of("0", "1", "2", "3"), s, c.samplingRatio()),
+                        new TwoMlpHead((long) backbone.outChannels() * s * s, c.representationSize()),
+                        new FastRcnnPredictor(c.representationSize(), c.numClasses()),
+                        params);
             case C4 -> {
                 ResNet body = (ResNet) backbone.body();
                 int c5 = body.config().stageChannels()[3];

@@ -48,15 +48,12 @@ public final class FeaturePyramidNetwork extends AbstractBlock {
 
     /** A conv with torchvision's FPN init: kaiming_uniform(a=1) = U(+-sqrt(3 / fan_in)), bias 0. */
     private static Conv2d conv(int in, int out, int k) {
-        Conv2d c =
-                Conv2d.builder()
-                        .setKernelShape(new Shape(k, k))
-                        .optPadding(new Shape(k / 2, k / 2))
-                        .setFilters(out)
-                        .build();
-        c.setInitializer(
-                new UniformInitializer((float) Math.sqrt(3.0 / (in * k * k))),
-                Parameter.Type.WEIGHT);
+        Conv2d c = Conv2d.builder()
+                .setKernelShape(new Shape(k, k))
+                .optPadding(new Shape(k / 2, k / 2))
+                .setFilters(out)
+                .build();
+        c.setInitializer(new UniformInitializer((float) Math.sqrt(3.0 / (in * k * k))), Parameter.Type.WEIGHT);
         return c;
     }
 
@@ -65,17 +62,15 @@ public final class FeaturePyramidNetwork extends AbstractBlock {
             ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
         int n = inChannels.length;
         if (inputs.size() < n) {
-            throw new IllegalArgumentException(
-                    "FPN expects " + n + " feature maps, found " + inputs.size());
+            throw new IllegalArgumentException("FPN expects " + n + " feature maps, found " + inputs.size());
         }
         NDArray[] results = new NDArray[n];
         NDArray lastInner = apply(innerBlocks, n - 1, ps, inputs.get(n - 1), training);
         results[n - 1] = apply(layerBlocks, n - 1, ps, lastInner, training);
         for (int i = n - 2; i >= 0; i--) {
             NDArray lateral = apply(innerBlocks, i, ps, inputs.get(i), training);
-            NDArray topDown =
-                    upsampleNearest(
-                            lastInner, lateral.getShape().get(2), lateral.getShape().get(3));
+            NDArray topDown = upsampleNearest(
+                    lastInner, lateral.getShape().get(2), lateral.getShape().get(3));
             lastInner = lateral.add(topDown);
             results[i] = apply(layerBlocks, i, ps, lastInner, training);
         }
@@ -91,8 +86,7 @@ public final class FeaturePyramidNetwork extends AbstractBlock {
         return out;
     }
 
-    private static NDArray apply(
-            ModuleList list, int i, ParameterStore ps, NDArray x, boolean training) {
+    private static NDArray apply(ModuleList list, int i, ParameterStore ps, NDArray x, boolean training) {
         return list.get(i).forward(ps, new NDList(x), training).singletonOrThrow();
     }
 
@@ -145,8 +139,7 @@ public final class FeaturePyramidNetwork extends AbstractBlock {
             out[i] = new Shape(s.get(0), outChannels, s.get(2), s.get(3));
         }
         Shape top = out[inChannels.length - 1];
-        out[inChannels.length] =
-                new Shape(top.get(0), outChannels, (top.get(2) + 1) / 2, (top.get(3) + 1) / 2);
+        out[inChannels.length] = new Shape(top.get(0), outChannels, (top.get(2) + 1) / 2, (top.get(3) + 1) / 2);
         return out;
     }
 

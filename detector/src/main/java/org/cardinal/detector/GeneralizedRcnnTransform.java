@@ -37,8 +37,7 @@ public final class GeneralizedRcnnTransform {
      * @param std RGB standard deviation
      * @param sizeDivisible padded sizes are multiples of this
      */
-    public GeneralizedRcnnTransform(
-            int minSize, int maxSize, double[] mean, double[] std, int sizeDivisible) {
+    public GeneralizedRcnnTransform(int minSize, int maxSize, double[] mean, double[] std, int sizeDivisible) {
         this.minSize = minSize;
         this.maxSize = maxSize;
         this.mean = toFloat(mean);
@@ -52,11 +51,7 @@ public final class GeneralizedRcnnTransform {
      */
     public static GeneralizedRcnnTransform of(DetectorConfig config) {
         return new GeneralizedRcnnTransform(
-                config.minSize(),
-                config.maxSize(),
-                config.imageMean(),
-                config.imageStd(),
-                config.sizeDivisible());
+                config.minSize(), config.maxSize(), config.imageMean(), config.imageStd(), config.sizeDivisible());
     }
 
     /**
@@ -69,10 +64,7 @@ public final class GeneralizedRcnnTransform {
      * @return {height, width} after the resize
      */
     public int[] resizedSize(int height, int width) {
-        double scale =
-                Math.min(
-                        (double) minSize / Math.min(height, width),
-                        (double) maxSize / Math.max(height, width));
+        double scale = Math.min((double) minSize / Math.min(height, width), (double) maxSize / Math.max(height, width));
         return new int[] {(int) Math.floor(height * scale), (int) Math.floor(width * scale)};
     }
 
@@ -91,8 +83,7 @@ public final class GeneralizedRcnnTransform {
         for (NDArray image : images) {
             Shape s = image.getShape();
             if (s.dimension() != 3 || s.get(0) != 3) {
-                throw new IllegalArgumentException(
-                        "expected an image of shape (3, H, W), found " + s);
+                throw new IllegalArgumentException("expected an image of shape (3, H, W), found " + s);
             }
             NDArray normalized = normalize(image);
             int[] size = resizedSize((int) s.get(1), (int) s.get(2));
@@ -167,10 +158,7 @@ public final class GeneralizedRcnnTransform {
     public static NDArray resizeBoxes(NDArray boxes, int[] from, int[] to) {
         float rh = (float) to[0] / (float) from[0];
         float rw = (float) to[1] / (float) from[1];
-        NDArray ratio =
-                boxes.getManager()
-                        .create(new float[] {rw, rh, rw, rh})
-                        .toDevice(boxes.getDevice(), false);
+        NDArray ratio = boxes.getManager().create(new float[] {rw, rh, rw, rh}).toDevice(boxes.getDevice(), false);
         return boxes.toType(DataType.FLOAT32, false).mul(ratio);
     }
 
@@ -199,12 +187,10 @@ public final class GeneralizedRcnnTransform {
         long iw = im.getShape().get(2);
         NDArray out = im;
         if (iw < w) {
-            out = out.concat(im.getManager().zeros(new Shape(c, ih, w - iw), im.getDataType(),
-                    im.getDevice()), 2);
+            out = out.concat(im.getManager().zeros(new Shape(c, ih, w - iw), im.getDataType(), im.getDevice()), 2);
         }
         if (ih < h) {
-            out = out.concat(im.getManager().zeros(new Shape(c, h - ih, w), im.getDataType(),
-                    im.getDevice()), 1);
+            out = out.concat(im.getManager().zeros(new Shape(c, h - ih, w), im.getDataType(), im.getDevice()), 1);
         }
         return out;
     }

@@ -37,10 +37,7 @@ public final class Matcher {
     public Matcher(float highThreshold, float lowThreshold, boolean allowLowQualityMatches) {
         if (lowThreshold > highThreshold) {
             throw new IllegalArgumentException(
-                    "Matcher: lowThreshold "
-                            + lowThreshold
-                            + " must not exceed highThreshold "
-                            + highThreshold);
+                    "Matcher: lowThreshold " + lowThreshold + " must not exceed highThreshold " + highThreshold);
         }
         this.highThreshold = highThreshold;
         this.lowThreshold = lowThreshold;
@@ -59,15 +56,13 @@ public final class Matcher {
     public NDArray match(NDArray quality) {
         Shape s = quality.getShape();
         if (s.dimension() != 2) {
-            throw new IllegalArgumentException(
-                    "Matcher: quality must be (M ground truths, N predictions), got " + s);
+            throw new IllegalArgumentException("Matcher: quality must be (M ground truths, N predictions), got " + s);
         }
         NDManager manager = quality.getManager();
         long m = s.get(0);
         long n = s.get(1);
         if (m == 0 || n == 0) {
-            return manager.full(
-                    new Shape(n), BELOW_LOW_THRESHOLD, DataType.INT64, quality.getDevice());
+            return manager.full(new Shape(n), BELOW_LOW_THRESHOLD, DataType.INT64, quality.getDevice());
         }
         NDArray matchedVals = quality.max(new int[] {0});
         NDArray allMatches = quality.argMax(0).toType(DataType.INT64, false);
@@ -76,12 +71,13 @@ public final class Matcher {
         // DJL's where does not broadcast: constants are materialised at full length.
         NDArray belowValue = allMatches.zerosLike().add(BELOW_LOW_THRESHOLD);
         NDArray betweenValue = allMatches.zerosLike().add(BETWEEN_THRESHOLDS);
-        NDArray matches =
-                NDArrays.where(below, belowValue, NDArrays.where(between, betweenValue, allMatches));
+        NDArray matches = NDArrays.where(below, belowValue, NDArrays.where(between, betweenValue, allMatches));
         if (allowLowQualityMatches) {
             NDArray highestPerGt = quality.max(new int[] {1}, true); // (M,1)
-            NDArray isBest =
-                    quality.eq(highestPerGt).toType(DataType.INT32, false).max(new int[] {0}).gt(0);
+            NDArray isBest = quality.eq(highestPerGt)
+                    .toType(DataType.INT32, false)
+                    .max(new int[] {0})
+                    .gt(0);
             matches = NDArrays.where(isBest, allMatches, matches);
         }
         return matches;

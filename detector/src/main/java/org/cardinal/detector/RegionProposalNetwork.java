@@ -1,7 +1,6 @@
 package org.cardinal.detector;
 
 import ai.djl.ndarray.NDArray;
-import org.cardinal.core.train.Scalars;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -15,6 +14,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.cardinal.core.train.Scalars;
 import org.cardinal.detector.ops.BoxOps;
 import org.cardinal.detector.ops.Nms;
 
@@ -99,11 +99,7 @@ public final class RegionProposalNetwork extends AbstractBlock {
      * @return proposals and losses (empty in inference)
      */
     public Output propose(
-            ParameterStore ps,
-            ImageList images,
-            NDList features,
-            List<Target> targets,
-            boolean training) {
+            ParameterStore ps, ImageList images, NDList features, List<Target> targets, boolean training) {
         NDList headOut = head.forward(ps, features, training);
         int levels = features.size();
         long numImages = images.tensors().getShape().get(0);
@@ -120,10 +116,9 @@ public final class RegionProposalNetwork extends AbstractBlock {
             // (N, A, H, W) -> (N, H*W*A): anchors ordered by y, x, anchor as the generator.
             objectness.add(o.transpose(0, 2, 3, 1).reshape(numImages, -1));
             long a = s.get(1);
-            deltas.add(
-                    d.reshape(numImages, a, 4, s.get(2), s.get(3))
-                            .transpose(0, 3, 4, 1, 2)
-                            .reshape(numImages, -1, 4));
+            deltas.add(d.reshape(numImages, a, 4, s.get(2), s.get(3))
+                    .transpose(0, 3, 4, 1, 2)
+                    .reshape(numImages, -1, 4));
         }
         NDArray objAll = NDArrays.concat(objectness, 1); // (N, T)
         NDArray deltaAll = NDArrays.concat(deltas, 1); // (N, T, 4)
@@ -147,11 +142,7 @@ public final class RegionProposalNetwork extends AbstractBlock {
     }
 
     private List<NDArray> filterProposals(
-            NDArray proposals,
-            NDArray objectness,
-            List<int[]> imageSizes,
-            long[] perLevel,
-            boolean training) {
+            NDArray proposals, NDArray objectness, List<int[]> imageSizes, long[] perLevel, boolean training) {
         int preNms = training ? params.preNmsTopNTrain() : params.preNmsTopNTest();
         int postNms = training ? params.postNmsTopNTrain() : params.postNmsTopNTest();
         NDManager manager = objectness.getManager();
@@ -196,11 +187,7 @@ public final class RegionProposalNetwork extends AbstractBlock {
     }
 
     private void computeLoss(
-            NDArray objectness,
-            NDArray deltas,
-            NDArray anchors,
-            List<Target> gtTargets,
-            Map<String, NDArray> losses) {
+            NDArray objectness, NDArray deltas, NDArray anchors, List<Target> gtTargets, Map<String, NDArray> losses) {
         NDList labels = new NDList(gtTargets.size());
         NDList targets = new NDList(gtTargets.size());
         NDList pos = new NDList(gtTargets.size());
@@ -217,11 +204,9 @@ public final class RegionProposalNetwork extends AbstractBlock {
                 NDArray matched = matcher.match(BoxOps.boxIou(gt, anchors));
                 matchedGt = gt.get(matched.maximum(0L));
                 // 1 foreground, 0 background (below low), -1 ignored (between thresholds).
-                labelsI =
-                        matched.gte(0L)
-                                .toType(DataType.INT64, false)
-                                .sub(matched.eq((long) Matcher.BETWEEN_THRESHOLDS)
-                                        .toType(DataType.INT64, false));
+                labelsI = matched.gte(0L)
+                        .toType(DataType.INT64, false)
+                        .sub(matched.eq((long) Matcher.BETWEEN_THRESHOLDS).toType(DataType.INT64, false));
             }
             NDList masks = sampler.sample(labelsI, target.rpnSamplingSeed());
             pos.add(masks.get(0));
@@ -235,11 +220,9 @@ public final class RegionProposalNetwork extends AbstractBlock {
         NDArray allLabels = NDArrays.concat(labels, 0).toType(DataType.FLOAT32, false);
         NDArray allTargets = NDArrays.concat(targets, 0);
         long numSampled = Math.max(1, sampled.getShape().get(0));
-        NDArray boxLoss = Scalars.div(
-                DetectionLosses.smoothL1Sum(deltas.get(posIdx), allTargets.get(posIdx), BETA), numSampled);
-        NDArray objLoss =
-                DetectionLosses.binaryCrossEntropyWithLogits(
-                        objectness.get(sampled), allLabels.get(sampled));
+        NDArray boxLoss =
+                Scalars.div(DetectionLosses.smoothL1Sum(deltas.get(posIdx), allTargets.get(posIdx), BETA), numSampled);
+        NDArray objLoss = DetectionLosses.binaryCrossEntropyWithLogits(objectness.get(sampled), allLabels.get(sampled));
         objLoss.setName("loss_objectness");
         boxLoss.setName("loss_rpn_box_reg");
         losses.put("loss_objectness", objLoss);

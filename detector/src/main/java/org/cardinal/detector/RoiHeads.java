@@ -1,7 +1,6 @@
 package org.cardinal.detector;
 
 import ai.djl.ndarray.NDArray;
-import org.cardinal.core.train.Scalars;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -15,6 +14,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.cardinal.core.train.Scalars;
 import org.cardinal.detector.ops.BoxOps;
 import org.cardinal.detector.ops.MultiScaleRoiAlign;
 import org.cardinal.detector.ops.Nms;
@@ -134,8 +134,7 @@ public final class RoiHeads extends AbstractBlock {
         NDArray classLogits = pred.get(0);
         NDArray boxRegression = pred.get(1);
         if (training) {
-            return new Output(
-                    List.of(), fastRcnnLoss(classLogits, boxRegression, labels, regressionTargets));
+            return new Output(List.of(), fastRcnnLoss(classLogits, boxRegression, labels, regressionTargets));
         }
         return new Output(postprocess(classLogits, boxRegression, rois, imageSizes), Map.of());
     }
@@ -162,8 +161,7 @@ public final class RoiHeads extends AbstractBlock {
                 labels = gtLabels.get(matchedIdx);
                 // Background below the low threshold, ignored (-1) between the thresholds.
                 labels = labels.mul(matched.gte(0L).toType(DataType.INT64, false))
-                        .sub(matched.eq((long) Matcher.BETWEEN_THRESHOLDS)
-                                .toType(DataType.INT64, false));
+                        .sub(matched.eq((long) Matcher.BETWEEN_THRESHOLDS).toType(DataType.INT64, false));
             }
             NDList masks = sampler.sample(labels, targets.get(i).roiSamplingSeed());
             NDArray keep = masks.get(0).logicalOr(masks.get(1)).nonzero().reshape(-1);
@@ -184,8 +182,7 @@ public final class RoiHeads extends AbstractBlock {
         NDArray labelsPos = labels.get(pos);
         NDArray rows = pos.mul(numClasses).add(labelsPos);
         NDArray picked = boxRegression.reshape(n * numClasses, 4).get(rows);
-        NDArray lossBoxReg =
-                Scalars.div(DetectionLosses.smoothL1Sum(picked, targets.get(pos), BETA), Math.max(1, n));
+        NDArray lossBoxReg = Scalars.div(DetectionLosses.smoothL1Sum(picked, targets.get(pos), BETA), Math.max(1, n));
         lossClassifier.setName("loss_classifier");
         lossBoxReg.setName("loss_box_reg");
         Map<String, NDArray> losses = new LinkedHashMap<>();
@@ -201,8 +198,7 @@ public final class RoiHeads extends AbstractBlock {
         NDArray predBoxes = boxCoder.decode(boxRegression, all).reshape(-1, numClasses, 4);
         NDArray predScores = classLogits.softmax(1);
         NDManager m = classLogits.getManager();
-        NDArray classIds =
-                m.arange(1, numClasses, 1, DataType.INT64).toDevice(classLogits.getDevice(), false);
+        NDArray classIds = m.arange(1, numClasses, 1, DataType.INT64).toDevice(classLogits.getDevice(), false);
         List<Detections> out = new ArrayList<>(proposals.size());
         long start = 0;
         for (int i = 0; i < proposals.size(); i++) {

@@ -42,12 +42,11 @@ public final class RpnHead extends AbstractBlock {
     }
 
     private static Conv2d conv(int out, int k) {
-        Conv2d c =
-                Conv2d.builder()
-                        .setKernelShape(new Shape(k, k))
-                        .optPadding(new Shape(k / 2, k / 2))
-                        .setFilters(out)
-                        .build();
+        Conv2d c = Conv2d.builder()
+                .setKernelShape(new Shape(k, k))
+                .optPadding(new Shape(k / 2, k / 2))
+                .setFilters(out)
+                .build();
         c.setInitializer(new NormalInitializer(0.01f), Parameter.Type.WEIGHT);
         return c;
     }

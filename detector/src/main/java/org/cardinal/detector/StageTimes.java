@@ -32,8 +32,8 @@ public final class StageTimes implements StageListener {
         double wall = (System.nanoTime() - start[0]) / 1e9;
         double cpu = (PROCESS.getProcessCpuTime() - start[1]) / 1e9;
         synchronized (totals) {
-            totals.merge(stage, new double[] {wall, cpu, 1},
-                    (a, b) -> new double[] {a[0] + b[0], a[1] + b[1], a[2] + b[2]});
+            totals.merge(
+                    stage, new double[] {wall, cpu, 1}, (a, b) -> new double[] {a[0] + b[0], a[1] + b[1], a[2] + b[2]});
         }
     }
 

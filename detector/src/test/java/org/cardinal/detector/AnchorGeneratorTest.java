@@ -37,8 +37,7 @@ class AnchorGeneratorTest {
                         r[l][i] = rl.get(i).getAsDouble();
                     }
                 }
-                AnchorGenerator gen =
-                        name.equals("fpn") ? AnchorGenerator.fpnDefault() : new AnchorGenerator(s, r);
+                AnchorGenerator gen = name.equals("fpn") ? AnchorGenerator.fpnDefault() : new AnchorGenerator(s, r);
                 List<Shape> grids = new ArrayList<>();
                 for (var g : c.getAsJsonArray("grids")) {
                     JsonArray a = g.getAsJsonArray();
@@ -53,7 +52,9 @@ class AnchorGeneratorTest {
                 assertArrayEquals(TorchvisionFixture.floats(expected), anchors.toFloatArray(), 0f, name);
                 // Second call hits the cache and must give the same values.
                 assertArrayEquals(
-                        anchors.toFloatArray(), gen.anchors(manager, h, w, grids).toFloatArray(), 0f);
+                        anchors.toFloatArray(),
+                        gen.anchors(manager, h, w, grids).toFloatArray(),
+                        0f);
             }
         }
     }
@@ -63,10 +64,7 @@ class AnchorGeneratorTest {
     void baseAnchorsByHand() {
         AnchorGenerator gen = AnchorGenerator.fpnDefault();
         assertArrayEquals(new int[] {3, 3, 3, 3, 3}, gen.numAnchorsPerLocation());
-        assertArrayEquals(
-                new float[] {-23, -11, 23, 11, -16, -16, 16, 16, -11, -23, 11, 23},
-                gen.cellAnchors(0),
-                0f);
+        assertArrayEquals(new float[] {-23, -11, 23, 11, -16, -16, 16, 16, -11, -23, 11, 23}, gen.cellAnchors(0), 0f);
     }
 
     /** Strides are floor(image / grid); the first cell sits at 0, the next one stride away. */

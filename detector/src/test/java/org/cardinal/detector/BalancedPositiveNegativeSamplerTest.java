@@ -56,8 +56,7 @@ class BalancedPositiveNegativeSamplerTest {
         try (NDManager manager = NDManager.newBaseManager()) {
             for (int[] c : cases) {
                 long[] l = labels(c[0], c[1], c[2]);
-                BalancedPositiveNegativeSampler sampler =
-                        new BalancedPositiveNegativeSampler(c[3], 0.25);
+                BalancedPositiveNegativeSampler sampler = new BalancedPositiveNegativeSampler(c[3], 0.25);
                 NDList masks = sampler.sample(manager.create(l), 42);
                 boolean[] pos = bools(masks.get(0));
                 boolean[] neg = bools(masks.get(1));
@@ -76,8 +75,7 @@ class BalancedPositiveNegativeSamplerTest {
     void rpnDefaultsHalfPositive() {
         try (NDManager manager = NDManager.newBaseManager()) {
             NDList masks =
-                    new BalancedPositiveNegativeSampler(256, 0.5)
-                            .sample(manager.create(labels(500, 5000, 100)), 1);
+                    new BalancedPositiveNegativeSampler(256, 0.5).sample(manager.create(labels(500, 5000, 100)), 1);
             assertEquals(128, count(bools(masks.get(0))));
             assertEquals(128, count(bools(masks.get(1))));
         }
@@ -91,7 +89,8 @@ class BalancedPositiveNegativeSamplerTest {
             BalancedPositiveNegativeSampler b = new BalancedPositiveNegativeSampler(64, 0.25);
             boolean[] first = bools(a.sample(l, 5).get(1));
             assertArrayEquals(first, bools(b.sample(l, 5).get(1)));
-            assertNotEquals(Arrays.toString(first), Arrays.toString(bools(a.sample(l, 6).get(1))));
+            assertNotEquals(
+                    Arrays.toString(first), Arrays.toString(bools(a.sample(l, 6).get(1))));
             assertArrayEquals(first, bools(a.sample(l, 5).get(1)));
         }
     }

@@ -23,18 +23,15 @@ class BoxCoderTest {
             for (String name : new String[] {"w10_10_5_5", "w1"}) {
                 JsonObject c = fx.getAsJsonObject(name);
                 JsonArray w = c.getAsJsonArray("weights");
-                BoxCoder coder =
-                        new BoxCoder(
-                                new double[] {
-                                    w.get(0).getAsDouble(),
-                                    w.get(1).getAsDouble(),
-                                    w.get(2).getAsDouble(),
-                                    w.get(3).getAsDouble()
-                                });
-                double enc =
-                        TorchvisionFixture.maxAbsDiff(
-                                TorchvisionFixture.floats(c.getAsJsonObject("encoded")),
-                                coder.encode(gt, proposals).toFloatArray());
+                BoxCoder coder = new BoxCoder(new double[] {
+                    w.get(0).getAsDouble(),
+                    w.get(1).getAsDouble(),
+                    w.get(2).getAsDouble(),
+                    w.get(3).getAsDouble()
+                });
+                double enc = TorchvisionFixture.maxAbsDiff(
+                        TorchvisionFixture.floats(c.getAsJsonObject("encoded")),
+                        coder.encode(gt, proposals).toFloatArray());
                 assertTrue(enc < 1e-5, name + " encode max error " + enc);
                 NDArray decoded = coder.decode(deltas, proposals);
                 assertEquals(new Shape(20, 12), decoded.getShape());
@@ -61,8 +58,7 @@ class BoxCoderTest {
             for (double[] w : new double[][] {{10, 10, 5, 5}, {1, 1, 1, 1}, {2, 3, 7, 0.5}}) {
                 BoxCoder coder = new BoxCoder(w);
                 NDArray back = coder.decode(coder.encode(gt, proposals), proposals);
-                double err =
-                        TorchvisionFixture.maxAbsDiff(gt.toFloatArray(), back.toFloatArray());
+                double err = TorchvisionFixture.maxAbsDiff(gt.toFloatArray(), back.toFloatArray());
                 assertTrue(err < 1e-3, "round trip error " + err);
             }
         }
@@ -74,7 +70,9 @@ class BoxCoderTest {
             BoxCoder coder = new BoxCoder(new double[] {10, 10, 5, 5});
             NDArray none = manager.zeros(new Shape(0, 4));
             assertEquals(new Shape(0, 4), coder.encode(none, none).getShape());
-            assertEquals(new Shape(0, 12), coder.decode(manager.zeros(new Shape(0, 12)), none).getShape());
+            assertEquals(
+                    new Shape(0, 12),
+                    coder.decode(manager.zeros(new Shape(0, 12)), none).getShape());
         }
     }
 
@@ -84,14 +82,17 @@ class BoxCoderTest {
         try (NDManager manager = NDManager.newBaseManager()) {
             NDArray anchor = manager.create(new float[] {0, 0, 10, 20}, new Shape(1, 4));
             NDArray target = manager.create(new float[] {5, 5, 25, 25}, new Shape(1, 4));
-            float[] d = new BoxCoder(new double[] {1, 1, 1, 1}).encode(target, anchor).toFloatArray();
+            float[] d = new BoxCoder(new double[] {1, 1, 1, 1})
+                    .encode(target, anchor)
+                    .toFloatArray();
             assertEquals(1.0f, d[0], 1e-6f);
             assertEquals(0.25f, d[1], 1e-6f);
             assertEquals((float) Math.log(2), d[2], 1e-6f);
             assertEquals(0f, d[3], 1e-6f);
             // A huge dw is clamped at log(1000/16): width 10 * 62.5 = 625.
             NDArray big = manager.create(new float[] {0, 0, 100, 0}, new Shape(1, 4));
-            float[] box = new BoxCoder(new double[] {1, 1, 1, 1}).decode(big, anchor).toFloatArray();
+            float[] box =
+                    new BoxCoder(new double[] {1, 1, 1, 1}).decode(big, anchor).toFloatArray();
             assertEquals(625f, box[2] - box[0], 1e-3f);
         }
     }

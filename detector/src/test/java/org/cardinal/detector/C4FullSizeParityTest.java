@@ -28,8 +28,7 @@ class C4FullSizeParityTest {
     void fullSizeC4ModelsMatchTorchvision() throws Exception {
         String dirs = System.getProperty("cardinal.c4Parity");
         // The fixtures need the torchvision peer and 140 MB each; without them nothing to compare.
-        assumeTrue(dirs != null,
-                "set -Dcardinal.c4Parity=OUT[,OUT2] after make_c4_fixtures.py OUT --arch resnet50");
+        assumeTrue(dirs != null, "set -Dcardinal.c4Parity=OUT[,OUT2] after make_c4_fixtures.py OUT --arch resnet50");
         for (String dir : dirs.split(",")) {
             Path root = Path.of(dir.strip());
             assertTrue(Files.isRegularFile(root.resolve("fasterrcnn.pth")), root + " holds no fixture");
@@ -41,10 +40,19 @@ class C4FullSizeParityTest {
                 StringBuilder line = new StringBuilder(String.format(
                         "full-size C4 parity (%s, %s): proposals worst IoU %.6f, detections min IoU"
                                 + " %.6f, max score difference %.2e; losses",
-                        ((org.cardinal.backbone.ResNet) check.model.backbone().body()).config().name(), root, proposals, worst[0], worst[1]));
+                        ((org.cardinal.backbone.ResNet) check.model.backbone().body())
+                                .config()
+                                .name(),
+                        root,
+                        proposals,
+                        worst[0],
+                        worst[1]));
                 for (int k = 0; k < losses.length; k++) {
-                    line.append(String.format(" %s %.6f vs %.6f (relative %.1e)",
-                            FasterRcnn.LOSS_NAMES.get(k), losses[k][0], losses[k][1],
+                    line.append(String.format(
+                            " %s %.6f vs %.6f (relative %.1e)",
+                            FasterRcnn.LOSS_NAMES.get(k),
+                            losses[k][0],
+                            losses[k][1],
                             Math.abs(losses[k][0] - losses[k][1]) / Math.max(losses[k][1], 1e-3)));
                 }
                 line.append(String.format("; %.0f s", (System.nanoTime() - start) / 1e9));

@@ -32,14 +32,15 @@ import org.junit.jupiter.api.Test;
 class DesignExampleTest {
 
     private static final Path PAGE = Path.of("..", "docs", "design.md");
-    private static final Path SELF = Path.of("src", "test", "java", "org", "cardinal", "detector",
-            "DesignExampleTest.java");
+    private static final Path SELF =
+            Path.of("src", "test", "java", "org", "cardinal", "detector", "DesignExampleTest.java");
 
     @Test
     void ownBoxHeadPlugsIntoTheFactorysParts() throws IOException {
         try (NDManager manager = NDManager.newBaseManager()) {
             // BEGIN design.md
-            DetectorConfig config = RunConfig.load(Path.of("../configs/detectors/demo_tiny_fpn.json")).model();
+            DetectorConfig config = RunConfig.load(Path.of("../configs/detectors/demo_tiny_fpn.json"))
+                    .model();
             DetectionBackbone backbone = FasterRcnnFactory.backbone(config);
             SequentialBlock myBoxHead = new SequentialBlock() // any DJL block: (R, C, 7, 7) -> (R, F)
                     .add(Blocks.batchFlattenBlock())
@@ -61,8 +62,8 @@ class DesignExampleTest {
 
             ParameterStore ps = new ParameterStore(manager, false);
             NDArray image = manager.randomUniform(0, 1, new Shape(3, 200, 240));
-            Target target = new Target(manager.create(new float[] {20, 30, 120, 140}, new Shape(1, 4)),
-                    manager.create(new long[] {1}));
+            Target target = new Target(
+                    manager.create(new float[] {20, 30, 120, 140}, new Shape(1, 4)), manager.create(new long[] {1}));
             Map<String, NDArray> losses = model.losses(ps, List.of(image), List.of(target));
             assertEquals(FasterRcnn.LOSS_NAMES, List.copyOf(losses.keySet()));
             for (NDArray loss : losses.values()) {
@@ -81,7 +82,8 @@ class DesignExampleTest {
                 .matcher(Files.readString(SELF));
         assertTrue(m.find());
         String code = normalize(m.group(1));
-        assertTrue(normalize(Files.readString(PAGE)).contains(code),
+        assertTrue(
+                normalize(Files.readString(PAGE)).contains(code),
                 "docs/design.md must show the example of " + SELF + " as it is:\n" + m.group(1));
     }
 

@@ -27,30 +27,35 @@ class DetectorWeightsTest {
 
     @Test
     void legacyTorchvisionNamesAreRenamedAsTorchvisionDoes() {
-        assertEquals("backbone.fpn.inner_blocks.2.0.weight",
+        assertEquals(
+                "backbone.fpn.inner_blocks.2.0.weight",
                 DetectorWeights.modernName("backbone.fpn.inner_blocks.2.weight"));
-        assertEquals("backbone.fpn.layer_blocks.0.0.bias",
-                DetectorWeights.modernName("backbone.fpn.layer_blocks.0.bias"));
+        assertEquals(
+                "backbone.fpn.layer_blocks.0.0.bias", DetectorWeights.modernName("backbone.fpn.layer_blocks.0.bias"));
         assertEquals("rpn.head.conv.0.0.weight", DetectorWeights.modernName("rpn.head.conv.weight"));
         assertEquals("rpn.head.conv.0.0.weight", DetectorWeights.modernName("rpn.head.conv.0.0.weight"));
-        assertEquals("backbone.body.layer1.0.conv1.weight",
+        assertEquals(
+                "backbone.body.layer1.0.conv1.weight",
                 DetectorWeights.modernName("backbone.body.layer1.0.conv1.weight"));
     }
 
     @Test
     void c4BoxHeadNamesMapOntoTheBodysLayer4() {
-        assertEquals("backbone.body.layer4.2.downsample.0.weight",
+        assertEquals(
+                "backbone.body.layer4.2.downsample.0.weight",
                 DetectorWeights.modernName("roi_heads.box_head.0.2.downsample.0.weight"));
-        assertEquals("backbone.body.layer4.0.bn3.running_var",
+        assertEquals(
+                "backbone.body.layer4.0.bn3.running_var",
                 DetectorWeights.modernName("roi_heads.box_head.layer4.0.bn3.running_var"));
         // An IntermediateLayerGetter used as the backbone directly has no "body" level.
-        assertEquals("backbone.body.layer3.5.conv2.weight",
-                DetectorWeights.modernName("backbone.layer3.5.conv2.weight"));
+        assertEquals(
+                "backbone.body.layer3.5.conv2.weight", DetectorWeights.modernName("backbone.layer3.5.conv2.weight"));
         assertEquals("backbone.body.bn1.running_mean", DetectorWeights.modernName("backbone.bn1.running_mean"));
         // Other heads' layers keep their names: the FPN MLP head, torchvision's v2 conv head.
         assertEquals("roi_heads.box_head.fc6.weight", DetectorWeights.modernName("roi_heads.box_head.fc6.weight"));
         assertEquals("roi_heads.box_head.0.0.weight", DetectorWeights.modernName("roi_heads.box_head.0.0.weight"));
-        assertEquals("backbone.fpn.layer_blocks.0.0.weight",
+        assertEquals(
+                "backbone.fpn.layer_blocks.0.0.weight",
                 DetectorWeights.modernName("backbone.fpn.layer_blocks.0.0.weight"));
     }
 
@@ -76,8 +81,10 @@ class DetectorWeightsTest {
             FasterRcnn model = c4(m, "resnext_tiny");
             DetectorWeights.loadBackbone(model, file);
             TensorData res5 = StateDict.read(file).get("roi_heads.box_head.0.0.conv2.weight");
-            float[] loaded = StateDicts.namedParameters(model.backbone().body()).get("layer4.0.conv2.weight")
-                    .getArray().toFloatArray();
+            float[] loaded = StateDicts.namedParameters(model.backbone().body())
+                    .get("layer4.0.conv2.weight")
+                    .getArray()
+                    .toFloatArray();
             assertEquals(0f, maxAbsDiff(res5.toFloatArray(), loaded));
         }
     }
@@ -88,12 +95,15 @@ class DetectorWeightsTest {
             FasterRcnn fpn = FasterRcnnFactory.create(ModelFixtures.config());
             fpn.initialize(m, DataType.FLOAT32);
             Path file = ModelFixtures.path("c4/resnext_tiny/fasterrcnn.pth");
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> DetectorWeights.loadTorchvision(fpn, file, true));
-            assertTrue(e.getMessage().startsWith(file.toString())
-                    && e.getMessage().contains("'roi_heads.box_head.0.0.conv1.weight'")
-                    && e.getMessage().contains("C4") && e.getMessage().contains("variant \"fpn\"")
-                    && !e.getMessage().contains("\n"), e.getMessage());
+            IllegalArgumentException e = assertThrows(
+                    IllegalArgumentException.class, () -> DetectorWeights.loadTorchvision(fpn, file, true));
+            assertTrue(
+                    e.getMessage().startsWith(file.toString())
+                            && e.getMessage().contains("'roi_heads.box_head.0.0.conv1.weight'")
+                            && e.getMessage().contains("C4")
+                            && e.getMessage().contains("variant \"fpn\"")
+                            && !e.getMessage().contains("\n"),
+                    e.getMessage());
         }
     }
 
@@ -102,11 +112,13 @@ class DetectorWeightsTest {
         try (NDManager m = NDManager.newBaseManager()) {
             FasterRcnn model = c4(m, "resnext_tiny");
             Path file = ModelFixtures.path("fasterrcnn.pth");
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> DetectorWeights.loadTorchvision(model, file, false));
-            assertTrue(e.getMessage().startsWith(file.toString())
-                    && e.getMessage().contains("'backbone.fpn.")
-                    && e.getMessage().contains("variant \"c4\"") && !e.getMessage().contains("\n"),
+            IllegalArgumentException e = assertThrows(
+                    IllegalArgumentException.class, () -> DetectorWeights.loadTorchvision(model, file, false));
+            assertTrue(
+                    e.getMessage().startsWith(file.toString())
+                            && e.getMessage().contains("'backbone.fpn.")
+                            && e.getMessage().contains("variant \"c4\"")
+                            && !e.getMessage().contains("\n"),
                     e.getMessage());
         }
     }
@@ -116,12 +128,14 @@ class DetectorWeightsTest {
         try (NDManager m = NDManager.newBaseManager()) {
             FasterRcnn model = c4(m, "resnext_tiny");
             Path file = ModelFixtures.path("c4/resnet_tiny/fasterrcnn.pth");
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> DetectorWeights.loadTorchvision(model, file, true));
-            assertTrue(e.getMessage().startsWith(file.toString())
-                    && e.getMessage().contains("shape mismatch")
-                    && e.getMessage().contains("'backbone.body.layer1.0.conv1.weight'")
-                    && !e.getMessage().contains("\n"), e.getMessage());
+            IllegalArgumentException e = assertThrows(
+                    IllegalArgumentException.class, () -> DetectorWeights.loadTorchvision(model, file, true));
+            assertTrue(
+                    e.getMessage().startsWith(file.toString())
+                            && e.getMessage().contains("shape mismatch")
+                            && e.getMessage().contains("'backbone.body.layer1.0.conv1.weight'")
+                            && !e.getMessage().contains("\n"),
+                    e.getMessage());
         }
     }
 
@@ -129,11 +143,13 @@ class DetectorWeightsTest {
     void res5SavedBothInTheBodyAndInTheBoxHeadIsRefused() throws Exception {
         StateDict sd = StateDict.read(ModelFixtures.path("c4/resnet_tiny/fasterrcnn.pth"));
         sd.put("backbone.body.layer4.0.conv1.weight", sd.get("roi_heads.box_head.0.0.conv1.weight"));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> DetectorWeights.modernNames(sd));
-        assertTrue(e.getMessage().contains("fasterrcnn.pth")
-                && e.getMessage().contains("'roi_heads.box_head.0.0.conv1.weight'")
-                && e.getMessage().contains("'backbone.body.layer4.0.conv1.weight'"), e.getMessage());
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> DetectorWeights.modernNames(sd));
+        assertTrue(
+                e.getMessage().contains("fasterrcnn.pth")
+                        && e.getMessage().contains("'roi_heads.box_head.0.0.conv1.weight'")
+                        && e.getMessage().contains("'backbone.body.layer4.0.conv1.weight'"),
+                e.getMessage());
     }
 
     private static float maxAbsDiff(float[] a, float[] b) {
@@ -163,11 +179,14 @@ class DetectorWeightsTest {
         try (NDManager m = NDManager.newBaseManager()) {
             FasterRcnn model = FasterRcnnFactory.create(ModelFixtures.config().withNumClasses(6));
             model.initialize(m, DataType.FLOAT32);
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+            IllegalArgumentException e = assertThrows(
+                    IllegalArgumentException.class,
                     () -> DetectorWeights.loadTorchvision(model, ModelFixtures.path("fasterrcnn.pth"), true));
-            assertTrue(e.getMessage().contains("fasterrcnn.pth")
-                    && e.getMessage().contains("roi_heads.box_predictor.cls_score.weight")
-                    && e.getMessage().contains("(6, 64)") && e.getMessage().contains("(4, 64)"),
+            assertTrue(
+                    e.getMessage().contains("fasterrcnn.pth")
+                            && e.getMessage().contains("roi_heads.box_predictor.cls_score.weight")
+                            && e.getMessage().contains("(6, 64)")
+                            && e.getMessage().contains("(4, 64)"),
                     e.getMessage());
         }
     }
@@ -185,10 +204,19 @@ class DetectorWeightsTest {
                 FasterRcnn target = FasterRcnnFactory.create(ModelFixtures.config());
                 target.initialize(m, DataType.FLOAT32);
                 DetectorWeights.loadBackbone(target, file);
-                Map<String, Parameter> a = StateDicts.namedParameters(source.backbone().body());
-                Map<String, Parameter> b = StateDicts.namedParameters(target.backbone().body());
+                Map<String, Parameter> a =
+                        StateDicts.namedParameters(source.backbone().body());
+                Map<String, Parameter> b =
+                        StateDicts.namedParameters(target.backbone().body());
                 for (String name : a.keySet()) {
-                    assertEquals(0f, a.get(name).getArray().sub(b.get(name).getArray()).abs().max().getFloat(),
+                    assertEquals(
+                            0f,
+                            a.get(name)
+                                    .getArray()
+                                    .sub(b.get(name).getArray())
+                                    .abs()
+                                    .max()
+                                    .getFloat(),
                             name + " from " + file.getFileName());
                 }
             }
@@ -205,12 +233,19 @@ class DetectorWeightsTest {
             a.saveParameters(new java.io.DataOutputStream(bytes));
             FasterRcnn b = FasterRcnnFactory.create(ModelFixtures.config());
             b.initialize(m, DataType.FLOAT32);
-            b.loadParameters(m, new java.io.DataInputStream(
-                    new java.io.ByteArrayInputStream(bytes.toByteArray())));
+            b.loadParameters(m, new java.io.DataInputStream(new java.io.ByteArrayInputStream(bytes.toByteArray())));
             Map<String, Parameter> pa = StateDicts.namedParameters(a);
             Map<String, Parameter> pb = StateDicts.namedParameters(b);
             for (String name : pa.keySet()) {
-                assertEquals(0f, pa.get(name).getArray().sub(pb.get(name).getArray()).abs().max().getFloat(), name);
+                assertEquals(
+                        0f,
+                        pa.get(name)
+                                .getArray()
+                                .sub(pb.get(name).getArray())
+                                .abs()
+                                .max()
+                                .getFloat(),
+                        name);
             }
         }
     }

@@ -1,10 +1,10 @@
 package org.cardinal.detector;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import org.cardinal.core.config.ConfigPath;
 
 import com.google.gson.JsonObject;
 import java.nio.file.Path;
+import org.cardinal.core.config.ConfigPath;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -33,8 +33,8 @@ class FasterRcnnC4ParityTest {
     void detectionsMatchTorchvision(String arch) throws Exception {
         try (ParityCheck check = check(arch)) {
             double[] worst = check.checkDetections();
-            System.out.printf("tiny C4 parity (%s): min IoU %.6f, max score difference %.2e%n",
-                    arch, worst[0], worst[1]);
+            System.out.printf(
+                    "tiny C4 parity (%s): min IoU %.6f, max score difference %.2e%n", arch, worst[0], worst[1]);
             assertTrue(worst[0] > 0.99 && worst[1] < 0.01);
         }
     }
@@ -56,8 +56,11 @@ class FasterRcnnC4ParityTest {
             double[][] losses = check.checkLosses(LOSS_TOLERANCE);
             StringBuilder line = new StringBuilder("tiny C4 losses (" + arch + "):");
             for (int k = 0; k < losses.length; k++) {
-                line.append(String.format(" %s %.6f vs %.6f (relative %.1e)",
-                        FasterRcnn.LOSS_NAMES.get(k), losses[k][0], losses[k][1],
+                line.append(String.format(
+                        " %s %.6f vs %.6f (relative %.1e)",
+                        FasterRcnn.LOSS_NAMES.get(k),
+                        losses[k][0],
+                        losses[k][1],
                         Math.abs(losses[k][0] - losses[k][1]) / Math.max(losses[k][1], 1e-3)));
             }
             System.out.println(line);

@@ -28,8 +28,7 @@ class FasterRcnnParityTest {
     @Test
     void detectionsMatchTorchvision() {
         double[] worst = check.checkDetections();
-        System.out.printf(
-                "tiny FPN parity: min IoU %.6f, max score difference %.2e%n", worst[0], worst[1]);
+        System.out.printf("tiny FPN parity: min IoU %.6f, max score difference %.2e%n", worst[0], worst[1]);
         assertTrue(worst[0] > 0.99 && worst[1] < 0.01);
     }
 

@@ -1,7 +1,6 @@
 package org.cardinal.detector;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import org.cardinal.core.config.ConfigPath;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.engine.Engine;
@@ -22,6 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.cardinal.backbone.weights.StateDicts;
+import org.cardinal.core.config.ConfigPath;
 import org.junit.jupiter.api.Test;
 
 /** Training mode of both variants on the tiny fixture architecture (random weights). */
@@ -33,8 +33,7 @@ class FasterRcnnTrainingTest {
         return new Target(boxes, labels);
     }
 
-    private static double step(
-            FasterRcnn model, ParameterStore ps, Optimizer sgd, NDArray image, Target t) {
+    private static double step(FasterRcnn model, ParameterStore ps, Optimizer sgd, NDArray image, Target t) {
         try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
             Map<String, NDArray> losses = model.losses(ps, List.of(image), List.of(t));
             assertEquals(FasterRcnn.LOSS_NAMES, new ArrayList<>(losses.keySet()));
@@ -65,11 +64,10 @@ class FasterRcnnTrainingTest {
             j.addProperty("box_batch_size_per_image", 128);
             FasterRcnn model = FasterRcnnFactory.create(DetectorConfig.fromJson(j, ConfigPath.root("test")));
             model.initialize(manager, DataType.FLOAT32);
-            Optimizer sgd =
-                    Optimizer.sgd()
-                            .setLearningRateTracker(Tracker.fixed(0.01f))
-                            .optMomentum(0.9f)
-                            .build();
+            Optimizer sgd = Optimizer.sgd()
+                    .setLearningRateTracker(Tracker.fixed(0.01f))
+                    .optMomentum(0.9f)
+                    .build();
             List<Double> totals = new ArrayList<>();
             for (int i = 0; i < 8; i++) {
                 // Inputs live in the step's scope, so every intermediate is freed with it.
@@ -90,8 +88,13 @@ class FasterRcnnTrainingTest {
             model.initialize(manager, DataType.FLOAT32);
             List<NDArray> images = ModelFixtures.images(manager).subList(0, 2);
             Target t = target(manager);
-            NDList in = new NDList(images.get(0), images.get(1), t.boxes(), t.labels(),
-                    manager.zeros(new Shape(0, 4)), manager.zeros(new Shape(0), DataType.INT64));
+            NDList in = new NDList(
+                    images.get(0),
+                    images.get(1),
+                    t.boxes(),
+                    t.labels(),
+                    manager.zeros(new Shape(0, 4)),
+                    manager.zeros(new Shape(0), DataType.INT64));
             ParameterStore ps = new ParameterStore(manager, false);
             NDList losses = model.forward(ps, in, true);
             assertEquals(4, losses.size());
@@ -109,10 +112,11 @@ class FasterRcnnTrainingTest {
     @Test
     void c4VariantTrainsRes5AsBoxHeadAndDetects() throws Exception {
         JsonObject j = JsonParser.parseString(
-                "{\"variant\": \"c4\", \"num_classes\": 3, \"min_size\": 128, \"max_size\": 160,"
-                + " \"backbone\": {\"block\": \"bottleneck\", \"layers\": [1, 1, 1, 1],"
-                + " \"cardinality\": 4, \"bottleneck_width\": 8, \"base_channels\": 16},"
-                + " \"box_batch_size_per_image\": 64}").getAsJsonObject();
+                        "{\"variant\": \"c4\", \"num_classes\": 3, \"min_size\": 128, \"max_size\": 160,"
+                                + " \"backbone\": {\"block\": \"bottleneck\", \"layers\": [1, 1, 1, 1],"
+                                + " \"cardinality\": 4, \"bottleneck_width\": 8, \"base_channels\": 16},"
+                                + " \"box_batch_size_per_image\": 64}")
+                .getAsJsonObject();
         DetectorConfig config = DetectorConfig.fromJson(j, ConfigPath.root("c4 test"));
         try (NDManager manager = NDManager.newBaseManager()) {
             FasterRcnn model = FasterRcnnFactory.create(config);
@@ -120,7 +124,9 @@ class FasterRcnnTrainingTest {
             Map<String, Parameter> named = StateDicts.namedParameters(model);
             Parameter cls = named.get("roi_heads.box_predictor.cls_score.weight");
             assertEquals(new Shape(3, 512), cls.getArray().getShape());
-            assertEquals(new Shape(15, 256, 1, 1), named.get("rpn.head.cls_logits.weight").getArray().getShape());
+            assertEquals(
+                    new Shape(15, 256, 1, 1),
+                    named.get("rpn.head.cls_logits.weight").getArray().getShape());
             Parameter res5 = named.get("backbone.body.layer4.0.conv1.weight");
             Parameter res2 = named.get("backbone.body.layer1.0.conv1.weight");
             NDArray image = ModelFixtures.images(manager).get(1);
@@ -128,9 +134,11 @@ class FasterRcnnTrainingTest {
                 Map<String, NDArray> losses =
                         model.losses(new ParameterStore(manager, false), List.of(image), List.of(target(manager)));
                 gc.backward(NDArrays.add(losses.values().toArray(new NDArray[0])));
-                assertEquals(cls.getArray().getShape(), cls.getArray().getGradient().getShape());
+                assertEquals(
+                        cls.getArray().getShape(), cls.getArray().getGradient().getShape());
                 assertTrue(cls.getArray().getGradient().abs().sum().getFloat() > 0);
-                assertTrue(res5.getArray().getGradient().abs().sum().getFloat() > 0,
+                assertTrue(
+                        res5.getArray().getGradient().abs().sum().getFloat() > 0,
                         "res5 is the box head and gets gradients");
                 assertTrue(!res2.requiresGradient(), "layer1 is frozen (trainable_backbone_layers 3)");
             }

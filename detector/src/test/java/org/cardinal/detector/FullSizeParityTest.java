@@ -20,8 +20,7 @@ class FullSizeParityTest {
     void fullSizeModelMatchesTorchvision() throws Exception {
         String dir = System.getProperty("cardinal.fullParity");
         // The fixture needs the torchvision peer and 170 MB; without it there is nothing to compare.
-        assumeTrue(dir != null,
-                "set -Dcardinal.fullParity=OUT after running make_fixtures.py --full OUT");
+        assumeTrue(dir != null, "set -Dcardinal.fullParity=OUT after running make_fixtures.py --full OUT");
         Path root = Path.of(dir);
         assertTrue(Files.isRegularFile(root.resolve("fasterrcnn.pth")), root + " holds no fixture");
         try (ParityCheck check = new ParityCheck(root)) {

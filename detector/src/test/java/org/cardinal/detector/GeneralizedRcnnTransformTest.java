@@ -12,8 +12,7 @@ import org.junit.jupiter.api.Test;
 /** Resize, pad and box mapping; torchvision's values for whole batches are in FasterRcnnParityTest. */
 class GeneralizedRcnnTransformTest {
 
-    private final GeneralizedRcnnTransform defaults =
-            GeneralizedRcnnTransform.of(DetectorConfig.defaults());
+    private final GeneralizedRcnnTransform defaults = GeneralizedRcnnTransform.of(DetectorConfig.defaults());
 
     @Test
     void shortSideGoesToMinSizeUnlessLongSideExceedsMaxSize() {
@@ -57,8 +56,7 @@ class GeneralizedRcnnTransformTest {
     @Test
     void batchPadsToMultipleOf32WithZerosAtBottomRight() {
         GeneralizedRcnnTransform t =
-                new GeneralizedRcnnTransform(
-                        40, 100, new double[] {0, 0, 0}, new double[] {1, 1, 1}, 32);
+                new GeneralizedRcnnTransform(40, 100, new double[] {0, 0, 0}, new double[] {1, 1, 1}, 32);
         try (NDManager m = NDManager.newBaseManager()) {
             NDArray a = m.ones(new Shape(3, 20, 30));
             NDArray b = m.ones(new Shape(3, 30, 20));
@@ -79,9 +77,7 @@ class GeneralizedRcnnTransformTest {
             NDArray x = m.full(new Shape(3, 1, 1), 0.5f);
             NDArray y = defaults.normalize(x);
             assertArrayEquals(
-                    new float[] {
-                        (0.5f - 0.485f) / 0.229f, (0.5f - 0.456f) / 0.224f, (0.5f - 0.406f) / 0.225f
-                    },
+                    new float[] {(0.5f - 0.485f) / 0.229f, (0.5f - 0.456f) / 0.224f, (0.5f - 0.406f) / 0.225f},
                     y.toFloatArray(),
                     1e-6f);
         }

@@ -42,8 +42,7 @@ final class ParityCheck implements AutoCloseable {
         manager = NDManager.newBaseManager();
         model = FasterRcnnFactory.create(config);
         model.initialize(manager, DataType.FLOAT32);
-        LoadReport report =
-                DetectorWeights.loadTorchvision(model, dir.resolve("fasterrcnn.pth"), true);
+        LoadReport report = DetectorWeights.loadTorchvision(model, dir.resolve("fasterrcnn.pth"), true);
         assertTrue(report.missing().isEmpty() && report.unexpected().isEmpty(), report.toString());
         expected = StateDict.read(dir.resolve("expected.safetensors"));
         for (int i = 0; Files.exists(dir.resolve("image_" + i + ".npy")); i++) {
@@ -120,7 +119,8 @@ final class ParityCheck implements AutoCloseable {
                 NDArray mine = props.get(i);
                 long n = tv.getShape().get(0);
                 assertEquals(n, mine.getShape().get(0), Math.max(3, n / 100), "proposal count");
-                NDArray best = BoxOps.boxIou(tv.get(":" + Math.min(top, n)), mine).max(new int[] {1});
+                NDArray best =
+                        BoxOps.boxIou(tv.get(":" + Math.min(top, n)), mine).max(new int[] {1});
                 float w = best.min().getFloat();
                 assertTrue(w > 0.99f, "image " + i + ": worst best-IoU " + w);
                 worst = Math.min(worst, w);
@@ -146,8 +146,7 @@ final class ParityCheck implements AutoCloseable {
                         expected.get("target_boxes_" + i).toNDArray(scope),
                         expected.get("target_labels_" + i).toNDArray(scope)));
             }
-            Map<String, NDArray> losses =
-                    model.losses(new ParameterStore(scope, false), images, targets);
+            Map<String, NDArray> losses = model.losses(new ParameterStore(scope, false), images, targets);
             for (int k = 0; k < out.length; k++) {
                 String name = FasterRcnn.LOSS_NAMES.get(k);
                 double mine = losses.get(name).getFloat();
@@ -164,7 +163,8 @@ final class ParityCheck implements AutoCloseable {
         try (NDManager scope = manager.newSubManager()) {
             ImageList batch = model.transform().apply(images);
             NDArray tv = expected.get("batch").toNDArray(scope);
-            assertArrayEquals(tv.getShape().getShape(), batch.tensors().getShape().getShape());
+            assertArrayEquals(
+                    tv.getShape().getShape(), batch.tensors().getShape().getShape());
             float diff = batch.tensors().sub(tv).abs().max().getFloat();
             assertTrue(diff < 1e-4f, "max abs difference " + diff);
             long[] sizes = expected.get("image_sizes").toNDArray(scope).toLongArray();

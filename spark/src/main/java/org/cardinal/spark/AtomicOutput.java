@@ -5,7 +5,6 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.StandardCopyOption;
 import java.util.UUID;
-
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.hadoop.fs.Path;
@@ -35,9 +34,11 @@ final class AtomicOutput {
                 body.write(out);
             }
             if (fs instanceof LocalFileSystem || fs instanceof RawLocalFileSystem) {
-                Files.move(java.nio.file.Path.of(fs.makeQualified(tmp).toUri()),
+                Files.move(
+                        java.nio.file.Path.of(fs.makeQualified(tmp).toUri()),
                         java.nio.file.Path.of(fs.makeQualified(target).toUri()),
-                        StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                        StandardCopyOption.ATOMIC_MOVE,
+                        StandardCopyOption.REPLACE_EXISTING);
             } else {
                 if (fs.exists(target)) {
                     fs.delete(target, false);

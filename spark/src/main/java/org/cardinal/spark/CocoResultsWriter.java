@@ -1,7 +1,6 @@
 package org.cardinal.spark;
 
 import com.google.gson.stream.JsonWriter;
-
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.OutputStream;

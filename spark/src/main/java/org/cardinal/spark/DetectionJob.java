@@ -1,7 +1,6 @@
 package org.cardinal.spark;
 
 import com.google.gson.stream.JsonWriter;
-
 import java.io.IOException;
 import java.io.OutputStreamWriter;
 import java.io.PrintStream;
@@ -13,7 +12,6 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -88,26 +86,39 @@ public final class DetectionJob {
         LongAccumulator done = spark.sparkContext().longAccumulator("cardinal images done");
         int partitions = partitions(images.size(), jsc.defaultParallelism());
         JavaRDD<ImageResult> results = jsc.parallelize(images, partitions)
-                .mapPartitions(new PartitionDetector(model.dir().getFileName().toString(),
-                        model.artifact().classNames(), model.artifact().categoryIds(), hadoopConf, gtShared,
-                        options.threshold(), options.batchSize(), done))
+                .mapPartitions(new PartitionDetector(
+                        model.dir().getFileName().toString(),
+                        model.artifact().classNames(),
+                        model.artifact().categoryIds(),
+                        hadoopConf,
+                        gtShared,
+                        options.threshold(),
+                        options.batchSize(),
+                        done))
                 .persist(StorageLevel.MEMORY_AND_DISK());
-        progress.printf(Locale.ROOT, "spark-detect: %d images in %d tasks on %s, model %s%n", images.size(), partitions,
-                spark.sparkContext().master(), model.artifact().id());
+        progress.printf(
+                Locale.ROOT,
+                "spark-detect: %d images in %d tasks on %s, model %s%n",
+                images.size(),
+                partitions,
+                spark.sparkContext().master(),
+                model.artifact().id());
         try {
             spark.sparkContext().setJobDescription("cardinal spark-detect: " + images.size() + " images");
-            try (ProgressReporter reporter = new ProgressReporter(done::value, images.size(), progress,
-                    Duration.ofSeconds(10))) {
+            try (ProgressReporter reporter =
+                    new ProgressReporter(done::value, images.size(), progress, Duration.ofSeconds(10))) {
                 // The first action runs the detection; the outputs below read Spark's cached results.
                 spark.createDataFrame(results.flatMap(DetectionRows::of), DetectionRows.SCHEMA)
-                        .write().mode(SaveMode.Overwrite).parquet(new Path(outDir, "detections.parquet").toString());
+                        .write()
+                        .mode(SaveMode.Overwrite)
+                        .parquet(new Path(outDir, "detections.parquet").toString());
             }
             List<ImageEvaluation> evaluations = new ArrayList<>();
             List<ImageResult> failed = new ArrayList<>();
             long[] detections = new long[1];
             AtomicOutput.write(fs, new Path(outDir, "detections.json"), stream -> {
                 CocoResultsWriter writer = new CocoResultsWriter(stream);
-                for (Iterator<ImageResult> it = results.toLocalIterator(); it.hasNext();) {
+                for (Iterator<ImageResult> it = results.toLocalIterator(); it.hasNext(); ) {
                     ImageResult r = it.next();
                     if (r.failure() != null) {
                         failed.add(r);
@@ -133,13 +144,22 @@ public final class DetectionJob {
                 }
                 out.print(evaluation.summaryText());
                 String json = evaluation.toJson();
-                AtomicOutput.write(fs, new Path(outDir, "eval.json"),
+                AtomicOutput.write(
+                        fs,
+                        new Path(outDir, "eval.json"),
                         stream -> stream.write(json.getBytes(StandardCharsets.UTF_8)));
             }
             double seconds = (System.nanoTime() - begin) / 1e9;
-            out.printf(Locale.ROOT, "%d images (%d could not be read), %d detections in %.1f s (%.2f images/s, "
-                    + "start-up included) -> %s%n", images.size(), failed.size(), detections[0], seconds,
-                    images.size() / seconds, outDir);
+            out.printf(
+                    Locale.ROOT,
+                    "%d images (%d could not be read), %d detections in %.1f s (%.2f images/s, "
+                            + "start-up included) -> %s%n",
+                    images.size(),
+                    failed.size(),
+                    detections[0],
+                    seconds,
+                    images.size() / seconds,
+                    outDir);
             return new Summary(images.size(), failed.size(), detections[0], seconds, evaluation);
         } finally {
             results.unpersist(false);
@@ -162,8 +182,8 @@ public final class DetectionJob {
      * truth: with {@code --gt} an id outside it, or two files with one id, is an error; without,
      * a repeated id is a warning.
      */
-    private static void checkImageIds(List<ImageRef> images, CocoGroundTruth gt, SparkDetectOptions options,
-            PrintStream progress) {
+    private static void checkImageIds(
+            List<ImageRef> images, CocoGroundTruth gt, SparkDetectOptions options, PrintStream progress) {
         Map<Long, ImageRef> byId = new HashMap<>();
         for (ImageRef ref : images) {
             if (gt != null && !gt.hasImage(ref.imageId())) {
@@ -173,7 +193,8 @@ public final class DetectionJob {
             }
             ImageRef before = byId.putIfAbsent(ref.imageId(), ref);
             if (before != null) {
-                String message = "image id " + ref.imageId() + " is given to both " + before.path() + " and " + ref.path();
+                String message =
+                        "image id " + ref.imageId() + " is given to both " + before.path() + " and " + ref.path();
                 if (gt != null) {
                     throw new IllegalArgumentException("--images " + options.images() + ": " + message);
                 }

@@ -3,7 +3,6 @@ package org.cardinal.spark;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataTypes;
@@ -40,8 +39,18 @@ final class DetectionRows {
         ImageRef ref = image.ref();
         float[] b = image.boxes();
         for (int i = 0; i < image.numDetections(); i++) {
-            rows.add(RowFactory.create(ref.path(), ref.imageId(), ref.fileName(), i, image.categoryIds()[i],
-                    image.categories()[i], image.scores()[i], b[4 * i], b[4 * i + 1], b[4 * i + 2], b[4 * i + 3]));
+            rows.add(RowFactory.create(
+                    ref.path(),
+                    ref.imageId(),
+                    ref.fileName(),
+                    i,
+                    image.categoryIds()[i],
+                    image.categories()[i],
+                    image.scores()[i],
+                    b[4 * i],
+                    b[4 * i + 1],
+                    b[4 * i + 2],
+                    b[4 * i + 3]));
         }
         return rows.iterator();
     }

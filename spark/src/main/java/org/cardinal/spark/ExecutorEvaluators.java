@@ -2,7 +2,6 @@ package org.cardinal.spark;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-
 import org.apache.spark.broadcast.Broadcast;
 import org.cardinal.coco.CocoEvalParams;
 import org.cardinal.coco.CocoGroundTruth;
@@ -20,8 +19,8 @@ final class ExecutorEvaluators {
 
     /** The evaluator of a broadcast ground truth with pycocotools' default parameters. */
     static PerImageEvaluator of(Broadcast<CocoGroundTruth> groundTruth) {
-        return EVALUATORS.computeIfAbsent(groundTruth.id(),
-                id -> new PerImageEvaluator(groundTruth.value(), CocoEvalParams.defaults()));
+        return EVALUATORS.computeIfAbsent(
+                groundTruth.id(), id -> new PerImageEvaluator(groundTruth.value(), CocoEvalParams.defaults()));
     }
 
     /** Forgets the evaluator of a ground truth whose job ended (the driver's JVM in local mode). */

@@ -9,7 +9,6 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
-
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -42,9 +41,14 @@ final class ImageListing {
         List<Path> files;
         if (isGlob(spec)) {
             FileStatus[] matches = fs.globStatus(path);
-            files = matches == null ? List.of() : Arrays.stream(matches).filter(FileStatus::isFile)
-                    .map(FileStatus::getPath).filter(ImageListing::isImage)
-                    .sorted(Comparator.comparing(Path::toString)).toList();
+            files = matches == null
+                    ? List.of()
+                    : Arrays.stream(matches)
+                            .filter(FileStatus::isFile)
+                            .map(FileStatus::getPath)
+                            .filter(ImageListing::isImage)
+                            .sorted(Comparator.comparing(Path::toString))
+                            .toList();
             if (files.isEmpty()) {
                 throw new IllegalArgumentException("--images " + spec + ": no image files ("
                         + String.join(", ", IMAGE_SUFFIXES) + ") match the pattern");
@@ -52,8 +56,12 @@ final class ImageListing {
         } else if (!fs.exists(path)) {
             throw new IllegalArgumentException("--images " + spec + ": no such file or folder");
         } else if (fs.getFileStatus(path).isDirectory()) {
-            files = Arrays.stream(fs.listStatus(path)).filter(FileStatus::isFile).map(FileStatus::getPath)
-                    .filter(ImageListing::isImage).sorted(Comparator.comparing(Path::getName)).toList();
+            files = Arrays.stream(fs.listStatus(path))
+                    .filter(FileStatus::isFile)
+                    .map(FileStatus::getPath)
+                    .filter(ImageListing::isImage)
+                    .sorted(Comparator.comparing(Path::getName))
+                    .toList();
             if (files.isEmpty()) {
                 throw new IllegalArgumentException("--images " + spec + ": no image files ("
                         + String.join(", ", IMAGE_SUFFIXES) + ") in the folder");
@@ -67,8 +75,8 @@ final class ImageListing {
         for (Path f : files) {
             long position = refs.size() + 1;
             Path qualified = fs.makeQualified(f);
-            refs.add(new ImageRef(position, qualified.toString(), qualified.getName(),
-                    imageId(qualified.getName(), position)));
+            refs.add(new ImageRef(
+                    position, qualified.toString(), qualified.getName(), imageId(qualified.getName(), position)));
         }
         return refs;
     }
@@ -83,8 +91,10 @@ final class ImageListing {
                     continue;
                 }
                 Path p = new Path(s);
-                files.add(p.isAbsoluteAndSchemeAuthorityNull() || p.toUri().getScheme() != null
-                        ? p : new Path(list.getParent(), p));
+                files.add(
+                        p.isAbsoluteAndSchemeAuthorityNull() || p.toUri().getScheme() != null
+                                ? p
+                                : new Path(list.getParent(), p));
             }
         }
         if (files.isEmpty()) {

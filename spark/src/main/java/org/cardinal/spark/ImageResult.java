@@ -1,7 +1,6 @@
 package org.cardinal.spark;
 
 import java.io.Serializable;
-
 import org.cardinal.coco.ImageEvaluation;
 
 /**
@@ -17,8 +16,15 @@ import org.cardinal.coco.ImageEvaluation;
  * @param failure why the image could not be read, or {@code null}
  * @param evaluation the image's COCO evaluation, or {@code null} (no ground truth, or a failure)
  */
-record ImageResult(ImageRef ref, int[] categoryIds, String[] categories, float[] scores, float[] boxes,
-        String failure, ImageEvaluation evaluation) implements Serializable {
+record ImageResult(
+        ImageRef ref,
+        int[] categoryIds,
+        String[] categories,
+        float[] scores,
+        float[] boxes,
+        String failure,
+        ImageEvaluation evaluation)
+        implements Serializable {
 
     /** An image that could not be read. */
     static ImageResult failed(ImageRef ref, String reason) {

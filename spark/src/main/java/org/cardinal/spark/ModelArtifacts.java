@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-
 import org.apache.hadoop.conf.Configuration;
 import org.cardinal.detector.zoo.ArtifactRepository;
 import org.cardinal.detector.zoo.CardinalModelZoo;
@@ -48,8 +47,9 @@ final class ModelArtifacts {
             ArtifactRepository repo = ArtifactRepository.of(spec);
             List<String> ids = repo.list();
             if (ids.size() != 1) {
-                throw new IllegalArgumentException("--model " + spec + ": expected the URL of one artifact folder, found a "
-                        + "repository of " + ids.size() + " artifacts " + ids);
+                throw new IllegalArgumentException(
+                        "--model " + spec + ": expected the URL of one artifact folder, found a " + "repository of "
+                                + ids.size() + " artifacts " + ids);
             }
             dir = repo.resolve(ids.get(0));
         } else {
@@ -62,8 +62,9 @@ final class ModelArtifacts {
                 }
             }
             if (dir == null) {
-                throw new IllegalArgumentException("--model " + spec + ": no such folder, and no artifact of that id in "
-                        + "the model zoo " + zoo.repositories() + " (set CARDINAL_ZOO or -Dcardinal.zoo)");
+                throw new IllegalArgumentException(
+                        "--model " + spec + ": no such folder, and no artifact of that id in " + "the model zoo "
+                                + zoo.repositories() + " (set CARDINAL_ZOO or -Dcardinal.zoo)");
             }
         }
         dir = dir.toAbsolutePath().normalize();

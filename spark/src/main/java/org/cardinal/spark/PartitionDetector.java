@@ -5,7 +5,6 @@ import ai.djl.modality.cv.Image;
 import ai.djl.modality.cv.ImageFactory;
 import ai.djl.modality.cv.output.DetectedObjects;
 import ai.djl.modality.cv.output.Rectangle;
-
 import java.io.ByteArrayInputStream;
 import java.io.FileNotFoundException;
 import java.io.IOException;
@@ -21,7 +20,6 @@ import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.SerializableWritable;
 import org.apache.spark.SparkFiles;
@@ -31,8 +29,8 @@ import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.util.LongAccumulator;
 import org.apache.spark.util.TaskCompletionListener;
 import org.cardinal.coco.CocoGroundTruth;
-import org.cardinal.coco.ScoredBox;
 import org.cardinal.coco.PerImageEvaluator;
+import org.cardinal.coco.ScoredBox;
 
 /**
  * The work of one Spark task: reads, decodes and detects its partition's images, a bounded batch
@@ -70,9 +68,15 @@ final class PartitionDetector implements FlatMapFunction<Iterator<ImageRef>, Ima
      * @param categoryIds the artifact's COCO category id per label
      * @param groundTruth the ground truth to evaluate against, or {@code null}
      */
-    PartitionDetector(String modelFile, List<String> classNames, int[] categoryIds,
-            Broadcast<SerializableWritable<Configuration>> hadoopConf, Broadcast<CocoGroundTruth> groundTruth,
-            double threshold, int batchSize, LongAccumulator imagesDone) {
+    PartitionDetector(
+            String modelFile,
+            List<String> classNames,
+            int[] categoryIds,
+            Broadcast<SerializableWritable<Configuration>> hadoopConf,
+            Broadcast<CocoGroundTruth> groundTruth,
+            double threshold,
+            int batchSize,
+            LongAccumulator imagesDone) {
         this.modelFile = modelFile;
         this.classNames = List.copyOf(classNames);
         this.categoryIds = categoryIds.clone();
@@ -86,8 +90,8 @@ final class PartitionDetector implements FlatMapFunction<Iterator<ImageRef>, Ima
     @Override
     public Iterator<ImageResult> call(Iterator<ImageRef> images) throws Exception {
         TaskContext task = TaskContext.get();
-        Predictor<Image, DetectedObjects> predictor = ExecutorModels
-                .get(Path.of(SparkFiles.get(modelFile)), ExecutorModels.deviceOf(task), task.cpus())
+        Predictor<Image, DetectedObjects> predictor = ExecutorModels.get(
+                        Path.of(SparkFiles.get(modelFile)), ExecutorModels.deviceOf(task), task.cpus())
                 .newPredictor();
         task.addTaskCompletionListener((TaskCompletionListener) context -> predictor.close());
         PerImageEvaluator evaluator = groundTruth == null ? null : ExecutorEvaluators.of(groundTruth);
@@ -95,7 +99,8 @@ final class PartitionDetector implements FlatMapFunction<Iterator<ImageRef>, Ima
         for (int i = 0; i < classNames.size(); i++) {
             categoryOf.putIfAbsent(classNames.get(i), categoryIds[i]);
         }
-        return new Batches(images, predictor, evaluator, categoryOf, hadoopConf.value().value(), task);
+        return new Batches(
+                images, predictor, evaluator, categoryOf, hadoopConf.value().value(), task);
     }
 
     /** The task's results, produced a batch at a time as Spark pulls them. */
@@ -109,8 +114,13 @@ final class PartitionDetector implements FlatMapFunction<Iterator<ImageRef>, Ima
         private final ArrayDeque<ImageResult> ready = new ArrayDeque<>();
         private int batches;
 
-        Batches(Iterator<ImageRef> images, Predictor<Image, DetectedObjects> predictor, PerImageEvaluator evaluator,
-                Map<String, Integer> categoryOf, Configuration conf, TaskContext task) {
+        Batches(
+                Iterator<ImageRef> images,
+                Predictor<Image, DetectedObjects> predictor,
+                PerImageEvaluator evaluator,
+                Map<String, Integer> categoryOf,
+                Configuration conf,
+                TaskContext task) {
             this.images = images;
             this.predictor = predictor;
             this.evaluator = evaluator;
@@ -122,13 +132,16 @@ final class PartitionDetector implements FlatMapFunction<Iterator<ImageRef>, Ima
         @Override
         public boolean hasNext() {
             while (ready.isEmpty() && images.hasNext()) {
-                if (batches == 1 && task.attemptNumber() == 0 && FAIL_FIRST_ATTEMPT_FOR_TESTS.contains(task.partitionId())) {
+                if (batches == 1
+                        && task.attemptNumber() == 0
+                        && FAIL_FIRST_ATTEMPT_FOR_TESTS.contains(task.partitionId())) {
                     throw new IllegalStateException("failure injected by a test into partition " + task.partitionId());
                 }
                 try {
                     runBatch();
                 } catch (Exception e) {
-                    throw new IllegalStateException("detection failed in partition " + task.partitionId() + ": " + e, e);
+                    throw new IllegalStateException(
+                            "detection failed in partition " + task.partitionId() + ": " + e, e);
                 }
                 batches++;
             }
@@ -159,7 +172,8 @@ final class PartitionDetector implements FlatMapFunction<Iterator<ImageRef>, Ima
             }
             List<Image> toRun = decoded.stream().filter(i -> i != null).toList();
             // one forward pass per image (see the class comment); DJL frees each pass's tensors
-            Iterator<DetectedObjects> outputs = toRun.isEmpty() ? List.<DetectedObjects>of().iterator()
+            Iterator<DetectedObjects> outputs = toRun.isEmpty()
+                    ? List.<DetectedObjects>of().iterator()
                     : predictor.batchPredict(toRun).iterator();
             for (int i = 0; i < refs.size(); i++) {
                 if (results[i] == null) {
@@ -180,7 +194,8 @@ final class PartitionDetector implements FlatMapFunction<Iterator<ImageRef>, Ima
             try {
                 image = ImageFactory.getInstance().fromInputStream(new ByteArrayInputStream(bytes));
             } catch (IOException | RuntimeException e) {
-                throw new IOException("cannot decode its " + bytes.length + " bytes as an image (" + e.getMessage() + ")", e);
+                throw new IOException(
+                        "cannot decode its " + bytes.length + " bytes as an image (" + e.getMessage() + ")", e);
             }
             if (image == null || image.getWidth() <= 0 || image.getHeight() <= 0) {
                 throw new IOException("cannot decode its " + bytes.length + " bytes as an image");
@@ -210,13 +225,23 @@ final class PartitionDetector implements FlatMapFunction<Iterator<ImageRef>, Ima
                 boxes[4 * n + 2] = (float) (r.getWidth() * image.getWidth());
                 boxes[4 * n + 3] = (float) (r.getHeight() * image.getHeight());
                 if (evaluator != null) {
-                    forEvaluation.add(new ScoredBox(cats[n], written(boxes[4 * n]), written(boxes[4 * n + 1]),
-                            written(boxes[4 * n + 2]), written(boxes[4 * n + 3]), written(scores[n])));
+                    forEvaluation.add(new ScoredBox(
+                            cats[n],
+                            written(boxes[4 * n]),
+                            written(boxes[4 * n + 1]),
+                            written(boxes[4 * n + 2]),
+                            written(boxes[4 * n + 3]),
+                            written(scores[n])));
                 }
                 n++;
             }
-            return new ImageResult(ref, Arrays.copyOf(cats, n), Arrays.copyOf(names, n),
-                    Arrays.copyOf(scores, n), Arrays.copyOf(boxes, 4 * n), null,
+            return new ImageResult(
+                    ref,
+                    Arrays.copyOf(cats, n),
+                    Arrays.copyOf(names, n),
+                    Arrays.copyOf(scores, n),
+                    Arrays.copyOf(boxes, 4 * n),
+                    null,
                     evaluator == null ? null : evaluator.evaluate(ref.imageId(), forEvaluation));
         }
     }

@@ -22,21 +22,23 @@ final class ProgressReporter implements AutoCloseable {
      */
     ProgressReporter(LongSupplier done, long total, PrintStream out, Duration every) {
         long start = System.nanoTime();
-        thread = new Thread(() -> {
-            long last = -1;
-            while (running) {
-                try {
-                    Thread.sleep(every.toMillis());
-                } catch (InterruptedException e) {
-                    return;
-                }
-                long n = Math.min(done.getAsLong(), total);
-                if (running && n != last) {
-                    out.println(line(n, total, (System.nanoTime() - start) / 1e9));
-                    last = n;
-                }
-            }
-        }, "cardinal-progress");
+        thread = new Thread(
+                () -> {
+                    long last = -1;
+                    while (running) {
+                        try {
+                            Thread.sleep(every.toMillis());
+                        } catch (InterruptedException e) {
+                            return;
+                        }
+                        long n = Math.min(done.getAsLong(), total);
+                        if (running && n != last) {
+                            out.println(line(n, total, (System.nanoTime() - start) / 1e9));
+                            last = n;
+                        }
+                    }
+                },
+                "cardinal-progress");
         thread.setDaemon(true);
         thread.start();
     }
@@ -45,8 +47,14 @@ final class ProgressReporter implements AutoCloseable {
     static String line(long done, long total, double seconds) {
         double rate = seconds > 0 ? done / seconds : 0;
         String eta = rate > 0 ? duration((total - done) / rate) : "?";
-        return String.format(Locale.ROOT, "progress: %d/%d images (%.1f%%), %.2f images/s, ETA %s", done, total,
-                total == 0 ? 100.0 : 100.0 * done / total, rate, eta);
+        return String.format(
+                Locale.ROOT,
+                "progress: %d/%d images (%.1f%%), %.2f images/s, ETA %s",
+                done,
+                total,
+                total == 0 ? 100.0 : 100.0 * done / total,
+                rate,
+                eta);
     }
 
     private static String duration(double seconds) {

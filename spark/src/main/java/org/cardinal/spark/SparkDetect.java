@@ -1,12 +1,10 @@
 package org.cardinal.spark;
 
 import com.google.gson.JsonParseException;
-
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.NoSuchFileException;
-
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 
@@ -64,7 +62,11 @@ public final class SparkDetect {
         } catch (NoSuchFileException e) {
             return userError(e, "no such file: " + e.getMessage(), err);
         } catch (UncheckedIOException e) {
-            return userError(e, e.getCause().getClass().getSimpleName() + ": " + e.getCause().getMessage(), err);
+            return userError(
+                    e,
+                    e.getCause().getClass().getSimpleName() + ": "
+                            + e.getCause().getMessage(),
+                    err);
         } catch (IOException e) {
             return userError(e, e.getClass().getSimpleName() + ": " + e.getMessage(), err);
         } catch (RuntimeException e) {
@@ -81,7 +83,8 @@ public final class SparkDetect {
     static SparkSession session(String master) {
         SparkConf conf = new SparkConf(); // spark.* system properties, as spark-submit sets them
         String chosen = master != null ? master : conf.get("spark.master", "local[*]");
-        SparkSession.Builder builder = SparkSession.builder().appName("cardinal spark-detect").master(chosen);
+        SparkSession.Builder builder =
+                SparkSession.builder().appName("cardinal spark-detect").master(chosen);
         if (chosen.startsWith("local") && !conf.contains("spark.driver.host")) {
             builder = builder.config("spark.driver.bindAddress", "127.0.0.1").config("spark.driver.host", "127.0.0.1");
         }

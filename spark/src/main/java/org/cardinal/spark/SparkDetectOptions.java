@@ -17,10 +17,17 @@ import java.util.Map;
  * @param threshold detections scoring below it are left out (0: keep all the model returns)
  * @param batchSize images a task decodes and runs at a time (bounds a task's memory)
  */
-public record SparkDetectOptions(String model, String images, String output, String groundTruth, String master,
-        double threshold, int batchSize) {
+public record SparkDetectOptions(
+        String model,
+        String images,
+        String output,
+        String groundTruth,
+        String master,
+        double threshold,
+        int batchSize) {
 
-    static final String USAGE = String.join("\n",
+    static final String USAGE = String.join(
+            "\n",
             "usage: tools/spark-detect --model MODEL --images PATH --output DIR [--gt GT.json] [--master URL]",
             "                          [--threshold T] [--batch-size N]",
             "Runs a Cardinal detector over images as an Apache Spark job (embedded local[*] by default) and",
@@ -36,8 +43,8 @@ public record SparkDetectOptions(String model, String images, String output, Str
             "                the default for COCO evaluation)",
             "  --batch-size  images a task decodes and runs at a time (default 8)");
 
-    private static final List<String> OPTIONS = List.of("--model", "--images", "--output", "--gt", "--master",
-            "--threshold", "--batch-size");
+    private static final List<String> OPTIONS =
+            List.of("--model", "--images", "--output", "--gt", "--master", "--threshold", "--batch-size");
 
     /** Checks the values: a threshold in [0, 1], a positive batch size, the required options. */
     public SparkDetectOptions {
@@ -78,9 +85,10 @@ public record SparkDetectOptions(String model, String images, String output, Str
                 arg = arg.substring(0, eq);
             }
             if (!OPTIONS.contains(arg)) {
-                throw new IllegalArgumentException(arg.startsWith("--")
-                        ? "unknown option " + arg + " (see --help)"
-                        : "unexpected argument '" + arg + "' (options start with --)");
+                throw new IllegalArgumentException(
+                        arg.startsWith("--")
+                                ? "unknown option " + arg + " (see --help)"
+                                : "unexpected argument '" + arg + "' (options start with --)");
             }
             if (value == null) {
                 if (i + 1 >= argv.length || argv[i + 1].startsWith("--")) {
@@ -92,8 +100,13 @@ public record SparkDetectOptions(String model, String images, String output, Str
                 throw new IllegalArgumentException("option " + arg + " given twice");
             }
         }
-        return new SparkDetectOptions(values.get("--model"), values.get("--images"), values.get("--output"),
-                values.get("--gt"), values.get("--master"), number(values, "--threshold", 0),
+        return new SparkDetectOptions(
+                values.get("--model"),
+                values.get("--images"),
+                values.get("--output"),
+                values.get("--gt"),
+                values.get("--master"),
+                number(values, "--threshold", 0),
                 (int) integer(values, "--batch-size", 8));
     }
 

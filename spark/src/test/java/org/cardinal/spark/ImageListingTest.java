@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-
 import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,23 +31,33 @@ class ImageListingTest {
         List<ImageRef> folder = ImageListing.list(dir.toString(), conf);
         assertEquals(List.of("000012.png=12", "7.bmp=7", "a.jpeg=3", "b.JPG=4"), names(folder));
         assertTrue(folder.get(0).path().startsWith("file:/"), folder.get(0).path());
-        assertEquals(List.of(1L, 2L, 3L, 4L), folder.stream().map(ImageRef::position).toList());
+        assertEquals(
+                List.of(1L, 2L, 3L, 4L), folder.stream().map(ImageRef::position).toList());
 
-        assertEquals(List.of("000012.png=12", "7.bmp=7"), names(ImageListing.list(dir.resolve("*[0-9].*").toString(), conf)));
+        assertEquals(
+                List.of("000012.png=12", "7.bmp=7"),
+                names(ImageListing.list(dir.resolve("*[0-9].*").toString(), conf)));
 
         Path list = dir.resolve("list.txt");
         Files.writeString(list, "# comment\nsub/000003.png\n\n" + dir.resolve("a.jpeg") + "\nmissing.png\n");
-        assertEquals(List.of("000003.png=3", "a.jpeg=2", "missing.png=3"), names(ImageListing.list(list.toString(), conf)));
+        assertEquals(
+                List.of("000003.png=3", "a.jpeg=2", "missing.png=3"), names(ImageListing.list(list.toString(), conf)));
     }
 
     @Test
     void nothingToReadNamesTheOption(@TempDir Path dir) throws Exception {
         Configuration conf = new Configuration();
-        IllegalArgumentException none = assertThrows(IllegalArgumentException.class,
-                () -> ImageListing.list(dir.toString(), conf));
-        assertEquals("--images " + dir + ": no image files (.png, .jpg, .jpeg, .bmp, .gif) in the folder", none.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> ImageListing.list(dir.resolve("*.png").toString(), conf));
-        assertThrows(IllegalArgumentException.class, () -> ImageListing.list(dir.resolve("absent").toString(), conf));
+        IllegalArgumentException none =
+                assertThrows(IllegalArgumentException.class, () -> ImageListing.list(dir.toString(), conf));
+        assertEquals(
+                "--images " + dir + ": no image files (.png, .jpg, .jpeg, .bmp, .gif) in the folder",
+                none.getMessage());
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> ImageListing.list(dir.resolve("*.png").toString(), conf));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> ImageListing.list(dir.resolve("absent").toString(), conf));
     }
 
     @Test

@@ -10,33 +10,58 @@ class SparkDetectOptionsTest {
 
     @Test
     void parsesValuesWithDefaults() {
-        SparkDetectOptions o = SparkDetectOptions.parse(new String[] {"--model", "m", "--images=hdfs:///x/*.jpg",
-            "--output", "out", "--master", "local[2]", "--threshold", "0.25"});
+        SparkDetectOptions o = SparkDetectOptions.parse(new String[] {
+            "--model", "m", "--images=hdfs:///x/*.jpg", "--output", "out", "--master", "local[2]", "--threshold", "0.25"
+        });
         assertEquals(new SparkDetectOptions("m", "hdfs:///x/*.jpg", "out", null, "local[2]", 0.25, 8), o);
     }
 
     @Test
     void mistakesNameTheOption() {
-        assertEquals("missing required option --output", assertThrows(IllegalArgumentException.class,
-                () -> SparkDetectOptions.parse(new String[] {"--model", "m", "--images", "i"})).getMessage());
-        assertEquals("option --model given twice", assertThrows(IllegalArgumentException.class,
-                () -> SparkDetectOptions.parse(new String[] {"--model", "m", "--model", "n"})).getMessage());
-        assertEquals("--threshold must be a number, got 'high'", assertThrows(IllegalArgumentException.class,
-                () -> SparkDetectOptions.parse(new String[] {"--model", "m", "--images", "i", "--output", "o",
-                    "--threshold", "high"})).getMessage());
-        assertEquals("--batch-size must be at least 1, got 0", assertThrows(IllegalArgumentException.class,
-                () -> SparkDetectOptions.parse(new String[] {"--model", "m", "--images", "i", "--output", "o",
-                    "--batch-size", "0"})).getMessage());
-        assertEquals("--gt needs a value", assertThrows(IllegalArgumentException.class,
-                () -> SparkDetectOptions.parse(new String[] {"--gt", "--model", "m"})).getMessage());
-        assertEquals("unexpected argument 'x' (options start with --)", assertThrows(IllegalArgumentException.class,
-                () -> SparkDetectOptions.parse(new String[] {"x"})).getMessage());
+        assertEquals(
+                "missing required option --output",
+                assertThrows(
+                                IllegalArgumentException.class,
+                                () -> SparkDetectOptions.parse(new String[] {"--model", "m", "--images", "i"}))
+                        .getMessage());
+        assertEquals(
+                "option --model given twice",
+                assertThrows(
+                                IllegalArgumentException.class,
+                                () -> SparkDetectOptions.parse(new String[] {"--model", "m", "--model", "n"}))
+                        .getMessage());
+        assertEquals(
+                "--threshold must be a number, got 'high'",
+                assertThrows(
+                                IllegalArgumentException.class,
+                                () -> SparkDetectOptions.parse(new String[] {
+                                    "--model", "m", "--images", "i", "--output", "o", "--threshold", "high"
+                                }))
+                        .getMessage());
+        assertEquals(
+                "--batch-size must be at least 1, got 0",
+                assertThrows(
+                                IllegalArgumentException.class,
+                                () -> SparkDetectOptions.parse(new String[] {
+                                    "--model", "m", "--images", "i", "--output", "o", "--batch-size", "0"
+                                }))
+                        .getMessage());
+        assertEquals(
+                "--gt needs a value",
+                assertThrows(
+                                IllegalArgumentException.class,
+                                () -> SparkDetectOptions.parse(new String[] {"--gt", "--model", "m"}))
+                        .getMessage());
+        assertEquals(
+                "unexpected argument 'x' (options start with --)",
+                assertThrows(IllegalArgumentException.class, () -> SparkDetectOptions.parse(new String[] {"x"}))
+                        .getMessage());
     }
 
     @Test
     void progressLineShowsRateAndTimeLeft() {
-        assertEquals("progress: 120/1000 images (12.0%), 4.00 images/s, ETA 3m40s",
-                ProgressReporter.line(120, 1000, 30));
+        assertEquals(
+                "progress: 120/1000 images (12.0%), 4.00 images/s, ETA 3m40s", ProgressReporter.line(120, 1000, 30));
         assertEquals("progress: 0/10 images (0.0%), 0.00 images/s, ETA ?", ProgressReporter.line(0, 10, 5));
     }
 }

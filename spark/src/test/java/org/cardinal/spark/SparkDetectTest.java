@@ -9,7 +9,6 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -17,7 +16,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
-
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.cardinal.coco.CocoEvalResult;
@@ -67,26 +65,44 @@ class SparkDetectTest {
         Path out = dir.resolve("spark-out");
         Path gt = TestFixtures.groundTruth(data);
         int loadsBefore = ExecutorModels.loads();
-        String console = run(new SparkDetectOptions(artifact.toString(), data.resolve("val").toString(),
-                out.toString(), gt.toString(), null, 0, 3));
+        String console = run(new SparkDetectOptions(
+                artifact.toString(), data.resolve("val").toString(), out.toString(), gt.toString(), null, 0, 3));
         assertTrue(ExecutorModels.loads() - loadsBefore <= 1, "one model for the JVM, not one per task or image");
 
         // tools/predict, as a user runs it, on the same model and folder
         Path predicted = dir.resolve("predict-out");
-        TestFixtures.Run predict = TestFixtures.java("org.cardinal.tools.Predict", List.of("--model", artifact.toString(),
-                "--image", data.resolve("val").toString(), "--output", predicted.toString()), dir);
+        TestFixtures.Run predict = TestFixtures.java(
+                "org.cardinal.tools.Predict",
+                List.of(
+                        "--model",
+                        artifact.toString(),
+                        "--image",
+                        data.resolve("val").toString(),
+                        "--output",
+                        predicted.toString()),
+                dir);
         assertEquals(0, predict.code(), predict.stderr());
         byte[] expected = Files.readAllBytes(predicted.resolve("detections.json"));
         byte[] got = Files.readAllBytes(out.resolve("detections.json"));
-        JsonArray records = JsonParser.parseString(new String(got, StandardCharsets.UTF_8)).getAsJsonArray();
-        assertTrue(records.size() > TestFixtures.IMAGES, "random weights with score threshold 0 detect: "
-                + records.size());
+        JsonArray records =
+                JsonParser.parseString(new String(got, StandardCharsets.UTF_8)).getAsJsonArray();
+        assertTrue(
+                records.size() > TestFixtures.IMAGES,
+                "random weights with score threshold 0 detect: " + records.size());
         assertArrayEquals(expected, got, "detections.json equals tools/predict's byte for byte");
 
         // tools/coco-eval on the job's own detections.json
         Path cocoJson = dir.resolve("coco-eval.json");
-        TestFixtures.Run cocoEval = TestFixtures.java("org.cardinal.tools.CocoEvalCommand", List.of("--gt", gt.toString(),
-                "--dt", out.resolve("detections.json").toString(), "--json", cocoJson.toString()), dir);
+        TestFixtures.Run cocoEval = TestFixtures.java(
+                "org.cardinal.tools.CocoEvalCommand",
+                List.of(
+                        "--gt",
+                        gt.toString(),
+                        "--dt",
+                        out.resolve("detections.json").toString(),
+                        "--json",
+                        cocoJson.toString()),
+                dir);
         assertEquals(0, cocoEval.code(), cocoEval.stderr());
         assertEquals(Files.readString(cocoJson), Files.readString(out.resolve("eval.json")), "eval.json");
         assertTrue(console.startsWith(cocoEval.stdout()), "the console shows tools/coco-eval's summary:\n" + console);
@@ -94,14 +110,21 @@ class SparkDetectTest {
         CocoEvaluator evaluator = new CocoEvaluator(CocoGroundTruth.read(gt));
         evaluator.addResults(CocoResults.read(out.resolve("detections.json")));
         CocoEvalResult reference = evaluator.evaluate();
-        double[] stats = JsonParser.parseString(Files.readString(out.resolve("eval.json"))).getAsJsonObject()
-                .getAsJsonArray("stats").asList().stream().mapToDouble(JsonElement::getAsDouble).toArray();
+        double[] stats = JsonParser.parseString(Files.readString(out.resolve("eval.json")))
+                .getAsJsonObject()
+                .getAsJsonArray("stats")
+                .asList()
+                .stream()
+                .mapToDouble(JsonElement::getAsDouble)
+                .toArray();
         assertArrayEquals(reference.stats(), stats, 0.0);
         assertNotEquals(-1.0, stats[8], "AR@100 is defined: the ground truth was evaluated");
 
         // Parquet: one row per detection, the same numbers as the JSON, in the same order
-        List<Row> rows = spark.read().parquet(out.resolve("detections.parquet").toString())
-                .orderBy("image_id", "rank").collectAsList();
+        List<Row> rows = spark.read()
+                .parquet(out.resolve("detections.parquet").toString())
+                .orderBy("image_id", "rank")
+                .collectAsList();
         assertEquals(records.size(), rows.size());
         for (int i = 0; i < rows.size(); i++) {
             JsonObject r = records.get(i).getAsJsonObject();
@@ -110,12 +133,17 @@ class SparkDetectTest {
             assertEquals(r.get("category_id").getAsInt(), row.getInt(row.fieldIndex("category_id")));
             assertEquals(r.get("score").getAsFloat(), row.getFloat(row.fieldIndex("score")));
             JsonArray b = r.getAsJsonArray("bbox");
-            float[] box = {row.getFloat(row.fieldIndex("x")), row.getFloat(row.fieldIndex("y")),
-                row.getFloat(row.fieldIndex("width")), row.getFloat(row.fieldIndex("height"))};
+            float[] box = {
+                row.getFloat(row.fieldIndex("x")),
+                row.getFloat(row.fieldIndex("y")),
+                row.getFloat(row.fieldIndex("width")),
+                row.getFloat(row.fieldIndex("height"))
+            };
             for (int j = 0; j < 4; j++) {
                 assertEquals(b.get(j).getAsFloat(), box[j]);
             }
-            assertTrue(row.getString(row.fieldIndex("image_path")).endsWith("/" + r.get("file_name").getAsString()));
+            assertTrue(row.getString(row.fieldIndex("image_path"))
+                    .endsWith("/" + r.get("file_name").getAsString()));
         }
         assertEquals("[]\n", Files.readString(out.resolve("failures.json")), "no image failed");
     }
@@ -128,17 +156,28 @@ class SparkDetectTest {
         Files.copy(data.resolve("val").resolve("000002.png"), images.resolve("000002.png"));
         Files.writeString(images.resolve("broken.png"), "these bytes are not a PNG");
         Path list = images.resolve("list.txt");
-        Files.writeString(list, String.join("\n", "# two images, a corrupt one and one that is not there",
-                "000001.png", "broken.png", images.resolve("000077.png").toString(), "", "000002.png") + "\n");
+        Files.writeString(
+                list,
+                String.join(
+                                "\n",
+                                "# two images, a corrupt one and one that is not there",
+                                "000001.png",
+                                "broken.png",
+                                images.resolve("000077.png").toString(),
+                                "",
+                                "000002.png")
+                        + "\n");
         Path out = dir.resolve("mixed-out");
         run(new SparkDetectOptions(artifact.toString(), list.toString(), out.toString(), null, null, 0, 2));
 
-        JsonArray failures = JsonParser.parseString(Files.readString(out.resolve("failures.json"))).getAsJsonArray();
+        JsonArray failures = JsonParser.parseString(Files.readString(out.resolve("failures.json")))
+                .getAsJsonArray();
         assertEquals(2, failures.size(), failures.toString());
         JsonObject broken = failures.get(0).getAsJsonObject();
         assertTrue(broken.get("image_path").getAsString().endsWith("/broken.png"));
         assertEquals(2, broken.get("image_id").getAsLong(), "no number in the name: its position in the list");
-        assertTrue(broken.get("reason").getAsString().startsWith("cannot decode its 25 bytes as an image"),
+        assertTrue(
+                broken.get("reason").getAsString().startsWith("cannot decode its 25 bytes as an image"),
                 broken.get("reason").getAsString());
         JsonObject missing = failures.get(1).getAsJsonObject();
         assertEquals(77, missing.get("image_id").getAsLong());
@@ -151,12 +190,20 @@ class SparkDetectTest {
         Files.copy(images.resolve("000001.png"), two.resolve("000001.png"));
         Files.copy(images.resolve("000002.png"), two.resolve("000002.png"));
         run(new SparkDetectOptions(artifact.toString(), two.toString(), alone.toString(), null, null, 0, 2));
-        assertEquals(Files.readString(alone.resolve("detections.json")), Files.readString(out.resolve("detections.json")));
-        JsonArray records = JsonParser.parseString(Files.readString(out.resolve("detections.json"))).getAsJsonArray();
-        long[] ids = records.asList().stream().mapToLong(e -> e.getAsJsonObject().get("image_id").getAsLong())
-                .distinct().toArray();
+        assertEquals(
+                Files.readString(alone.resolve("detections.json")), Files.readString(out.resolve("detections.json")));
+        JsonArray records = JsonParser.parseString(Files.readString(out.resolve("detections.json")))
+                .getAsJsonArray();
+        long[] ids = records.asList().stream()
+                .mapToLong(e -> e.getAsJsonObject().get("image_id").getAsLong())
+                .distinct()
+                .toArray();
         assertArrayEquals(new long[] {1, 2}, ids);
-        assertEquals(records.size(), spark.read().parquet(out.resolve("detections.parquet").toString()).count());
+        assertEquals(
+                records.size(),
+                spark.read()
+                        .parquet(out.resolve("detections.parquet").toString())
+                        .count());
     }
 
     @Test
@@ -165,7 +212,8 @@ class SparkDetectTest {
         Path high = dir.resolve("threshold-high");
         Path images = data.resolve("val").resolve("00000[1-4].png");
         run(new SparkDetectOptions(artifact.toString(), images.toString(), all.toString(), null, null, 0, 4));
-        JsonArray every = JsonParser.parseString(Files.readString(all.resolve("detections.json"))).getAsJsonArray();
+        JsonArray every = JsonParser.parseString(Files.readString(all.resolve("detections.json")))
+                .getAsJsonArray();
         float[] scores = new float[every.size()];
         for (int i = 0; i < scores.length; i++) {
             scores[i] = every.get(i).getAsJsonObject().get("score").getAsFloat();
@@ -174,7 +222,8 @@ class SparkDetectTest {
         Arrays.sort(sorted);
         float median = sorted[sorted.length / 2];
         run(new SparkDetectOptions(artifact.toString(), images.toString(), high.toString(), null, null, median, 4));
-        JsonArray kept = JsonParser.parseString(Files.readString(high.resolve("detections.json"))).getAsJsonArray();
+        JsonArray kept = JsonParser.parseString(Files.readString(high.resolve("detections.json")))
+                .getAsJsonArray();
         JsonArray expected = new JsonArray();
         every.forEach(e -> {
             if (e.getAsJsonObject().get("score").getAsFloat() >= median) {
@@ -191,19 +240,47 @@ class SparkDetectTest {
         PrintStream errStream = new PrintStream(err, true, StandardCharsets.UTF_8);
         PrintStream sink = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
 
-        assertEquals(2, SparkDetect.run(new String[] {"--model", "m", "--images", "i", "--output", "o", "--bogus", "1"},
-                sink, errStream));
+        assertEquals(
+                2,
+                SparkDetect.run(
+                        new String[] {"--model", "m", "--images", "i", "--output", "o", "--bogus", "1"},
+                        sink,
+                        errStream));
         assertEquals("error: unknown option --bogus (see --help)\n", err.toString(StandardCharsets.UTF_8));
 
         err.reset();
         Path nothing = dir.resolve("no-such-folder");
-        assertEquals(2, SparkDetect.execute(spark, new SparkDetectOptions(artifact.toString(), nothing.toString(),
-                dir.resolve("o1").toString(), null, null, 0, 8), sink, errStream));
+        assertEquals(
+                2,
+                SparkDetect.execute(
+                        spark,
+                        new SparkDetectOptions(
+                                artifact.toString(),
+                                nothing.toString(),
+                                dir.resolve("o1").toString(),
+                                null,
+                                null,
+                                0,
+                                8),
+                        sink,
+                        errStream));
         assertEquals("error: --images " + nothing + ": no such file or folder\n", err.toString(StandardCharsets.UTF_8));
 
         err.reset();
-        assertEquals(2, SparkDetect.execute(spark, new SparkDetectOptions(dir.resolve("nomodel").toString(),
-                data.resolve("val").toString(), dir.resolve("o2").toString(), null, null, 0, 8), sink, errStream));
+        assertEquals(
+                2,
+                SparkDetect.execute(
+                        spark,
+                        new SparkDetectOptions(
+                                dir.resolve("nomodel").toString(),
+                                data.resolve("val").toString(),
+                                dir.resolve("o2").toString(),
+                                null,
+                                null,
+                                0,
+                                8),
+                        sink,
+                        errStream));
         assertTrue(err.toString(StandardCharsets.UTF_8).startsWith("error: --model "), err.toString());
 
         // an image the ground truth does not have cannot be evaluated
@@ -211,10 +288,26 @@ class SparkDetectTest {
         Path other = dir.resolve("other");
         Files.createDirectories(other);
         Files.copy(data.resolve("val").resolve("000001.png"), other.resolve("000999.png"));
-        assertEquals(2, SparkDetect.execute(spark, new SparkDetectOptions(artifact.toString(), other.toString(),
-                dir.resolve("o3").toString(), TestFixtures.groundTruth(data).toString(), null, 0, 8), sink, errStream));
+        assertEquals(
+                2,
+                SparkDetect.execute(
+                        spark,
+                        new SparkDetectOptions(
+                                artifact.toString(),
+                                other.toString(),
+                                dir.resolve("o3").toString(),
+                                TestFixtures.groundTruth(data).toString(),
+                                null,
+                                0,
+                                8),
+                        sink,
+                        errStream));
         String message = err.toString(StandardCharsets.UTF_8);
-        assertTrue(message.startsWith("error: --images ") && message.contains("image id 999")
-                && message.endsWith("\n") && message.indexOf('\n') == message.length() - 1, message);
+        assertTrue(
+                message.startsWith("error: --images ")
+                        && message.contains("image id 999")
+                        && message.endsWith("\n")
+                        && message.indexOf('\n') == message.length() - 1,
+                message);
     }
 }

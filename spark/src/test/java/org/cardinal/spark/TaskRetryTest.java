@@ -9,7 +9,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicInteger;
-
 import org.apache.spark.Success$;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerTaskEnd;
@@ -50,8 +49,18 @@ class TaskRetryTest {
     void aRetriedTaskAddsNoDuplicateRows() throws Exception {
         PrintStream sink = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
         Path clean = dir.resolve("clean");
-        DetectionJob.run(spark, new SparkDetectOptions(artifact.toString(), data.resolve("val").toString(),
-                clean.toString(), TestFixtures.groundTruth(data).toString(), null, 0, 1), sink, sink);
+        DetectionJob.run(
+                spark,
+                new SparkDetectOptions(
+                        artifact.toString(),
+                        data.resolve("val").toString(),
+                        clean.toString(),
+                        TestFixtures.groundTruth(data).toString(),
+                        null,
+                        0,
+                        1),
+                sink,
+                sink);
 
         AtomicInteger failedTasks = new AtomicInteger();
         spark.sparkContext().addSparkListener(new SparkListener() {
@@ -66,18 +75,37 @@ class TaskRetryTest {
         Path retried = dir.resolve("retried");
         DetectionJob.Summary summary;
         try {
-            summary = DetectionJob.run(spark, new SparkDetectOptions(artifact.toString(), data.resolve("val").toString(),
-                    retried.toString(), TestFixtures.groundTruth(data).toString(), null, 0, 1), sink, sink);
+            summary = DetectionJob.run(
+                    spark,
+                    new SparkDetectOptions(
+                            artifact.toString(),
+                            data.resolve("val").toString(),
+                            retried.toString(),
+                            TestFixtures.groundTruth(data).toString(),
+                            null,
+                            0,
+                            1),
+                    sink,
+                    sink);
         } finally {
             PartitionDetector.FAIL_FIRST_ATTEMPT_FOR_TESTS.clear();
         }
         assertTrue(failedTasks.get() >= 1, "the injected failure happened and Spark retried the task");
         assertEquals(TestFixtures.IMAGES, summary.images());
-        assertEquals(Files.readString(clean.resolve("detections.json")), Files.readString(retried.resolve("detections.json")));
+        assertEquals(
+                Files.readString(clean.resolve("detections.json")),
+                Files.readString(retried.resolve("detections.json")));
         assertEquals(Files.readString(clean.resolve("eval.json")), Files.readString(retried.resolve("eval.json")));
-        long rows = spark.read().parquet(retried.resolve("detections.parquet").toString()).count();
+        long rows = spark.read()
+                .parquet(retried.resolve("detections.parquet").toString())
+                .count();
         assertEquals(summary.detections(), rows);
-        assertEquals(rows, spark.read().parquet(retried.resolve("detections.parquet").toString()).distinct().count(),
+        assertEquals(
+                rows,
+                spark.read()
+                        .parquet(retried.resolve("detections.parquet").toString())
+                        .distinct()
+                        .count(),
                 "no row twice");
     }
 }

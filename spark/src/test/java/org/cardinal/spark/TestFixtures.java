@@ -1,12 +1,8 @@
 package org.cardinal.spark;
 
 import ai.djl.ndarray.NDManager;
-import org.cardinal.detector.FasterRcnnFactory;
-import org.cardinal.core.config.ConfigPath;
 import ai.djl.ndarray.types.DataType;
-
 import com.google.gson.JsonParser;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -14,11 +10,12 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-
 import org.apache.spark.sql.SparkSession;
 import org.cardinal.backbone.weights.StateDicts;
+import org.cardinal.core.config.ConfigPath;
 import org.cardinal.detector.DetectorConfig;
 import org.cardinal.detector.FasterRcnn;
+import org.cardinal.detector.FasterRcnnFactory;
 import org.cardinal.detector.data.SyntheticCocoGenerator;
 import org.cardinal.detector.zoo.DetectorArtifact;
 
@@ -36,9 +33,10 @@ final class TestFixtures {
      * sees (as torchvision does), and below 68 pixels the padding can round a level's scale the
      * other way, which would make the numbers depend on which image an executor saw first.
      */
-    static final String TINY = "{\"backbone\": \"resnet_tiny\", \"num_classes\": 3, \"min_size\": 96, \"max_size\": 128,"
-            + " \"fpn_channels\": 16, \"representation_size\": 32, \"box_score_thresh\": 0.0,"
-            + " \"rpn_pre_nms_top_n_test\": 50, \"rpn_post_nms_top_n_test\": 20}";
+    static final String TINY =
+            "{\"backbone\": \"resnet_tiny\", \"num_classes\": 3, \"min_size\": 96, \"max_size\": 128,"
+                    + " \"fpn_channels\": 16, \"representation_size\": 32, \"box_score_thresh\": 0.0,"
+                    + " \"rpn_pre_nms_top_n_test\": 50, \"rpn_post_nms_top_n_test\": 20}";
 
     /** Validation images: 16 gives 8 tasks of 2 images on 2 cores. */
     static final int IMAGES = 16;
@@ -54,20 +52,29 @@ final class TestFixtures {
     /** Writes the artifact folder {@code <dir>/tiny}. */
     static Path tinyArtifact(Path dir) throws IOException {
         System.setProperty(ExecutorModels.NUM_THREADS, THREADS);
-        DetectorConfig config = DetectorConfig.fromJson(JsonParser.parseString(TINY).getAsJsonObject(), ConfigPath.root("test"));
+        DetectorConfig config =
+                DetectorConfig.fromJson(JsonParser.parseString(TINY).getAsJsonObject(), ConfigPath.root("test"));
         Path artifact = dir.resolve("tiny");
         try (NDManager manager = NDManager.newBaseManager()) {
             FasterRcnn net = FasterRcnnFactory.create(config);
             net.initialize(manager, DataType.FLOAT32);
-            new DetectorArtifact("tiny", "random weights for tests", config, List.of("circle", "cross"),
-                    new int[] {1, 5}, "test", null).write(artifact, StateDicts.export(net));
+            new DetectorArtifact(
+                            "tiny",
+                            "random weights for tests",
+                            config,
+                            List.of("circle", "cross"),
+                            new int[] {1, 5},
+                            "test",
+                            null)
+                    .write(artifact, StateDicts.export(net));
         }
         return artifact;
     }
 
     /** The synthetic dataset's root (val/ images, annotations/instances_val.json). */
     static Path syntheticData(Path dir) throws IOException {
-        return new SyntheticCocoGenerator(SyntheticCocoGenerator.Options.defaults().withImages(0, IMAGES))
+        return new SyntheticCocoGenerator(
+                        SyntheticCocoGenerator.Options.defaults().withImages(0, IMAGES))
                 .ensure(dir.resolve("data"));
     }
 
@@ -77,9 +84,12 @@ final class TestFixtures {
 
     /** An embedded session on {@code master}, without the UI, bound to the loopback address. */
     static SparkSession session(String master) {
-        return SparkSession.builder().appName("cardinal spark tests").master(master)
+        return SparkSession.builder()
+                .appName("cardinal spark tests")
+                .master(master)
                 .config("spark.ui.enabled", "false")
-                .config("spark.driver.bindAddress", "127.0.0.1").config("spark.driver.host", "127.0.0.1")
+                .config("spark.driver.bindAddress", "127.0.0.1")
+                .config("spark.driver.host", "127.0.0.1")
                 .config("spark.sql.shuffle.partitions", "2")
                 .getOrCreate();
     }
@@ -103,12 +113,17 @@ final class TestFixtures {
         cmd.addAll(args);
         Path out = Files.createTempFile(workDir, "stdout", ".txt");
         Path err = Files.createTempFile(workDir, "stderr", ".txt");
-        Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        Process p = new ProcessBuilder(cmd)
+                .redirectOutput(out.toFile())
+                .redirectError(err.toFile())
+                .start();
         if (!p.waitFor(5, TimeUnit.MINUTES)) {
             p.destroyForcibly();
             throw new IllegalStateException(mainClass + " did not finish in 5 minutes");
         }
-        return new Run(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+        return new Run(
+                p.exitValue(),
+                Files.readString(out, StandardCharsets.UTF_8),
                 Files.readString(err, StandardCharsets.UTF_8));
     }
 }

@@ -1,7 +1,6 @@
 package org.cardinal.tools;
 
 import ai.djl.Device;
-import org.cardinal.core.io.AtomicFiles;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -17,10 +16,8 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -29,6 +26,7 @@ import java.util.Map;
 import org.cardinal.backbone.BackboneConfig;
 import org.cardinal.backbone.Norm;
 import org.cardinal.backbone.ResNet;
+import org.cardinal.core.io.AtomicFiles;
 
 /**
  * Times a backbone's forward pass (inference: no autograd graph, BatchNorm on running statistics)
@@ -39,7 +37,8 @@ import org.cardinal.backbone.ResNet;
  */
 public final class BackboneBenchmark {
 
-    private static final String USAGE = String.join("\n",
+    private static final String USAGE = String.join(
+            "\n",
             "usage: BackboneBenchmark [--arch resnet50,resnext50_32x4d] [--batch 8] [--size 224] [--iters 10]",
             "                         [--warmup 3] [--threads N] [--mode forward,train] [--device cpu|gpu]",
             "                         [--peer PEER.json] [--json OUT]",
@@ -54,13 +53,15 @@ public final class BackboneBenchmark {
      */
     public static void main(String[] argv) {
         Cli.run(USAGE, argv, args -> {
-            List<String> archs = Arrays.asList(args.string("--arch", "resnet50,resnext50_32x4d").split(","));
+            List<String> archs = Arrays.asList(
+                    args.string("--arch", "resnet50,resnext50_32x4d").split(","));
             int batch = args.integer("--batch", 8);
             int size = args.integer("--size", 224);
             int iters = args.integer("--iters", 10);
             int warmup = args.integer("--warmup", 3);
             int threads = args.integer("--threads", 0);
-            List<String> modes = Arrays.asList(args.string("--mode", "forward,train").split(","));
+            List<String> modes =
+                    Arrays.asList(args.string("--mode", "forward,train").split(","));
             String deviceName = args.string("--device", "cpu");
             Path peer = args.path("--peer");
             Path json = args.path("--json");
@@ -77,7 +78,9 @@ public final class BackboneBenchmark {
             for (String a : archs) {
                 configs.add(ModelInfo.resolve(a.trim()));
             }
-            JsonObject peerResults = peer == null ? null : JsonParser.parseString(Files.readString(peer)).getAsJsonObject();
+            JsonObject peerResults = peer == null
+                    ? null
+                    : JsonParser.parseString(Files.readString(peer)).getAsJsonObject();
             if (threads > 0) {
                 // Read by DJL's PyTorch engine when it starts, so set before the first Engine call.
                 System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
@@ -89,7 +92,8 @@ public final class BackboneBenchmark {
             out.addProperty("impl", "cardinal");
             out.addProperty("engine", engine.getEngineName() + " " + engine.getVersion());
             out.addProperty("device", device.toString());
-            out.addProperty("threads", threads > 0 ? threads : Runtime.getRuntime().availableProcessors());
+            out.addProperty(
+                    "threads", threads > 0 ? threads : Runtime.getRuntime().availableProcessors());
             out.addProperty("batch", batch);
             out.addProperty("size", size);
             JsonObject results = new JsonObject();
@@ -104,18 +108,26 @@ public final class BackboneBenchmark {
             out.add("results", results);
             System.out.print(table(out, peerResults, modes));
             if (json != null) {
-                AtomicFiles.writeString(json, new GsonBuilder().setPrettyPrinting().create().toJson(out));
+                AtomicFiles.writeString(
+                        json, new GsonBuilder().setPrettyPrinting().create().toJson(out));
             }
         });
     }
 
     /** Process CPU time: on a shared machine it shows the work done, whatever the wall clock says. */
-    private static final com.sun.management.OperatingSystemMXBean CPU =
-            (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+    private static final com.sun.management.OperatingSystemMXBean CPU = (com.sun.management.OperatingSystemMXBean)
+            java.lang.management.ManagementFactory.getOperatingSystemMXBean();
 
     /** Wall milliseconds of each timed iteration, then the process CPU milliseconds of each. */
     static double[] time(
-            Engine engine, Device device, BackboneConfig cfg, int batch, int size, int warmup, int iters, boolean train) {
+            Engine engine,
+            Device device,
+            BackboneConfig cfg,
+            int batch,
+            int size,
+            int warmup,
+            int iters,
+            boolean train) {
         try (NDManager manager = engine.newBaseManager(device)) {
             ResNet net = ResNet.builder(cfg).optNorm(Norm.BATCH).build();
             Shape shape = new Shape(batch, 3, size, size);
@@ -182,28 +194,49 @@ public final class BackboneBenchmark {
 
     static String table(JsonObject ours, JsonObject peer, List<String> modes) {
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format(Locale.ROOT, "backbone images/s: batch %d, %dx%d, %s threads, %s (images/s: median and best of the timed iterations)%n",
-                ours.get("batch").getAsInt(), ours.get("size").getAsInt(), ours.get("size").getAsInt(),
-                ours.get("threads").getAsString(), ours.get("device").getAsString()));
+        sb.append(String.format(
+                Locale.ROOT,
+                "backbone images/s: batch %d, %dx%d, %s threads, %s (images/s: median and best of the timed iterations)%n",
+                ours.get("batch").getAsInt(),
+                ours.get("size").getAsInt(),
+                ours.get("size").getAsInt(),
+                ours.get("threads").getAsString(),
+                ours.get("device").getAsString()));
         if (peer != null) {
-            sb.append("peer: ").append(peer.has("engine") ? peer.get("engine").getAsString() : "torchvision")
-                    .append(", threads ").append(peer.get("threads")).append('\n');
+            sb.append("peer: ")
+                    .append(peer.has("engine") ? peer.get("engine").getAsString() : "torchvision")
+                    .append(", threads ")
+                    .append(peer.get("threads"))
+                    .append('\n');
         }
         String fmt = "%-18s %-8s %10s %12s %6s   %10s %12s %6s   %10s %12s%n";
-        sb.append(String.format(Locale.ROOT, fmt, "", "", "images/s", "(median)", "", "images/s", "(best)", "",
-                "CPU ms", "per iter"));
-        sb.append(String.format(Locale.ROOT, fmt, "arch", "mode", "cardinal", "torchvision", "ratio",
-                "cardinal", "torchvision", "ratio", "cardinal", "torchvision"));
+        sb.append(String.format(
+                Locale.ROOT, fmt, "", "", "images/s", "(median)", "", "images/s", "(best)", "", "CPU ms", "per iter"));
+        sb.append(String.format(
+                Locale.ROOT,
+                fmt,
+                "arch",
+                "mode",
+                "cardinal",
+                "torchvision",
+                "ratio",
+                "cardinal",
+                "torchvision",
+                "ratio",
+                "cardinal",
+                "torchvision"));
         for (Map.Entry<String, JsonElement> e : ours.getAsJsonObject("results").entrySet()) {
             for (String mode : modes) {
                 JsonObject c = e.getValue().getAsJsonObject().getAsJsonObject(mode);
-                JsonObject pr = peer == null ? null : peer.getAsJsonObject("results").getAsJsonObject(e.getKey());
+                JsonObject pr =
+                        peer == null ? null : peer.getAsJsonObject("results").getAsJsonObject(e.getKey());
                 JsonObject p = pr != null && pr.has(mode) ? pr.getAsJsonObject(mode) : null;
                 int batch = ours.get("batch").getAsInt();
                 double cMed = c.get("images_per_s").getAsDouble();
                 double cBest = batch * 1000.0 / c.get("min_ms").getAsDouble();
                 String pMed = "-", pBest = "-", rMed = "-", rBest = "-", pCpu = "-";
-                String cCpu = String.format(Locale.ROOT, "%.0f", c.get("median_cpu_ms").getAsDouble());
+                String cCpu = String.format(
+                        Locale.ROOT, "%.0f", c.get("median_cpu_ms").getAsDouble());
                 if (p != null) {
                     double pm = p.get("images_per_s").getAsDouble();
                     double pb = batch * 1000.0 / p.get("min_ms").getAsDouble();
@@ -212,12 +245,24 @@ public final class BackboneBenchmark {
                     rMed = fmt2(cMed / pm);
                     rBest = fmt2(cBest / pb);
                     if (p.has("median_cpu_ms")) {
-                        pCpu = String.format(Locale.ROOT, "%.0f", p.get("median_cpu_ms").getAsDouble());
+                        pCpu = String.format(
+                                Locale.ROOT, "%.0f", p.get("median_cpu_ms").getAsDouble());
                     }
                 }
                 String label = mode.equals("train") ? "fwd+bwd" : "forward";
-                sb.append(String.format(Locale.ROOT, fmt, e.getKey(), label, fmt2(cMed), pMed, rMed, fmt2(cBest), pBest, rBest,
-                        cCpu, pCpu));
+                sb.append(String.format(
+                        Locale.ROOT,
+                        fmt,
+                        e.getKey(),
+                        label,
+                        fmt2(cMed),
+                        pMed,
+                        rMed,
+                        fmt2(cBest),
+                        pBest,
+                        rBest,
+                        cCpu,
+                        pCpu));
             }
         }
         if (peer != null) {

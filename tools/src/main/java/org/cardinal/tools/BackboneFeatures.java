@@ -22,13 +22,13 @@ import org.cardinal.backbone.Norm;
 import org.cardinal.backbone.ResNet;
 import org.cardinal.backbone.image.ImageDecoder;
 import org.cardinal.backbone.pretrain.ClassificationTransform;
-import org.cardinal.core.io.AtomicFiles;
 import org.cardinal.backbone.weights.LoadReport;
 import org.cardinal.backbone.weights.Npy;
 import org.cardinal.backbone.weights.StateDict;
 import org.cardinal.backbone.weights.StateDicts;
-import org.cardinal.backbone.weights.TensorData;
 import org.cardinal.backbone.weights.TensorDType;
+import org.cardinal.backbone.weights.TensorData;
+import org.cardinal.core.io.AtomicFiles;
 
 /**
  * {@code tools/backbone-features}: runs a ResNet/ResNeXt classifier with imported torchvision
@@ -37,7 +37,8 @@ import org.cardinal.backbone.weights.TensorDType;
  */
 public final class BackboneFeatures {
 
-    private static final String USAGE = String.join("\n",
+    private static final String USAGE = String.join(
+            "\n",
             "usage: tools/backbone-features --arch NAME|CONFIG.json --weights FILE (--input X.npy | --image FILE)",
             "                               [--json OUT] [--export FILE]",
             "  --arch     a shipped architecture (" + String.join(", ", BackboneConfig.KNOWN) + ")",
@@ -73,7 +74,10 @@ public final class BackboneFeatures {
             BackboneConfig cfg = withClassesOf(ModelInfo.resolve(arch), sd);
             try (NDManager manager = NDManager.newBaseManager()) {
                 NDArray x = input != null ? readInput(input, manager) : readImage(image, manager);
-                ResNet net = ResNet.builder(cfg).optNorm(Norm.BATCH).optIncludeTop(true).build();
+                ResNet net = ResNet.builder(cfg)
+                        .optNorm(Norm.BATCH)
+                        .optIncludeTop(true)
+                        .build();
                 net.initialize(manager, DataType.FLOAT32, x.getShape());
                 LoadReport report = StateDicts.load(net, sd, "", true);
                 NDList out = net.forward(new ParameterStore(manager, false), new NDList(x), false);
@@ -104,8 +108,8 @@ public final class BackboneFeatures {
     static NDArray readInput(Path file, NDManager manager) throws IOException {
         TensorData t = Npy.read(file);
         if (t.dtype() != TensorDType.F32) {
-            throw new IllegalArgumentException(file + ": dtype " + t.dtype()
-                    + " but --input must be float32 (np.float32, descr '<f4')");
+            throw new IllegalArgumentException(
+                    file + ": dtype " + t.dtype() + " but --input must be float32 (np.float32, descr '<f4')");
         }
         long[] s = t.shape();
         if (s.length != 4 || s[1] != 3 || s[0] < 1 || s[2] < 1 || s[3] < 1) {
@@ -135,7 +139,9 @@ public final class BackboneFeatures {
         int h = img.getHeight();
         int[][] planes = new int[3][w * h];
         try (NDManager tmp = manager.newSubManager()) {
-            byte[] px = img.toNDArray(tmp, Image.Flag.COLOR).toType(DataType.UINT8, false).toByteArray(); // HWC RGB
+            byte[] px = img.toNDArray(tmp, Image.Flag.COLOR)
+                    .toType(DataType.UINT8, false)
+                    .toByteArray(); // HWC RGB
             for (int i = 0; i < w * h; i++) {
                 for (int c = 0; c < 3; c++) {
                     planes[c][i] = px[3 * i + c] & 0xff;
@@ -260,7 +266,8 @@ public final class BackboneFeatures {
                     }
                     for (int x = 0; x < ksize; x++) {
                         double v = x < xmax && ww != 0.0 ? k[x] / ww : 0.0;
-                        kk[xx * ksize + x] = (int) (v < 0 ? -0.5 + v * (1 << PRECISION_BITS) : 0.5 + v * (1 << PRECISION_BITS));
+                        kk[xx * ksize + x] =
+                                (int) (v < 0 ? -0.5 + v * (1 << PRECISION_BITS) : 0.5 + v * (1 << PRECISION_BITS));
                     }
                     bounds[2 * xx] = xmin;
                     bounds[2 * xx + 1] = xmax;
@@ -296,7 +303,10 @@ public final class BackboneFeatures {
             st.add("shape", longs(c.getShape().getShape()));
             JsonArray mean = new JsonArray();
             // PyTorch's DJL engine reduces one axis at a time; equal-sized groups keep it the global mean.
-            for (float v : c.mean(new int[] {3}).mean(new int[] {2}).mean(new int[] {0}).toFloatArray()) {
+            for (float v : c.mean(new int[] {3})
+                    .mean(new int[] {2})
+                    .mean(new int[] {0})
+                    .toFloatArray()) {
                 mean.add(v);
             }
             st.add("channel_mean", mean);
@@ -315,10 +325,15 @@ public final class BackboneFeatures {
     }
 
     private static void printSummary(BackboneConfig cfg, LoadReport report, JsonObject result) {
-        System.out.printf(Locale.ROOT, "%s: loaded %d tensors%n", cfg.name(), report.loaded().size());
+        System.out.printf(
+                Locale.ROOT,
+                "%s: loaded %d tensors%n",
+                cfg.name(),
+                report.loaded().size());
         JsonObject stages = result.getAsJsonObject("stages");
         for (String s : stages.keySet()) {
-            System.out.printf(Locale.ROOT, "  %s %s%n", s, stages.getAsJsonObject(s).get("shape"));
+            System.out.printf(
+                    Locale.ROOT, "  %s %s%n", s, stages.getAsJsonObject(s).get("shape"));
         }
         JsonArray logits = result.getAsJsonArray("logits");
         for (int i = 0; i < logits.size(); i++) {
@@ -327,10 +342,13 @@ public final class BackboneFeatures {
             for (int j = 0; j < idx.length; j++) {
                 idx[j] = j;
             }
-            Arrays.sort(idx, (a, b) -> Float.compare(row.get(b).getAsFloat(), row.get(a).getAsFloat()));
+            Arrays.sort(
+                    idx,
+                    (a, b) -> Float.compare(row.get(b).getAsFloat(), row.get(a).getAsFloat()));
             StringBuilder top = new StringBuilder();
             for (int j = 0; j < Math.min(5, idx.length); j++) {
-                top.append(String.format(Locale.ROOT, " %d:%.4f", idx[j], row.get(idx[j]).getAsFloat()));
+                top.append(String.format(
+                        Locale.ROOT, " %d:%.4f", idx[j], row.get(idx[j]).getAsFloat()));
             }
             System.out.printf(Locale.ROOT, "  sample %d top-5 (class:logit)%s%n", i, top);
         }

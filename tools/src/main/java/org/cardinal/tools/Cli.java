@@ -99,8 +99,11 @@ public final class Cli {
         } catch (EngineException e) {
             code = fail(e, "the engine failed: " + firstLine(e.getMessage()), 1);
         } catch (Exception | Error e) {
-            code = fail(e, "internal error: " + e.getClass().getSimpleName() + ": " + firstLine(e.getMessage())
-                    + (debug() ? "" : " (run with CARDINAL_DEBUG=1 for the stack trace, and please report it)"), 1);
+            code = fail(
+                    e,
+                    "internal error: " + e.getClass().getSimpleName() + ": " + firstLine(e.getMessage())
+                            + (debug() ? "" : " (run with CARDINAL_DEBUG=1 for the stack trace, and please report it)"),
+                    1);
         }
         System.out.flush();
         System.exit(code);

@@ -1,13 +1,9 @@
 package org.cardinal.tools;
 
 import java.io.IOException;
-import org.cardinal.core.io.AtomicFiles;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -19,13 +15,15 @@ import org.cardinal.coco.CocoEvalResult;
 import org.cardinal.coco.CocoEvaluator;
 import org.cardinal.coco.CocoGroundTruth;
 import org.cardinal.coco.CocoResults;
+import org.cardinal.core.io.AtomicFiles;
 
 /**
  * {@code tools/coco-eval}: COCO bbox evaluation of a results file against a ground-truth file,
  * with pycocotools' numbers, printed in pycocotools' 12-line format.
  */
 public final class CocoEvalCommand {
-    static final String USAGE = String.join("\n",
+    static final String USAGE = String.join(
+            "\n",
             "usage: tools/coco-eval --gt GT.json --dt DT.json [--json OUT.json] [--per-category] [options]",
             "",
             "Evaluates COCO-format detection results (bbox) exactly as pycocotools' COCOeval does.",
@@ -117,12 +115,15 @@ public final class CocoEvalCommand {
         double[] iou = result.params().iouThrs();
         String area = result.params().areaRanges().get(0).label();
         int[] maxDets = result.params().maxDets();
-        StringBuilder sb = new StringBuilder(String.format("%nAP per category (IoU=%s:%s | area=%s | maxDets=%d):%n",
+        StringBuilder sb = new StringBuilder(String.format(
+                "%nAP per category (IoU=%s:%s | area=%s | maxDets=%d):%n",
                 python2f(iou[0]), python2f(iou[iou.length - 1]), area, maxDets[maxDets.length - 1]));
         sb.append(String.format("%8s  %-24s %s%n", "id", "name", "AP"));
         for (Map.Entry<Integer, Double> e : result.perCategoryAp().entrySet()) {
             // rounded as Python's '%.3f' (half to even on the exact value), like the summary lines
-            String ap = new BigDecimal(e.getValue()).setScale(3, RoundingMode.HALF_EVEN).toPlainString();
+            String ap = new BigDecimal(e.getValue())
+                    .setScale(3, RoundingMode.HALF_EVEN)
+                    .toPlainString();
             sb.append(String.format("%8d  %-24s %6s%n", e.getKey(), names.getOrDefault(e.getKey(), ""), ap));
         }
         return sb.toString();

@@ -17,7 +17,10 @@ final class CocoSummary {
         }
         for (Map.Entry<Integer, Double> e : apByCategoryId.entrySet()) {
             double v = e.getValue();
-            b.append(String.format(Locale.ROOT, "  %-" + w + "s %s%n", names.getOrDefault(e.getKey(), String.valueOf(e.getKey())),
+            b.append(String.format(
+                    Locale.ROOT,
+                    "  %-" + w + "s %s%n",
+                    names.getOrDefault(e.getKey(), String.valueOf(e.getKey())),
                     v < 0 ? "    -" : String.format(Locale.ROOT, "%5.1f", 100 * v)));
         }
         return b.toString();

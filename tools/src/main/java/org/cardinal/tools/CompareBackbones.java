@@ -28,7 +28,8 @@ public final class CompareBackbones {
 
     static final String DEFAULT_CONFIG = "demo_resnet_vs_resnext";
 
-    static final String USAGE = String.join("\n",
+    static final String USAGE = String.join(
+            "\n",
             "usage: tools/compare-backbones [--config configs/compare/NAME.json | NAME] [--output DIR] [--data DIR]",
             "                               [--device cpu|gpu] [--max-iter N] [--seeds N] [--seed S] [--retrain]",
             "Trains the same Faster R-CNN with each backbone of the config over several seeds (per seed every",
@@ -79,11 +80,15 @@ public final class CompareBackbones {
             config = config.withSeeds(seeds);
         }
         Path dir = output != null ? output : Path.of("runs", "compare", config.name());
-        Comparison comparison = new Comparison(config, dir).setStopRequest(stop).setRetrain(retrain).setLog(err);
+        Comparison comparison = new Comparison(config, dir)
+                .setStopRequest(stop)
+                .setRetrain(retrain)
+                .setLog(err);
         describe(comparison, configFile, out);
         comparison.prepareData();
         out.println("measuring the speed of each backbone for the time estimate...");
-        out.println("estimated time: " + TimeEstimate.measure(comparison, retrain).describe());
+        out.println(
+                "estimated time: " + TimeEstimate.measure(comparison, retrain).describe());
 
         Progress progress = new Progress(comparison.runs().size(), out, err);
         comparison.addListener(progress);
@@ -91,15 +96,21 @@ public final class CompareBackbones {
         double seconds = (System.nanoTime() - t0) / 1e9;
         out.println();
         if (outcome.stopped()) {
-            out.printf(Locale.ROOT, "stopped by %s: %d of %d runs finished; run the same command again to "
-                    + "continue%n", outcome.stoppedBy(), outcome.results().size(), outcome.planned());
+            out.printf(
+                    Locale.ROOT,
+                    "stopped by %s: %d of %d runs finished; run the same command again to " + "continue%n",
+                    outcome.stoppedBy(),
+                    outcome.results().size(),
+                    outcome.planned());
         }
         for (String v : outcome.findings().verdicts()) {
             out.println("verdict: " + v);
         }
         warn(comparison.complexity(), out);
         out.println("report: " + outcome.report() + " (and report.md, differences.png, ap.png, loss.png)");
-        out.printf(Locale.ROOT, "wall time: %s (all of it: the estimate's probes, training, evaluations, report)%n",
+        out.printf(
+                Locale.ROOT,
+                "wall time: %s (all of it: the estimate's probes, training, evaluations, report)%n",
                 duration(seconds));
         return outcome.report();
     }
@@ -116,8 +127,8 @@ public final class CompareBackbones {
         if (device != null) {
             String d = device.toLowerCase(Locale.ROOT);
             if (!d.equals("cpu") && !d.equals("gpu") && !d.startsWith("gpu:") && !d.equals("auto")) {
-                throw new IllegalArgumentException("--device: expected cpu, gpu, gpu:0,1 or auto, found '" + device
-                        + "'");
+                throw new IllegalArgumentException(
+                        "--device: expected cpu, gpu, gpu:0,1 or auto, found '" + device + "'");
             }
             solver.addProperty("device", d);
         }
@@ -144,15 +155,27 @@ public final class CompareBackbones {
         RunConfig first = c.runs().get(0).config();
         long[] seeds = cfg.seedValues();
         out.printf(Locale.ROOT, "comparison %s (%s) -> %s%n", cfg.name(), configFile, c.dir());
-        out.printf(Locale.ROOT, "%d backbones x %d seed%s (%s), %d iterations per run, Faster R-CNN %s%s%n",
-                cfg.backbones().size(), seeds.length, seeds.length == 1 ? "" : "s", seedList(seeds),
+        out.printf(
+                Locale.ROOT,
+                "%d backbones x %d seed%s (%s), %d iterations per run, Faster R-CNN %s%s%n",
+                cfg.backbones().size(),
+                seeds.length,
+                seeds.length == 1 ? "" : "s",
+                seedList(seeds),
                 first.solver().maxIter(),
-                first.model().variant(), cfg.pretrain() != null ? ", each backbone pretrained first" : "");
+                first.model().variant(),
+                cfg.pretrain() != null ? ", each backbone pretrained first" : "");
         ComplexityCheck cx = c.complexity();
         StringBuilder b = new StringBuilder("complexity at " + cx.inputSize() + "x" + cx.inputSize() + ":");
         for (ComplexityCheck.Row r : cx.rows()) {
-            b.append(String.format(Locale.ROOT, " %s %.2fM params (%.2fx), %.3f GMACs (%.2fx);", r.backbone(),
-                    r.params() / 1e6, r.paramsRatio(), r.macs() / 1e9, r.macsRatio()));
+            b.append(String.format(
+                    Locale.ROOT,
+                    " %s %.2fM params (%.2fx), %.3f GMACs (%.2fx);",
+                    r.backbone(),
+                    r.params() / 1e6,
+                    r.paramsRatio(),
+                    r.macs() / 1e9,
+                    r.macsRatio()));
         }
         out.println(b.substring(0, b.length() - 1));
         warn(cx, out);
@@ -174,7 +197,8 @@ public final class CompareBackbones {
 
     private static String duration(double seconds) {
         long s = Math.round(seconds);
-        return s >= 3600 ? String.format(Locale.ROOT, "%dh%02dm%02ds", s / 3600, (s % 3600) / 60, s % 60)
+        return s >= 3600
+                ? String.format(Locale.ROOT, "%dh%02dm%02ds", s / 3600, (s % 3600) / 60, s % 60)
                 : String.format(Locale.ROOT, "%dm%02ds", s / 60, s % 60);
     }
 
@@ -192,27 +216,34 @@ public final class CompareBackbones {
         }
 
         private String prefix(Comparison.Run run) {
-            return String.format(Locale.ROOT, "[%d/%d] %s seed %d", run.index() + 1, total, run.backbone().name(),
+            return String.format(
+                    Locale.ROOT,
+                    "[%d/%d] %s seed %d",
+                    run.index() + 1,
+                    total,
+                    run.backbone().name(),
                     run.seed());
         }
 
         @Override
         public void runStarting(Comparison.Run run, Comparison.Status status) {
             started = System.nanoTime();
-            out.println(prefix(run) + switch (status) {
-                case FINISHED -> ": finished run found, reusing its result";
-                case PARTIAL -> ": resuming the interrupted run in " + run.dir();
-                case TODO -> ": training in " + run.dir();
-            });
+            out.println(prefix(run)
+                    + switch (status) {
+                        case FINISHED -> ": finished run found, reusing its result";
+                        case PARTIAL -> ": resuming the interrupted run in " + run.dir();
+                        case TODO -> ": training in " + run.dir();
+                    });
         }
 
         @Override
         public void pretraining(Comparison.Run run, Path folder, Comparison.Status status) {
-            out.println(prefix(run) + switch (status) {
-                case FINISHED -> ": pretrained backbone found in " + folder;
-                case PARTIAL -> ": resuming the pretraining in " + folder;
-                case TODO -> ": pretraining the backbone in " + folder;
-            });
+            out.println(prefix(run)
+                    + switch (status) {
+                        case FINISHED -> ": pretrained backbone found in " + folder;
+                        case PARTIAL -> ": resuming the pretraining in " + folder;
+                        case TODO -> ": pretraining the backbone in " + folder;
+                    });
         }
 
         @Override
@@ -220,7 +251,8 @@ public final class CompareBackbones {
             boolean interactive = System.console() != null;
             int maxIter = run.config().solver().maxIter();
             // redirected output gets about ten lines per run, whatever its length
-            int period = interactive ? run.config().solver().logPeriod()
+            int period = interactive
+                    ? run.config().solver().logPeriod()
                     : Math.max(run.config().solver().logPeriod(), maxIter / 10);
             return new ConsoleProgressListener(err, interactive, period);
         }
@@ -233,8 +265,11 @@ public final class CompareBackbones {
                 b.append(String.format(Locale.ROOT, " %s %.1f", names.get(m), r.points(m)));
             }
             if (!reused) {
-                b.append(String.format(Locale.ROOT, " (%s, %.2f images/s)",
-                        duration((System.nanoTime() - started) / 1e9), r.imagesPerSecond()));
+                b.append(String.format(
+                        Locale.ROOT,
+                        " (%s, %.2f images/s)",
+                        duration((System.nanoTime() - started) / 1e9),
+                        r.imagesPerSecond()));
             }
             out.println(b);
         }

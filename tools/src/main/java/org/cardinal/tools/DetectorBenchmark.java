@@ -54,7 +54,8 @@ import org.cardinal.detector.train.TrainingStep;
  */
 public final class DetectorBenchmark {
 
-    private static final String USAGE = String.join("\n",
+    private static final String USAGE = String.join(
+            "\n",
             "usage: DetectorBenchmark [--arch resnet50,resnext50_32x4d] [--size 512|HxW] [--batch 2] [--boxes 4]",
             "                         [--iters 3] [--warmup 1] [--threads N] [--interop-threads N]",
             "                         [--devices cpu|gpu|gpu:0,1] [--replicas N] [--mode train,infer] [--seed 0]",
@@ -69,15 +70,24 @@ public final class DetectorBenchmark {
             "Prefer tools/bench/detector or tools/bench/gpu, which run torchvision with the same settings.");
 
     /** Process CPU time: on a shared machine it shows the work done, whatever the wall clock says. */
-    static final com.sun.management.OperatingSystemMXBean CPU =
-            (com.sun.management.OperatingSystemMXBean)
-                    java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+    static final com.sun.management.OperatingSystemMXBean CPU = (com.sun.management.OperatingSystemMXBean)
+            java.lang.management.ManagementFactory.getOperatingSystemMXBean();
 
     private DetectorBenchmark() {}
 
     /** Options of one run. */
-    record Options(int height, int width, int batch, int boxes, int iters, int warmup, long seed,
-            boolean stages, Path inputs, Path profile, Device[] devices) {}
+    record Options(
+            int height,
+            int width,
+            int batch,
+            int boxes,
+            int iters,
+            int warmup,
+            long seed,
+            boolean stages,
+            Path inputs,
+            Path profile,
+            Device[] devices) {}
 
     /**
      * Entry point.
@@ -86,7 +96,8 @@ public final class DetectorBenchmark {
      */
     public static void main(String[] argv) {
         Cli.run(USAGE, argv, args -> {
-            List<String> archs = Arrays.asList(args.string("--arch", "resnet50,resnext50_32x4d").split(","));
+            List<String> archs = Arrays.asList(
+                    args.string("--arch", "resnet50,resnext50_32x4d").split(","));
             int[] size = size(args.string("--size", "512"));
             int batch = args.integer("--batch", 2);
             int boxes = args.integer("--boxes", 4);
@@ -96,7 +107,8 @@ public final class DetectorBenchmark {
             int interop = args.integer("--interop-threads", threads);
             String devicesOption = args.string("--devices", "cpu");
             int replicas = args.integer("--replicas", 1);
-            List<String> modes = Arrays.asList(args.string("--mode", "train,infer").split(","));
+            List<String> modes =
+                    Arrays.asList(args.string("--mode", "train,infer").split(","));
             long seed = args.integer("--seed", 0);
             boolean stages = args.flag("--stages");
             Path profile = args.path("--profile");
@@ -125,8 +137,8 @@ public final class DetectorBenchmark {
                 }
                 devices = java.util.Collections.nCopies(replicas, Device.cpu()).toArray(new Device[0]);
             }
-            Options opt = new Options(size[0], size[1], batch, boxes, iters, warmup, seed, stages, inputs, profile,
-                    devices);
+            Options opt =
+                    new Options(size[0], size[1], batch, boxes, iters, warmup, seed, stages, inputs, profile, devices);
             if (profile != null) {
                 Files.createDirectories(profile);
             }
@@ -190,7 +202,10 @@ public final class DetectorBenchmark {
             for (String mode : modes) {
                 boolean train = mode.equals("train");
                 MomentumSgd sgd = MomentumSgd.builder()
-                        .setLearningRateTracker(Tracker.fixed(1e-3f)).optMomentum(0.9f).optWeightDecay(1e-4f).build();
+                        .setLearningRateTracker(Tracker.fixed(1e-3f))
+                        .optMomentum(0.9f)
+                        .optWeightDecay(1e-4f)
+                        .build();
                 PeakMemory memory = new PeakMemory(opt.devices());
                 List<Double> ms = new ArrayList<>();
                 List<Double> cpu = new ArrayList<>();
@@ -216,15 +231,22 @@ public final class DetectorBenchmark {
                             detections = infer(net, step, samples, first, manager);
                         }
                         if (profiled) {
-                            JniUtils.stopProfile(opt.profile().resolve("cardinal_" + arch + "_" + mode + ".json").toString());
+                            JniUtils.stopProfile(opt.profile()
+                                    .resolve("cardinal_" + arch + "_" + mode + ".json")
+                                    .toString());
                         }
                         memory.sample();
                         if (i >= 0) {
                             ms.add((System.nanoTime() - t0) / 1e6);
                             cpu.add((CPU.getProcessCpuTime() - c0) / 1e6);
                         }
-                        System.err.printf(Locale.ROOT, "cardinal %s %s %s: %.0f ms%n", arch, mode,
-                                i < 0 ? "warmup" : "iter " + i, (System.nanoTime() - t0) / 1e6);
+                        System.err.printf(
+                                Locale.ROOT,
+                                "cardinal %s %s %s: %.0f ms%n",
+                                arch,
+                                mode,
+                                i < 0 ? "warmup" : "iter " + i,
+                                (System.nanoTime() - t0) / 1e6);
                     }
                     step.setStageListener(StageListener.NONE);
                 }
@@ -240,8 +262,8 @@ public final class DetectorBenchmark {
     }
 
     /** Inference on every image of the batch, as {@code detect} runs it; detections read to the host. */
-    private static int infer(FasterRcnn net, TrainingStep step, List<DetectionSample> samples, Device device,
-            NDManager manager) {
+    private static int infer(
+            FasterRcnn net, TrainingStep step, List<DetectionSample> samples, Device device, NDManager manager) {
         try (NDScope scope = new NDScope();
                 NDManager sub = manager.newSubManager(device)) {
             scope.suppressNotUsedWarning();
@@ -267,13 +289,19 @@ public final class DetectorBenchmark {
         for (int i = 0; i < batch; i++) {
             for (String k : new String[] {"image_", "boxes_", "labels_"}) {
                 if (!sd.contains(k + i)) {
-                    throw new IllegalArgumentException(file + ": no tensor '" + k + i + "' (written for a smaller --batch?)");
+                    throw new IllegalArgumentException(
+                            file + ": no tensor '" + k + i + "' (written for a smaller --batch?)");
                 }
             }
             NDArray image = sd.get("image_" + i).toNDArray(manager);
-            samples.add(new DetectionSample(i, image, sd.get("boxes_" + i).toNDArray(manager),
-                    sd.get("labels_" + i).toNDArray(manager), (int) image.getShape().get(1),
-                    (int) image.getShape().get(2), false));
+            samples.add(new DetectionSample(
+                    i,
+                    image,
+                    sd.get("boxes_" + i).toNDArray(manager),
+                    sd.get("labels_" + i).toNDArray(manager),
+                    (int) image.getShape().get(1),
+                    (int) image.getShape().get(2),
+                    false));
         }
     }
 
@@ -301,8 +329,14 @@ public final class DetectorBenchmark {
                 boxes[4 * k + 3] = y + bh;
                 labels[k] = 1 + rnd.nextInt(90);
             }
-            samples.add(new DetectionSample(b, manager.create(px, new Shape(3, h, w)),
-                    manager.create(boxes, new Shape(opt.boxes(), 4)), manager.create(labels), h, w, false));
+            samples.add(new DetectionSample(
+                    b,
+                    manager.create(px, new Shape(3, h, w)),
+                    manager.create(boxes, new Shape(opt.boxes(), 4)),
+                    manager.create(labels),
+                    h,
+                    w,
+                    false));
         }
     }
 
@@ -315,8 +349,10 @@ public final class DetectorBenchmark {
         double med = median(ms);
         JsonObject o = new JsonObject();
         o.addProperty("median_ms", med);
-        o.addProperty("min_ms", ms.stream().mapToDouble(Double::doubleValue).min().orElse(0));
-        o.addProperty("max_ms", ms.stream().mapToDouble(Double::doubleValue).max().orElse(0));
+        o.addProperty(
+                "min_ms", ms.stream().mapToDouble(Double::doubleValue).min().orElse(0));
+        o.addProperty(
+                "max_ms", ms.stream().mapToDouble(Double::doubleValue).max().orElse(0));
         JsonArray all = new JsonArray();
         ms.forEach(v -> all.add(Math.round(v * 10) / 10.0));
         o.add("ms", all);
@@ -327,7 +363,8 @@ public final class DetectorBenchmark {
             // per-iteration means of the timed iterations (stages may run on several threads at once)
             JsonObject st = new JsonObject();
             stages.wallSeconds().forEach((k, v) -> st.addProperty(k, Math.round(v * 1000 / ms.size() * 10) / 10.0));
-            stages.cpuSeconds().forEach((k, v) -> st.addProperty(k + "_cpu", Math.round(v * 1000 / ms.size() * 10) / 10.0));
+            stages.cpuSeconds()
+                    .forEach((k, v) -> st.addProperty(k + "_cpu", Math.round(v * 1000 / ms.size() * 10) / 10.0));
             o.add("stages_ms", st);
         }
         return o;
@@ -353,41 +390,94 @@ public final class DetectorBenchmark {
     static String table(JsonObject ours, JsonObject peer, List<String> modes) {
         StringBuilder sb = new StringBuilder();
         int batch = ours.get("batch").getAsInt();
-        sb.append(String.format(Locale.ROOT,
+        sb.append(String.format(
+                Locale.ROOT,
                 "Faster R-CNN FPN, 91 classes: batch %d per device, %s input (the transform keeps it), %d intra-op /"
                         + " %d inter-op threads, devices %s%n",
-                batch, ours.get("size").getAsString(), ours.get("threads").getAsInt(),
-                ours.get("interop_threads").getAsInt(), ours.get("devices").getAsString()));
+                batch,
+                ours.get("size").getAsString(),
+                ours.get("threads").getAsInt(),
+                ours.get("interop_threads").getAsInt(),
+                ours.get("devices").getAsString()));
         if (peer != null) {
-            sb.append("peer: ").append(peer.get("engine").getAsString()).append(", threads ").append(peer.get("threads"))
-                    .append(ours.get("same_weights_and_inputs_as_peer").getAsBoolean() ? "; same weights and inputs" : "")
+            sb.append("peer: ")
+                    .append(peer.get("engine").getAsString())
+                    .append(", threads ")
+                    .append(peer.get("threads"))
+                    .append(
+                            ours.get("same_weights_and_inputs_as_peer").getAsBoolean()
+                                    ? "; same weights and inputs"
+                                    : "")
                     .append('\n');
         }
         String f = "%-16s %-22s %10s %11s %6s  %10s %11s %6s%n";
         sb.append(String.format(Locale.ROOT, f, "", "", "wall", "", "", "process CPU", "", ""));
-        sb.append(String.format(Locale.ROOT, f, "arch", "median", "cardinal", "torchvision", "ratio",
-                "cardinal", "torchvision", "ratio"));
+        sb.append(String.format(
+                Locale.ROOT,
+                f,
+                "arch",
+                "median",
+                "cardinal",
+                "torchvision",
+                "ratio",
+                "cardinal",
+                "torchvision",
+                "ratio"));
         for (Map.Entry<String, JsonElement> e : ours.getAsJsonObject("results").entrySet()) {
             for (String mode : modes) {
                 JsonObject c = e.getValue().getAsJsonObject().getAsJsonObject(mode);
-                JsonObject pr = peer == null ? null : peer.getAsJsonObject("results").getAsJsonObject(e.getKey());
+                JsonObject pr =
+                        peer == null ? null : peer.getAsJsonObject("results").getAsJsonObject(e.getKey());
                 JsonObject p = pr != null && pr.has(mode) ? pr.getAsJsonObject(mode) : null;
                 boolean train = mode.equals("train");
-                double unit = train ? 1 : c.get("images_per_s").getAsDouble() * c.get("median_ms").getAsDouble() / 1000;
+                double unit = train
+                        ? 1
+                        : c.get("images_per_s").getAsDouble()
+                                * c.get("median_ms").getAsDouble()
+                                / 1000;
                 double cRate = unit * 1000.0 / c.get("median_ms").getAsDouble();
                 double cCpuRate = unit * 1000.0 / c.get("median_cpu_ms").getAsDouble();
-                String pRate = p == null ? "-" : fmt(unit * 1000.0 / p.get("median_ms").getAsDouble());
-                String pCpuRate = p == null ? "-" : fmt(unit * 1000.0 / p.get("median_cpu_ms").getAsDouble());
-                sb.append(String.format(Locale.ROOT, f, e.getKey(), train ? "train iterations/s" : "inference images/s",
-                        fmt(cRate), pRate, ratio(c, p, "median_ms", true),
-                        fmt(cCpuRate), pCpuRate, ratio(c, p, "median_cpu_ms", true)));
-                sb.append(String.format(Locale.ROOT, f, "", "  step ms", num(c, "median_ms"), num(p, "median_ms"), "",
-                        num(c, "median_cpu_ms"), num(p, "median_cpu_ms"), ""));
+                String pRate =
+                        p == null ? "-" : fmt(unit * 1000.0 / p.get("median_ms").getAsDouble());
+                String pCpuRate = p == null
+                        ? "-"
+                        : fmt(unit * 1000.0 / p.get("median_cpu_ms").getAsDouble());
+                sb.append(String.format(
+                        Locale.ROOT,
+                        f,
+                        e.getKey(),
+                        train ? "train iterations/s" : "inference images/s",
+                        fmt(cRate),
+                        pRate,
+                        ratio(c, p, "median_ms", true),
+                        fmt(cCpuRate),
+                        pCpuRate,
+                        ratio(c, p, "median_cpu_ms", true)));
+                sb.append(String.format(
+                        Locale.ROOT,
+                        f,
+                        "",
+                        "  step ms",
+                        num(c, "median_ms"),
+                        num(p, "median_ms"),
+                        "",
+                        num(c, "median_cpu_ms"),
+                        num(p, "median_cpu_ms"),
+                        ""));
                 for (String mem : new String[] {"peak_rss_mib", "peak_gpu_mib"}) {
                     if (c.has(mem)) {
                         // a ratio above 1 means Cardinal needs less memory than torchvision
-                        sb.append(String.format(Locale.ROOT, f, "", mem.equals("peak_rss_mib") ? "  peak RSS MiB"
-                                : "  peak GPU MiB", num(c, mem), num(p, mem), ratio(c, p, mem, true), "", "", ""));
+                        sb.append(String.format(
+                                Locale.ROOT,
+                                f,
+                                "",
+                                mem.equals("peak_rss_mib") ? "  peak RSS MiB" : "  peak GPU MiB",
+                                num(c, mem),
+                                num(p, mem),
+                                ratio(c, p, mem, true),
+                                "",
+                                "",
+                                ""));
                     }
                 }
                 if (c.has("stages_ms")) {
@@ -397,17 +487,26 @@ public final class DetectorBenchmark {
                         if (k.endsWith("_cpu")) {
                             continue;
                         }
-                        sb.append(String.format(Locale.ROOT, f, "", "    " + k + " ms", num(cs, k), num(ps, k),
-                                ratio(cs, ps, k, true), num(cs, k + "_cpu"), num(ps, k + "_cpu"),
+                        sb.append(String.format(
+                                Locale.ROOT,
+                                f,
+                                "",
+                                "    " + k + " ms",
+                                num(cs, k),
+                                num(ps, k),
+                                ratio(cs, ps, k, true),
+                                num(cs, k + "_cpu"),
+                                num(ps, k + "_cpu"),
                                 ratio(cs, ps, k + "_cpu", true)));
                     }
                 }
             }
         }
         if (peer != null) {
-            sb.append("ratio = torchvision time / Cardinal time = Cardinal rate / torchvision rate (> 1: Cardinal is faster);\n"
-                    + "memory ratio = torchvision / Cardinal (> 1: Cardinal needs less); medians of the timed iterations;\n"
-                    + "process CPU = CPU seconds of all the process's threads\n");
+            sb.append(
+                    "ratio = torchvision time / Cardinal time = Cardinal rate / torchvision rate (> 1: Cardinal is faster);\n"
+                            + "memory ratio = torchvision / Cardinal (> 1: Cardinal needs less); medians of the timed iterations;\n"
+                            + "process CPU = CPU seconds of all the process's threads\n");
         }
         return sb.toString();
     }

@@ -16,7 +16,8 @@ import java.util.List;
  */
 public final class EngineInfo {
 
-    private static final String USAGE = String.join("\n",
+    private static final String USAGE = String.join(
+            "\n",
             "usage: tools/engine-info",
             "Prints the DJL and libtorch versions, the libtorch folder, the GPUs seen, and runs a",
             "small matrix product on every device.");

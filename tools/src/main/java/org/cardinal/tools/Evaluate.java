@@ -1,31 +1,26 @@
 package org.cardinal.tools;
 
 import ai.djl.inference.Predictor;
-import org.cardinal.core.io.AtomicFiles;
 import ai.djl.modality.cv.Image;
 import ai.djl.modality.cv.output.DetectedObjects;
 import ai.djl.modality.cv.output.Rectangle;
 import ai.djl.repository.zoo.ZooModel;
-
 import com.google.gson.GsonBuilder;
-
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-
 import org.cardinal.coco.CocoEvalResult;
 import org.cardinal.coco.CocoEvaluator;
 import org.cardinal.coco.CocoFormatException;
 import org.cardinal.coco.CocoGroundTruth;
 import org.cardinal.coco.ScoredBox;
+import org.cardinal.core.io.AtomicFiles;
 import org.cardinal.detector.data.CocoDetectionDataset;
 import org.cardinal.detector.zoo.DetectorArtifact;
 
@@ -35,7 +30,8 @@ import org.cardinal.detector.zoo.DetectorArtifact;
  */
 public final class Evaluate {
 
-    static final String USAGE = String.join("\n",
+    static final String USAGE = String.join(
+            "\n",
             "usage: tools/evaluate --model ARTIFACT_DIR|RUN_DIR|URL|ID --data DIR [--split val2017]",
             "                      [--annotations FILE --images DIR] [--output DIR] [--device cpu|gpu]",
             "Runs the model on every image of the split and prints pycocotools' 12-line summary and the",
@@ -74,7 +70,9 @@ public final class Evaluate {
             if (split == null) {
                 split = Files.isRegularFile(data.resolve("annotations/instances_val2017.json")) ? "val2017" : "val";
             }
-            annotations = annotations != null ? annotations : data.resolve("annotations").resolve("instances_" + split + ".json");
+            annotations = annotations != null
+                    ? annotations
+                    : data.resolve("annotations").resolve("instances_" + split + ".json");
             imageDir = imageDir != null ? imageDir : data.resolve(split);
         }
         if (!Files.isRegularFile(annotations)) {
@@ -90,8 +88,8 @@ public final class Evaluate {
         } catch (CocoFormatException e) {
             throw new IllegalArgumentException(e.getMessage(), e);
         }
-        CocoDetectionDataset dataset = CocoDetectionDataset.load(annotations, imageDir,
-                new CocoDetectionDataset.Options(true));
+        CocoDetectionDataset dataset =
+                CocoDetectionDataset.load(annotations, imageDir, new CocoDetectionDataset.Options(true));
         ModelSource.Resolved source = ModelSource.resolve(model, device);
         DetectorArtifact artifact = source.artifact();
         Map<String, Integer> categoryOf = new HashMap<>();
@@ -134,8 +132,15 @@ public final class Evaluate {
         }
         double seconds = (System.nanoTime() - begin) / 1e9;
         CocoEvalResult result = evaluator.evaluate();
-        out.printf(Locale.ROOT, "%s on %s: %d images, %d detections, %.1f s (%.2f images/s)%n", artifact.id(),
-                annotations, dataset.size(), results.size(), seconds, dataset.size() / seconds);
+        out.printf(
+                Locale.ROOT,
+                "%s on %s: %d images, %d detections, %.1f s (%.2f images/s)%n",
+                artifact.id(),
+                annotations,
+                dataset.size(),
+                results.size(),
+                seconds,
+                dataset.size() / seconds);
         for (String w : result.warnings()) {
             out.println("warning: " + w);
         }

@@ -2,9 +2,7 @@ package org.cardinal.tools;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-
 import com.google.gson.JsonObject;
-
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -14,16 +12,15 @@ import java.util.List;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
 import org.cardinal.backbone.BackboneConfig;
-import org.cardinal.core.config.JsonFiles;
 import org.cardinal.backbone.weights.LoadReport;
 import org.cardinal.backbone.weights.StateDict;
 import org.cardinal.backbone.weights.StateDicts;
 import org.cardinal.backbone.weights.TensorData;
+import org.cardinal.core.config.ConfigPath;
+import org.cardinal.core.config.JsonFiles;
 import org.cardinal.detector.DetectorConfig;
 import org.cardinal.detector.DetectorWeights;
-import org.cardinal.core.config.ConfigPath;
 import org.cardinal.detector.FasterRcnn;
 import org.cardinal.detector.FasterRcnnFactory;
 import org.cardinal.detector.zoo.DetectorArtifact;
@@ -39,7 +36,8 @@ import org.cardinal.detector.zoo.DetectorArtifact;
  */
 public final class ImportWeights {
 
-    static final String USAGE = String.join("\n",
+    static final String USAGE = String.join(
+            "\n",
             "usage: tools/import-weights --weights FILE.pth|FILE.safetensors [--output DIR] [--id NAME]",
             "                            [--arch BACKBONE] [--classes FILE] [--config MODEL.json]",
             "Writes a model artifact (artifact.json, config.json, synset.txt, model.safetensors) for",
@@ -94,7 +92,8 @@ public final class ImportWeights {
         DetectorConfig config = DetectorConfig.fromJson(model, ConfigPath.root(weights.toString()));
         String variant = config.variant().name().toLowerCase(Locale.ROOT);
 
-        List<String> names = classesFile != null ? readClasses(classesFile)
+        List<String> names = classesFile != null
+                ? readClasses(classesFile)
                 : numClasses == CocoNames.TORCHVISION.size() ? CocoNames.TORCHVISION.subList(1, numClasses) : null;
         int[] ids = new int[numClasses - 1];
         if (names == null) {
@@ -117,12 +116,24 @@ public final class ImportWeights {
             FasterRcnn net = FasterRcnnFactory.create(config);
             net.initialize(manager, DataType.FLOAT32);
             LoadReport report = DetectorWeights.loadTorchvision(net, sd, true);
-            DetectorArtifact artifact = new DetectorArtifact(id,
-                    "imported from " + weights.getFileName() + " (" + config.backbone().name() + ", " + variant + ")",
-                    config, names, ids, weights.toAbsolutePath().toString(), null)
+            DetectorArtifact artifact = new DetectorArtifact(
+                            id,
+                            "imported from " + weights.getFileName() + " ("
+                                    + config.backbone().name() + ", " + variant + ")",
+                            config,
+                            names,
+                            ids,
+                            weights.toAbsolutePath().toString(),
+                            null)
                     .write(target, StateDicts.export(net));
-            out.printf(Locale.ROOT, "%s: %s Faster R-CNN %s, %d classes, %d tensors loaded -> %s%n", weights,
-                    config.backbone().name(), variant.toUpperCase(Locale.ROOT), numClasses, report.loaded().size(),
+            out.printf(
+                    Locale.ROOT,
+                    "%s: %s Faster R-CNN %s, %d classes, %d tensors loaded -> %s%n",
+                    weights,
+                    config.backbone().name(),
+                    variant.toUpperCase(Locale.ROOT),
+                    numClasses,
+                    report.loaded().size(),
                     target);
             return artifact;
         }

@@ -1,18 +1,15 @@
 package org.cardinal.tools;
 
 import com.google.gson.GsonBuilder;
-import org.cardinal.core.io.AtomicFiles;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Locale;
 import org.cardinal.backbone.BackboneConfig;
 import org.cardinal.backbone.Complexity;
+import org.cardinal.core.io.AtomicFiles;
 
 /**
  * {@code tools/model-info}: the complexity of a backbone as in Table 1 of the ResNeXt paper (stage,
@@ -21,7 +18,8 @@ import org.cardinal.backbone.Complexity;
  */
 public final class ModelInfo {
 
-    private static final String USAGE = String.join("\n",
+    private static final String USAGE = String.join(
+            "\n",
             "usage: tools/model-info --arch NAME|CONFIG.json [--size 224|HxW] [--no-top] [--json OUT]",
             "  --arch    a shipped architecture (" + String.join(", ", BackboneConfig.KNOWN) + ")",
             "            or a backbone config file (configs/backbones/*.json format)",
@@ -77,7 +75,8 @@ public final class ModelInfo {
         } catch (NumberFormatException e) {
             // fall through to the message below
         }
-        throw new IllegalArgumentException("--size must be a pixel count like 224 or HxW like 800x1333, got '" + s + "'");
+        throw new IllegalArgumentException(
+                "--size must be a pixel count like 224 or HxW like 800x1333, got '" + s + "'");
     }
 
     private static long[] positive(long[] hw, String s) {
@@ -102,12 +101,23 @@ public final class ModelInfo {
         sb.append(String.format(Locale.ROOT, fmt, "stage", "output", "block", "params", "GMACs"));
         for (Complexity.Stage s : c.stages()) {
             String out = s.name().equals("fc") ? "1x1" : s.outHeight() + "x" + s.outWidth();
-            sb.append(String.format(Locale.ROOT, fmt, s.name(), out, s.shape(),
+            sb.append(String.format(
+                    Locale.ROOT,
+                    fmt,
+                    s.name(),
+                    out,
+                    s.shape(),
                     String.format(Locale.ROOT, "%,d", s.params()),
                     String.format(Locale.ROOT, "%.3f", s.macs() / 1e9)));
         }
-        sb.append(String.format(Locale.ROOT, fmt, "total", "", "",
-                String.format(Locale.ROOT, "%,d", c.params()), String.format(Locale.ROOT, "%.3f", c.macs() / 1e9)));
+        sb.append(String.format(
+                Locale.ROOT,
+                fmt,
+                "total",
+                "",
+                "",
+                String.format(Locale.ROOT, "%,d", c.params()),
+                String.format(Locale.ROOT, "%.3f", c.macs() / 1e9)));
         return sb.toString();
     }
 
@@ -144,6 +154,7 @@ public final class ModelInfo {
     /** Writes to a temporary file in the same folder, then renames it over the target. */
     static void writeAtomically(Path target, JsonObject json) throws IOException {
         Path abs = target.toAbsolutePath();
-        AtomicFiles.writeString(abs, new GsonBuilder().setPrettyPrinting().create().toJson(json) + "\n");
+        AtomicFiles.writeString(
+                abs, new GsonBuilder().setPrettyPrinting().create().toJson(json) + "\n");
     }
 }

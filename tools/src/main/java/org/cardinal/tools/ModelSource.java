@@ -5,11 +5,9 @@ import ai.djl.modality.cv.Image;
 import ai.djl.modality.cv.output.DetectedObjects;
 import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ZooModel;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-
 import org.cardinal.detector.zoo.ArtifactRepository;
 import org.cardinal.detector.zoo.CardinalModelZoo;
 import org.cardinal.detector.zoo.DetectorArtifact;
@@ -47,8 +45,9 @@ final class ModelSource {
             repo = ArtifactRepository.of(spec);
             List<String> ids = repo.list();
             if (ids.size() != 1) {
-                throw new IllegalArgumentException("--model " + spec + ": expected the URL of one artifact folder, found a "
-                        + "repository of " + ids.size() + " artifacts " + ids);
+                throw new IllegalArgumentException(
+                        "--model " + spec + ": expected the URL of one artifact folder, found a " + "repository of "
+                                + ids.size() + " artifacts " + ids);
             }
             id = ids.get(0);
         } else {
@@ -61,8 +60,9 @@ final class ModelSource {
                 }
             }
             if (repo == null) {
-                throw new IllegalArgumentException("--model " + spec + ": no such folder, and no artifact of that id in "
-                        + "the model zoo " + zoo.repositories() + " (set CARDINAL_ZOO or -Dcardinal.zoo)");
+                throw new IllegalArgumentException(
+                        "--model " + spec + ": no such folder, and no artifact of that id in " + "the model zoo "
+                                + zoo.repositories() + " (set CARDINAL_ZOO or -Dcardinal.zoo)");
             }
             id = spec;
         }

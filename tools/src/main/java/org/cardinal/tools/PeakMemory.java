@@ -36,7 +36,8 @@ final class PeakMemory {
     void sample() {
         for (int d = 0; d < devices.length; d++) {
             if (devices[d].isGpu()) {
-                peakGpu[d] = Math.max(peakGpu[d], CudaUtils.getGpuMemory(devices[d]).getUsed());
+                peakGpu[d] =
+                        Math.max(peakGpu[d], CudaUtils.getGpuMemory(devices[d]).getUsed());
             }
         }
     }

@@ -1,22 +1,16 @@
 package org.cardinal.tools;
 
 import ai.djl.inference.Predictor;
-import org.cardinal.core.io.AtomicFiles;
 import ai.djl.modality.cv.Image;
 import ai.djl.modality.cv.output.BoundingBox;
 import ai.djl.modality.cv.output.DetectedObjects;
 import ai.djl.modality.cv.output.Rectangle;
 import ai.djl.repository.zoo.ZooModel;
-
 import com.google.gson.GsonBuilder;
-
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -24,8 +18,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Stream;
-
 import org.cardinal.backbone.image.ImageDecoder;
+import org.cardinal.core.io.AtomicFiles;
 import org.cardinal.detector.zoo.DetectorArtifact;
 
 /**
@@ -34,7 +28,8 @@ import org.cardinal.detector.zoo.DetectorArtifact;
  */
 public final class Predict {
 
-    static final String USAGE = String.join("\n",
+    static final String USAGE = String.join(
+            "\n",
             "usage: tools/predict --model ARTIFACT_DIR|RUN_DIR|URL|ID --image FILE_OR_DIR [--output DIR]",
             "                     [--threshold 0.5] [--device cpu|gpu]",
             "Detects objects and writes DIR/detections.json (COCO results: image_id, category_id,",
@@ -92,8 +87,13 @@ public final class Predict {
                     rec.put("category_id", categoryOf.getOrDefault(d.getClassName(), -1));
                     // The model computes in float32: written at that precision (a decimal that reads
                     // back as the same float), since rounding further creates score ties and moves AP.
-                    rec.put("bbox", List.of((float) (r.getX() * image.getWidth()), (float) (r.getY() * image.getHeight()),
-                            (float) (r.getWidth() * image.getWidth()), (float) (r.getHeight() * image.getHeight())));
+                    rec.put(
+                            "bbox",
+                            List.of(
+                                    (float) (r.getX() * image.getWidth()),
+                                    (float) (r.getY() * image.getHeight()),
+                                    (float) (r.getWidth() * image.getWidth()),
+                                    (float) (r.getHeight() * image.getHeight())));
                     rec.put("score", (float) d.getProbability());
                     results.add(rec);
                     if (d.getProbability() >= threshold) {
@@ -107,15 +107,27 @@ public final class Predict {
                 String stem = file.getFileName().toString().replaceFirst("\\.[^.]+$", "");
                 Path target = outDir.resolve(stem + ".png");
                 AtomicFiles.write(target, os -> drawn.save(os, "png"));
-                out.printf(Locale.ROOT, "%s: %d detections (%d >= %.2f) -> %s%n", file, dets.getNumberOfObjects(),
-                        names.size(), threshold, target);
+                out.printf(
+                        Locale.ROOT,
+                        "%s: %d detections (%d >= %.2f) -> %s%n",
+                        file,
+                        dets.getNumberOfObjects(),
+                        names.size(),
+                        threshold,
+                        target);
             }
         }
         double seconds = (System.nanoTime() - begin) / 1e9;
         Path json = outDir.resolve("detections.json");
         AtomicFiles.writeString(json, new GsonBuilder().create().toJson(results) + "\n");
-        out.printf(Locale.ROOT, "%d images, %d detections in %.1f s (%.2f images/s, model load included) -> %s%n",
-                images.size(), results.size(), seconds, images.size() / seconds, json);
+        out.printf(
+                Locale.ROOT,
+                "%d images, %d detections in %.1f s (%.2f images/s, model load included) -> %s%n",
+                images.size(),
+                results.size(),
+                seconds,
+                images.size() / seconds,
+                json);
         return json;
     }
 
@@ -130,19 +142,25 @@ public final class Predict {
         List<Path> files;
         try (Stream<Path> s = Files.list(input)) {
             files = s.filter(Files::isRegularFile)
-                    .filter(p -> IMAGE_SUFFIXES.stream().anyMatch(x -> p.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(x)))
-                    .sorted().toList();
+                    .filter(p -> IMAGE_SUFFIXES.stream()
+                            .anyMatch(x -> p.getFileName()
+                                    .toString()
+                                    .toLowerCase(Locale.ROOT)
+                                    .endsWith(x)))
+                    .sorted()
+                    .toList();
         }
         if (files.isEmpty()) {
-            throw new IllegalArgumentException("--image " + input + ": no image files (" + String.join(", ", IMAGE_SUFFIXES)
-                    + ") in the folder");
+            throw new IllegalArgumentException(
+                    "--image " + input + ": no image files (" + String.join(", ", IMAGE_SUFFIXES) + ") in the folder");
         }
         return files;
     }
 
     /** COCO image id from a file name's digits (000123.png -> 123, as COCO names them), else the fallback. */
     static long imageId(Path file, long fallback) {
-        String digits = file.getFileName().toString().replaceFirst("\\.[^.]+$", "").replaceAll("^.*?(\\d+)$", "$1");
+        String digits =
+                file.getFileName().toString().replaceFirst("\\.[^.]+$", "").replaceAll("^.*?(\\d+)$", "$1");
         if (digits.matches("\\d{1,18}")) {
             return Long.parseLong(digits);
         }

@@ -14,7 +14,8 @@ import org.cardinal.backbone.pretrain.PretrainTrainer;
  */
 public final class PretrainBackbone {
 
-    private static final String USAGE = String.join("\n",
+    private static final String USAGE = String.join(
+            "\n",
             "usage: tools/pretrain-backbone [--config FILE] [--data DIR] [--output DIR] [--device cpu|gpu|gpu:N]",
             "                               [--resume] [--seed N] [--epochs N] [--batch-size N] [--workers N]",
             "                               [--stop-after-steps N] [--no-progress]",
@@ -60,7 +61,9 @@ public final class PretrainBackbone {
 
             Path configFile = ProjectFiles.config(configSpec, "pretrain");
             PretrainConfig cfg = PretrainConfig.load(configFile);
-            cfg = cfg.withRun(epochs > 0 ? epochs : cfg.epochs(), batchSize > 0 ? batchSize : cfg.batchSize(),
+            cfg = cfg.withRun(
+                    epochs > 0 ? epochs : cfg.epochs(),
+                    batchSize > 0 ? batchSize : cfg.batchSize(),
                     workers > 0 ? workers : cfg.workers());
             if (seed != null) {
                 cfg = cfg.withSeed(seed);
@@ -72,15 +75,23 @@ public final class PretrainBackbone {
             if (data == null) {
                 data = output.resolve("generated-data");
                 System.out.println("no --data: generating " + cfg.generated().classes() + " synthetic classes ("
-                        + cfg.generated().trainPerClass() + " train / " + cfg.generated().valPerClass()
+                        + cfg.generated().trainPerClass() + " train / "
+                        + cfg.generated().valPerClass()
                         + " val images each) in " + data);
                 cfg.generated().writeTo(data);
             } else if (!Files.isDirectory(data.resolve("train"))) {
                 throw new IllegalArgumentException("--data " + data + ": expected a folder with train/<class>/ images");
             }
             Device device = device(deviceName);
-            System.out.printf("pretraining %s on %s (%s): %d epochs, batch %d, lr %.4g, %s schedule%n",
-                    cfg.arch().name(), data, deviceName, cfg.epochs(), cfg.batchSize(), cfg.learningRate(), cfg.schedule());
+            System.out.printf(
+                    "pretraining %s on %s (%s): %d epochs, batch %d, lr %.4g, %s schedule%n",
+                    cfg.arch().name(),
+                    data,
+                    deviceName,
+                    cfg.epochs(),
+                    cfg.batchSize(),
+                    cfg.learningRate(),
+                    cfg.schedule());
             PretrainTrainer trainer = new PretrainTrainer(cfg, data, output, device, System.out::println)
                     .optProgressBar(!noProgress)
                     .optStopRequest(Cli.stopOnSignals());
@@ -92,10 +103,12 @@ public final class PretrainBackbone {
                 System.out.println("stopped at step " + r.steps() + "; continue with the same command and --resume");
                 return;
             }
-            System.out.printf("done: %d steps; val top-1 %.2f%%, top-5 %.2f%%%n", r.steps(), 100 * r.valTop1(),
-                    100 * r.valTop5());
+            System.out.printf(
+                    "done: %d steps; val top-1 %.2f%%, top-5 %.2f%%%n",
+                    r.steps(), 100 * r.valTop1(), 100 * r.valTop5());
             System.out.println("backbone weights: " + r.weights());
-            System.out.println("use them in a detector config: \"backbone_weights\": \"" + r.weights().toAbsolutePath() + "\"");
+            System.out.println("use them in a detector config: \"backbone_weights\": \""
+                    + r.weights().toAbsolutePath() + "\"");
         });
     }
 

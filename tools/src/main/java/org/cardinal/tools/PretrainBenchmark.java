@@ -19,8 +19,8 @@ import org.cardinal.backbone.BackboneConfig;
 import org.cardinal.backbone.Norm;
 import org.cardinal.backbone.ResNet;
 import org.cardinal.backbone.pretrain.ClassificationLoss;
-import org.cardinal.core.train.MomentumSgd;
 import org.cardinal.backbone.weights.StateDicts;
+import org.cardinal.core.train.MomentumSgd;
 
 /**
  * Pretraining throughput: images per second of one full training step (forward, cross-entropy,
@@ -30,7 +30,8 @@ import org.cardinal.backbone.weights.StateDicts;
  */
 public final class PretrainBenchmark {
 
-    private static final String USAGE = String.join("\n",
+    private static final String USAGE = String.join(
+            "\n",
             "usage: PretrainBenchmark [--arch resnet50,resnext50_32x4d] [--batch 32] [--size 224]",
             "                         [--warmup 1] [--iters 3] [--json OUT]",
             "Times forward+backward+SGD steps of each architecture on the CPU (or --device gpu).");
@@ -62,7 +63,10 @@ public final class PretrainBenchmark {
                 BackboneConfig cfg = BackboneConfig.named(arch.trim());
                 Engine.getInstance().setRandomSeed(0);
                 try (NDManager manager = NDManager.newBaseManager(device)) {
-                    ResNet net = ResNet.builder(cfg).optNorm(Norm.BATCH).optIncludeTop(true).build();
+                    ResNet net = ResNet.builder(cfg)
+                            .optNorm(Norm.BATCH)
+                            .optIncludeTop(true)
+                            .build();
                     net.initialize(manager, DataType.FLOAT32, new Shape(batch, 3, size, size));
                     ParameterStore ps = new ParameterStore(manager, false);
                     NDArray x = manager.randomNormal(new Shape(batch, 3, size, size));
@@ -104,7 +108,9 @@ public final class PretrainBenchmark {
                 }
             }
             if (json != null) {
-                Files.writeString(json, new GsonBuilder().setPrettyPrinting().create().toJson(results) + "\n",
+                Files.writeString(
+                        json,
+                        new GsonBuilder().setPrettyPrinting().create().toJson(results) + "\n",
                         StandardCharsets.UTF_8);
             }
         });

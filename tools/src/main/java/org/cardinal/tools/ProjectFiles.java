@@ -17,7 +17,11 @@ final class ProjectFiles {
     /** The project root, or the working folder when the classes do not sit in a checkout. */
     static Path projectRoot() {
         try {
-            Path classes = Path.of(ProjectFiles.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            Path classes = Path.of(ProjectFiles.class
+                    .getProtectionDomain()
+                    .getCodeSource()
+                    .getLocation()
+                    .toURI());
             // .../tools/target/classes -> ...
             Path root = classes.getParent() == null ? null : classes.getParent().getParent();
             root = root == null ? null : root.getParent();

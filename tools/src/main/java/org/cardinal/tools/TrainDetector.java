@@ -21,7 +21,8 @@ public final class TrainDetector {
 
     static final String DEFAULT_CONFIG = "demo_tiny_fpn";
 
-    static final String USAGE = String.join("\n",
+    static final String USAGE = String.join(
+            "\n",
             "usage: tools/train-detector [--config configs/detectors/NAME.json | NAME] [--data DIR] [--output DIR]",
             "                            [--device cpu|gpu|gpu:0,1] [--seed N] [--resume] [--max-iter N]",
             "                            [--base-lr LR]",
@@ -73,13 +74,14 @@ public final class TrainDetector {
         Path configFile = ProjectFiles.config(configSpec, "detectors");
         RunConfig cfg = RunOverrides.apply(RunConfig.load(configFile), data, device, seed, maxIter, baseLr);
         EmbeddedDataset.ensure(Path.of(cfg.data().root()), err);
-        Path runDir = output != null ? output
-                : Path.of("runs", cfg.name() + (seed != null ? "_seed" + seed : ""));
+        Path runDir = output != null ? output : Path.of("runs", cfg.name() + (seed != null ? "_seed" + seed : ""));
         out.printf(Locale.ROOT, "config %s -> run folder %s%n", configFile, runDir);
         TrainingRun.Result r;
         try {
             r = new TrainingRun(cfg, runDir)
-                    .addListener(new ConsoleProgressListener(err, System.console() != null,
+                    .addListener(new ConsoleProgressListener(
+                            err,
+                            System.console() != null,
                             Math.max(1, cfg.solver().logPeriod())))
                     .setStopRequest(stop)
                     .setLog(err)
@@ -89,20 +91,37 @@ public final class TrainDetector {
                     + (seed != null ? " --seed " + seed : "")
                     + String.format(Locale.ROOT, " --base-lr %.3g", cfg.solver().baseLr() / 2)
                     + (e.lastCheckpoint() != null ? " --resume" : "");
-            throw new Cli.Exit(Cli.NON_FINITE_LOSS, e.getMessage() + "; to go on with a lower learning rate: " + command);
+            throw new Cli.Exit(
+                    Cli.NON_FINITE_LOSS, e.getMessage() + "; to go on with a lower learning rate: " + command);
         }
         if (r.summary().stopped()) {
-            out.printf(Locale.ROOT, "%nstopped by %s after iteration %d; checkpoint %s%n", r.summary().stoppedBy(),
-                    r.summary().iterations(), r.summary().lastCheckpoint());
-            out.printf(Locale.ROOT, "continue with: tools/train-detector --config %s --output %s --resume%s%n",
-                    configSpec, runDir, seed != null ? " --seed " + seed : "");
+            out.printf(
+                    Locale.ROOT,
+                    "%nstopped by %s after iteration %d; checkpoint %s%n",
+                    r.summary().stoppedBy(),
+                    r.summary().iterations(),
+                    r.summary().lastCheckpoint());
+            out.printf(
+                    Locale.ROOT,
+                    "continue with: tools/train-detector --config %s --output %s --resume%s%n",
+                    configSpec,
+                    runDir,
+                    seed != null ? " --seed " + seed : "");
             return r;
         }
-        out.printf(Locale.ROOT, "%ntrained %d iterations in %.1f s (%.2f images/s), %,d parameters%n",
-                r.summary().iterations(), r.summary().seconds(), r.summary().imagesPerSecond(), r.detectorParams());
+        out.printf(
+                Locale.ROOT,
+                "%ntrained %d iterations in %.1f s (%.2f images/s), %,d parameters%n",
+                r.summary().iterations(),
+                r.summary().seconds(),
+                r.summary().imagesPerSecond(),
+                r.detectorParams());
         EvalResult eval = r.summary().finalEval();
         if (eval != null) {
-            out.printf(Locale.ROOT, "COCO bbox evaluation on %s (%d images):%n", cfg.data().valAnnotationsPath(),
+            out.printf(
+                    Locale.ROOT,
+                    "COCO bbox evaluation on %s (%d images):%n",
+                    cfg.data().valAnnotationsPath(),
                     eval.numImages());
             out.print(eval.summary());
             out.println("per-category AP@[.5:.95] (%):");
@@ -111,8 +130,11 @@ public final class TrainDetector {
             out.println("no val split: skipped the COCO evaluation");
         }
         out.printf(Locale.ROOT, "run folder: %s (metrics.jsonl, loss.png, ap.png, config.json)%n", runDir);
-        out.printf(Locale.ROOT, "model: %s  (try: tools/predict --model %s --image IMAGE_OR_DIR)%n",
-                r.artifact().dir(), r.artifact().dir());
+        out.printf(
+                Locale.ROOT,
+                "model: %s  (try: tools/predict --model %s --image IMAGE_OR_DIR)%n",
+                r.artifact().dir(),
+                r.artifact().dir());
         return r;
     }
 }

@@ -1,8 +1,6 @@
 package org.cardinal.tools;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import org.cardinal.core.config.ConfigPath;
-import org.cardinal.detector.FasterRcnnFactory;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
@@ -23,8 +21,10 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 import javax.imageio.ImageIO;
 import org.cardinal.backbone.weights.StateDicts;
+import org.cardinal.core.config.ConfigPath;
 import org.cardinal.detector.DetectorConfig;
 import org.cardinal.detector.FasterRcnn;
+import org.cardinal.detector.FasterRcnnFactory;
 import org.cardinal.detector.zoo.DetectorArtifact;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -51,7 +51,9 @@ class BundleIT {
     void bundleStaysUnder64MiB() throws IOException {
         long bytes;
         try (Stream<Path> files = Files.walk(BUNDLE)) {
-            bytes = files.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+            bytes = files.filter(Files::isRegularFile)
+                    .mapToLong(p -> p.toFile().length())
+                    .sum();
         }
         assertTrue(bytes < 64L << 20, "bundle is " + (bytes >> 20) + " MiB");
     }
@@ -60,7 +62,8 @@ class BundleIT {
     void launcherRunsOnGivenLibtorchWithoutJavaOrHome() throws Exception {
         Path libtorch = unpackCpuLibtorch();
         Path home = Files.createTempDirectory("bundle-home");
-        Result r = exec(List.of(BUNDLE.resolve("bin/engine-info").toString()),
+        Result r = exec(
+                List.of(BUNDLE.resolve("bin/engine-info").toString()),
                 Map.of("PYTORCH_LIBRARY_PATH", libtorch.toString(), "HOME", home.toString()));
         assertEquals(0, r.code, r.output);
         assertTrue(r.output.contains("PyTorch 2.7.1"), r.output);
@@ -84,9 +87,12 @@ class BundleIT {
         for (String name : List.of("cmyk.jpg", "orientation_6.jpg")) {
             Files.copy(fixtures.resolve(name), images.resolve(name));
         }
-        DetectorConfig config = DetectorConfig.fromJson(JsonParser.parseString("{\"backbone\": \"resnet_tiny\","
-                + " \"num_classes\": 2, \"min_size\": 32, \"max_size\": 64, \"fpn_channels\": 8,"
-                + " \"representation_size\": 16}").getAsJsonObject(), ConfigPath.root("test"));
+        DetectorConfig config = DetectorConfig.fromJson(
+                JsonParser.parseString("{\"backbone\": \"resnet_tiny\","
+                                + " \"num_classes\": 2, \"min_size\": 32, \"max_size\": 64, \"fpn_channels\": 8,"
+                                + " \"representation_size\": 16}")
+                        .getAsJsonObject(),
+                ConfigPath.root("test"));
         Path model = work.resolve("tiny");
         try (NDManager manager = NDManager.newBaseManager()) {
             FasterRcnn net = FasterRcnnFactory.create(config);
@@ -95,8 +101,17 @@ class BundleIT {
                     .write(model, StateDicts.export(net));
         }
         Path out = work.resolve("out");
-        Result r = exec(List.of(BUNDLE.resolve("bin/predict").toString(), "--model", model.toString(), "--image",
-                images.toString(), "--output", out.toString(), "--threshold", "2"),
+        Result r = exec(
+                List.of(
+                        BUNDLE.resolve("bin/predict").toString(),
+                        "--model",
+                        model.toString(),
+                        "--image",
+                        images.toString(),
+                        "--output",
+                        out.toString(),
+                        "--threshold",
+                        "2"),
                 Map.of("PYTORCH_LIBRARY_PATH", unpackCpuLibtorch().toString(), "HOME", work.toString()));
         assertEquals(0, r.code, r.output);
         // nothing scores 2, so the written images are the decoded ones, boxes-free
@@ -106,13 +121,15 @@ class BundleIT {
         BufferedImage upright = ImageIO.read(out.resolve("orientation_6.png").toFile());
         assertEquals(32, upright.getWidth(), "turned upright: 48x32 stored, orientation 6");
         assertEquals(48, upright.getHeight());
-        assertTrue(near(upright.getRGB(24, 12), 255, 0, 0),
+        assertTrue(
+                near(upright.getRGB(24, 12), 255, 0, 0),
                 "the stored top-left red quadrant is at the top right: " + Integer.toHexString(upright.getRGB(24, 12)));
     }
 
     /** Within 3 levels per channel: JPEG leaves flat patches that close to the drawn colour. */
     private static boolean near(int rgb, int r, int g, int b) {
-        return Math.abs((rgb >> 16 & 0xff) - r) <= 3 && Math.abs((rgb >> 8 & 0xff) - g) <= 3
+        return Math.abs((rgb >> 16 & 0xff) - r) <= 3
+                && Math.abs((rgb >> 8 & 0xff) - g) <= 3
                 && Math.abs((rgb & 0xff) - b) <= 3;
     }
 
@@ -123,12 +140,14 @@ class BundleIT {
     @Test
     void gpuBenchmarkScriptRunsFromTheBundle() throws Exception {
         Path home = Files.createTempDirectory("bundle-home");
-        Result r = exec(List.of(BUNDLE.resolve("bin/bench-gpu").toString(), "--cpu-smoke"),
+        Result r = exec(
+                List.of(BUNDLE.resolve("bin/bench-gpu").toString(), "--cpu-smoke"),
                 Map.of("PYTORCH_LIBRARY_PATH", unpackCpuLibtorch().toString(), "HOME", home.toString()));
         assertEquals(0, r.code, r.output);
         assertTrue(r.output.contains("devices [cpu()]") && r.output.contains("devices [cpu(), cpu()]"), r.output);
         assertTrue(r.output.contains("train iterations/s") && r.output.contains("peak RSS MiB"), r.output);
-        Result noGpu = exec(List.of(BUNDLE.resolve("bin/bench-gpu").toString()),
+        Result noGpu = exec(
+                List.of(BUNDLE.resolve("bin/bench-gpu").toString()),
                 Map.of("PYTORCH_LIBRARY_PATH", unpackCpuLibtorch().toString(), "HOME", home.toString()));
         assertEquals(2, noGpu.code, noGpu.output);
         assertTrue(noGpu.output.contains("no NVIDIA GPU"), noGpu.output);
@@ -150,7 +169,8 @@ class BundleIT {
         Files.createDirectories(dir);
         Path jar;
         try (Stream<Path> libs = Files.list(TARGET.resolve("lib"))) {
-            jar = libs.filter(p -> p.getFileName().toString().startsWith("pytorch-native-cpu")).findFirst()
+            jar = libs.filter(p -> p.getFileName().toString().startsWith("pytorch-native-cpu"))
+                    .findFirst()
                     .orElseThrow(() -> new IllegalStateException("no pytorch-native-cpu jar in target/lib"));
         }
         try (ZipFile zip = new ZipFile(jar.toFile())) {
@@ -158,7 +178,9 @@ class BundleIT {
                 String name = e.getName();
                 if (!e.isDirectory() && name.startsWith("pytorch/cpu/linux-x86_64/")) {
                     try (InputStream in = zip.getInputStream(e)) {
-                        Files.copy(in, dir.resolve(name.substring(name.lastIndexOf('/') + 1)),
+                        Files.copy(
+                                in,
+                                dir.resolve(name.substring(name.lastIndexOf('/') + 1)),
                                 StandardCopyOption.REPLACE_EXISTING);
                     }
                 }

@@ -37,20 +37,42 @@ class ConfigFilesTest {
 
     private static Map<String, Type> types(Path dir) throws IOException {
         Map<String, Type> t = new LinkedHashMap<>();
-        t.put("backbone", new Type("{\"block\": \"bottleneck\", \"layers\": [1, 1, 1, 1]}", "", "cardinality",
-                BackboneConfig::load));
+        t.put(
+                "backbone",
+                new Type(
+                        "{\"block\": \"bottleneck\", \"layers\": [1, 1, 1, 1]}",
+                        "",
+                        "cardinality",
+                        BackboneConfig::load));
         t.put("model", new Type("{\"backbone\": \"resnet50\"}", "", "min_size", DetectorConfig::load));
-        t.put("run (model)", new Type("{\"model\": {\"backbone\": \"resnet50\"}}", "model.", "model.min_size",
-                RunConfig::load));
+        t.put(
+                "run (model)",
+                new Type("{\"model\": {\"backbone\": \"resnet50\"}}", "model.", "model.min_size", RunConfig::load));
         t.put("run (solver)", new Type("{\"solver\": {}}", "solver.", "solver.max_iter", RunConfig::load));
         t.put("run (data)", new Type("{\"data\": {}}", "data.", "data.num_workers", RunConfig::load));
         t.put("pretrain", new Type("{\"arch\": \"resnet18\"}", "", "epochs", PretrainConfig::load));
-        t.put("pretrain (generated)", new Type("{\"arch\": \"resnet18\", \"generated\": {}}", "generated.",
-                "generated.classes", PretrainConfig::load));
-        t.put("compare", new Type("{\"base\": \"" + dir.resolve("base.json") + "\", \"backbones\": [\"resnet18\","
-                + " \"resnet34\"]}", "", "seeds", f -> ComparisonConfig.load(f, dir)));
-        t.put("artifact", new Type("{\"format\": \"cardinal-detector\", \"category_ids\": [1]}", "", "version",
-                f -> DetectorArtifact.read(f.getParent())));
+        t.put(
+                "pretrain (generated)",
+                new Type(
+                        "{\"arch\": \"resnet18\", \"generated\": {}}",
+                        "generated.",
+                        "generated.classes",
+                        PretrainConfig::load));
+        t.put(
+                "compare",
+                new Type(
+                        "{\"base\": \"" + dir.resolve("base.json") + "\", \"backbones\": [\"resnet18\","
+                                + " \"resnet34\"]}",
+                        "",
+                        "seeds",
+                        f -> ComparisonConfig.load(f, dir)));
+        t.put(
+                "artifact",
+                new Type(
+                        "{\"format\": \"cardinal-detector\", \"category_ids\": [1]}",
+                        "",
+                        "version",
+                        f -> DetectorArtifact.read(f.getParent())));
         return t;
     }
 
@@ -71,14 +93,23 @@ class ConfigFilesTest {
 
             Files.writeString(file, withField(t.valid(), t.unknownAt(), "colour", "\"red\""));
             String unknown = message(t.reader(), file);
-            assertTrue(unknown.startsWith(file + ": unknown field '" + t.unknownAt() + "colour' (known fields: "),
+            assertTrue(
+                    unknown.startsWith(file + ": unknown field '" + t.unknownAt() + "colour' (known fields: "),
                     e.getKey() + ": " + unknown);
 
-            Files.writeString(file, withField(t.valid(), t.intField().contains(".")
-                    ? t.intField().substring(0, t.intField().lastIndexOf('.') + 1) : "",
-                    t.intField().substring(t.intField().lastIndexOf('.') + 1), "\"ten\""));
-            assertEquals(file + ": field '" + t.intField() + "': expected an integer, found \"ten\"",
-                    message(t.reader(), file), e.getKey());
+            Files.writeString(
+                    file,
+                    withField(
+                            t.valid(),
+                            t.intField().contains(".")
+                                    ? t.intField().substring(0, t.intField().lastIndexOf('.') + 1)
+                                    : "",
+                            t.intField().substring(t.intField().lastIndexOf('.') + 1),
+                            "\"ten\""));
+            assertEquals(
+                    file + ": field '" + t.intField() + "': expected an integer, found \"ten\"",
+                    message(t.reader(), file),
+                    e.getKey());
 
             Files.writeString(file, "// a comment\n" + t.valid());
             assertTrue(message(t.reader(), file).startsWith(file + ": malformed JSON"), e.getKey());

@@ -1,8 +1,6 @@
 package org.cardinal.tools;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import org.cardinal.core.config.ConfigPath;
-import org.cardinal.detector.FasterRcnnFactory;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -14,11 +12,9 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.repository.zoo.ZooModel;
 import ai.djl.training.ParameterStore;
-
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -26,14 +22,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-
 import org.cardinal.backbone.weights.Npy;
 import org.cardinal.backbone.weights.StateDict;
 import org.cardinal.backbone.weights.StateDicts;
 import org.cardinal.backbone.weights.TensorData;
+import org.cardinal.core.config.ConfigPath;
 import org.cardinal.detector.Detections;
 import org.cardinal.detector.DetectorConfig;
 import org.cardinal.detector.FasterRcnn;
+import org.cardinal.detector.FasterRcnnFactory;
 import org.cardinal.detector.data.SyntheticCocoGenerator;
 import org.cardinal.detector.zoo.DetectorArtifact;
 import org.junit.jupiter.api.Test;
@@ -52,7 +49,8 @@ class ImportWeightsTest {
                 sd.put("backbone.body.layer" + layer + "." + b + ".conv1.weight", TensorData.ofFloats(one, 1));
             }
         }
-        sd.put("backbone.body.layer1.0.conv2.weight",
+        sd.put(
+                "backbone.body.layer1.0.conv2.weight",
                 TensorData.ofFloats(new float[(int) (width * perGroup * 9)], width, perGroup, 3, 3));
         if (bottleneck) {
             sd.put("backbone.body.layer1.0.conv3.weight", TensorData.ofFloats(one, 1));
@@ -66,21 +64,27 @@ class ImportWeightsTest {
         assertEquals("resnet50", ImportWeights.inferBackbone(skeleton(new int[] {3, 4, 6, 3}, 64, 64, true), f));
         assertEquals("resnext50_32x4d", ImportWeights.inferBackbone(skeleton(new int[] {3, 4, 6, 3}, 128, 4, true), f));
         assertEquals("resnet101", ImportWeights.inferBackbone(skeleton(new int[] {3, 4, 23, 3}, 64, 64, true), f));
-        assertEquals("resnext101_32x8d", ImportWeights.inferBackbone(skeleton(new int[] {3, 4, 23, 3}, 256, 8, true), f));
-        assertEquals("resnext101_64x4d", ImportWeights.inferBackbone(skeleton(new int[] {3, 4, 23, 3}, 256, 4, true), f));
+        assertEquals(
+                "resnext101_32x8d", ImportWeights.inferBackbone(skeleton(new int[] {3, 4, 23, 3}, 256, 8, true), f));
+        assertEquals(
+                "resnext101_64x4d", ImportWeights.inferBackbone(skeleton(new int[] {3, 4, 23, 3}, 256, 4, true), f));
         assertEquals("resnet18", ImportWeights.inferBackbone(skeleton(new int[] {2, 2, 2, 2}, 64, 64, false), f));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
                 () -> ImportWeights.inferBackbone(skeleton(new int[] {1, 1, 1, 1}, 64, 64, true), f));
         assertTrue(e.getMessage().contains("resnet14") && e.getMessage().contains("--arch"), e.getMessage());
     }
 
     @Test
     void importedArtifactPredictsWhatTheOriginalModelDetects(@TempDir Path dir) throws Exception {
-        JsonObject model = JsonParser.parseString("{\"backbone\": \"resnet_tiny\", \"num_classes\": 4, \"min_size\": 64,"
-                + " \"max_size\": 96, \"fpn_channels\": 16, \"representation_size\": 32, \"box_score_thresh\": 0.0,"
-                + " \"rpn_pre_nms_top_n_test\": 50, \"rpn_post_nms_top_n_test\": 20}").getAsJsonObject();
+        JsonObject model = JsonParser.parseString(
+                        "{\"backbone\": \"resnet_tiny\", \"num_classes\": 4, \"min_size\": 64,"
+                                + " \"max_size\": 96, \"fpn_channels\": 16, \"representation_size\": 32, \"box_score_thresh\": 0.0,"
+                                + " \"rpn_pre_nms_top_n_test\": 50, \"rpn_post_nms_top_n_test\": 20}")
+                .getAsJsonObject();
         DetectorConfig config = DetectorConfig.fromJson(model, ConfigPath.root("test"));
-        Path data = new SyntheticCocoGenerator(SyntheticCocoGenerator.Options.defaults().withImages(0, 1))
+        Path data = new SyntheticCocoGenerator(
+                        SyntheticCocoGenerator.Options.defaults().withImages(0, 1))
                 .ensure(dir.resolve("data"));
         Path imageFile = data.resolve("val").resolve("000001.png");
         Path weights = dir.resolve("tiny_fpn.safetensors");
@@ -92,9 +96,12 @@ class ImportWeightsTest {
             net.initialize(manager, DataType.FLOAT32);
             StateDicts.export(net).write(weights);
             Image image = ImageFactory.getInstance().fromFile(imageFile);
-            NDArray chw = image.toNDArray(manager, Image.Flag.COLOR).transpose(2, 0, 1)
-                    .toType(DataType.FLOAT32, false).div(255f);
-            Detections d = net.detect(new ParameterStore(manager, false), List.of(chw)).get(0);
+            NDArray chw = image.toNDArray(manager, Image.Flag.COLOR)
+                    .transpose(2, 0, 1)
+                    .toType(DataType.FLOAT32, false)
+                    .div(255f);
+            Detections d =
+                    net.detect(new ParameterStore(manager, false), List.of(chw)).get(0);
             expectedBoxes = d.boxes().toFloatArray();
             expectedScores = d.scores().toFloatArray();
             expectedLabels = d.labels().toLongArray();
@@ -104,14 +111,33 @@ class ImportWeightsTest {
         Path classes = dir.resolve("classes.txt");
         Files.writeString(classes, "circle\nsquare\ntriangle\n");
         Path artifactDir = dir.resolve("zoo").resolve("tiny_fpn");
-        DetectorArtifact artifact = ImportWeights.run(Args.parse(new String[] {"--weights", weights.toString(),
-                "--arch", "resnet_tiny", "--config", modelJson.toString(), "--classes", classes.toString(),
-                "--output", artifactDir.toString()}), SINK);
+        DetectorArtifact artifact = ImportWeights.run(
+                Args.parse(new String[] {
+                    "--weights",
+                    weights.toString(),
+                    "--arch",
+                    "resnet_tiny",
+                    "--config",
+                    modelJson.toString(),
+                    "--classes",
+                    classes.toString(),
+                    "--output",
+                    artifactDir.toString()
+                }),
+                SINK);
         assertEquals(List.of("circle", "square", "triangle"), artifact.classNames());
         assertEquals(DetectorConfig.Variant.FPN, artifact.config().variant());
 
-        Path json = Predict.run(Args.parse(new String[] {"--model", artifactDir.toString(), "--image",
-                imageFile.toString(), "--output", dir.resolve("pred").toString()}), SINK);
+        Path json = Predict.run(
+                Args.parse(new String[] {
+                    "--model",
+                    artifactDir.toString(),
+                    "--image",
+                    imageFile.toString(),
+                    "--output",
+                    dir.resolve("pred").toString()
+                }),
+                SINK);
         JsonArray results = JsonParser.parseString(Files.readString(json)).getAsJsonArray();
         assertEquals(expectedScores.length, results.size());
         assertTrue(results.size() > 0);
@@ -152,19 +178,37 @@ class ImportWeightsTest {
         Path fixture = c4Fixture("resnext_tiny");
         String weights = fixture.resolve("fasterrcnn.pth").toString();
         // torchvision's names (res5 as roi_heads.box_head.0.*) tell the variant without a config.
-        DetectorArtifact detected = ImportWeights.run(Args.parse(new String[] {"--weights", weights, "--arch",
-                "resnext_tiny", "--output", dir.resolve("detected").toString()}), SINK);
+        DetectorArtifact detected = ImportWeights.run(
+                Args.parse(new String[] {
+                    "--weights",
+                    weights,
+                    "--arch",
+                    "resnext_tiny",
+                    "--output",
+                    dir.resolve("detected").toString()
+                }),
+                SINK);
         assertEquals("c4", detected.config().variant());
         assertEquals(4, detected.config().numClasses());
         // The fixture's model config sets its image and anchor sizes.
         Path artifactDir = dir.resolve("zoo").resolve("c4");
-        DetectorArtifact artifact = ImportWeights.run(Args.parse(new String[] {"--weights", weights, "--arch",
-                "resnext_tiny", "--config", fixture.resolve("model.json").toString(), "--output",
-                artifactDir.toString()}), SINK);
+        DetectorArtifact artifact = ImportWeights.run(
+                Args.parse(new String[] {
+                    "--weights",
+                    weights,
+                    "--arch",
+                    "resnext_tiny",
+                    "--config",
+                    fixture.resolve("model.json").toString(),
+                    "--output",
+                    artifactDir.toString()
+                }),
+                SINK);
         assertEquals(DetectorConfig.load(fixture.resolve("model.json")), artifact.config());
 
         StateDict expected = StateDict.read(fixture.resolve("expected.safetensors"));
-        try (ZooModel<Image, DetectedObjects> zoo = ModelSource.resolve(artifactDir.toString(), null).load();
+        try (ZooModel<Image, DetectedObjects> zoo =
+                        ModelSource.resolve(artifactDir.toString(), null).load();
                 NDManager scope = zoo.getNDManager().newSubManager()) {
             FasterRcnn net = (FasterRcnn) zoo.getBlock();
             List<NDArray> images = new ArrayList<>();
@@ -193,8 +237,10 @@ class ImportWeightsTest {
                             scoreDiff = Math.abs(scores[b] - tvScores[a]);
                         }
                     }
-                    assertTrue(best > 0.99 && scoreDiff <= 0.01, "image " + i + ", torchvision detection " + a
-                            + ": best IoU " + best + ", score difference " + scoreDiff);
+                    assertTrue(
+                            best > 0.99 && scoreDiff <= 0.01,
+                            "image " + i + ", torchvision detection " + a + ": best IoU " + best + ", score difference "
+                                    + scoreDiff);
                 }
             }
             assertTrue(checked > 200, checked + " detections checked");
@@ -206,12 +252,26 @@ class ImportWeightsTest {
         Path weights = c4Fixture("resnet_tiny").resolve("fasterrcnn.pth");
         Path modelJson = dir.resolve("fpn.json");
         Files.writeString(modelJson, "{\"variant\": \"fpn\", \"min_size\": 160, \"max_size\": 224}");
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> ImportWeights.run(Args.parse(new String[] {"--weights", weights.toString(), "--arch",
-                        "resnet_tiny", "--config", modelJson.toString(), "--output", dir.resolve("a").toString()}), SINK));
-        assertTrue(e.getMessage().startsWith(weights.toString())
-                && e.getMessage().contains("'roi_heads.box_head.0.0.conv1.weight'")
-                && e.getMessage().contains("variant \"fpn\"") && !e.getMessage().contains("\n"), e.getMessage());
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
+                () -> ImportWeights.run(
+                        Args.parse(new String[] {
+                            "--weights",
+                            weights.toString(),
+                            "--arch",
+                            "resnet_tiny",
+                            "--config",
+                            modelJson.toString(),
+                            "--output",
+                            dir.resolve("a").toString()
+                        }),
+                        SINK));
+        assertTrue(
+                e.getMessage().startsWith(weights.toString())
+                        && e.getMessage().contains("'roi_heads.box_head.0.0.conv1.weight'")
+                        && e.getMessage().contains("variant \"fpn\"")
+                        && !e.getMessage().contains("\n"),
+                e.getMessage());
     }
 
     private static double iou(float[] a, int i, float[] b, int j) {
@@ -229,7 +289,8 @@ class ImportWeightsTest {
         sd.put("fc.weight", TensorData.ofFloats(new float[] {1f}, 1, 1));
         Path f = dir.resolve("classifier.safetensors");
         sd.write(f);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
                 () -> ImportWeights.run(Args.parse(new String[] {"--weights", f.toString()}), SINK));
         assertTrue(e.getMessage().contains(f.toString()) && e.getMessage().contains("Faster R-CNN"), e.getMessage());
     }

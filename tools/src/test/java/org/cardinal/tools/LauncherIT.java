@@ -31,14 +31,21 @@ class LauncherIT {
 
     private static final Path ROOT = Path.of("").toAbsolutePath().getParent();
 
-    @TempDir static Path shared;
+    @TempDir
+    static Path shared;
+
     private static Path data;
 
     @BeforeAll
     static void tinyDataset() throws IOException {
-        assertEquals("", run(List.of(ROOT.resolve("tools/lib/build-needed").toString(), ROOT.toString()),
-                shared, Map.of()).output.strip(), "the build must be current before the launchers are tested");
-        data = new SyntheticCocoGenerator(SyntheticCocoGenerator.Options.defaults().withImages(8, 4))
+        assertEquals(
+                "",
+                run(List.of(ROOT.resolve("tools/lib/build-needed").toString(), ROOT.toString()), shared, Map.of())
+                        .output
+                        .strip(),
+                "the build must be current before the launchers are tested");
+        data = new SyntheticCocoGenerator(
+                        SyntheticCocoGenerator.Options.defaults().withImages(8, 4))
                 .ensure(shared.resolve("data"));
     }
 
@@ -71,31 +78,63 @@ class LauncherIT {
     @Test
     void wrongTypeUnknownFieldAndBadValueNameTheField(@TempDir Path dir) throws IOException {
         Path cfg = tinyConfig(dir, "{\"base_lr\": \"fast\"}");
-        assertUserError(tool("train-detector", dir, "--config", cfg.toString()), cfg.toString(),
+        assertUserError(
+                tool("train-detector", dir, "--config", cfg.toString()),
+                cfg.toString(),
                 "field 'solver.base_lr': expected a number, found \"fast\"");
         cfg = tinyConfig(dir, "{\"max_iters\": 10}");
-        assertUserError(tool("train-detector", dir, "--config", cfg.toString()), cfg.toString(),
+        assertUserError(
+                tool("train-detector", dir, "--config", cfg.toString()),
+                cfg.toString(),
                 "unknown field 'solver.max_iters'");
         cfg = tinyConfig(dir, "{\"ims_per_batch\": 0}");
-        assertUserError(tool("train-detector", dir, "--config", cfg.toString()), cfg.toString(),
+        assertUserError(
+                tool("train-detector", dir, "--config", cfg.toString()),
+                cfg.toString(),
                 "field 'solver.ims_per_batch'");
         Path backbone = dir.resolve("typo.json");
         Files.writeString(backbone, "{\"model\": {\"backbone\": \"resnext50_32x5d\"}}");
-        assertUserError(tool("train-detector", dir, "--config", backbone.toString()), backbone.toString(),
+        assertUserError(
+                tool("train-detector", dir, "--config", backbone.toString()),
+                backbone.toString(),
                 "field 'model.backbone'");
     }
 
     @Test
     void optionsThatDoNotApplyAndMissingDevicesAreRefused(@TempDir Path dir) throws IOException {
         Path cfg = tinyConfig(dir, "{\"max_iter\": 2}");
-        assertUserError(tool("train-detector", dir, "--config", cfg.toString(), "--threshold", "0.5"),
-                "--threshold", "unknown option");
-        assertUserError(tool("train-detector", dir, "--config", cfg.toString(), "--seed", "seven"),
-                "--seed", "expected an integer");
-        assertUserError(tool("train-detector", dir, "--config", cfg.toString(), "--device", "gpu",
-                "--output", dir.resolve("run").toString()), "gpu", "sees no GPU");
-        assertUserError(tool("predict", dir, "--model", dir.toString(), "--image", data.resolve("val").toString(),
-                "--max-iter", "3"), "--max-iter", "unknown option");
+        assertUserError(
+                tool("train-detector", dir, "--config", cfg.toString(), "--threshold", "0.5"),
+                "--threshold",
+                "unknown option");
+        assertUserError(
+                tool("train-detector", dir, "--config", cfg.toString(), "--seed", "seven"),
+                "--seed",
+                "expected an integer");
+        assertUserError(
+                tool(
+                        "train-detector",
+                        dir,
+                        "--config",
+                        cfg.toString(),
+                        "--device",
+                        "gpu",
+                        "--output",
+                        dir.resolve("run").toString()),
+                "gpu",
+                "sees no GPU");
+        assertUserError(
+                tool(
+                        "predict",
+                        dir,
+                        "--model",
+                        dir.toString(),
+                        "--image",
+                        data.resolve("val").toString(),
+                        "--max-iter",
+                        "3"),
+                "--max-iter",
+                "unknown option");
     }
 
     @Test
@@ -108,37 +147,57 @@ class LauncherIT {
         Path other = tinyConfig(dir, "{\"ims_per_batch\": 2, \"max_iter\": 1, \"device\": \"cpu\"}");
         Files.writeString(other, Files.readString(other).replace("\"fpn_channels\": 16", "\"fpn_channels\": 8"));
         Path otherRun = dir.resolve("other");
-        assertEquals(0, tool("train-detector", dir, "--config", other.toString(), "--output", otherRun.toString()).code);
-        Files.copy(otherRun.resolve("model/model.safetensors"), run.resolve("model/model.safetensors"),
+        assertEquals(
+                0, tool("train-detector", dir, "--config", other.toString(), "--output", otherRun.toString()).code);
+        Files.copy(
+                otherRun.resolve("model/model.safetensors"),
+                run.resolve("model/model.safetensors"),
                 java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        Result r = tool("predict", dir, "--model", run.toString(), "--image", data.resolve("val").toString(),
-                "--output", dir.resolve("pred").toString());
+        Result r = tool(
+                "predict",
+                dir,
+                "--model",
+                run.toString(),
+                "--image",
+                data.resolve("val").toString(),
+                "--output",
+                dir.resolve("pred").toString());
         assertUserError(r, "model.safetensors", "backbone.fpn");
     }
 
     @Test
     void nonFiniteLossEndsWithItsOwnCodeAndSaysHowToGoOn(@TempDir Path dir) throws IOException {
-        Path cfg = tinyConfig(dir, "{\"ims_per_batch\": 2, \"base_lr\": 1e12, \"warmup_iters\": 0, \"max_iter\": 40,"
-                + " \"checkpoint_period\": 1, \"device\": \"cpu\"}");
+        Path cfg = tinyConfig(
+                dir,
+                "{\"ims_per_batch\": 2, \"base_lr\": 1e12, \"warmup_iters\": 0, \"max_iter\": 40,"
+                        + " \"checkpoint_period\": 1, \"device\": \"cpu\"}");
         Path run = dir.resolve("run");
         Result r = tool("train-detector", dir, "--config", cfg.toString(), "--output", run.toString());
         assertEquals(Cli.NON_FINITE_LOSS, r.code, r.output);
         String line = errorLine(r);
         assertTrue(line.matches("error: loss_\\w+ is (NaN|-?Infinity) at iteration \\d+ .*"), line);
         assertTrue(line.contains("Last good checkpoint: " + run.resolve("checkpoints")), line);
-        assertTrue(line.contains("tools/train-detector --config " + cfg + " --output " + run + " --base-lr 5.00e+11"
-                + " --resume"), line);
+        assertTrue(
+                line.contains("tools/train-detector --config " + cfg + " --output " + run + " --base-lr 5.00e+11"
+                        + " --resume"),
+                line);
     }
 
     @Test
     void sigtermMidTrainingSavesACheckpointThereAndTheRunResumesFromIt(@TempDir Path dir) throws Exception {
-        Path cfg = tinyConfig(dir, "{\"ims_per_batch\": 2, \"max_iter\": 60, \"checkpoint_period\": 1000,"
-                + " \"log_period\": 1, \"eval_period\": 0, \"device\": \"cpu\"}");
+        Path cfg = tinyConfig(
+                dir,
+                "{\"ims_per_batch\": 2, \"max_iter\": 60, \"checkpoint_period\": 1000,"
+                        + " \"log_period\": 1, \"eval_period\": 0, \"device\": \"cpu\"}");
         Path run = dir.resolve("run");
         int last = 0;
         for (int stop = 0; stop < 3; stop++) {
-            List<String> cmd = new ArrayList<>(List.of(ROOT.resolve("tools/train-detector").toString(), "--config",
-                    cfg.toString(), "--output", run.toString()));
+            List<String> cmd = new ArrayList<>(List.of(
+                    ROOT.resolve("tools/train-detector").toString(),
+                    "--config",
+                    cfg.toString(),
+                    "--output",
+                    run.toString()));
             if (stop > 0) {
                 cmd.add("--resume");
             }
@@ -156,16 +215,22 @@ class LauncherIT {
             assertEquals(143, p.exitValue(), out);
             assertFalse(out.contains("\tat "), out);
             assertTrue(out.contains("continue with: tools/train-detector"), out);
-            int saved = Checkpoint.readState(Checkpoint.latest(run.resolve("checkpoints")).orElseThrow()).iteration();
+            int saved = Checkpoint.readState(
+                            Checkpoint.latest(run.resolve("checkpoints")).orElseThrow())
+                    .iteration();
             assertTrue(saved >= target && saved > last, "checkpoint at " + saved + ", stopped after " + target);
             assertEquals(saved, iterationsLogged(run), "the checkpoint is the last iteration done");
             last = saved;
         }
-        Result finished = tool("train-detector", dir, "--config", cfg.toString(), "--output", run.toString(), "--resume");
+        Result finished =
+                tool("train-detector", dir, "--config", cfg.toString(), "--output", run.toString(), "--resume");
         assertEquals(0, finished.code, finished.output);
         assertTrue(finished.output.contains("training iterations " + (last + 1) + "..60"), finished.output);
         try (Stream<Path> crashes = Files.list(dir)) {
-            assertEquals(List.of(), crashes.filter(f -> f.getFileName().toString().startsWith("hs_err")).toList());
+            assertEquals(
+                    List.of(),
+                    crashes.filter(f -> f.getFileName().toString().startsWith("hs_err"))
+                            .toList());
         }
     }
 
@@ -181,7 +246,9 @@ class LauncherIT {
 
     private static Process start(List<String> cmd, Path cwd, Path log) throws IOException {
         // destroy() closes the streams, so the output goes to a file
-        ProcessBuilder pb = new ProcessBuilder(cmd).directory(cwd.toFile()).redirectErrorStream(true)
+        ProcessBuilder pb = new ProcessBuilder(cmd)
+                .directory(cwd.toFile())
+                .redirectErrorStream(true)
                 .redirectOutput(log.toFile());
         pb.environment().remove("CARDINAL_DEBUG");
         return pb.start();
@@ -212,7 +279,8 @@ class LauncherIT {
     }
 
     private static String errorLine(Result r) {
-        List<String> errors = r.output.lines().filter(l -> l.startsWith("error: ")).toList();
+        List<String> errors =
+                r.output.lines().filter(l -> l.startsWith("error: ")).toList();
         assertEquals(1, errors.size(), r.output);
         assertFalse(r.output.contains("\tat ") || r.output.contains("Exception in thread"), r.output);
         return errors.get(0);

@@ -1,8 +1,6 @@
 package org.cardinal.tools;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import org.cardinal.core.train.StopRequest;
-import org.cardinal.detector.train.TrainingRun;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
@@ -10,9 +8,10 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-
 import org.cardinal.coco.CocoEvalResult;
+import org.cardinal.core.train.StopRequest;
 import org.cardinal.detector.data.SyntheticCocoGenerator;
+import org.cardinal.detector.train.TrainingRun;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,8 +28,13 @@ class MainJobEndToEndTest {
         Path data = new SyntheticCocoGenerator(SyntheticCocoGenerator.Options.defaults()).ensure(dir.resolve("data"));
         ByteArrayOutputStream text = new ByteArrayOutputStream();
         PrintStream out = new PrintStream(text, true, StandardCharsets.UTF_8);
-        TrainingRun.Result r = TrainDetector.run(Args.parse(new String[] {"--data", data.toString(), "--output",
-                dir.resolve("run").toString()}), out, System.err, new StopRequest());
+        TrainingRun.Result r = TrainDetector.run(
+                Args.parse(new String[] {
+                    "--data", data.toString(), "--output", dir.resolve("run").toString()
+                }),
+                out,
+                System.err,
+                new StopRequest());
         double ap50 = r.summary().finalEval().ap50();
         // chance is ~0 for box detection; the demo reaches far more (README: measured AP50)
         assertTrue(ap50 > 0.3, "AP50 " + ap50 + "\n" + text);
@@ -38,8 +42,16 @@ class MainJobEndToEndTest {
         for (String f : new String[] {"config.json", "metrics.jsonl", "loss.png", "ap.png", "model/artifact.json"}) {
             assertTrue(Files.isRegularFile(dir.resolve("run").resolve(f)), f);
         }
-        CocoEvalResult eval = Evaluate.run(Args.parse(new String[] {"--model", dir.resolve("run").toString(), "--data",
-                data.toString(), "--output", dir.resolve("eval").toString()}), out);
+        CocoEvalResult eval = Evaluate.run(
+                Args.parse(new String[] {
+                    "--model",
+                    dir.resolve("run").toString(),
+                    "--data",
+                    data.toString(),
+                    "--output",
+                    dir.resolve("eval").toString()
+                }),
+                out);
         // the packaged model through Criteria gives the trainer's numbers up to padding: the trainer
         // infers batches of 4 padded to a common size, evaluate one image at a time (measured: 0.013)
         assertEquals(r.summary().finalEval().ap50(), eval.stats()[1], 0.03);
@@ -48,10 +60,12 @@ class MainJobEndToEndTest {
 
     @Test
     void compareBackbonesWritesTheReportAndReusesFinishedRuns(@TempDir Path dir) throws Exception {
-        Path data = new SyntheticCocoGenerator(SyntheticCocoGenerator.Options.defaults().withImages(8, 4))
+        Path data = new SyntheticCocoGenerator(
+                        SyntheticCocoGenerator.Options.defaults().withImages(8, 4))
                 .ensure(dir.resolve("data"));
-        String[] argv = {"--data", data.toString(), "--output", dir.resolve("cmp").toString(), "--max-iter", "6",
-            "--seeds", "2"};
+        String[] argv = {
+            "--data", data.toString(), "--output", dir.resolve("cmp").toString(), "--max-iter", "6", "--seeds", "2"
+        };
         ByteArrayOutputStream text = new ByteArrayOutputStream();
         PrintStream out = new PrintStream(text, true, StandardCharsets.UTF_8);
         Path html = CompareBackbones.run(Args.parse(argv), out, System.err, new StopRequest());

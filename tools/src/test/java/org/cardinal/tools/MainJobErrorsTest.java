@@ -1,7 +1,6 @@
 package org.cardinal.tools;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import org.cardinal.core.train.StopRequest;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -14,7 +13,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-
+import org.cardinal.core.train.StopRequest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,7 +23,9 @@ class MainJobErrorsTest {
     private static final PrintStream SINK = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
 
     private static IllegalArgumentException trainFails(String... argv) {
-        return assertThrows(IllegalArgumentException.class, () -> TrainDetector.run(Args.parse(argv), SINK, SINK, new StopRequest()));
+        return assertThrows(
+                IllegalArgumentException.class,
+                () -> TrainDetector.run(Args.parse(argv), SINK, SINK, new StopRequest()));
     }
 
     @Test
@@ -32,7 +33,8 @@ class MainJobErrorsTest {
         Path cfg = dir.resolve("broken.json");
         Files.writeString(cfg, "{\"name\": \"x\", \"model\": {\"backbone\": \"resnet50\",,}");
         IllegalArgumentException e = trainFails("--config", cfg.toString());
-        assertTrue(e.getMessage().contains(cfg.toString()) && e.getMessage().contains("malformed JSON"), e.getMessage());
+        assertTrue(
+                e.getMessage().contains(cfg.toString()) && e.getMessage().contains("malformed JSON"), e.getMessage());
     }
 
     @Test
@@ -56,9 +58,12 @@ class MainJobErrorsTest {
     void missingDatasetSaysWhatWasExpected(@TempDir Path dir) {
         IllegalArgumentException e = trainFails("--config", "faster_rcnn_R_50_FPN_1x", "--data", dir.toString());
         assertTrue(e.getMessage().startsWith("dataset not found: "), e.getMessage());
-        assertTrue(e.getMessage().contains("instances_train2017.json") && e.getMessage().contains("--data"),
+        assertTrue(
+                e.getMessage().contains("instances_train2017.json")
+                        && e.getMessage().contains("--data"),
                 e.getMessage());
-        IllegalArgumentException missingFolder = trainFails("--data", dir.resolve("nope").toString());
+        IllegalArgumentException missingFolder =
+                trainFails("--data", dir.resolve("nope").toString());
         assertTrue(missingFolder.getMessage().contains("nope"), missingFolder.getMessage());
     }
 
@@ -71,12 +76,17 @@ class MainJobErrorsTest {
 
     @Test
     void predictAndEvaluateNameAMissingModelOrImage(@TempDir Path dir) {
-        IllegalArgumentException p = assertThrows(IllegalArgumentException.class,
-                () -> Predict.run(Args.parse(new String[] {"--model", dir.toString(), "--image", dir.toString()}), SINK));
+        IllegalArgumentException p = assertThrows(
+                IllegalArgumentException.class,
+                () -> Predict.run(
+                        Args.parse(new String[] {"--model", dir.toString(), "--image", dir.toString()}), SINK));
         assertTrue(p.getMessage().contains("no image files") || p.getMessage().contains("artifact"), p.getMessage());
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> Evaluate.run(Args.parse(new String[] {"--model", dir.toString(), "--data", dir.toString()}), SINK));
-        assertTrue(e.getMessage().startsWith("dataset not found") && e.getMessage().contains("instances_val.json"),
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
+                () -> Evaluate.run(
+                        Args.parse(new String[] {"--model", dir.toString(), "--data", dir.toString()}), SINK));
+        assertTrue(
+                e.getMessage().startsWith("dataset not found") && e.getMessage().contains("instances_val.json"),
                 e.getMessage());
     }
 
@@ -84,15 +94,25 @@ class MainJobErrorsTest {
     void compareConfigNeedsTwoBackbonesAndNamesAnUnknownOne(@TempDir Path dir) throws IOException {
         Path one = dir.resolve("one.json");
         Files.writeString(one, "{\"base\": \"demo_tiny_fpn\", \"backbones\": [\"resnet50\"]}");
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> CompareBackbones.run(
-                Args.parse(new String[] {"--config", one.toString(), "--output", dir.toString()}), SINK, SINK,
-                new StopRequest()));
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
+                () -> CompareBackbones.run(
+                        Args.parse(new String[] {"--config", one.toString(), "--output", dir.toString()}),
+                        SINK,
+                        SINK,
+                        new StopRequest()));
         assertTrue(e.getMessage().contains("backbones") && e.getMessage().contains(one.toString()), e.getMessage());
         Path typo = dir.resolve("typo.json");
         Files.writeString(typo, "{\"base\": \"demo_tiny_fpn\", \"backbones\": [\"resnet50\", \"resnext5O_32x4d\"]}");
-        IllegalArgumentException u = assertThrows(IllegalArgumentException.class, () -> CompareBackbones.run(
-                Args.parse(new String[] {"--config", typo.toString(), "--output", dir.toString(), "--data",
-                    dir.toString()}), SINK, SINK, new StopRequest()));
+        IllegalArgumentException u = assertThrows(
+                IllegalArgumentException.class,
+                () -> CompareBackbones.run(
+                        Args.parse(new String[] {
+                            "--config", typo.toString(), "--output", dir.toString(), "--data", dir.toString()
+                        }),
+                        SINK,
+                        SINK,
+                        new StopRequest()));
         assertTrue(u.getMessage().contains("resnext5O_32x4d"), u.getMessage());
     }
 
@@ -100,10 +120,16 @@ class MainJobErrorsTest {
     void commandLinePrintsOneErrorLineAndExitsWithTwo(@TempDir Path dir) throws Exception {
         Path cfg = dir.resolve("typo.json");
         Files.writeString(cfg, "{\"model\": {\"backbone\": \"resnext50_32x5d\"}}");
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), "org.cardinal.tools.TrainDetector",
-                "--config", cfg.toString()));
-        Process proc = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        List<String> cmd = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                "org.cardinal.tools.TrainDetector",
+                "--config",
+                cfg.toString()));
+        Process proc = new ProcessBuilder(cmd)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start();
         String err = new String(proc.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(proc.waitFor(120, TimeUnit.SECONDS));
         assertEquals(2, proc.exitValue(), err);

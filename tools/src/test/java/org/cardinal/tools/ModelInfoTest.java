@@ -49,7 +49,9 @@ class ModelInfoTest {
         assertThrows(IllegalArgumentException.class, () -> ModelInfo.parseSize("0"));
         assertThrows(IllegalArgumentException.class, () -> ModelInfo.resolve("resnet51"));
         Path custom = dir.resolve("deep.json");
-        Files.writeString(custom, "{\"block\": \"bottleneck\", \"layers\": [3, 24, 36, 3], \"cardinality\": 32, \"bottleneck_width\": 4}");
+        Files.writeString(
+                custom,
+                "{\"block\": \"bottleneck\", \"layers\": [3, 24, 36, 3], \"cardinality\": 32, \"bottleneck_width\": 4}");
         assertEquals(32, ModelInfo.resolve(custom.toString()).cardinality());
     }
 }

@@ -1,21 +1,19 @@
 package org.cardinal.tools;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import org.cardinal.detector.DetectorConfig;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
-
 import org.cardinal.backbone.BackboneConfig;
+import org.cardinal.detector.DetectorConfig;
 import org.cardinal.detector.train.RunConfig;
 import org.junit.jupiter.api.Test;
 
@@ -23,7 +21,8 @@ import org.junit.jupiter.api.Test;
 class ShippedConfigsTest {
 
     private static List<Path> list(String kind) throws IOException {
-        try (Stream<Path> s = Files.list(ProjectFiles.projectRoot().resolve("configs").resolve(kind))) {
+        try (Stream<Path> s =
+                Files.list(ProjectFiles.projectRoot().resolve("configs").resolve(kind))) {
             return s.filter(p -> p.toString().endsWith(".json")).sorted().toList();
         }
     }
@@ -46,7 +45,9 @@ class ShippedConfigsTest {
                 assertArrayEquals(new int[] {60000, 80000}, c.solver().steps());
                 assertEquals("train2017", c.data().trainImages());
                 assertEquals("annotations/instances_val2017.json", c.data().valAnnotations());
-                assertEquals(c.name().contains("_C4_") ? DetectorConfig.Variant.C4 : DetectorConfig.Variant.FPN, c.model().variant());
+                assertEquals(
+                        c.name().contains("_C4_") ? DetectorConfig.Variant.C4 : DetectorConfig.Variant.FPN,
+                        c.model().variant());
             }
         }
         assertEquals(7, coco);

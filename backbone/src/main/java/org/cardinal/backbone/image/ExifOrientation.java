@@ -47,8 +47,14 @@ public final class ExifOrientation {
             if (len < 2 || p + 2 + len > b.length) {
                 return 1;
             }
-            if (marker == 0xE1 && len >= 16 && b[p + 4] == 'E' && b[p + 5] == 'x' && b[p + 6] == 'i'
-                    && b[p + 7] == 'f' && b[p + 8] == 0 && b[p + 9] == 0) {
+            if (marker == 0xE1
+                    && len >= 16
+                    && b[p + 4] == 'E'
+                    && b[p + 5] == 'x'
+                    && b[p + 6] == 'i'
+                    && b[p + 7] == 'f'
+                    && b[p + 8] == 0
+                    && b[p + 9] == 0) {
                 return fromTiff(b, p + 10, p + 2 + len);
             }
             p += 2 + len;
@@ -127,13 +133,34 @@ public final class ExifOrientation {
                 int sx;
                 int sy;
                 switch (orientation) {
-                    case 2 -> { sx = w - 1 - x; sy = y; }
-                    case 3 -> { sx = w - 1 - x; sy = h - 1 - y; }
-                    case 4 -> { sx = x; sy = h - 1 - y; }
-                    case 5 -> { sx = y; sy = x; }
-                    case 6 -> { sx = y; sy = h - 1 - x; }
-                    case 7 -> { sx = w - 1 - y; sy = h - 1 - x; }
-                    default -> { sx = w - 1 - y; sy = x; }
+                    case 2 -> {
+                        sx = w - 1 - x;
+                        sy = y;
+                    }
+                    case 3 -> {
+                        sx = w - 1 - x;
+                        sy = h - 1 - y;
+                    }
+                    case 4 -> {
+                        sx = x;
+                        sy = h - 1 - y;
+                    }
+                    case 5 -> {
+                        sx = y;
+                        sy = x;
+                    }
+                    case 6 -> {
+                        sx = y;
+                        sy = h - 1 - x;
+                    }
+                    case 7 -> {
+                        sx = w - 1 - y;
+                        sy = h - 1 - x;
+                    }
+                    default -> {
+                        sx = w - 1 - y;
+                        sy = x;
+                    }
                 }
                 System.arraycopy(in, 3 * (sy * w + sx), o, 3 * (y * ow + x), 3);
             }

@@ -80,8 +80,8 @@ public final class ImageDecoder {
             throw new IOException(file + ": cannot decode image: " + e.getMessage(), e);
         }
         if (image == null) {
-            throw new IOException(file + ": cannot decode image: not a format ImageIO reads (JPEG, PNG, BMP, GIF, "
-                    + "TIFF)");
+            throw new IOException(
+                    file + ": cannot decode image: not a format ImageIO reads (JPEG, PNG, BMP, GIF, " + "TIFF)");
         }
         return new Decoded(toRgb(image), ExifOrientation.of(bytes));
     }

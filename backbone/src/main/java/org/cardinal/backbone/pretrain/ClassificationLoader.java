@@ -145,7 +145,8 @@ public final class ClassificationLoader implements AutoCloseable {
             int slot = k;
             int index = order[from + k];
             labels[k] = data.label(index);
-            done[k] = pool.submit(() -> load(data.file(index), transform, sampleRandom(seed, epoch, index), pixels, slot * per));
+            done[k] = pool.submit(
+                    () -> load(data.file(index), transform, sampleRandom(seed, epoch, index), pixels, slot * per));
         }
         return new Pending(pixels, labels, done, per, transform.size());
     }
@@ -163,8 +164,8 @@ public final class ClassificationLoader implements AutoCloseable {
             // Report once: a corrupt file in a 1.28M-image set must not stop (or flood) a long run.
             if (unreadable.add(file)) {
                 // the decoder's own message starts with the file
-                warnings.accept("skipping unreadable image " + (e instanceof IOException ? "" : file + ": ")
-                        + e.getMessage());
+                warnings.accept(
+                        "skipping unreadable image " + (e instanceof IOException ? "" : file + ": ") + e.getMessage());
             }
             return false;
         }

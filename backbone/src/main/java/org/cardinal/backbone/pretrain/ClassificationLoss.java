@@ -1,9 +1,9 @@
 package org.cardinal.backbone.pretrain;
 
 import ai.djl.ndarray.NDArray;
-import org.cardinal.core.train.Scalars;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.DataType;
+import org.cardinal.core.train.Scalars;
 
 /**
  * Softmax cross-entropy with optional label smoothing, as {@code torch.nn.CrossEntropyLoss(
@@ -22,13 +22,16 @@ public final class ClassificationLoss {
     public static NDArray crossEntropy(NDArray logits, NDArray labels, float labelSmoothing) {
         int k = (int) logits.getShape().get(1);
         NDArray logp = logits.logSoftmax(1);
-        NDArray nll = logp.mul(labels.oneHot(k, DataType.FLOAT32)).sum(new int[] {1}).neg();
+        NDArray nll =
+                logp.mul(labels.oneHot(k, DataType.FLOAT32)).sum(new int[] {1}).neg();
         if (labelSmoothing == 0f) {
             return nll.mean();
         }
         // (1 - eps) * nll + eps * (mean over classes of -log p) equals the smoothed-target loss.
         NDArray uniform = logp.mean(new int[] {1}).neg();
-        return Scalars.mul(nll, 1 - labelSmoothing).add(Scalars.mul(uniform, labelSmoothing)).mean();
+        return Scalars.mul(nll, 1 - labelSmoothing)
+                .add(Scalars.mul(uniform, labelSmoothing))
+                .mean();
     }
 
     /**

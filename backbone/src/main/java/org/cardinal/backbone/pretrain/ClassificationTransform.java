@@ -120,8 +120,7 @@ public final class ClassificationTransform {
      * Scales the source window to {@code dw x dh} (bilinear, RGB), optionally mirrored. Halving steps
      * first keep a large reduction from aliasing.
      */
-    static BufferedImage resample(
-            BufferedImage src, int sx, int sy, int sw, int sh, int dw, int dh, boolean flip) {
+    static BufferedImage resample(BufferedImage src, int sx, int sy, int sw, int sh, int dw, int dh, boolean flip) {
         BufferedImage cur = src;
         int cx = sx;
         int cy = sy;
@@ -140,8 +139,7 @@ public final class ClassificationTransform {
         return draw(cur, cx, cy, cw, ch, dw, dh, flip);
     }
 
-    private static BufferedImage draw(
-            BufferedImage src, int sx, int sy, int sw, int sh, int dw, int dh, boolean flip) {
+    private static BufferedImage draw(BufferedImage src, int sx, int sy, int sw, int sh, int dw, int dh, boolean flip) {
         BufferedImage dst = new BufferedImage(dw, dh, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = dst.createGraphics();
         try {

@@ -75,8 +75,7 @@ public final class ImageFolderDataset {
         }
         Collections.sort(found);
         if (found.isEmpty()) {
-            throw new IOException(
-                    root + ": no class folders (expected <class>/<image> files, e.g. n01440764/x.JPEG)");
+            throw new IOException(root + ": no class folders (expected <class>/<image> files, e.g. n01440764/x.JPEG)");
         }
         List<String> index = classes == null ? List.copyOf(found) : List.copyOf(classes);
         Map<String, Integer> toIndex = new HashMap<>();
@@ -88,11 +87,10 @@ public final class ImageFolderDataset {
         for (String cls : found) {
             Integer label = toIndex.get(cls);
             if (label == null) {
-                throw new IOException(
-                        root.resolve(cls)
-                                + ": class folder not among the training classes ("
-                                + index.size()
-                                + " classes)");
+                throw new IOException(root.resolve(cls)
+                        + ": class folder not among the training classes ("
+                        + index.size()
+                        + " classes)");
             }
             List<Path> images = listImages(root.resolve(cls));
             if (images.isEmpty()) {

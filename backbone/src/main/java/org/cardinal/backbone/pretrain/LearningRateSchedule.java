@@ -28,7 +28,11 @@ public final class LearningRateSchedule {
         int mainIters = Math.max(1, config.epochs() * itersPerEpoch - warmup);
         Tracker main;
         if (config.schedule().equals("cosine")) {
-            main = CosineTracker.builder().setBaseValue(lr).optFinalValue(0f).setMaxUpdates(mainIters).build();
+            main = CosineTracker.builder()
+                    .setBaseValue(lr)
+                    .optFinalValue(0f)
+                    .setMaxUpdates(mainIters)
+                    .build();
         } else {
             int[] milestones = config.milestones();
             if (milestones.length == 0) {

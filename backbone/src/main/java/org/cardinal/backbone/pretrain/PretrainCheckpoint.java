@@ -14,10 +14,10 @@ import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import org.cardinal.core.train.MomentumSgd;
 import org.cardinal.backbone.weights.StateDict;
 import org.cardinal.backbone.weights.StateDicts;
 import org.cardinal.backbone.weights.TensorData;
+import org.cardinal.core.train.MomentumSgd;
 
 /**
  * A resumable training state in one {@code .safetensors} file, written atomically: the model's
@@ -81,8 +81,8 @@ public record PretrainCheckpoint(int epoch, int nextBatch, long step, long seed,
         StateDict sd = StateDict.read(file);
         Map<String, String> meta = sd.metadata();
         if (!"cardinal-pretrain-checkpoint-1".equals(meta.get("format"))) {
-            throw new IllegalArgumentException(file + ": not a pretraining checkpoint (metadata 'format' is "
-                    + meta.get("format") + ")");
+            throw new IllegalArgumentException(
+                    file + ": not a pretraining checkpoint (metadata 'format' is " + meta.get("format") + ")");
         }
         StateDicts.load(model, sd.withPrefix(MODEL), "", true);
         Map<String, NDArray> momentum = new HashMap<>();
@@ -104,7 +104,8 @@ public record PretrainCheckpoint(int epoch, int nextBatch, long step, long seed,
                     Integer.parseInt(meta.get("batch_size")),
                     classes.isEmpty() ? List.of() : List.of(classes.split("\n")));
         } catch (RuntimeException e) {
-            throw new IllegalArgumentException(file + ": bad checkpoint metadata " + meta.keySet() + ": " + e.getMessage(), e);
+            throw new IllegalArgumentException(
+                    file + ": bad checkpoint metadata " + meta.keySet() + ": " + e.getMessage(), e);
         }
     }
 

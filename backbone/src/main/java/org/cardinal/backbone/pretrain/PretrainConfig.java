@@ -93,26 +93,42 @@ public record PretrainConfig(
         check(weightDecay >= 0, "weight_decay", "a number >= 0", weightDecay);
         check(schedule.equals("step") || schedule.equals("cosine"), "schedule", "\"step\" or \"cosine\"", schedule);
         for (int i = 0; i < milestones.length; i++) {
-            check(milestones[i] > warmupEpochs && milestones[i] < epochs + 1
-                    && (i == 0 || milestones[i] > milestones[i - 1]),
-                    "milestones", "increasing epochs after warmup_epochs and up to epochs", Arrays.toString(milestones));
+            check(
+                    milestones[i] > warmupEpochs
+                            && milestones[i] < epochs + 1
+                            && (i == 0 || milestones[i] > milestones[i - 1]),
+                    "milestones",
+                    "increasing epochs after warmup_epochs and up to epochs",
+                    Arrays.toString(milestones));
         }
         check(gamma > 0 && gamma <= 1, "gamma", "a number in (0, 1]", gamma);
         check(warmupEpochs >= 0 && warmupEpochs < epochs, "warmup_epochs", "an integer in [0, epochs)", warmupEpochs);
-        check(warmupStartFactor > 0 && warmupStartFactor <= 1, "warmup_start_factor", "a number in (0, 1]",
+        check(
+                warmupStartFactor > 0 && warmupStartFactor <= 1,
+                "warmup_start_factor",
+                "a number in (0, 1]",
                 warmupStartFactor);
         check(labelSmoothing >= 0 && labelSmoothing < 1, "label_smoothing", "a number in [0, 1)", labelSmoothing);
         check(imageSize >= 16, "image_size", "an integer >= 16", imageSize);
         check(resizeSize >= imageSize, "resize_size", "an integer >= image_size", resizeSize);
-        check(minScale > 0 && minScale <= maxScale && maxScale <= 1, "min_scale/max_scale",
-                "0 < min_scale <= max_scale <= 1", minScale + "/" + maxScale);
-        check(minRatio > 0 && minRatio <= maxRatio, "min_ratio/max_ratio", "0 < min_ratio <= max_ratio",
+        check(
+                minScale > 0 && minScale <= maxScale && maxScale <= 1,
+                "min_scale/max_scale",
+                "0 < min_scale <= max_scale <= 1",
+                minScale + "/" + maxScale);
+        check(
+                minRatio > 0 && minRatio <= maxRatio,
+                "min_ratio/max_ratio",
+                "0 < min_ratio <= max_ratio",
                 minRatio + "/" + maxRatio);
         check(workers >= 1, "workers", "an integer >= 1", workers);
         check(prefetchBatches >= 1, "prefetch_batches", "an integer >= 1", prefetchBatches);
         check(evalEveryEpochs >= 1, "eval_every_epochs", "an integer >= 1", evalEveryEpochs);
         check(checkpointEveryEpochs >= 1, "checkpoint_every_epochs", "an integer >= 1", checkpointEveryEpochs);
-        check(checkpointEveryIters >= 0, "checkpoint_every_iters", "an integer >= 0 (0 = only at epoch ends)",
+        check(
+                checkpointEveryIters >= 0,
+                "checkpoint_every_iters",
+                "an integer >= 0 (0 = only at epoch ends)",
                 checkpointEveryIters);
         check(logEveryIters >= 1, "log_every_iters", "an integer >= 1", logEveryIters);
     }
@@ -136,11 +152,36 @@ public record PretrainConfig(
     public PretrainConfig withRun(int epochs, int batchSize, int workers) {
         int warmup = Math.min(warmupEpochs, epochs - 1);
         // Milestones are absolute epochs: those beyond a shortened run (or inside its warm-up) drop out.
-        int[] kept = Arrays.stream(milestones).filter(m -> m > warmup && m < epochs + 1).toArray();
-        return new PretrainConfig(arch, epochs, batchSize, baseLr, momentum, weightDecay, schedule, kept, gamma,
-                warmup, warmupStartFactor, labelSmoothing, imageSize, resizeSize,
-                minScale, maxScale, minRatio, maxRatio, workers, prefetchBatches, seed, evalEveryEpochs,
-                checkpointEveryEpochs, checkpointEveryIters, logEveryIters, generated);
+        int[] kept = Arrays.stream(milestones)
+                .filter(m -> m > warmup && m < epochs + 1)
+                .toArray();
+        return new PretrainConfig(
+                arch,
+                epochs,
+                batchSize,
+                baseLr,
+                momentum,
+                weightDecay,
+                schedule,
+                kept,
+                gamma,
+                warmup,
+                warmupStartFactor,
+                labelSmoothing,
+                imageSize,
+                resizeSize,
+                minScale,
+                maxScale,
+                minRatio,
+                maxRatio,
+                workers,
+                prefetchBatches,
+                seed,
+                evalEveryEpochs,
+                checkpointEveryEpochs,
+                checkpointEveryIters,
+                logEveryIters,
+                generated);
     }
 
     /** The same recipe with another seed (initial weights, data order, augmentation). */
@@ -152,10 +193,33 @@ public record PretrainConfig(
 
     /** The same recipe for a backbone with {@code classes} outputs. */
     public PretrainConfig withNumClasses(int classes) {
-        return new PretrainConfig(arch.withNumClasses(classes), epochs, batchSize, baseLr, momentum, weightDecay,
-                schedule, milestones, gamma, warmupEpochs, warmupStartFactor, labelSmoothing, imageSize, resizeSize,
-                minScale, maxScale, minRatio, maxRatio, workers, prefetchBatches, seed, evalEveryEpochs,
-                checkpointEveryEpochs, checkpointEveryIters, logEveryIters, generated);
+        return new PretrainConfig(
+                arch.withNumClasses(classes),
+                epochs,
+                batchSize,
+                baseLr,
+                momentum,
+                weightDecay,
+                schedule,
+                milestones,
+                gamma,
+                warmupEpochs,
+                warmupStartFactor,
+                labelSmoothing,
+                imageSize,
+                resizeSize,
+                minScale,
+                maxScale,
+                minRatio,
+                maxRatio,
+                workers,
+                prefetchBatches,
+                seed,
+                evalEveryEpochs,
+                checkpointEveryEpochs,
+                checkpointEveryIters,
+                logEveryIters,
+                generated);
     }
 
     /** The training crop sampler of this recipe. */

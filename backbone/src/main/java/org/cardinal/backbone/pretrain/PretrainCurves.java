@@ -1,16 +1,14 @@
 package org.cardinal.backbone.pretrain;
 
 import com.google.gson.JsonObject;
-import org.cardinal.core.io.AtomicFiles;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import javax.imageio.ImageIO;
+import org.cardinal.core.io.AtomicFiles;
 import org.cardinal.core.train.LineChart;
 
 /**
@@ -29,10 +27,16 @@ final class PretrainCurves {
             String type = r.get("type").getAsString();
             double epoch = r.get("epoch_progress").getAsDouble();
             if (type.equals("train")) {
-                train.add(new double[] {epoch, r.get("loss").getAsDouble(), 100 * r.get("top1").getAsDouble()});
+                train.add(new double[] {
+                    epoch, r.get("loss").getAsDouble(), 100 * r.get("top1").getAsDouble()
+                });
             } else if (type.equals("val")) {
-                val.add(new double[] {epoch, r.get("loss").getAsDouble(), 100 * r.get("top1").getAsDouble(),
-                    100 * r.get("top5").getAsDouble()});
+                val.add(new double[] {
+                    epoch,
+                    r.get("loss").getAsDouble(),
+                    100 * r.get("top1").getAsDouble(),
+                    100 * r.get("top5").getAsDouble()
+                });
             }
         }
         LineChart loss = new LineChart("Loss", "epoch", "cross-entropy")

@@ -1,7 +1,6 @@
 package org.cardinal.backbone.pretrain;
 
 import ai.djl.Device;
-import org.cardinal.core.train.StopRequest;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -26,11 +25,12 @@ import java.util.SplittableRandom;
 import java.util.function.Consumer;
 import org.cardinal.backbone.Norm;
 import org.cardinal.backbone.ResNet;
-import org.cardinal.core.train.MetricsLog;
-import org.cardinal.core.train.MomentumSgd;
+import org.cardinal.backbone.weights.StateDicts;
 import org.cardinal.core.config.JsonFiles;
 import org.cardinal.core.io.AtomicFiles;
-import org.cardinal.backbone.weights.StateDicts;
+import org.cardinal.core.train.MetricsLog;
+import org.cardinal.core.train.MomentumSgd;
+import org.cardinal.core.train.StopRequest;
 
 /**
  * Trains a ResNet/ResNeXt classifier on an image-folder dataset ({@code data/train/<class>/...},
@@ -128,24 +128,29 @@ public final class PretrainTrainer {
         Path ckptDir = output.resolve("checkpoints");
         Optional<Path> latest = PretrainCheckpoint.latest(ckptDir);
         if (!resume && latest.isPresent()) {
-            throw new IllegalArgumentException(output + ": already holds checkpoints (" + latest.get().getFileName()
-                    + "); pass --resume to continue that run or choose another --output");
+            throw new IllegalArgumentException(output + ": already holds checkpoints ("
+                    + latest.get().getFileName() + "); pass --resume to continue that run or choose another --output");
         }
         Files.createDirectories(output);
         AtomicFiles.writeString(output.resolve("config.json"), JsonFiles.pretty(cfg.toJson()) + "\n");
-        AtomicFiles.write(output.resolve("classes.txt"),
+        AtomicFiles.write(
+                output.resolve("classes.txt"),
                 (String.join("\n", train.classes()) + "\n").getBytes(StandardCharsets.UTF_8));
 
         Engine.getEngine(Engine.getDefaultEngineName()).setRandomSeed((int) cfg.seed());
         try (NDManager manager = NDManager.newBaseManager(device);
-                ClassificationLoader loader = new ClassificationLoader(cfg.workers(), cfg.prefetchBatches(),
-                        msg -> log.accept("warning: " + msg))) {
-            ResNet net = ResNet.builder(cfg.arch()).optNorm(Norm.BATCH).optIncludeTop(true).build();
+                ClassificationLoader loader = new ClassificationLoader(
+                        cfg.workers(), cfg.prefetchBatches(), msg -> log.accept("warning: " + msg))) {
+            ResNet net = ResNet.builder(cfg.arch())
+                    .optNorm(Norm.BATCH)
+                    .optIncludeTop(true)
+                    .build();
             net.initialize(manager, DataType.FLOAT32, new Shape(1, 3, cfg.imageSize(), cfg.imageSize()));
             ParameterStore ps = new ParameterStore(manager, false);
-            try (MomentumSgd sgd = MomentumSgd.forParameters(StateDicts.namedParameters(net),
-                    (float) cfg.momentum(), (float) cfg.weightDecay())) {
-                PretrainCheckpoint state = new PretrainCheckpoint(0, 0, 0, cfg.seed(), cfg.batchSize(), train.classes());
+            try (MomentumSgd sgd = MomentumSgd.forParameters(
+                    StateDicts.namedParameters(net), (float) cfg.momentum(), (float) cfg.weightDecay())) {
+                PretrainCheckpoint state =
+                        new PretrainCheckpoint(0, 0, 0, cfg.seed(), cfg.batchSize(), train.classes());
                 if (resume && latest.isPresent()) {
                     state = PretrainCheckpoint.restore(latest.get(), net, sgd, manager);
                     checkCompatible(latest.get(), state, cfg, train.classes());
@@ -163,7 +168,9 @@ public final class PretrainTrainer {
     }
 
     private void checkCompatible(Path file, PretrainCheckpoint s, PretrainConfig cfg, List<String> classes) {
-        if (s.batchSize() != cfg.batchSize() || s.seed() != cfg.seed() || !s.classes().equals(classes)) {
+        if (s.batchSize() != cfg.batchSize()
+                || s.seed() != cfg.seed()
+                || !s.classes().equals(classes)) {
             throw new IllegalArgumentException(file + ": checkpoint was taken with batch_size " + s.batchSize()
                     + ", seed " + s.seed() + " and " + s.classes().size() + " classes; this run has batch_size "
                     + cfg.batchSize() + ", seed " + cfg.seed() + " and " + classes.size()
@@ -171,9 +178,19 @@ public final class PretrainTrainer {
         }
     }
 
-    private Result loop(PretrainConfig cfg, ResNet net, ParameterStore ps, MomentumSgd sgd,
-            ClassificationLoader loader, ImageFolderDataset train, ImageFolderDataset val, int itersPerEpoch,
-            PretrainCheckpoint start, MetricsLog metrics, NDManager manager) throws IOException {
+    private Result loop(
+            PretrainConfig cfg,
+            ResNet net,
+            ParameterStore ps,
+            MomentumSgd sgd,
+            ClassificationLoader loader,
+            ImageFolderDataset train,
+            ImageFolderDataset val,
+            int itersPerEpoch,
+            PretrainCheckpoint start,
+            MetricsLog metrics,
+            NDManager manager)
+            throws IOException {
         Tracker lrSchedule = LearningRateSchedule.build(cfg, itersPerEpoch);
         ClassificationTransform trainTransform = ClassificationTransform.train(cfg.imageSize(), cfg.crop());
         ClassificationTransform evalTransform = ClassificationTransform.eval(cfg.imageSize(), cfg.resizeSize());
@@ -184,10 +201,11 @@ public final class PretrainTrainer {
         for (int epoch = start.epoch(); epoch < cfg.epochs(); epoch++) {
             int firstBatch = epoch == start.epoch() ? start.nextBatch() : 0;
             int[] order = permutation(train.size(), cfg.seed(), epoch);
-            Iterator<ClassificationLoader.HostBatch> batches = loader.batches(
-                    train, trainTransform, order, cfg.batchSize(), true, cfg.seed(), epoch, firstBatch);
+            Iterator<ClassificationLoader.HostBatch> batches =
+                    loader.batches(train, trainTransform, order, cfg.batchSize(), true, cfg.seed(), epoch, firstBatch);
             ProgressBar bar = progressBar
-                    ? new ProgressBar(String.format("epoch %d/%d", epoch + 1, cfg.epochs()), itersPerEpoch) : null;
+                    ? new ProgressBar(String.format("epoch %d/%d", epoch + 1, cfg.epochs()), itersPerEpoch)
+                    : null;
             if (bar != null) {
                 bar.start(firstBatch);
             }
@@ -204,7 +222,8 @@ public final class PretrainTrainer {
                 }
                 step++;
                 if (bar != null) {
-                    bar.update(b, String.format("loss %.3f top1 %.1f%% lr %.4g", window.loss(), 100 * window.top1(), lr));
+                    bar.update(
+                            b, String.format("loss %.3f top1 %.1f%% lr %.4g", window.loss(), 100 * window.top1(), lr));
                 }
                 boolean endOfEpoch = !batches.hasNext();
                 if ((b + 1) % cfg.logEveryIters() == 0 || endOfEpoch) {
@@ -234,8 +253,9 @@ public final class PretrainTrainer {
             }
             lastTrainTop1 = epochStats.top1();
             boolean last = epoch == cfg.epochs() - 1;
-            String summary = String.format("epoch %d/%d: train loss %.4f top-1 %.2f%%", epoch + 1, cfg.epochs(),
-                    epochStats.loss(), 100 * epochStats.top1());
+            String summary = String.format(
+                    "epoch %d/%d: train loss %.4f top-1 %.2f%%",
+                    epoch + 1, cfg.epochs(), epochStats.loss(), 100 * epochStats.top1());
             if (val != null && ((epoch + 1) % cfg.evalEveryEpochs() == 0 || last)) {
                 lastVal = evaluate(net, ps, loader, val, evalTransform, cfg, manager);
                 JsonObject rec = record("val", step, epoch, itersPerEpoch, itersPerEpoch);
@@ -244,8 +264,8 @@ public final class PretrainTrainer {
                 rec.addProperty("top5", lastVal[2]);
                 rec.addProperty("images", (long) lastVal[3]);
                 metrics.log(rec);
-                summary += String.format(", val loss %.4f top-1 %.2f%% top-5 %.2f%%",
-                        lastVal[0], 100 * lastVal[1], 100 * lastVal[2]);
+                summary += String.format(
+                        ", val loss %.4f top-1 %.2f%% top-5 %.2f%%", lastVal[0], 100 * lastVal[1], 100 * lastVal[2]);
             }
             log.accept(summary);
             PretrainCurves.write(metrics.records(), output.resolve("curves.png"));
@@ -277,14 +297,21 @@ public final class PretrainTrainer {
     }
 
     /** One optimizer step; returns {loss, top-1 fraction}. */
-    private static double[] trainStep(ResNet net, ParameterStore ps, MomentumSgd sgd,
-            ClassificationLoader.HostBatch batch, PretrainConfig cfg, float lr, NDManager manager) {
-        try (NDManager stepManager = manager.newSubManager(); NDScope scope = new NDScope()) {
+    private static double[] trainStep(
+            ResNet net,
+            ParameterStore ps,
+            MomentumSgd sgd,
+            ClassificationLoader.HostBatch batch,
+            PretrainConfig cfg,
+            float lr,
+            NDManager manager) {
+        try (NDManager stepManager = manager.newSubManager();
+                NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
             int s = batch.size();
             // The one deliberate host-to-device transfer of the step: the decoded batch.
-            NDArray x = stepManager.create(FloatBuffer.wrap(batch.pixels(), 0, batch.count() * 3 * s * s),
-                    new Shape(batch.count(), 3, s, s));
+            NDArray x = stepManager.create(
+                    FloatBuffer.wrap(batch.pixels(), 0, batch.count() * 3 * s * s), new Shape(batch.count(), 3, s, s));
             NDArray y = stepManager.create(batch.labels());
             NDArray loss;
             NDArray hits;
@@ -306,8 +333,14 @@ public final class PretrainTrainer {
     }
 
     /** Evaluates on {@code val}; returns {mean loss, top-1, top-5, images read} (fractions over the images read). */
-    static double[] evaluate(ResNet net, ParameterStore ps, ClassificationLoader loader, ImageFolderDataset val,
-            ClassificationTransform transform, PretrainConfig cfg, NDManager manager) {
+    static double[] evaluate(
+            ResNet net,
+            ParameterStore ps,
+            ClassificationLoader loader,
+            ImageFolderDataset val,
+            ClassificationTransform transform,
+            PretrainConfig cfg,
+            NDManager manager) {
         int[] order = new int[val.size()];
         for (int i = 0; i < order.length; i++) {
             order[i] = i;
@@ -323,10 +356,12 @@ public final class PretrainTrainer {
             if (batch.count() == 0) {
                 continue;
             }
-            try (NDManager stepManager = manager.newSubManager(); NDScope scope = new NDScope()) {
+            try (NDManager stepManager = manager.newSubManager();
+                    NDScope scope = new NDScope()) {
                 scope.suppressNotUsedWarning();
                 int s = batch.size();
-                NDArray x = stepManager.create(FloatBuffer.wrap(batch.pixels(), 0, batch.count() * 3 * s * s),
+                NDArray x = stepManager.create(
+                        FloatBuffer.wrap(batch.pixels(), 0, batch.count() * 3 * s * s),
                         new Shape(batch.count(), 3, s, s));
                 NDArray y = stepManager.create(batch.labels());
                 NDList out = net.forward(ps, new NDList(x), false);

@@ -1,11 +1,6 @@
 package org.cardinal.backbone.pretrain;
 
 import com.google.gson.JsonElement;
-import org.cardinal.core.io.AtomicFiles;
-import org.cardinal.core.config.ConfigBinder;
-import org.cardinal.core.config.ConfigPath;
-import org.cardinal.core.config.InvalidFieldException;
-
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Graphics2D;
@@ -17,10 +12,13 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Random;
 import javax.imageio.ImageIO;
+import org.cardinal.core.config.ConfigBinder;
+import org.cardinal.core.config.ConfigPath;
+import org.cardinal.core.config.InvalidFieldException;
+import org.cardinal.core.io.AtomicFiles;
 
 /**
  * A small, deterministic image-classification set in ImageNet's folder layout ({@code
@@ -43,8 +41,16 @@ import javax.imageio.ImageIO;
 public record SyntheticImageFolder(int classes, int trainPerClass, int valPerClass, int imageSize, long seed) {
     /** All class names, in generation order. */
     public static final List<String> CLASS_NAMES = List.of(
-            "stripes_horizontal", "stripes_vertical", "circle", "square", "checkerboard",
-            "triangle", "stripes_diagonal", "cross", "dots", "ring");
+            "stripes_horizontal",
+            "stripes_vertical",
+            "circle",
+            "square",
+            "checkerboard",
+            "triangle",
+            "stripes_diagonal",
+            "cross",
+            "dots",
+            "ring");
     /** Largest supported number of classes. */
     public static final int MAX_CLASSES = 10;
 
@@ -52,8 +58,8 @@ public record SyntheticImageFolder(int classes, int trainPerClass, int valPerCla
 
     /** Validates the options; messages name the field. */
     public SyntheticImageFolder {
-        InvalidFieldException.require(classes >= 2 && classes <= MAX_CLASSES, "classes",
-                "an integer in 2.." + MAX_CLASSES, classes);
+        InvalidFieldException.require(
+                classes >= 2 && classes <= MAX_CLASSES, "classes", "an integer in 2.." + MAX_CLASSES, classes);
         InvalidFieldException.require(trainPerClass >= 1, "train_per_class", "an integer >= 1", trainPerClass);
         InvalidFieldException.require(valPerClass >= 0, "val_per_class", "an integer >= 0", valPerClass);
         InvalidFieldException.require(imageSize >= 16, "image_size", "an integer >= 16", imageSize);
@@ -83,7 +89,8 @@ public record SyntheticImageFolder(int classes, int trainPerClass, int valPerCla
     public void writeTo(Path root) throws IOException {
         String fingerprint = toString() + "\n";
         Path marker = root.resolve(MARKER);
-        if (Files.exists(marker) && Files.readString(marker, StandardCharsets.UTF_8).equals(fingerprint)) {
+        if (Files.exists(marker)
+                && Files.readString(marker, StandardCharsets.UTF_8).equals(fingerprint)) {
             return;
         }
         Files.createDirectories(root);

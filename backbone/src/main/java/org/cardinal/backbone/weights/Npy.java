@@ -1,6 +1,5 @@
 package org.cardinal.backbone.weights;
 
-import org.cardinal.core.io.AtomicFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -11,6 +10,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.cardinal.core.io.AtomicFiles;
 
 /**
  * Reader and writer of NumPy's {@code .npy} format (versions 1.0 to 3.0): the magic
@@ -57,20 +57,24 @@ public final class Npy {
         if (headerStart + headerLen > all.length) {
             throw new WeightsFormatException(file, "truncated .npy header");
         }
-        String header = new String(all, headerStart, (int) headerLen,
-                major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
+        String header = new String(
+                all, headerStart, (int) headerLen, major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
         String descr = group(file, DESCR, header, "descr");
         if (group(file, FORTRAN, header, "fortran_order").equals("True")) {
-            throw new WeightsFormatException(file, "field 'fortran_order' is True; only C-order arrays are supported "
-                    + "(save np.ascontiguousarray(x))");
+            throw new WeightsFormatException(
+                    file,
+                    "field 'fortran_order' is True; only C-order arrays are supported "
+                            + "(save np.ascontiguousarray(x))");
         }
         long[] shape = parseShape(file, group(file, SHAPE, header, "shape"));
         TensorDType dtype = dtypeOf(file, descr);
         long need = TensorData.numel(shape) * dtype.byteSize();
         int dataStart = (int) (headerStart + headerLen);
         if (all.length - dataStart != need) {
-            throw new WeightsFormatException(file, "data holds " + (all.length - dataStart) + " bytes but dtype '"
-                    + descr + "' and shape " + java.util.Arrays.toString(shape) + " need " + need);
+            throw new WeightsFormatException(
+                    file,
+                    "data holds " + (all.length - dataStart) + " bytes but dtype '" + descr + "' and shape "
+                            + java.util.Arrays.toString(shape) + " need " + need);
         }
         byte[] data = new byte[(int) need];
         System.arraycopy(all, dataStart, data, 0, data.length);
@@ -124,8 +128,13 @@ public final class Npy {
     }
 
     private static TensorDType dtypeOf(Path file, String descr) throws WeightsFormatException {
-        String d = descr.length() == 3 && (descr.charAt(0) == '<' || descr.charAt(0) == '>' || descr.charAt(0) == '|'
-                || descr.charAt(0) == '=') ? descr.substring(1) : "?";
+        String d = descr.length() == 3
+                        && (descr.charAt(0) == '<'
+                                || descr.charAt(0) == '>'
+                                || descr.charAt(0) == '|'
+                                || descr.charAt(0) == '=')
+                ? descr.substring(1)
+                : "?";
         TensorDType t = switch (d) {
             case "f8" -> TensorDType.F64;
             case "f4" -> TensorDType.F32;
@@ -139,8 +148,10 @@ public final class Npy {
             default -> null;
         };
         if (t == null) {
-            throw new WeightsFormatException(file, "unsupported dtype '" + descr
-                    + "' in field 'descr' (expected <f4, <f8, <f2, <i8, <i4, <i2, |i1, |u1 or |b1)");
+            throw new WeightsFormatException(
+                    file,
+                    "unsupported dtype '" + descr
+                            + "' in field 'descr' (expected <f4, <f8, <f2, <i8, <i4, <i2, |i1, |u1 or |b1)");
         }
         return t;
     }

@@ -81,7 +81,8 @@ final class PthReader {
             if (bo != null) {
                 String order = new String(readEntry(file, zip, bo, 16), StandardCharsets.US_ASCII).trim();
                 if (!order.equals("little") && !order.equals("big")) {
-                    throw new WeightsFormatException(file, "byteorder entry says '" + order + "', expected little or big");
+                    throw new WeightsFormatException(
+                            file, "byteorder entry says '" + order + "', expected little or big");
                 }
                 big = order.equals("big");
             }
@@ -108,10 +109,13 @@ final class PthReader {
         boolean legacyPickle = n >= 2 && (head[0] & 0xff) == 0x80 && head[1] <= 5;
         boolean legacyTar = n >= 262 && new String(head, 257, 5, StandardCharsets.US_ASCII).equals("ustar");
         if (legacyPickle || legacyTar) {
-            throw new WeightsFormatException(file, "legacy (pre-1.6, non-zip) PyTorch serialization is unsupported; "
-                    + "re-save it with torch.save(obj, path, _use_new_zipfile_serialization=True)");
+            throw new WeightsFormatException(
+                    file,
+                    "legacy (pre-1.6, non-zip) PyTorch serialization is unsupported; "
+                            + "re-save it with torch.save(obj, path, _use_new_zipfile_serialization=True)");
         }
-        throw new WeightsFormatException(file, "not a PyTorch zip checkpoint (no zip signature) nor a safetensors file");
+        throw new WeightsFormatException(
+                file, "not a PyTorch zip checkpoint (no zip signature) nor a safetensors file");
     }
 
     private static ZipEntry findDataPkl(Path file, ZipFile zip) throws WeightsFormatException {
@@ -126,19 +130,22 @@ final class PthReader {
             }
         }
         if (found == null) {
-            throw new WeightsFormatException(file, "zip archive has no '<archive>/data.pkl': not a torch.save checkpoint");
+            throw new WeightsFormatException(
+                    file, "zip archive has no '<archive>/data.pkl': not a torch.save checkpoint");
         }
         return found;
     }
 
     private static byte[] readEntry(Path file, ZipFile zip, ZipEntry e, int max) throws IOException {
         if (e.getSize() > max) {
-            throw new WeightsFormatException(file, "entry " + e.getName() + " is too large (" + e.getSize() + " bytes)");
+            throw new WeightsFormatException(
+                    file, "entry " + e.getName() + " is too large (" + e.getSize() + " bytes)");
         }
         try (InputStream in = zip.getInputStream(e)) {
             return in.readAllBytes();
         } catch (ZipException | java.io.EOFException ex) {
-            throw new WeightsFormatException(file, "entry " + e.getName() + " is corrupt or truncated (" + ex.getMessage() + ")", ex);
+            throw new WeightsFormatException(
+                    file, "entry " + e.getName() + " is corrupt or truncated (" + ex.getMessage() + ")", ex);
         }
     }
 
@@ -184,8 +191,10 @@ final class PthReader {
                 };
             case "torch._tensor._rebuild_from_type_v2":
                 return (PyCallable) args -> {
-                    if (args.size() < 3 || !(args.get(0) instanceof PyCallable fn)
-                            || !(args.get(1) instanceof TypeMarker) || !(args.get(2) instanceof Tuple inner)) {
+                    if (args.size() < 3
+                            || !(args.get(0) instanceof PyCallable fn)
+                            || !(args.get(1) instanceof TypeMarker)
+                            || !(args.get(2) instanceof Tuple inner)) {
                         throw new WeightsFormatException(file, q + " with unexpected arguments");
                     }
                     return fn.call(inner);
@@ -211,19 +220,25 @@ final class PthReader {
                 return new StorageType(t);
             }
         }
-        throw new WeightsFormatException(file, "refusing pickle global '" + q + "': only the globals of a tensor "
-                + "state_dict are allowed (collections.OrderedDict, torch._utils._rebuild_tensor_v2, "
-                + "torch._utils._rebuild_parameter, torch.*Storage, ...); this file may be malicious or not a state_dict");
+        throw new WeightsFormatException(
+                file,
+                "refusing pickle global '" + q + "': only the globals of a tensor "
+                        + "state_dict are allowed (collections.OrderedDict, torch._utils._rebuild_tensor_v2, "
+                        + "torch._utils._rebuild_parameter, torch.*Storage, ...); this file may be malicious or not a state_dict");
     }
 
     private Storage loadStorage(Object pid) throws WeightsFormatException {
         if (!(pid instanceof Tuple t) || t.size() < 5 || !"storage".equals(t.get(0))) {
-            throw new WeightsFormatException(file, "unsupported persistent id " + describe(pid)
-                    + " (expected ('storage', type, key, location, numel))");
+            throw new WeightsFormatException(
+                    file,
+                    "unsupported persistent id " + describe(pid)
+                            + " (expected ('storage', type, key, location, numel))");
         }
         if (!(t.get(1) instanceof StorageType st)) {
-            throw new WeightsFormatException(file, "persistent id names storage type " + describe(t.get(1))
-                    + ", expected torch.FloatStorage or another typed storage");
+            throw new WeightsFormatException(
+                    file,
+                    "persistent id names storage type " + describe(t.get(1))
+                            + ", expected torch.FloatStorage or another typed storage");
         }
         if (!(t.get(2) instanceof String key) || !(t.get(4) instanceof Long numel)) {
             throw new WeightsFormatException(file, "malformed storage persistent id " + describe(pid));
@@ -247,8 +262,10 @@ final class PthReader {
         }
         long need = numel * st.dtype().byteSize();
         if (data.length < need) {
-            throw new WeightsFormatException(file, "storage '" + key + "' (" + entryName + ") holds " + data.length
-                    + " bytes but declares " + numel + " elements of " + st.dtype() + " (" + need + " bytes): truncated");
+            throw new WeightsFormatException(
+                    file,
+                    "storage '" + key + "' (" + entryName + ") holds " + data.length + " bytes but declares " + numel
+                            + " elements of " + st.dtype() + " (" + need + " bytes): truncated");
         }
         if (bigEndian) {
             TensorData.swapBytes(data, st.dtype().byteSize());
@@ -260,9 +277,13 @@ final class PthReader {
 
     /** _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad, backward_hooks[, metadata]). */
     private TensorData rebuildTensor(Tuple args) throws WeightsFormatException {
-        if (args.size() < 4 || !(args.get(0) instanceof Storage st) || !(args.get(1) instanceof Long offset)
-                || !(args.get(2) instanceof Tuple sizeT) || !(args.get(3) instanceof Tuple strideT)) {
-            throw new WeightsFormatException(file, "_rebuild_tensor_v2 called with unexpected arguments " + describe(args));
+        if (args.size() < 4
+                || !(args.get(0) instanceof Storage st)
+                || !(args.get(1) instanceof Long offset)
+                || !(args.get(2) instanceof Tuple sizeT)
+                || !(args.get(3) instanceof Tuple strideT)) {
+            throw new WeightsFormatException(
+                    file, "_rebuild_tensor_v2 called with unexpected arguments " + describe(args));
         }
         long[] size = longs(sizeT);
         long[] stride = longs(strideT);
@@ -284,8 +305,10 @@ final class PthReader {
             last = Math.addExact(last, Math.multiplyExact(size[i] - 1, stride[i]));
         }
         if (offset < 0 || last >= st.numel()) {
-            throw new WeightsFormatException(file, where + ": needs element " + last + " but the storage holds "
-                    + st.numel() + " elements (storage too short)");
+            throw new WeightsFormatException(
+                    file,
+                    where + ": needs element " + last + " but the storage holds " + st.numel()
+                            + " elements (storage too short)");
         }
         if (numel * es > Integer.MAX_VALUE - 16) {
             throw new WeightsFormatException(file, where + ": larger than 2 GiB");
@@ -352,7 +375,8 @@ final class PthReader {
             throw new WeightsFormatException(file, "holds a single tensor, not a state_dict (a dict of tensors)");
         }
         if (!(root instanceof Map<?, ?> map)) {
-            throw new WeightsFormatException(file, "holds a " + Unpickler.typeName(root) + ", expected a state_dict (dict of tensors)");
+            throw new WeightsFormatException(
+                    file, "holds a " + Unpickler.typeName(root) + ", expected a state_dict (dict of tensors)");
         }
         Map<?, ?> dict = map;
         boolean hasTensors = map.values().stream().anyMatch(v -> v instanceof TensorData);
@@ -367,7 +391,8 @@ final class PthReader {
         StateDict sd = new StateDict();
         flatten("", dict, sd);
         if (sd.size() == 0) {
-            throw new WeightsFormatException(file, "contains no tensors (keys: " + describe(new ArrayList<>(map.keySet())) + ")");
+            throw new WeightsFormatException(
+                    file, "contains no tensors (keys: " + describe(new ArrayList<>(map.keySet())) + ")");
         }
         return sd;
     }

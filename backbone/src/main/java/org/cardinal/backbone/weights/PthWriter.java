@@ -1,6 +1,5 @@
 package org.cardinal.backbone.weights;
 
-import org.cardinal.core.io.AtomicFiles;
 import java.io.ByteArrayOutputStream;
 import java.io.FilterOutputStream;
 import java.io.IOException;
@@ -11,6 +10,7 @@ import java.util.Map;
 import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
+import org.cardinal.core.io.AtomicFiles;
 
 /**
  * Writes a state dict in PyTorch's zip checkpoint format so that {@code torch.load(path,
@@ -22,6 +22,7 @@ import java.util.zip.ZipOutputStream;
 final class PthWriter {
     /** torch.save aligns every record to 64 bytes so that mmap'ed storages are aligned. */
     private static final int ALIGN = 64;
+
     private static final long DOS_TIME = 315532800000L + 86400000L * 366 * 20; // a fixed date, reproducible files
 
     private PthWriter() {}

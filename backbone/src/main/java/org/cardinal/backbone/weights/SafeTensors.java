@@ -1,6 +1,5 @@
 package org.cardinal.backbone.weights;
 
-import org.cardinal.core.io.AtomicFiles;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
@@ -18,6 +17,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import org.cardinal.core.io.AtomicFiles;
 
 /**
  * Reader and writer of the safetensors format: an 8-byte little-endian header length N, N bytes
@@ -42,8 +42,9 @@ public final class SafeTensors {
             readFully(ch, lenBuf, 0, file);
             long headerLen = lenBuf.getLong(0);
             if (headerLen <= 0 || headerLen > MAX_HEADER || headerLen > size - 8) {
-                throw new WeightsFormatException(file, "safetensors header length " + headerLen
-                        + " does not fit the file of " + size + " bytes");
+                throw new WeightsFormatException(
+                        file,
+                        "safetensors header length " + headerLen + " does not fit the file of " + size + " bytes");
             }
             ByteBuffer headerBuf = ByteBuffer.allocate((int) headerLen);
             readFully(ch, headerBuf, 8, file);
@@ -73,13 +74,18 @@ public final class SafeTensors {
                 long end = entry.end;
                 long expected = TensorData.numel(entry.shape) * entry.dtype.byteSize();
                 if (begin < 0 || end < begin || end > dataLen) {
-                    throw new WeightsFormatException(file, "tensor '" + name + "': data_offsets [" + begin + ", " + end
-                            + ") outside the data section of " + dataLen + " bytes (file truncated?)");
+                    throw new WeightsFormatException(
+                            file,
+                            "tensor '" + name + "': data_offsets [" + begin + ", " + end
+                                    + ") outside the data section of " + dataLen + " bytes (file truncated?)");
                 }
                 if (end - begin != expected) {
-                    throw new WeightsFormatException(file, "tensor '" + name + "': data_offsets cover " + (end - begin)
-                            + " bytes but dtype " + entry.dtype + " and shape " + java.util.Arrays.toString(entry.shape)
-                            + " need " + expected);
+                    throw new WeightsFormatException(
+                            file,
+                            "tensor '" + name + "': data_offsets cover " + (end - begin)
+                                    + " bytes but dtype " + entry.dtype + " and shape "
+                                    + java.util.Arrays.toString(entry.shape)
+                                    + " need " + expected);
                 }
                 if (expected > Integer.MAX_VALUE - 16) {
                     throw new WeightsFormatException(file, "tensor '" + name + "' is larger than 2 GiB");
@@ -130,7 +136,8 @@ public final class SafeTensors {
             headerBytes[i] = ' ';
         }
         AtomicFiles.write(file, out -> {
-            ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, padded);
+            ByteBuffer len =
+                    ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, padded);
             out.write(len.array());
             out.write(headerBytes);
             for (Map.Entry<String, TensorData> e : sd.entries()) {
@@ -154,8 +161,10 @@ public final class SafeTensors {
             }
             TensorDType dtype = TensorDType.fromSafetensorsName(dt.getAsString());
             if (dtype == null) {
-                throw new WeightsFormatException(file, where + "unsupported dtype '" + dt.getAsString()
-                        + "' (expected one of F64, F32, F16, BF16, I64, I32, I16, I8, U8, BOOL)");
+                throw new WeightsFormatException(
+                        file,
+                        where + "unsupported dtype '" + dt.getAsString()
+                                + "' (expected one of F64, F32, F16, BF16, I64, I32, I16, I8, U8, BOOL)");
             }
             JsonElement sh = o.get("shape");
             if (sh == null || !sh.isJsonArray()) {
@@ -173,7 +182,10 @@ public final class SafeTensors {
             if (off == null || !off.isJsonArray() || off.getAsJsonArray().size() != 2) {
                 throw new WeightsFormatException(file, where + "field 'data_offsets' must be [begin, end]");
             }
-            return new Entry(dtype, shape, off.getAsJsonArray().get(0).getAsLong(),
+            return new Entry(
+                    dtype,
+                    shape,
+                    off.getAsJsonArray().get(0).getAsLong(),
                     off.getAsJsonArray().get(1).getAsLong());
         } catch (IllegalStateException | NumberFormatException | UnsupportedOperationException e) {
             throw new WeightsFormatException(file, where + "malformed header entry: " + e.getMessage(), e);
@@ -201,8 +213,10 @@ public final class SafeTensors {
             long[] prev = ranges.get(i - 1);
             long[] cur = ranges.get(i);
             if (cur[0] < prev[1] && cur[1] > cur[0]) {
-                throw new WeightsFormatException(file, "tensors '" + names.get((int) prev[2]) + "' and '"
-                        + names.get((int) cur[2]) + "' overlap in the data section");
+                throw new WeightsFormatException(
+                        file,
+                        "tensors '" + names.get((int) prev[2]) + "' and '" + names.get((int) cur[2])
+                                + "' overlap in the data section");
             }
         }
     }

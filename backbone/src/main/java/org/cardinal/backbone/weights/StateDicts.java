@@ -4,8 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
-import ai.djl.nn.Parameter;
 import ai.djl.nn.ParallelBlock;
+import ai.djl.nn.Parameter;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.norm.BatchNorm;
 import ai.djl.util.Pair;
@@ -30,6 +30,7 @@ import java.util.Map;
 public final class StateDicts {
     /** torchvision's BatchNorm counter; a training statistic, not a weight. */
     public static final String NUM_BATCHES_TRACKED = "num_batches_tracked";
+
     private static final int MAX_LISTED = 20;
 
     private StateDicts() {}
@@ -39,7 +40,8 @@ public final class StateDicts {
         LinkedHashMap<String, Parameter> out = new LinkedHashMap<>();
         walk("", root, (name, p, owner) -> {
             if (out.put(name, p) != null) {
-                throw new IllegalStateException("two parameters share the name '" + name + "' in " + root.getClass().getSimpleName());
+                throw new IllegalStateException("two parameters share the name '" + name + "' in "
+                        + root.getClass().getSimpleName());
             }
         });
         return out;
@@ -98,15 +100,23 @@ public final class StateDicts {
                     + hint + ": " + String.join("; ", head(mismatches, 5)));
         }
         if (strict && (!missing.isEmpty() || !unexpected.isEmpty())) {
-            StringBuilder msg = new StringBuilder(from).append(": does not match ").append(root.getClass().getSimpleName());
+            StringBuilder msg = new StringBuilder(from)
+                    .append(": does not match ")
+                    .append(root.getClass().getSimpleName());
             if (!p.isEmpty()) {
                 msg.append(" under prefix '").append(p).append('\'');
             }
             if (!missing.isEmpty()) {
-                msg.append("; missing ").append(missing.size()).append(" parameter(s): ").append(head(missing, MAX_LISTED));
+                msg.append("; missing ")
+                        .append(missing.size())
+                        .append(" parameter(s): ")
+                        .append(head(missing, MAX_LISTED));
             }
             if (!unexpected.isEmpty()) {
-                msg.append("; unexpected ").append(unexpected.size()).append(" key(s): ").append(head(unexpected, MAX_LISTED));
+                msg.append("; unexpected ")
+                        .append(unexpected.size())
+                        .append(" key(s): ")
+                        .append(head(unexpected, MAX_LISTED));
             }
             throw new IllegalArgumentException(msg.toString());
         }

@@ -22,9 +22,8 @@ public record TensorData(TensorDType dtype, long[] shape, byte[] data) {
         shape = shape.clone();
         long n = numel(shape);
         if (n * dtype.byteSize() != data.length) {
-            throw new IllegalArgumentException(
-                    "tensor of shape " + Arrays.toString(shape) + " and dtype " + dtype + " needs "
-                            + n * dtype.byteSize() + " bytes, got " + data.length);
+            throw new IllegalArgumentException("tensor of shape " + Arrays.toString(shape) + " and dtype " + dtype
+                    + " needs " + n * dtype.byteSize() + " bytes, got " + data.length);
         }
     }
 
@@ -83,14 +82,30 @@ public record TensorData(TensorDType dtype, long[] shape, byte[] data) {
         ByteBuffer bb = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN);
         switch (dtype) {
             case F32 -> bb.asFloatBuffer().get(out);
-            case F64 -> { for (int i = 0; i < n; i++) out[i] = (float) bb.getDouble(i * 8); }
-            case F16 -> { for (int i = 0; i < n; i++) out[i] = halfToFloat(bb.getShort(i * 2)); }
-            case BF16 -> { for (int i = 0; i < n; i++) out[i] = Float.intBitsToFloat((bb.getShort(i * 2) & 0xffff) << 16); }
-            case I64 -> { for (int i = 0; i < n; i++) out[i] = bb.getLong(i * 8); }
-            case I32 -> { for (int i = 0; i < n; i++) out[i] = bb.getInt(i * 4); }
-            case I16 -> { for (int i = 0; i < n; i++) out[i] = bb.getShort(i * 2); }
-            case I8 -> { for (int i = 0; i < n; i++) out[i] = data[i]; }
-            case U8, BOOL -> { for (int i = 0; i < n; i++) out[i] = data[i] & 0xff; }
+            case F64 -> {
+                for (int i = 0; i < n; i++) out[i] = (float) bb.getDouble(i * 8);
+            }
+            case F16 -> {
+                for (int i = 0; i < n; i++) out[i] = halfToFloat(bb.getShort(i * 2));
+            }
+            case BF16 -> {
+                for (int i = 0; i < n; i++) out[i] = Float.intBitsToFloat((bb.getShort(i * 2) & 0xffff) << 16);
+            }
+            case I64 -> {
+                for (int i = 0; i < n; i++) out[i] = bb.getLong(i * 8);
+            }
+            case I32 -> {
+                for (int i = 0; i < n; i++) out[i] = bb.getInt(i * 4);
+            }
+            case I16 -> {
+                for (int i = 0; i < n; i++) out[i] = bb.getShort(i * 2);
+            }
+            case I8 -> {
+                for (int i = 0; i < n; i++) out[i] = data[i];
+            }
+            case U8, BOOL -> {
+                for (int i = 0; i < n; i++) out[i] = data[i] & 0xff;
+            }
             default -> throw new IllegalStateException("unhandled dtype " + dtype);
         }
         return out;

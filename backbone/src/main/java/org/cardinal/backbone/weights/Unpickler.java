@@ -141,7 +141,8 @@ final class Unpickler {
                 case 'I' -> push(parseIntLine(line())); // INT
                 case 'L' -> push(parseLongLine(line())); // LONG
                 case 'F' -> push(parseFloatLine(line())); // FLOAT
-                case 'G' -> push(ByteBuffer.wrap(bytes(8)).order(ByteOrder.BIG_ENDIAN).getDouble()); // BINFLOAT
+                case 'G' ->
+                    push(ByteBuffer.wrap(bytes(8)).order(ByteOrder.BIG_ENDIAN).getDouble()); // BINFLOAT
                 case 'X' -> push(utf8(bytes(len(le(4).getInt())))); // BINUNICODE
                 case 0x8c -> push(utf8(bytes(u8()))); // SHORT_BINUNICODE
                 case 0x8d -> push(utf8(bytes(len(le(8).getLong())))); // BINUNICODE8
@@ -235,8 +236,8 @@ final class Unpickler {
                         throw error("BUILD on a " + typeName(obj) + " is not allowed in a state dict");
                     }
                 }
-                default -> throw error(String.format(
-                        "pickle opcode 0x%02x is not supported in a tensor state dict", op));
+                default ->
+                    throw error(String.format("pickle opcode 0x%02x is not supported in a tensor state dict", op));
             }
         }
     }

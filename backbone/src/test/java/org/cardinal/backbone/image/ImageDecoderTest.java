@@ -38,7 +38,8 @@ class ImageDecoderTest {
     }
 
     private static JsonObject expected(String name) throws Exception {
-        return JsonParser.parseString(Files.readString(fixture("expected.json"))).getAsJsonObject()
+        return JsonParser.parseString(Files.readString(fixture("expected.json")))
+                .getAsJsonObject()
                 .getAsJsonObject(name);
     }
 
@@ -54,8 +55,10 @@ class ImageDecoderTest {
             int[] got = {rgb >> 16 & 0xff, rgb >> 8 & 0xff, rgb & 0xff};
             for (int c = 0; c < 3; c++) {
                 int want = pt.getAsJsonArray("rgb").get(c).getAsInt();
-                assertTrue(Math.abs(got[c] - want) <= LEVELS, name + " at (" + x + ", " + y + "): "
-                        + Arrays.toString(got) + ", PIL " + pt.getAsJsonArray("rgb"));
+                assertTrue(
+                        Math.abs(got[c] - want) <= LEVELS,
+                        name + " at (" + x + ", " + y + "): " + Arrays.toString(got) + ", PIL "
+                                + pt.getAsJsonArray("rgb"));
             }
         }
     }

@@ -67,9 +67,9 @@ class ClassificationTransformTest {
         ClassificationTransform.eval(10, 10).apply(img, null, out, 0);
         float white = (1f - 0.485f) / 0.229f;
         float black = -0.485f / 0.229f;
-        assertEquals(black, out[5 * 10], 1e-3);       // x = 5 in the resized image
-        assertEquals(white, out[5 * 10 + 5], 1e-3);   // x = 10, the centre
-        assertEquals(black, out[5 * 10 + 9], 1e-3);   // x = 14
+        assertEquals(black, out[5 * 10], 1e-3); // x = 5 in the resized image
+        assertEquals(white, out[5 * 10 + 5], 1e-3); // x = 10, the centre
+        assertEquals(black, out[5 * 10 + 9], 1e-3); // x = 14
     }
 
     @Test

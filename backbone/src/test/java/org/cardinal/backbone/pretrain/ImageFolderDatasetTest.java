@@ -55,7 +55,8 @@ class ImageFolderDatasetTest {
         ImageFolderDataset val = ImageFolderDataset.open(root.resolve("val"), train.classes());
         assertEquals(1, val.label(0));
         image(root.resolve("val/zebra/1.png"), 0);
-        IOException e = assertThrows(IOException.class, () -> ImageFolderDataset.open(root.resolve("val"), train.classes()));
+        IOException e =
+                assertThrows(IOException.class, () -> ImageFolderDataset.open(root.resolve("val"), train.classes()));
         assertTrue(e.getMessage().contains("zebra"), e.getMessage());
     }
 

@@ -5,14 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
 import java.io.IOException;
-import org.cardinal.core.config.ConfigPath;
-import org.cardinal.core.config.JsonFiles;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.cardinal.backbone.weights.StateDict;
+import org.cardinal.core.config.ConfigPath;
+import org.cardinal.core.config.JsonFiles;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -55,12 +55,15 @@ class PretrainOverfitTest {
         PretrainTrainer.Result r = new PretrainTrainer(cfg, data, dir.resolve("run"), Device.cpu(), lines::add)
                 .optProgressBar(false)
                 .run(false);
-        assertTrue(r.valTop1() > 0.95, "top-1 on the training images after 30 epochs: " + r.valTop1() + "\n"
-                + String.join("\n", lines));
+        assertTrue(
+                r.valTop1() > 0.95,
+                "top-1 on the training images after 30 epochs: " + r.valTop1() + "\n" + String.join("\n", lines));
         assertEquals(30 * 3, r.steps());
         // The export is a torchvision classifier state_dict for 4 classes.
         StateDict sd = StateDict.read(r.weights());
-        assertEquals(List.of(4L, 128L), List.of(sd.get("fc.weight").shape()[0], sd.get("fc.weight").shape()[1]));
+        assertEquals(
+                List.of(4L, 128L),
+                List.of(sd.get("fc.weight").shape()[0], sd.get("fc.weight").shape()[1]));
         assertTrue(sd.contains("layer4.0.bn2.running_var"));
         assertTrue(Files.size(dir.resolve("run/curves.png")) > 1000);
     }

@@ -7,14 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
 import java.io.IOException;
-import org.cardinal.core.config.ConfigPath;
-import org.cardinal.core.config.JsonFiles;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.cardinal.backbone.weights.StateDict;
 import org.cardinal.backbone.weights.TensorData;
+import org.cardinal.core.config.ConfigPath;
+import org.cardinal.core.config.JsonFiles;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -38,19 +38,23 @@ class PretrainResumeTest {
         Path data = dir.resolve("data");
         cfg.generated().writeTo(data);
         // 27 images / batch 8 = 3 steps per epoch, 9 in all.
-        PretrainTrainer.Result straight =
-                new PretrainTrainer(cfg, data, dir.resolve("a"), Device.cpu(), s -> {}).optProgressBar(false).run(false);
+        PretrainTrainer.Result straight = new PretrainTrainer(cfg, data, dir.resolve("a"), Device.cpu(), s -> {})
+                .optProgressBar(false)
+                .run(false);
         assertEquals(9, straight.steps());
 
         // Interrupted mid-epoch (step 4 = second batch of epoch 2), then resumed from its checkpoint.
         List<String> log = new ArrayList<>();
         PretrainTrainer.Result first = new PretrainTrainer(cfg, data, dir.resolve("b"), Device.cpu(), log::add)
-                .optProgressBar(false).optStopAfterSteps(4).run(false);
+                .optProgressBar(false)
+                .optStopAfterSteps(4)
+                .run(false);
         assertNull(first.weights());
         assertEquals(4, first.steps());
         assertTrue(Files.exists(dir.resolve("b/checkpoints/step-000000004.safetensors")));
         PretrainTrainer.Result resumed = new PretrainTrainer(cfg, data, dir.resolve("b"), Device.cpu(), log::add)
-                .optProgressBar(false).run(true);
+                .optProgressBar(false)
+                .run(true);
         assertEquals(9, resumed.steps());
         assertTrue(log.stream().anyMatch(l -> l.startsWith("resuming from")), log.toString());
 
@@ -66,7 +70,8 @@ class PretrainResumeTest {
         }
         assertEquals(straight.valTop1(), resumed.valTop1(), 1e-9);
         // The resumed log holds the same records as the straight one (nothing duplicated).
-        assertEquals(Files.readAllLines(dir.resolve("a/metrics.jsonl")).size(),
+        assertEquals(
+                Files.readAllLines(dir.resolve("a/metrics.jsonl")).size(),
                 Files.readAllLines(dir.resolve("b/metrics.jsonl")).size());
     }
 
@@ -75,10 +80,14 @@ class PretrainResumeTest {
         PretrainConfig cfg = recipe().withRun(1, 8, 2);
         Path data = dir.resolve("data");
         cfg.generated().writeTo(data);
-        new PretrainTrainer(cfg, data, dir.resolve("run"), Device.cpu(), s -> {}).optProgressBar(false).run(false);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        new PretrainTrainer(cfg, data, dir.resolve("run"), Device.cpu(), s -> {})
+                .optProgressBar(false)
+                .run(false);
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
                 () -> new PretrainTrainer(cfg, data, dir.resolve("run"), Device.cpu(), s -> {})
-                        .optProgressBar(false).run(false));
+                        .optProgressBar(false)
+                        .run(false));
         assertTrue(e.getMessage().contains("--resume"), e.getMessage());
     }
 
@@ -86,7 +95,9 @@ class PretrainResumeTest {
         if (t.dtype().isFloating()) {
             return t.toFloatArray();
         }
-        java.nio.LongBuffer lb = java.nio.ByteBuffer.wrap(t.data()).order(java.nio.ByteOrder.LITTLE_ENDIAN).asLongBuffer();
+        java.nio.LongBuffer lb = java.nio.ByteBuffer.wrap(t.data())
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                .asLongBuffer();
         float[] out = new float[lb.remaining()];
         for (int i = 0; i < out.length; i++) {
             out[i] = lb.get(i);

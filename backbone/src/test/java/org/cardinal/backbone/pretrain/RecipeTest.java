@@ -8,9 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.tracker.Tracker;
+import java.nio.file.Path;
 import org.cardinal.core.config.ConfigPath;
 import org.cardinal.core.config.JsonFiles;
-import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
 class RecipeTest {
@@ -40,24 +40,31 @@ class RecipeTest {
     void shippedConfigsLoad() {
         for (String name : new String[] {"default", "resnet50", "resnext50_32x4d"}) {
             PretrainConfig c = PretrainConfig.load(Path.of("../configs/pretrain/" + name + ".json"));
-            assertEquals(c.toJson(), PretrainConfig.fromJson(c.toJson(), ConfigPath.root("resolved")).toJson());
+            assertEquals(
+                    c.toJson(),
+                    PretrainConfig.fromJson(c.toJson(), ConfigPath.root("resolved"))
+                            .toJson());
         }
-        assertEquals("resnet50", PretrainConfig.load(Path.of("../configs/pretrain/resnet50.json")).arch().name());
+        assertEquals(
+                "resnet50",
+                PretrainConfig.load(Path.of("../configs/pretrain/resnet50.json"))
+                        .arch()
+                        .name());
     }
 
     @Test
     void badFieldsAreNamed() {
-        IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class,
-                () -> parse("{\"arch\": \"resnet50\", \"lr\": 0.1}"));
+        IllegalArgumentException unknown =
+                assertThrows(IllegalArgumentException.class, () -> parse("{\"arch\": \"resnet50\", \"lr\": 0.1}"));
         assertTrue(unknown.getMessage().startsWith("recipe.json: unknown field 'lr'"), unknown.getMessage());
-        IllegalArgumentException type = assertThrows(IllegalArgumentException.class,
-                () -> parse("{\"arch\": \"resnet50\", \"epochs\": \"ten\"}"));
+        IllegalArgumentException type = assertThrows(
+                IllegalArgumentException.class, () -> parse("{\"arch\": \"resnet50\", \"epochs\": \"ten\"}"));
         assertTrue(type.getMessage().contains("'epochs'"), type.getMessage());
-        IllegalArgumentException range = assertThrows(IllegalArgumentException.class,
-                () -> parse("{\"arch\": \"resnet50\", \"schedule\": \"poly\"}"));
+        IllegalArgumentException range = assertThrows(
+                IllegalArgumentException.class, () -> parse("{\"arch\": \"resnet50\", \"schedule\": \"poly\"}"));
         assertTrue(range.getMessage().contains("'schedule'"), range.getMessage());
-        IllegalArgumentException arch = assertThrows(IllegalArgumentException.class,
-                () -> parse("{\"arch\": \"resnet51\"}"));
+        IllegalArgumentException arch =
+                assertThrows(IllegalArgumentException.class, () -> parse("{\"arch\": \"resnet51\"}"));
         assertTrue(arch.getMessage().contains("resnet51"), arch.getMessage());
         assertThrows(IllegalArgumentException.class, () -> parse("{\"arch\": \"resnet50\",}x"));
     }
@@ -67,13 +74,13 @@ class RecipeTest {
         PretrainConfig c = parse("{\"arch\": \"resnet50\", \"epochs\": 10, \"milestones\": [4, 8],"
                 + " \"warmup_epochs\": 2, \"warmup_start_factor\": 0.25}");
         Tracker t = LearningRateSchedule.build(c, 10); // 10 iterations per epoch
-        assertEquals(0.025, t.getNewValue(0), 1e-7);       // warm-up starts at 0.25 * lr
-        assertEquals(0.0625, t.getNewValue(10), 1e-7);     // half-way through the warm-up
-        assertEquals(0.1, t.getNewValue(20), 1e-7);        // epoch 2: full lr
-        assertEquals(0.1, t.getNewValue(39), 1e-7);        // last iteration of epoch 3
-        assertEquals(0.01, t.getNewValue(40), 1e-7);       // epoch 4: / 10
+        assertEquals(0.025, t.getNewValue(0), 1e-7); // warm-up starts at 0.25 * lr
+        assertEquals(0.0625, t.getNewValue(10), 1e-7); // half-way through the warm-up
+        assertEquals(0.1, t.getNewValue(20), 1e-7); // epoch 2: full lr
+        assertEquals(0.1, t.getNewValue(39), 1e-7); // last iteration of epoch 3
+        assertEquals(0.01, t.getNewValue(40), 1e-7); // epoch 4: / 10
         assertEquals(0.01, t.getNewValue(79), 1e-7);
-        assertEquals(0.001, t.getNewValue(80), 1e-8);      // epoch 8: / 100
+        assertEquals(0.001, t.getNewValue(80), 1e-8); // epoch 8: / 100
     }
 
     @Test
@@ -92,9 +99,16 @@ class RecipeTest {
             NDArray logits = m.create(new float[] {0f, (float) Math.log(3)}, new ai.djl.ndarray.types.Shape(1, 2));
             NDArray labels = m.create(new long[] {1});
             double expected = -(0.1 * Math.log(0.25) + 0.9 * Math.log(0.75));
-            assertEquals(expected, ClassificationLoss.crossEntropy(logits, labels, 0.2f).getFloat(), 1e-6);
-            assertEquals(-Math.log(0.75), ClassificationLoss.crossEntropy(logits, labels, 0f).getFloat(), 1e-6);
-            NDArray five = m.create(new float[] {5, 4, 3, 2, 1, 0, 1, 2, 3, 4, 5, 6}, new ai.djl.ndarray.types.Shape(2, 6));
+            assertEquals(
+                    expected,
+                    ClassificationLoss.crossEntropy(logits, labels, 0.2f).getFloat(),
+                    1e-6);
+            assertEquals(
+                    -Math.log(0.75),
+                    ClassificationLoss.crossEntropy(logits, labels, 0f).getFloat(),
+                    1e-6);
+            NDArray five =
+                    m.create(new float[] {5, 4, 3, 2, 1, 0, 1, 2, 3, 4, 5, 6}, new ai.djl.ndarray.types.Shape(2, 6));
             NDArray y = m.create(new long[] {4, 0});
             assertEquals(0, ClassificationLoss.topKHits(five, y, 1).getLong());
             assertEquals(1, ClassificationLoss.topKHits(five, y, 5).getLong()); // row 0: class 4 is 5th

@@ -25,7 +25,9 @@ class CorruptionFuzzTest {
     private static final int ITERATIONS = Integer.getInteger("fuzz.iterations", 300);
     /** A read of these few-kB files takes milliseconds; far longer means a loop that does not end. */
     private static final Duration HANG = Duration.ofSeconds(10);
-    @TempDir Path tmp;
+
+    @TempDir
+    Path tmp;
 
     @Test
     void corruptedPicklesFailOnlyWithFormatErrors() throws IOException {
@@ -35,7 +37,10 @@ class CorruptionFuzzTest {
                 entries.put(e.getName(), z.getInputStream(e).readAllBytes());
             }
         }
-        String pkl = entries.keySet().stream().filter(n -> n.endsWith("data.pkl")).findFirst().orElseThrow();
+        String pkl = entries.keySet().stream()
+                .filter(n -> n.endsWith("data.pkl"))
+                .findFirst()
+                .orElseThrow();
         Random rng = new Random(42);
         Path f = tmp.resolve("fuzz.pth");
         for (int iter = 0; iter < ITERATIONS; iter++) {
@@ -57,7 +62,10 @@ class CorruptionFuzzTest {
         Path f = tmp.resolve("fuzz.safetensors");
         for (int iter = 0; iter < ITERATIONS; iter++) {
             byte[] b = orig.clone();
-            int headerEnd = 8 + (int) java.nio.ByteBuffer.wrap(b, 0, 8).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
+            int headerEnd = 8
+                    + (int) java.nio.ByteBuffer.wrap(b, 0, 8)
+                            .order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                            .getLong();
             int edits = 1 + rng.nextInt(3);
             for (int k = 0; k < edits; k++) {
                 int pos = rng.nextInt(Math.min(headerEnd, b.length));
@@ -70,15 +78,18 @@ class CorruptionFuzzTest {
 
     private static void expectOnlyFormatErrors(Path f, int iter) {
         // preemptive: a read stuck in a loop is abandoned on its own thread and reported, not waited for
-        assertTimeoutPreemptively(HANG, () -> {
-            try {
-                StateDict.read(f);
-            } catch (WeightsFormatException e) {
-                // the expected outcome for most corruptions
-            } catch (Throwable t) {
-                fail("iteration " + iter + ": " + t, t);
-            }
-        }, () -> "iteration " + iter + ": no answer within " + HANG.toSeconds() + " s (a hang)");
+        assertTimeoutPreemptively(
+                HANG,
+                () -> {
+                    try {
+                        StateDict.read(f);
+                    } catch (WeightsFormatException e) {
+                        // the expected outcome for most corruptions
+                    } catch (Throwable t) {
+                        fail("iteration " + iter + ": " + t, t);
+                    }
+                },
+                () -> "iteration " + iter + ": no answer within " + HANG.toSeconds() + " s (a hang)");
     }
 
     private static void writeZip(Path f, Map<String, byte[]> entries, String pkl, byte[] code) throws IOException {

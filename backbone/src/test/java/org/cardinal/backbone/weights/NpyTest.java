@@ -13,7 +13,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class NpyTest {
-    @TempDir Path tmp;
+    @TempDir
+    Path tmp;
 
     @Test
     void readsNumpysFileAndMatchesNumpyValues() throws IOException {
@@ -46,21 +47,29 @@ class NpyTest {
     void refusesFortranOrderUnknownDtypeAndWrongSize() throws IOException {
         Path f = tmp.resolve("bad.npy");
         write(f, "{'descr': '<f4', 'fortran_order': True, 'shape': (2,), }", 8);
-        assertTrue(assertThrows(WeightsFormatException.class, () -> Npy.read(f)).getMessage().contains("fortran_order"));
+        assertTrue(assertThrows(WeightsFormatException.class, () -> Npy.read(f))
+                .getMessage()
+                .contains("fortran_order"));
         write(f, "{'descr': '<c8', 'fortran_order': False, 'shape': (2,), }", 16);
-        assertTrue(assertThrows(WeightsFormatException.class, () -> Npy.read(f)).getMessage().contains("'<c8'"));
+        assertTrue(assertThrows(WeightsFormatException.class, () -> Npy.read(f))
+                .getMessage()
+                .contains("'<c8'"));
         write(f, "{'descr': '<f4', 'fortran_order': False, 'shape': (3,), }", 8);
         IOException e = assertThrows(WeightsFormatException.class, () -> Npy.read(f));
         assertTrue(e.getMessage().startsWith(f.toString()) && e.getMessage().contains("need 12"), e.getMessage());
         Files.writeString(f, "not numpy");
-        assertTrue(assertThrows(WeightsFormatException.class, () -> Npy.read(f)).getMessage().contains("magic"));
+        assertTrue(assertThrows(WeightsFormatException.class, () -> Npy.read(f))
+                .getMessage()
+                .contains("magic"));
     }
 
     @Test
     void readsBigEndianData() throws IOException {
         Path f = tmp.resolve("be.npy");
         write(f, "{'descr': '>i4', 'fortran_order': False, 'shape': (2,), }", 0);
-        Files.write(f, new byte[] {0, 0, 0, 7, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xfe},
+        Files.write(
+                f,
+                new byte[] {0, 0, 0, 7, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xfe},
                 java.nio.file.StandardOpenOption.APPEND);
         assertArrayEquals(new float[] {7, -2}, Npy.read(f).toFloatArray());
     }

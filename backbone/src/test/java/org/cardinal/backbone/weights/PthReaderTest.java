@@ -95,11 +95,13 @@ class PthReaderTest {
     }
 
     @ParameterizedTest
-    @CsvSource(delimiter = '|', value = {
-        "hostile_truncated.pth | corrupt or truncated zip",
-        "hostile_short_storage.pth | storage '0'",
-        "hostile_view_past_storage.pth | storage too short",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "hostile_truncated.pth | corrupt or truncated zip",
+                "hostile_short_storage.pth | storage '0'",
+                "hostile_view_past_storage.pth | storage too short",
+            })
     void corruptFilesGiveClearErrors(String file, String expected) {
         Path f = Fixtures.path(file);
         IOException e = assertThrows(WeightsFormatException.class, () -> StateDict.read(f));

@@ -17,7 +17,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class PthWriterTest {
-    @TempDir Path tmp;
+    @TempDir
+    Path tmp;
 
     @Test
     void writtenCheckpointReadsBackIdentically() throws IOException {
@@ -41,8 +42,12 @@ class PthWriterTest {
             z.stream().forEach(e -> names.add(e.getName()));
             assertEquals("resnet_tiny/data.pkl", names.get(0));
             assertTrue(names.contains("resnet_tiny/byteorder") && names.contains("resnet_tiny/version"));
-            assertEquals("little", new String(z.getInputStream(z.getEntry("resnet_tiny/byteorder")).readAllBytes(),
-                    StandardCharsets.US_ASCII));
+            assertEquals(
+                    "little",
+                    new String(
+                            z.getInputStream(z.getEntry("resnet_tiny/byteorder"))
+                                    .readAllBytes(),
+                            StandardCharsets.US_ASCII));
             for (ZipEntry e : z.stream().toList()) {
                 assertEquals(ZipEntry.STORED, e.getMethod(), e.getName());
             }

@@ -15,7 +15,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class SafeTensorsTest {
-    @TempDir Path tmp;
+    @TempDir
+    Path tmp;
 
     @Test
     void readsFileWrittenByTheSafetensorsPackage() throws IOException {
@@ -45,7 +46,9 @@ class SafeTensorsTest {
         }
         assertEquals("pt", back.metadata().get("format"));
         // header is padded so that the data starts on an 8-byte boundary
-        long headerLen = ByteBuffer.wrap(Files.readAllBytes(out), 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        long headerLen = ByteBuffer.wrap(Files.readAllBytes(out), 0, 8)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .getLong();
         assertEquals(0, headerLen % 8);
         try (var files = Files.list(tmp)) {
             assertEquals(1, files.count(), "no temporary file is left behind");
@@ -57,7 +60,8 @@ class SafeTensorsTest {
         Path f = Fixtures.path("bad_offsets.safetensors");
         IOException e = assertThrows(WeightsFormatException.class, () -> StateDict.read(f));
         assertTrue(e.getMessage().startsWith(f.toString()), e.getMessage());
-        assertTrue(e.getMessage().contains("tensor 'b'") && e.getMessage().contains("outside the data section"),
+        assertTrue(
+                e.getMessage().contains("tensor 'b'") && e.getMessage().contains("outside the data section"),
                 e.getMessage());
     }
 
@@ -76,8 +80,12 @@ class SafeTensorsTest {
         IOException e = assertThrows(WeightsFormatException.class, () -> StateDict.read(f));
         assertTrue(e.getMessage().contains("header length 1000"), e.getMessage());
 
-        byte[] json = "{\"w\": {\"dtype\": \"F32\", \"shape\": [1], \"data_offsets\": [0, 4]".getBytes(StandardCharsets.UTF_8);
-        ByteBuffer c = ByteBuffer.allocate(8 + json.length + 4).order(ByteOrder.LITTLE_ENDIAN).putLong(json.length).put(json);
+        byte[] json = "{\"w\": {\"dtype\": \"F32\", \"shape\": [1], \"data_offsets\": [0, 4]"
+                .getBytes(StandardCharsets.UTF_8);
+        ByteBuffer c = ByteBuffer.allocate(8 + json.length + 4)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putLong(json.length)
+                .put(json);
         Files.write(f, c.array());
         e = assertThrows(WeightsFormatException.class, () -> StateDict.read(f));
         assertTrue(e.getMessage().contains("malformed safetensors header"), e.getMessage());
@@ -86,8 +94,11 @@ class SafeTensorsTest {
     @Test
     void refusesOverlappingTensorsAndUnknownDtypes() throws IOException {
         Path f = tmp.resolve("overlap.safetensors");
-        writeRaw(f, "{\"a\": {\"dtype\": \"F32\", \"shape\": [2], \"data_offsets\": [0, 8]},"
-                + " \"b\": {\"dtype\": \"F32\", \"shape\": [2], \"data_offsets\": [4, 12]}}", 12);
+        writeRaw(
+                f,
+                "{\"a\": {\"dtype\": \"F32\", \"shape\": [2], \"data_offsets\": [0, 8]},"
+                        + " \"b\": {\"dtype\": \"F32\", \"shape\": [2], \"data_offsets\": [4, 12]}}",
+                12);
         IOException e = assertThrows(WeightsFormatException.class, () -> StateDict.read(f));
         assertTrue(e.getMessage().contains("overlap"), e.getMessage());
 

@@ -34,7 +34,8 @@ class StateDictsTest {
     private static final double PARITY = 1e-4;
     private static final List<String> OUTPUTS = List.of("C2", "C3", "C4", "C5", "logits");
 
-    @TempDir Path tmp;
+    @TempDir
+    Path tmp;
 
     static ResNet model(NDManager m, String arch, Norm norm) {
         ResNet net = ResNet.builder(BackboneConfig.named(arch)).optNorm(norm).build();
@@ -75,7 +76,9 @@ class StateDictsTest {
             assertEquals(sd.names(), StateDicts.export(net).names());
             List<String> withoutCounters = new ArrayList<>(sd.names());
             withoutCounters.removeIf(k -> k.endsWith("num_batches_tracked"));
-            assertEquals(withoutCounters, new ArrayList<>(StateDicts.namedParameters(net).keySet()));
+            assertEquals(
+                    withoutCounters,
+                    new ArrayList<>(StateDicts.namedParameters(net).keySet()));
         }
     }
 
@@ -116,7 +119,10 @@ class StateDictsTest {
             Map<String, Parameter> pa = StateDicts.namedParameters(a);
             Map<String, Parameter> pb = StateDicts.namedParameters(b);
             for (String k : pa.keySet()) {
-                assertArrayEquals(pa.get(k).getArray().toFloatArray(), pb.get(k).getArray().toFloatArray(), k);
+                assertArrayEquals(
+                        pa.get(k).getArray().toFloatArray(),
+                        pb.get(k).getArray().toFloatArray(),
+                        k);
             }
             Map<String, float[]> oa = run(m, a);
             Map<String, float[]> ob = run(m, b);
@@ -156,12 +162,15 @@ class StateDictsTest {
         try (NDManager m = NDManager.newBaseManager()) {
             ResNet net = model(m, "resnet_tiny", Norm.BATCH);
             StateDict sd = StateDict.read(f);
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> StateDicts.load(net, sd, "", false));
+            IllegalArgumentException e =
+                    assertThrows(IllegalArgumentException.class, () -> StateDicts.load(net, sd, "", false));
             long c = sd.get("conv1.weight").shape()[0];
             assertTrue(e.getMessage().startsWith(f.toString()), e.getMessage());
-            assertTrue(e.getMessage().contains("parameter 'conv1.weight': expected shape (" + c + ", 3, 7, 7) (model), found ("
-                    + c + ", 3, 5, 5)"), e.getMessage());
+            assertTrue(
+                    e.getMessage()
+                            .contains("parameter 'conv1.weight': expected shape (" + c + ", 3, 7, 7) (model), found ("
+                                    + c + ", 3, 5, 5)"),
+                    e.getMessage());
         }
     }
 
@@ -172,8 +181,8 @@ class StateDictsTest {
             StateDict sd = StateDict.read(Fixtures.path("resnet_tiny.pth"));
             sd.remove("fc.bias");
             sd.put("fc.extra", TensorData.ofFloats(new float[] {1f}, 1));
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> StateDicts.load(net, sd, "", true));
+            IllegalArgumentException e =
+                    assertThrows(IllegalArgumentException.class, () -> StateDicts.load(net, sd, "", true));
             assertTrue(e.getMessage().contains("missing 1 parameter(s): [fc.bias]"), e.getMessage());
             assertTrue(e.getMessage().contains("unexpected 1 key(s): [fc.extra]"), e.getMessage());
             LoadReport r = StateDicts.load(net, sd, "", false);
@@ -191,7 +200,8 @@ class StateDictsTest {
             ResNet net = model(m, "resnext_tiny", Norm.BATCH);
             LoadReport r = StateDicts.load(net, sd, "backbone.body.", true);
             assertEquals(StateDicts.namedParameters(net).size(), r.loaded().size());
-            assertTrue(relError(run(m, net).get("logits"), expected.get("logits").toFloatArray()) < PARITY);
+            assertTrue(
+                    relError(run(m, net).get("logits"), expected.get("logits").toFloatArray()) < PARITY);
         }
     }
 
@@ -211,7 +221,8 @@ class StateDictsTest {
                 half.put(e.getKey(), t);
             }
             StateDicts.load(net, half, "", true);
-            float[] w = StateDicts.namedParameters(net).get("fc.weight").getArray().toFloatArray();
+            float[] w =
+                    StateDicts.namedParameters(net).get("fc.weight").getArray().toFloatArray();
             float[] ref = sd.get("fc.weight").toFloatArray();
             for (int i = 0; i < w.length; i++) {
                 assertEquals(ref[i], w[i], Math.abs(ref[i]) * 1e-3 + 1e-7);

@@ -68,22 +68,23 @@ class UnpicklerTest {
     @Test
     void everyGlobalGoesThroughTheResolver() {
         Refusing r = new Refusing();
-        byte[] code = "\u0080\u0002cos\nsystem\nX\u0002\u0000\u0000\u0000ls\u0085R.".getBytes(StandardCharsets.ISO_8859_1);
-        WeightsFormatException e = assertThrows(WeightsFormatException.class,
-                () -> Unpickler.load(code, FILE, "data.pkl", r));
+        byte[] code =
+                "\u0080\u0002cos\nsystem\nX\u0002\u0000\u0000\u0000ls\u0085R.".getBytes(StandardCharsets.ISO_8859_1);
+        WeightsFormatException e =
+                assertThrows(WeightsFormatException.class, () -> Unpickler.load(code, FILE, "data.pkl", r));
         assertEquals(List.of("os.system"), r.asked);
         assertTrue(e.getMessage().contains("'os.system'"));
         // STACK_GLOBAL (protocol 4) is resolved the same way
-        WeightsFormatException e2 = assertThrows(WeightsFormatException.class, () -> run(
-                "\\x80\\x04\\x8c\\x08builtins\\x8c\\x04exec\\x93)R."));
+        WeightsFormatException e2 = assertThrows(
+                WeightsFormatException.class, () -> run("\\x80\\x04\\x8c\\x08builtins\\x8c\\x04exec\\x93)R."));
         assertTrue(e2.getMessage().contains("'builtins.exec'"), e2.getMessage());
     }
 
     @Test
     void refusesToCallOrBuildPlainValues() {
         // REDUCE on a string "callable"
-        WeightsFormatException e = assertThrows(WeightsFormatException.class,
-                () -> run("\\x80\\x02X\\x01\\x00\\x00\\x00f)R."));
+        WeightsFormatException e =
+                assertThrows(WeightsFormatException.class, () -> run("\\x80\\x02X\\x01\\x00\\x00\\x00f)R."));
         assertTrue(e.getMessage().contains("cannot call a String"), e.getMessage());
         // BUILD on a list
         e = assertThrows(WeightsFormatException.class, () -> run("\\x80\\x02]}b."));
@@ -93,16 +94,22 @@ class UnpicklerTest {
     @Test
     void malformedProgramsFailCleanly() {
         assertTrue(assertThrows(WeightsFormatException.class, () -> run("\\x80\\x02}X\\xff\\x00\\x00\\x00ab"))
-                .getMessage().contains("runs past the end"));
+                .getMessage()
+                .contains("runs past the end"));
         assertTrue(assertThrows(WeightsFormatException.class, () -> run("\\x80\\x02h\\x05."))
-                .getMessage().contains("memo key 5"));
+                .getMessage()
+                .contains("memo key 5"));
         assertTrue(assertThrows(WeightsFormatException.class, () -> run("\\x80\\x02\\xfe."))
-                .getMessage().contains("opcode 0xfe"));
+                .getMessage()
+                .contains("opcode 0xfe"));
         assertTrue(assertThrows(WeightsFormatException.class, () -> run("\\x80\\x02t."))
-                .getMessage().contains("no MARK"));
+                .getMessage()
+                .contains("no MARK"));
         assertTrue(assertThrows(WeightsFormatException.class, () -> run("\\x80\\x02}}."))
-                .getMessage().contains("2 values left"));
+                .getMessage()
+                .contains("2 values left"));
         assertTrue(assertThrows(WeightsFormatException.class, () -> run("\\x80\\x02"))
-                .getMessage().contains("truncated"));
+                .getMessage()
+                .contains("truncated"));
     }
 }

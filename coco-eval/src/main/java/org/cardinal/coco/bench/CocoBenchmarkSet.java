@@ -52,12 +52,21 @@ public final class CocoBenchmarkSet {
         Path gtTmp = dir.resolve(".gt.json." + pid + ".tmp");
         Path dtTmp = dir.resolve(".dt.json." + pid + ".tmp");
         SplittableRandom rng = new SplittableRandom(seed);
-        try (Json gt = new Json(Files.newOutputStream(gtTmp)); Json dt = new Json(Files.newOutputStream(dtTmp))) {
-            gt.raw("{\"info\": {\"description\": \"Cardinal synthetic benchmark set\"}, \"licenses\": [], \"images\": [");
+        try (Json gt = new Json(Files.newOutputStream(gtTmp));
+                Json dt = new Json(Files.newOutputStream(dtTmp))) {
+            gt.raw(
+                    "{\"info\": {\"description\": \"Cardinal synthetic benchmark set\"}, \"licenses\": [], \"images\": [");
             for (int i = 0; i < numImages; i++) {
                 int[] size = SIZES[i % SIZES.length];
-                gt.raw(i == 0 ? "{\"id\": " : ", {\"id\": ").num(imageId(i)).raw(", \"width\": ").num(size[0])
-                        .raw(", \"height\": ").num(size[1]).raw(", \"file_name\": \"").num(imageId(i)).raw(".jpg\"}");
+                gt.raw(i == 0 ? "{\"id\": " : ", {\"id\": ")
+                        .num(imageId(i))
+                        .raw(", \"width\": ")
+                        .num(size[0])
+                        .raw(", \"height\": ")
+                        .num(size[1])
+                        .raw(", \"file_name\": \"")
+                        .num(imageId(i))
+                        .raw(".jpg\"}");
             }
             gt.raw("], \"annotations\": [");
             dt.raw("[");
@@ -76,10 +85,21 @@ public final class CocoBenchmarkSet {
                     randomBox(rng, w, h, boxes, 4 * g);
                     cats[g] = present[rng.nextInt(present.length)];
                     boolean crowd = rng.nextDouble() < 0.01;
-                    double area = hundredths(boxes[4 * g + 2] * boxes[4 * g + 3] * (crowd ? 0.8 : 0.5 + 0.45 * rng.nextDouble()));
-                    gt.raw(firstAnn ? "{\"id\": " : ", {\"id\": ").num(annId++).raw(", \"image_id\": ").num(imageId(i))
-                            .raw(", \"category_id\": ").num(categoryId(cats[g])).raw(", \"bbox\": ").box(boxes, 4 * g)
-                            .raw(", \"area\": ").fixed(area, 2).raw(", \"iscrowd\": ").num(crowd ? 1 : 0).raw("}");
+                    double area = hundredths(
+                            boxes[4 * g + 2] * boxes[4 * g + 3] * (crowd ? 0.8 : 0.5 + 0.45 * rng.nextDouble()));
+                    gt.raw(firstAnn ? "{\"id\": " : ", {\"id\": ")
+                            .num(annId++)
+                            .raw(", \"image_id\": ")
+                            .num(imageId(i))
+                            .raw(", \"category_id\": ")
+                            .num(categoryId(cats[g]))
+                            .raw(", \"bbox\": ")
+                            .box(boxes, 4 * g)
+                            .raw(", \"area\": ")
+                            .fixed(area, 2)
+                            .raw(", \"iscrowd\": ")
+                            .num(crowd ? 1 : 0)
+                            .raw("}");
                     firstAnn = false;
                 }
                 double[] d = new double[4];
@@ -94,19 +114,30 @@ public final class CocoBenchmarkSet {
                         score = Math.sqrt(rng.nextDouble());
                     } else {
                         randomBox(rng, w, h, d, 0);
-                        category = rng.nextDouble() < 0.5 ? present[rng.nextInt(present.length)] : rng.nextInt(numCategories);
+                        category = rng.nextDouble() < 0.5
+                                ? present[rng.nextInt(present.length)]
+                                : rng.nextInt(numCategories);
                         score = Math.pow(rng.nextDouble(), 2);
                     }
-                    dt.raw(firstDet ? "{\"image_id\": " : ", {\"image_id\": ").num(imageId(i))
-                            .raw(", \"category_id\": ").num(categoryId(category)).raw(", \"bbox\": ").box(d, 0)
-                            .raw(", \"score\": ").fixed(Math.round(score * 1000) / 1000.0, 3).raw("}");
+                    dt.raw(firstDet ? "{\"image_id\": " : ", {\"image_id\": ")
+                            .num(imageId(i))
+                            .raw(", \"category_id\": ")
+                            .num(categoryId(category))
+                            .raw(", \"bbox\": ")
+                            .box(d, 0)
+                            .raw(", \"score\": ")
+                            .fixed(Math.round(score * 1000) / 1000.0, 3)
+                            .raw("}");
                     firstDet = false;
                 }
             }
             gt.raw("], \"categories\": [");
             for (int k = 0; k < numCategories; k++) {
-                gt.raw(k == 0 ? "{\"id\": " : ", {\"id\": ").num(categoryId(k)).raw(", \"name\": \"class")
-                        .num(categoryId(k)).raw("\", \"supercategory\": \"thing\"}");
+                gt.raw(k == 0 ? "{\"id\": " : ", {\"id\": ")
+                        .num(categoryId(k))
+                        .raw(", \"name\": \"class")
+                        .num(categoryId(k))
+                        .raw("\", \"supercategory\": \"thing\"}");
             }
             gt.raw("]}\n");
             dt.raw("]\n");
@@ -180,8 +211,14 @@ public final class CocoBenchmarkSet {
         }
 
         Json box(double[] b, int o) throws IOException {
-            return raw("[").fixed(b[o], 2).raw(", ").fixed(b[o + 1], 2).raw(", ").fixed(b[o + 2], 2).raw(", ")
-                    .fixed(b[o + 3], 2).raw("]");
+            return raw("[").fixed(b[o], 2)
+                    .raw(", ")
+                    .fixed(b[o + 1], 2)
+                    .raw(", ")
+                    .fixed(b[o + 2], 2)
+                    .raw(", ")
+                    .fixed(b[o + 3], 2)
+                    .raw("]");
         }
 
         @Override
@@ -202,10 +239,18 @@ public final class CocoBenchmarkSet {
         long seed = 1;
         for (int i = 1; i + 1 < args.length; i += 2) {
             switch (args[i]) {
-                case "--images": images = Integer.parseInt(args[i + 1]); break;
-                case "--categories": categories = Integer.parseInt(args[i + 1]); break;
-                case "--dets-per-image": dets = Integer.parseInt(args[i + 1]); break;
-                case "--seed": seed = Long.parseLong(args[i + 1]); break;
+                case "--images":
+                    images = Integer.parseInt(args[i + 1]);
+                    break;
+                case "--categories":
+                    categories = Integer.parseInt(args[i + 1]);
+                    break;
+                case "--dets-per-image":
+                    dets = Integer.parseInt(args[i + 1]);
+                    break;
+                case "--seed":
+                    seed = Long.parseLong(args[i + 1]);
+                    break;
                 default:
                     System.err.println("error: unknown option " + args[i]);
                     System.exit(2);

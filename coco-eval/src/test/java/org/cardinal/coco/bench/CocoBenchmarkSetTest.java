@@ -23,7 +23,10 @@ class CocoBenchmarkSetTest {
         new CocoBenchmarkSet(60, 7, 20, 3).write(dir.resolve("a"));
         new CocoBenchmarkSet(60, 7, 20, 3).write(dir.resolve("b"));
         for (String f : new String[] {"gt.json", "dt.json"}) {
-            assertArrayEquals(Files.readAllBytes(dir.resolve("a").resolve(f)), Files.readAllBytes(dir.resolve("b").resolve(f)), f);
+            assertArrayEquals(
+                    Files.readAllBytes(dir.resolve("a").resolve(f)),
+                    Files.readAllBytes(dir.resolve("b").resolve(f)),
+                    f);
         }
         CocoGroundTruth gt = CocoGroundTruth.read(dir.resolve("a/gt.json"));
         assertEquals(60, gt.imageIds().length);
@@ -43,7 +46,8 @@ class CocoBenchmarkSetTest {
     void fullSizeSetReadsTheSameWithBothReaders() throws Exception {
         new CocoBenchmarkSet(5000, 80, 100, 1).write(dir);
         CocoGroundTruth gt = CocoGroundTruth.read(dir.resolve("gt.json"));
-        assertTrue(gt.numAnnotations() > 30000 && gt.numAnnotations() < 36000, "about 33k boxes: " + gt.numAnnotations());
+        assertTrue(
+                gt.numAnnotations() > 30000 && gt.numAnnotations() < 36000, "about 33k boxes: " + gt.numAnnotations());
         CocoResults fast = CocoResults.read(dir.resolve("dt.json"));
         CocoResults streaming = CocoResults.readStreaming(dir.resolve("dt.json"));
         assertEquals(500000, fast.size());

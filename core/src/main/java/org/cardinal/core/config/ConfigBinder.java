@@ -53,8 +53,7 @@ public final class ConfigBinder {
      * @return the record
      * @throws ConfigException naming the file and field on an unknown, missing or invalid field
      */
-    public static <R extends Record> R bind(
-            JsonElement json, Class<R> type, JsonObject defaults, ConfigPath at) {
+    public static <R extends Record> R bind(JsonElement json, Class<R> type, JsonObject defaults, ConfigPath at) {
         JsonObject given = object(json, at);
         RecordComponent[] components = type.getRecordComponents();
         Map<String, RecordComponent> byName = new LinkedHashMap<>();

@@ -64,9 +64,8 @@ public record ConfigPath(String source, String path) {
      * @return "SOURCE: unknown field 'PATH' (known fields: ...)"
      */
     public ConfigException unknown(Collection<String> known) {
-        return new ConfigException(
-                source + ": unknown field '" + path + "' (known fields: "
-                        + String.join(", ", new TreeSet<>(known)) + ")");
+        return new ConfigException(source + ": unknown field '" + path + "' (known fields: "
+                + String.join(", ", new TreeSet<>(known)) + ")");
     }
 
     /**

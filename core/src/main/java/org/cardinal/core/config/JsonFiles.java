@@ -106,7 +106,11 @@ public final class JsonFiles {
      * @return its pretty-printed text, the form Cardinal writes config files in
      */
     public static String pretty(JsonElement value) {
-        return new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(value);
+        return new GsonBuilder()
+                .setPrettyPrinting()
+                .disableHtmlEscaping()
+                .create()
+                .toJson(value);
     }
 
     private static JsonElement read(JsonReader in, String source) throws IOException {

@@ -14,10 +14,9 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.cardinal.core.io.AtomicFiles;
 import java.util.Locale;
-
 import javax.imageio.ImageIO;
+import org.cardinal.core.io.AtomicFiles;
 
 /**
  * A small line chart drawn with Java2D, for training curves (loss, accuracy, learning rate, AP)
@@ -40,8 +39,8 @@ public final class LineChart {
     public record Series(String name, double[] x, double[] y, int colour, boolean dashed) {
         public Series {
             if (x.length != y.length) {
-                throw new IllegalArgumentException("series " + name + ": " + x.length + " x values but "
-                        + y.length + " y values");
+                throw new IllegalArgumentException(
+                        "series " + name + ": " + x.length + " x values but " + y.length + " y values");
             }
         }
 
@@ -85,7 +84,9 @@ public final class LineChart {
 
     /** Adds a curve from lists; returns this chart. */
     public LineChart add(String name, List<? extends Number> x, List<? extends Number> y) {
-        return add(new Series(name, x.stream().mapToDouble(Number::doubleValue).toArray(),
+        return add(new Series(
+                name,
+                x.stream().mapToDouble(Number::doubleValue).toArray(),
                 y.stream().mapToDouble(Number::doubleValue).toArray()));
     }
 
@@ -261,9 +262,11 @@ public final class LineChart {
         int ly = top;
         for (int i = 0; i < series.size(); i++) {
             g.setColor(colour(i));
-            g.setStroke(series.get(i).dashed()
-                    ? new BasicStroke(3f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_ROUND, 1f, new float[] {5f, 3f}, 0f)
-                    : new BasicStroke(3f));
+            g.setStroke(
+                    series.get(i).dashed()
+                            ? new BasicStroke(
+                                    3f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_ROUND, 1f, new float[] {5f, 3f}, 0f)
+                            : new BasicStroke(3f));
             g.drawLine(lx, ly + 8 + i * 16, lx + 22, ly + 8 + i * 16);
             g.setColor(Color.BLACK);
             g.drawString(series.get(i).name(), lx + 28, ly + 12 + i * 16);

@@ -52,7 +52,8 @@ public final class MetricsLog implements AutoCloseable {
                 }
                 try {
                     JsonElement e = JsonParser.parseString(line);
-                    if (e.isJsonObject() && e.getAsJsonObject().has(positionField)
+                    if (e.isJsonObject()
+                            && e.getAsJsonObject().has(positionField)
                             && e.getAsJsonObject().get(positionField).getAsLong() <= keepUpTo) {
                         records.add(e.getAsJsonObject());
                         kept.add(line);

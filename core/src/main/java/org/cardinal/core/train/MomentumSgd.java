@@ -49,6 +49,7 @@ public final class MomentumSgd extends Optimizer implements AutoCloseable {
     private final Map<String, Map<Device, NDArray>> buffers = new ConcurrentHashMap<>();
     /** The parameters {@link #step(float)} updates, by name (empty when driven by DJL). */
     private final Map<String, Parameter> parameters = new LinkedHashMap<>();
+
     private volatile int iteration;
 
     private MomentumSgd(Builder b) {
@@ -71,7 +72,8 @@ public final class MomentumSgd extends Optimizer implements AutoCloseable {
      * @param weightDecay L2 penalty applied to every optimized parameter (1e-4 in the paper)
      */
     public static MomentumSgd forParameters(Map<String, Parameter> named, float momentum, float weightDecay) {
-        MomentumSgd sgd = builder().optMomentum(momentum).optWeightDecay(weightDecay).build();
+        MomentumSgd sgd =
+                builder().optMomentum(momentum).optWeightDecay(weightDecay).build();
         for (Map.Entry<String, Parameter> e : named.entrySet()) {
             Parameter p = e.getValue();
             if (p.requiresGradient()) {
@@ -156,8 +158,7 @@ public final class MomentumSgd extends Optimizer implements AutoCloseable {
         NDArray buf = buffer(key, weight);
         if (!buf.getShape().equals(value.getShape())) {
             throw new IllegalArgumentException(
-                    "momentum buffer shape " + value.getShape() + " does not match parameter "
-                            + weight.getShape());
+                    "momentum buffer shape " + value.getShape() + " does not match parameter " + weight.getShape());
         }
         value.toDevice(buf.getDevice(), false).copyTo(buf);
     }

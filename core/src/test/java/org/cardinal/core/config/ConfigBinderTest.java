@@ -33,16 +33,23 @@ class ConfigBinderTest {
 
     @Test
     void objectFieldMayBeLeftOutWhenItsDefaultIsNull() {
-        WithObject r = ConfigBinder.bind(JsonFiles.parseObject("{\"name\": \"a\"}", "t.json"), WithObject.class,
-                defaults(), ConfigPath.root("t.json"));
+        WithObject r = ConfigBinder.bind(
+                JsonFiles.parseObject("{\"name\": \"a\"}", "t.json"),
+                WithObject.class,
+                defaults(),
+                ConfigPath.root("t.json"));
         assertNull(r.extra());
     }
 
     @Test
     void objectFieldOfAnotherTypeIsRefusedInTheUsualWords() {
-        ConfigException e = assertThrows(ConfigException.class, () -> ConfigBinder.bind(
-                JsonFiles.parseObject("{\"name\": \"a\", \"extra\": [1]}", "t.json"), WithObject.class, defaults(),
-                ConfigPath.root("t.json")));
+        ConfigException e = assertThrows(
+                ConfigException.class,
+                () -> ConfigBinder.bind(
+                        JsonFiles.parseObject("{\"name\": \"a\", \"extra\": [1]}", "t.json"),
+                        WithObject.class,
+                        defaults(),
+                        ConfigPath.root("t.json")));
         assertEquals("t.json: field 'extra': expected an object, found [1]", e.getMessage());
     }
 }

@@ -34,11 +34,14 @@ class IntervalChartTest {
 
     @Test
     void estimateWithoutIntervalIsDrawnWithoutABar() {
-        BufferedImage img = new IntervalChart("one sample", "AP").add("blue", "AP", 2.0, Double.NaN, Double.NaN)
-                .add("blue", "AP50", 0.0, -8.0, 8.0).render();
+        BufferedImage img = new IntervalChart("one sample", "AP")
+                .add("blue", "AP", 2.0, Double.NaN, Double.NaN)
+                .add("blue", "AP50", 0.0, -8.0, 8.0)
+                .render();
         int withBar = verticalExtent(img, BLUE);
         BufferedImage pointOnly = new IntervalChart("one sample", "AP")
-                .add("blue", "AP", 2.0, Double.NaN, Double.NaN).render();
+                .add("blue", "AP", 2.0, Double.NaN, Double.NaN)
+                .render();
         int point = verticalExtent(pointOnly, BLUE);
         assertTrue(point > 0 && point < 15, "a point alone: " + point + " pixels high");
         assertTrue(withBar > 10 * point, "the other category's bar: " + withBar);
@@ -47,8 +50,7 @@ class IntervalChartTest {
     @Test
     void valueOutsideItsIntervalIsRefused() {
         assertThrows(IllegalArgumentException.class, () -> new IntervalChart("t", "y").add("a", "b", 5, 0, 1));
-        assertThrows(IllegalArgumentException.class,
-                () -> new IntervalChart("t", "y").add("a", "b", Double.NaN, 0, 1));
+        assertThrows(IllegalArgumentException.class, () -> new IntervalChart("t", "y").add("a", "b", Double.NaN, 0, 1));
     }
 
     /** Rows between the highest and lowest pixel of {@code rgb}, inside the plot (legend excluded). */

@@ -47,9 +47,11 @@ class LineChartTest {
         Graphics2D g = img.createGraphics();
         g.setColor(Color.MAGENTA);
         g.fillRect(0, 0, 1200, 450);
-        new LineChart("left", "x", "y").add("a", new double[] {0, 1, 2}, new double[] {0, 1, 2})
+        new LineChart("left", "x", "y")
+                .add("a", new double[] {0, 1, 2}, new double[] {0, 1, 2})
                 .draw(g, 0, 0, 600, 450);
-        new LineChart("right", "x", "y").add("a", new double[] {0, 1}, new double[] {1, 1})
+        new LineChart("right", "x", "y")
+                .add("a", new double[] {0, 1}, new double[] {1, 1})
                 .add("b", new double[] {0, 1}, new double[] {0, 1})
                 .draw(g, 600, 0, 600, 450);
         g.dispose();
@@ -67,7 +69,8 @@ class LineChartTest {
 
     @Test
     void seriesOfDifferentLengthsAreRefused() {
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(
+                IllegalArgumentException.class,
                 () -> new LineChart("t", "x", "y").add("a", new double[] {0, 1}, new double[] {0}));
     }
 

@@ -39,22 +39,27 @@ class MetricsLogTest {
     @Test
     void aResumedRunDropsLinesAfterItsCheckpointAndACutLastLine(@TempDir Path dir) throws IOException {
         Path f = dir.resolve(MetricsLog.FILE);
-        Files.writeString(f, String.join("\n",
-                "{\"type\":\"train\",\"iteration\":10,\"loss\":2}",
-                "",
-                "{\"type\":\"eval\",\"iteration\":20,\"AP\":0.1}",
-                "{\"note\":\"no position\"}",
-                "{\"type\":\"train\",\"iteration\":30,\"loss\":1}",
-                "{\"type\":\"train\",\"iter"));
+        Files.writeString(
+                f,
+                String.join(
+                        "\n",
+                        "{\"type\":\"train\",\"iteration\":10,\"loss\":2}",
+                        "",
+                        "{\"type\":\"eval\",\"iteration\":20,\"AP\":0.1}",
+                        "{\"note\":\"no position\"}",
+                        "{\"type\":\"train\",\"iteration\":30,\"loss\":1}",
+                        "{\"type\":\"train\",\"iter"));
         try (MetricsLog log = new MetricsLog(f, "iteration", 20)) {
             assertEquals(2, log.records().size());
             log.log(record("iteration", 30, 1.5));
             assertEquals(3, log.records().size());
         }
-        assertEquals(List.of(
-                "{\"type\":\"train\",\"iteration\":10,\"loss\":2}",
-                "{\"type\":\"eval\",\"iteration\":20,\"AP\":0.1}",
-                "{\"type\":\"train\",\"iteration\":30,\"loss\":1.5}"), Files.readAllLines(f));
+        assertEquals(
+                List.of(
+                        "{\"type\":\"train\",\"iteration\":10,\"loss\":2}",
+                        "{\"type\":\"eval\",\"iteration\":20,\"AP\":0.1}",
+                        "{\"type\":\"train\",\"iteration\":30,\"loss\":1.5}"),
+                Files.readAllLines(f));
     }
 
     @Test

@@ -25,7 +25,9 @@ class MomentumSgdTest {
         Tracker schedule = iteration -> iteration == 0 ? 0.5f : 0.05f;
         MomentumSgd sgd = MomentumSgd.builder()
                 .setLearningRateTracker(schedule)
-                .optMomentum(0.9f).optWeightDecay(0.1f).build();
+                .optMomentum(0.9f)
+                .optWeightDecay(0.1f)
+                .build();
         try (NDManager m = NDManager.newBaseManager()) {
             NDArray w = m.create(new float[] {1f, -2f}, new Shape(2));
             sgd.setIteration(0); // lr 0.5
@@ -55,12 +57,16 @@ class MomentumSgdTest {
                 backward(w.getArray(), m.create(new float[] {0.5f, 1f}));
                 sgd.step(0.5f);
                 assertArrayEquals(new float[] {0.7f, -2.4f}, w.getArray().toFloatArray(), 1e-6f);
-                assertArrayEquals(new float[] {0f, 0f}, w.getArray().getGradient().toFloatArray());
+                assertArrayEquals(
+                        new float[] {0f, 0f}, w.getArray().getGradient().toFloatArray());
                 backward(w.getArray(), m.create(new float[] {0f, 1f}));
                 sgd.step(0.05f);
-                assertArrayEquals(new float[] {0.7f - 0.05f * 0.61f, -2.4f - 0.05f * 1.48f},
-                        w.getArray().toFloatArray(), 1e-6f);
-                assertArrayEquals(new float[] {0.61f, 1.48f}, sgd.state().get("layer.w").toFloatArray(), 1e-6f);
+                assertArrayEquals(
+                        new float[] {0.7f - 0.05f * 0.61f, -2.4f - 0.05f * 1.48f},
+                        w.getArray().toFloatArray(),
+                        1e-6f);
+                assertArrayEquals(
+                        new float[] {0.61f, 1.48f}, sgd.state().get("layer.w").toFloatArray(), 1e-6f);
                 assertEquals(3f, frozen.getArray().getFloat(0));
             }
         }
@@ -76,7 +82,8 @@ class MomentumSgdTest {
                 IllegalArgumentException missing =
                         assertThrows(IllegalArgumentException.class, () -> sgd.loadState(Map.of()));
                 assertTrue(missing.getMessage().contains("w"), missing.getMessage());
-                IllegalArgumentException shape = assertThrows(IllegalArgumentException.class,
+                IllegalArgumentException shape = assertThrows(
+                        IllegalArgumentException.class,
                         () -> sgd.loadState(Map.of("w", m.create(new float[] {1f, 2f, 3f}))));
                 assertTrue(shape.getMessage().contains("(3)"), shape.getMessage());
             }
@@ -90,8 +97,12 @@ class MomentumSgdTest {
     }
 
     private static Parameter parameter(String name, NDArray value, boolean trainable) {
-        Parameter p = Parameter.builder().setName(name).setType(Parameter.Type.WEIGHT)
-                .optRequiresGrad(trainable).optArray(value).build();
+        Parameter p = Parameter.builder()
+                .setName(name)
+                .setType(Parameter.Type.WEIGHT)
+                .optRequiresGrad(trainable)
+                .optArray(value)
+                .build();
         if (trainable) {
             value.setRequiresGradient(true);
         }

@@ -113,8 +113,8 @@ public final class Comparison {
     }
 
     /** Run-config fields that do not change what is trained: a run may resume with other values. */
-    private static final Set<String> IGNORED = Set.of("name", "solver.device", "data.num_workers",
-            "data.prefetch_batches");
+    private static final Set<String> IGNORED =
+            Set.of("name", "solver.device", "data.num_workers", "data.prefetch_batches");
     /** Recipe fields the pretrainer sets itself or that do not change what is trained. */
     private static final Set<String> PRETRAIN_IGNORED = Set.of("arch.num_classes", "workers", "prefetch_batches");
 
@@ -153,11 +153,18 @@ public final class Comparison {
                         .withSolver(base.solver().withSeed(seeds[k]))
                         .withName(config.name() + "_" + b.name() + "_seed" + seeds[k]);
                 if (config.pretrain() != null) {
-                    c = new RunConfig(c.name(), c.model(), c.solver(), c.data(),
-                            pretrainFolder(b, seeds[k]).resolve(PretrainTrainer.WEIGHTS_FILE).toString(), null);
+                    c = new RunConfig(
+                            c.name(),
+                            c.model(),
+                            c.solver(),
+                            c.data(),
+                            pretrainFolder(b, seeds[k])
+                                    .resolve(PretrainTrainer.WEIGHTS_FILE)
+                                    .toString(),
+                            null);
                 }
-                planned.add(new Run(planned.size(), k, seeds[k], b, c,
-                        dir.resolve(b.name()).resolve("seed_" + seeds[k])));
+                planned.add(new Run(
+                        planned.size(), k, seeds[k], b, c, dir.resolve(b.name()).resolve("seed_" + seeds[k])));
             }
         }
         this.runs = List.copyOf(planned);
@@ -225,7 +232,8 @@ public final class Comparison {
         }
         Optional<Path> checkpoint = Checkpoint.latest(run.dir().resolve("checkpoints"));
         if (checkpoint.isPresent()) {
-            String diff = JsonDifference.first(Checkpoint.readState(checkpoint.get()).config(), expected, "", IGNORED);
+            String diff =
+                    JsonDifference.first(Checkpoint.readState(checkpoint.get()).config(), expected, "", IGNORED);
             if (diff != null) {
                 throw new IllegalArgumentException(run.dir() + " holds an interrupted run of another config (" + diff
                         + "): pass --retrain to train it again, or --output DIR for a new comparison");
@@ -244,7 +252,8 @@ public final class Comparison {
     public void prepareData() throws IOException {
         EmbeddedDataset.ensure(Path.of(base.data().root()), log);
         base.data().checkTrainSplit();
-        if (!Files.isRegularFile(base.data().valAnnotationsPath()) || !Files.isDirectory(base.data().valImagesPath())) {
+        if (!Files.isRegularFile(base.data().valAnnotationsPath())
+                || !Files.isDirectory(base.data().valImagesPath())) {
             throw new IllegalArgumentException("a comparison is judged on the val split, which is missing: "
                     + base.data().valAnnotationsPath() + " and " + base.data().valImagesPath()
                     + " must exist (data root '" + base.data().root() + "')");
@@ -288,9 +297,13 @@ public final class Comparison {
                 }
             }
             int start = status == Status.PARTIAL
-                    ? Checkpoint.readState(Checkpoint.latest(run.dir().resolve("checkpoints")).orElseThrow()).iteration()
+                    ? Checkpoint.readState(Checkpoint.latest(run.dir().resolve("checkpoints"))
+                                    .orElseThrow())
+                            .iteration()
                     : 0;
-            TrainingRun training = new TrainingRun(run.config(), run.dir()).setStopRequest(stop).setLog(log);
+            TrainingRun training = new TrainingRun(run.config(), run.dir())
+                    .setStopRequest(stop)
+                    .setLog(log);
             for (Listener l : listeners) {
                 TrainingListener t = l.trainingListener(run);
                 if (t != null) {
@@ -308,8 +321,8 @@ public final class Comparison {
             listeners.forEach(l -> l.runFinished(run, r, false));
         }
         Findings findings = findings(results);
-        return new Outcome(List.copyOf(results), runs.size(), stoppedBy, writeReport(findings, results.size()),
-                findings);
+        return new Outcome(
+                List.copyOf(results), runs.size(), stoppedBy, writeReport(findings, results.size()), findings);
     }
 
     /**
@@ -317,14 +330,17 @@ public final class Comparison {
      * @return their statistics
      */
     public Findings findings(List<RunResult> results) {
-        return new Findings(config.backbones().stream().map(BackboneConfig::name).toList(), results);
+        return new Findings(
+                config.backbones().stream().map(BackboneConfig::name).toList(), results);
     }
 
     private Path writeReport(Findings findings, int done) throws IOException {
         List<ComparisonReport.Curve> curves = new ArrayList<>();
         for (Run run : runs) {
             if (findings.result(run.backbone().name(), run.seed()) != null) {
-                curves.add(new ComparisonReport.Curve(run.backbone().name(), run.seed(),
+                curves.add(new ComparisonReport.Curve(
+                        run.backbone().name(),
+                        run.seed(),
                         TrainingHistory.read(run.dir().resolve("metrics.jsonl"))));
             }
         }
@@ -333,12 +349,20 @@ public final class Comparison {
 
     private ComparisonReport.Setup setup(int done) {
         var s = base.solver();
-        String schedule = String.format(java.util.Locale.ROOT, "Faster R-CNN %s, %d iterations x %d images, base lr %s, "
+        String schedule = String.format(
+                java.util.Locale.ROOT,
+                "Faster R-CNN %s, %d iterations x %d images, base lr %s, "
                         + "steps %s, warmup %d, weight decay %s, evaluation %s, input min %d / max %d",
-                base.model().variant().name(), s.maxIter(), s.imsPerBatch(), plain(s.baseLr()),
-                Arrays.toString(s.steps()), s.warmupIters(), plain(s.weightDecay()),
+                base.model().variant().name(),
+                s.maxIter(),
+                s.imsPerBatch(),
+                plain(s.baseLr()),
+                Arrays.toString(s.steps()),
+                s.warmupIters(),
+                plain(s.weightDecay()),
                 s.evalPeriod() > 0 ? "every " + s.evalPeriod() + " iterations and at the end" : "at the end",
-                base.model().minSize(), base.model().maxSize());
+                base.model().minSize(),
+                base.model().maxSize());
         long[] seeds = config.seedValues();
         StringBuilder seedText = new StringBuilder();
         for (long v : seeds) {
@@ -346,14 +370,23 @@ public final class Comparison {
         }
         seedText.append(" (seed k = the base config's solver.seed + k)");
         Pretraining p = config.pretrain();
-        String init = p == null ? "random (each parameter from its own stream of the run seed)"
+        String init = p == null
+                ? "random (each parameter from its own stream of the run seed)"
                 : "pretrained on " + (p.images() != null ? p.images() : "the recipe's generated image set") + ", "
                         + p.recipe().epochs() + " epochs at " + p.recipe().imageSize() + " px, "
-                        + (p.perSeed() ? "anew for every seed" : "once per backbone (recipe seed "
-                                + p.recipe().seed() + "; the intervals cover detector training only)");
-        return new ComparisonReport.Setup(config.title(), base.data().trainAnnotationsPath() + " -> "
-                + base.data().valAnnotationsPath(), schedule, describe(DeviceSelection.resolve(s.device())),
-                seedText.toString(), init, done, runs.size());
+                        + (p.perSeed()
+                                ? "anew for every seed"
+                                : "once per backbone (recipe seed " + p.recipe().seed()
+                                        + "; the intervals cover detector training only)");
+        return new ComparisonReport.Setup(
+                config.title(),
+                base.data().trainAnnotationsPath() + " -> " + base.data().valAnnotationsPath(),
+                schedule,
+                describe(DeviceSelection.resolve(s.device())),
+                seedText.toString(),
+                init,
+                done,
+                runs.size());
     }
 
     private static String plain(double v) {
@@ -371,22 +404,33 @@ public final class Comparison {
         TrainingSummary s = trained.summary();
         EvalResult e = s.finalEval();
         List<RunResult.CategoryAp> cats = new ArrayList<>();
-        s.categories().forEach((id, name) -> cats.add(new RunResult.CategoryAp(name,
-                e.perCategoryAp().getOrDefault(id, -1.0))));
+        s.categories()
+                .forEach((id, name) -> cats.add(
+                        new RunResult.CategoryAp(name, e.perCategoryAp().getOrDefault(id, -1.0))));
         double imagesPerSecond = s.imagesPerSecond();
         if (!(imagesPerSecond > 0)) {
             // resumed after its last iteration (killed during the final evaluation): the log has it
-            List<TrainingHistory.TrainPoint> log = TrainingHistory.read(run.dir().resolve("metrics.jsonl")).train();
+            List<TrainingHistory.TrainPoint> log =
+                    TrainingHistory.read(run.dir().resolve("metrics.jsonl")).train();
             imagesPerSecond = log.isEmpty() ? 0 : log.get(log.size() - 1).imagesPerSecond();
         }
-        return new RunResult(run.backbone().name(), run.seed(), s.iterations(), e.stats(), cats,
-                Double.isFinite(imagesPerSecond) ? imagesPerSecond : 0, s.seconds(), start, trained.detectorParams(),
+        return new RunResult(
+                run.backbone().name(),
+                run.seed(),
+                s.iterations(),
+                e.stats(),
+                cats,
+                Double.isFinite(imagesPerSecond) ? imagesPerSecond : 0,
+                s.seconds(),
+                start,
+                trained.detectorParams(),
                 run.config().toJson());
     }
 
     private Path pretrainFolder(BackboneConfig b, long seed) {
         Path backbone = dir.resolve(b.name());
-        return config.pretrain().perSeed() ? backbone.resolve("seed_" + seed).resolve("pretrain")
+        return config.pretrain().perSeed()
+                ? backbone.resolve("seed_" + seed).resolve("pretrain")
                 : backbone.resolve("pretrain");
     }
 
@@ -418,8 +462,15 @@ public final class Comparison {
         listeners.forEach(l -> l.pretraining(run, folder, resume ? Status.PARTIAL : Status.TODO));
         ai.djl.Device device = DeviceSelection.resolve(run.config().solver().device())[0];
         // resume = true also starts afresh when no checkpoint was written yet
-        new PretrainTrainer(recipe, images, folder, device, line -> log.println(run.backbone().name() + " seed "
-                + run.seed() + " pretraining: " + line)).optProgressBar(false).optStopRequest(stop).run(true);
+        new PretrainTrainer(
+                        recipe,
+                        images,
+                        folder,
+                        device,
+                        line -> log.println(run.backbone().name() + " seed " + run.seed() + " pretraining: " + line))
+                .optProgressBar(false)
+                .optStopRequest(stop)
+                .run(true);
     }
 
     private void clear(Run run, Set<Path> cleared) throws IOException {

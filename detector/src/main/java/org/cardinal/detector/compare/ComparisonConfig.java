@@ -76,22 +76,31 @@ public record ComparisonConfig(
 
     /** Validates the fields; messages name the JSON field. */
     public ComparisonConfig {
-        InvalidFieldException.require(name != null && name.matches(SAFE_NAME), "name",
-                "a name of letters, digits, '.', '_' or '-'", name);
+        InvalidFieldException.require(
+                name != null && name.matches(SAFE_NAME), "name", "a name of letters, digits, '.', '_' or '-'", name);
         InvalidFieldException.require(base != null && !base.isBlank(), "base", "the path of a run config", base);
         overrides = overrides == null ? new JsonObject() : overrides.deepCopy();
         backbones = List.copyOf(backbones);
-        InvalidFieldException.require(backbones.size() >= 2, "backbones",
-                "at least two backbones (names, files or objects), the reference first", backbones.size());
+        InvalidFieldException.require(
+                backbones.size() >= 2,
+                "backbones",
+                "at least two backbones (names, files or objects), the reference first",
+                backbones.size());
         Set<String> names = new HashSet<>();
         for (BackboneConfig b : backbones) {
-            InvalidFieldException.require(b.name().matches(SAFE_NAME), "backbones",
-                    "backbone names of letters, digits, '.', '_' or '-' (each names a folder)", "\"" + b.name() + "\"");
-            InvalidFieldException.require(names.add(b.name()), "backbones",
-                    "backbones with distinct names (each names its run folders)", "\"" + b.name() + "\" twice");
+            InvalidFieldException.require(
+                    b.name().matches(SAFE_NAME),
+                    "backbones",
+                    "backbone names of letters, digits, '.', '_' or '-' (each names a folder)",
+                    "\"" + b.name() + "\"");
+            InvalidFieldException.require(
+                    names.add(b.name()),
+                    "backbones",
+                    "backbones with distinct names (each names its run folders)",
+                    "\"" + b.name() + "\" twice");
         }
-        InvalidFieldException.require(seeds >= 1, "seeds", "an integer >= 1 (3 or more to estimate uncertainty)",
-                seeds);
+        InvalidFieldException.require(
+                seeds >= 1, "seeds", "an integer >= 1 (3 or more to estimate uncertainty)", seeds);
         InvalidFieldException.require(macsInputSize >= 32, "macs_input_size", "an integer >= 32", macsInputSize);
     }
 
@@ -144,11 +153,20 @@ public record ComparisonConfig(
         JsonObject given = json.getAsJsonObject().deepCopy();
         given.addProperty("base", baseFile.toString());
         JsonElement pretrain = given.get("pretrain");
-        if (pretrain != null && pretrain.isJsonObject() && pretrain.getAsJsonObject().has("recipe")
+        if (pretrain != null
+                && pretrain.isJsonObject()
+                && pretrain.getAsJsonObject().has("recipe")
                 && pretrain.getAsJsonObject().get("recipe").isJsonPrimitive()) {
             String recipe = pretrain.getAsJsonObject().get("recipe").getAsString();
-            pretrain.getAsJsonObject().addProperty("recipe",
-                    ConfigFiles.locate(recipe, "pretrain", at.field("pretrain").field("recipe"), searchRoots).toString());
+            pretrain.getAsJsonObject()
+                    .addProperty(
+                            "recipe",
+                            ConfigFiles.locate(
+                                            recipe,
+                                            "pretrain",
+                                            at.field("pretrain").field("recipe"),
+                                            searchRoots)
+                                    .toString());
         }
         JsonObject d = new JsonObject();
         d.addProperty("name", name);
@@ -177,7 +195,9 @@ public record ComparisonConfig(
      * @return the resolved run config (its backbone is the base's; each run replaces it)
      */
     public RunConfig baseRun() {
-        return resolve(Path.of(base), overrides,
+        return resolve(
+                Path.of(base),
+                overrides,
                 ConfigPath.root("comparison '" + name + "' (" + base + " with its overrides)"));
     }
 
@@ -233,13 +253,13 @@ public record ComparisonConfig(
         JsonObject merged = baseJson.deepCopy();
         merge(merged, overrides);
         JsonElement solverOverrides = overrides.get("solver");
-        if (solverOverrides != null && solverOverrides.isJsonObject()
+        if (solverOverrides != null
+                && solverOverrides.isJsonObject()
                 && solverOverrides.getAsJsonObject().has("max_iter")) {
-            Integer maxIter = ConfigBinder.field(solverOverrides, "max_iter", Integer.class, null,
-                    at.field("solver"));
+            Integer maxIter = ConfigBinder.field(solverOverrides, "max_iter", Integer.class, null, at.field("solver"));
             if (maxIter != null && maxIter > 0) {
-                scaleSchedule(merged.getAsJsonObject("solver"), solverOverrides.getAsJsonObject(), plain.solver(),
-                        maxIter);
+                scaleSchedule(
+                        merged.getAsJsonObject("solver"), solverOverrides.getAsJsonObject(), plain.solver(), maxIter);
             }
         }
         return RunConfig.fromJson(merged, at);
@@ -316,8 +336,15 @@ public record ComparisonConfig(
                     return p.normalize();
                 }
             }
-            throw at.invalid("a config file or a name in configs/" + kind + "/ (tried "
-                    + String.join(", ", tried.stream().map(Path::toString).distinct().toList()) + ")", "\"" + spec + "\"");
+            throw at.invalid(
+                    "a config file or a name in configs/" + kind + "/ (tried "
+                            + String.join(
+                                    ", ",
+                                    tried.stream()
+                                            .map(Path::toString)
+                                            .distinct()
+                                            .toList()) + ")",
+                    "\"" + spec + "\"");
         }
 
         /** The folder that holds the nearest {@code configs/} folder above {@code folder}, if any. */

@@ -40,8 +40,15 @@ public final class ComparisonReport {
      * @param runsDone runs finished
      * @param runsPlanned runs the comparison has
      */
-    public record Setup(String title, String dataset, String schedule, String device, String seeds,
-                        String pretraining, int runsDone, int runsPlanned) {}
+    public record Setup(
+            String title,
+            String dataset,
+            String schedule,
+            String device,
+            String seeds,
+            String pretraining,
+            int runsDone,
+            int runsPlanned) {}
 
     /**
      * One run's metrics log, for the curves.
@@ -105,8 +112,8 @@ public final class ComparisonReport {
 
     /** The paired differences from the reference with their intervals, one point per candidate and metric. */
     public static IntervalChart differenceChart(Findings f) {
-        IntervalChart c = new IntervalChart("Paired difference from " + f.reference() + " with its 95% CI",
-                "difference (AP points)");
+        IntervalChart c = new IntervalChart(
+                "Paired difference from " + f.reference() + " with its 95% CI", "difference (AP points)");
         for (String cand : f.candidates()) {
             for (int m = 0; m < Findings.METRICS.size(); m++) {
                 PairedStatistics.Difference d = f.difference(cand, m);
@@ -122,21 +129,31 @@ public final class ComparisonReport {
     public static LineChart apCurves(Findings f, List<Curve> curves) {
         LineChart c = new LineChart("COCO box AP on val, every run", "iteration", "AP (%)");
         for (Curve run : curves) {
-            double[] it = run.history().eval().stream().mapToDouble(TrainingHistory.EvalPoint::iteration).toArray();
-            double[] ap = run.history().eval().stream().mapToDouble(e -> 100 * e.ap()).toArray();
-            c.add(new LineChart.Series(run.backbone() + " s" + run.seed(), it, ap,
-                    f.backbones().indexOf(run.backbone()), false));
+            double[] it = run.history().eval().stream()
+                    .mapToDouble(TrainingHistory.EvalPoint::iteration)
+                    .toArray();
+            double[] ap =
+                    run.history().eval().stream().mapToDouble(e -> 100 * e.ap()).toArray();
+            c.add(new LineChart.Series(
+                    run.backbone() + " s" + run.seed(), it, ap, f.backbones().indexOf(run.backbone()), false));
         }
         return c;
     }
 
     /** Smoothed total training loss of every run. */
     public static LineChart lossCurves(Findings f, List<Curve> curves) {
-        LineChart c = new LineChart("Training loss, every run (moving average of " + LOSS_SMOOTHING + " log points)",
-                "iteration", "total loss").logY(true);
+        LineChart c = new LineChart(
+                        "Training loss, every run (moving average of " + LOSS_SMOOTHING + " log points)",
+                        "iteration",
+                        "total loss")
+                .logY(true);
         for (Curve run : curves) {
-            c.add(new LineChart.Series(run.backbone() + " s" + run.seed(), run.history().trainIterations(),
-                    run.history().smoothedLoss(LOSS_SMOOTHING), f.backbones().indexOf(run.backbone()), false));
+            c.add(new LineChart.Series(
+                    run.backbone() + " s" + run.seed(),
+                    run.history().trainIterations(),
+                    run.history().smoothedLoss(LOSS_SMOOTHING),
+                    f.backbones().indexOf(run.backbone()),
+                    false));
         }
         return c;
     }
@@ -144,11 +161,18 @@ public final class ComparisonReport {
     private static List<Block> blocks(Setup s, ComplexityCheck complexity, Findings f, List<Curve> curves) {
         List<Block> b = new ArrayList<>();
         b.add(new Heading(1, s.title()));
-        List<String> setup = new ArrayList<>(List.of("Dataset: " + s.dataset(), "Schedule: " + s.schedule(),
-                "Device: " + s.device(), "Seeds: " + s.seeds(), "Backbone initialization: " + s.pretraining()));
-        setup.add(s.runsDone() == s.runsPlanned() ? "Runs: all " + s.runsPlanned() + " finished"
-                : "Runs: " + s.runsDone() + " of " + s.runsPlanned() + " finished; this report covers those only "
-                        + "(run the comparison again to finish the rest)");
+        List<String> setup = new ArrayList<>(List.of(
+                "Dataset: " + s.dataset(),
+                "Schedule: " + s.schedule(),
+                "Device: " + s.device(),
+                "Seeds: " + s.seeds(),
+                "Backbone initialization: " + s.pretraining()));
+        setup.add(
+                s.runsDone() == s.runsPlanned()
+                        ? "Runs: all " + s.runsPlanned() + " finished"
+                        : "Runs: " + s.runsDone() + " of " + s.runsPlanned()
+                                + " finished; this report covers those only "
+                                + "(run the comparison again to finish the rest)");
         b.add(new Bullets(setup));
         if (!complexity.similar()) {
             b.add(new Warning("The backbones are not of similar complexity", complexity.warnings()));
@@ -164,12 +188,23 @@ public final class ComparisonReport {
                 + "schedule would be needed to see it."));
 
         b.add(new Heading(2, "Complexity"));
-        ReportTable cx = new ReportTable("backbone", "shape", "#params", "#x " + f.reference(),
-                "#GMACs@" + complexity.inputSize(), "#x " + f.reference(), "#detector params");
+        ReportTable cx = new ReportTable(
+                "backbone",
+                "shape",
+                "#params",
+                "#x " + f.reference(),
+                "#GMACs@" + complexity.inputSize(),
+                "#x " + f.reference(),
+                "#detector params");
         for (ComplexityCheck.Row r : complexity.rows()) {
             List<RunResult> runs = f.results(r.backbone());
-            cx.row(r.backbone(), r.shape(), ComplexityCheck.millions(r.params()), ratio(r.paramsRatio()),
-                    ComplexityCheck.gmacs(r.macs()), ratio(r.macsRatio()),
+            cx.row(
+                    r.backbone(),
+                    r.shape(),
+                    ComplexityCheck.millions(r.params()),
+                    ratio(r.paramsRatio()),
+                    ComplexityCheck.gmacs(r.macs()),
+                    ratio(r.macsRatio()),
                     runs.isEmpty() ? "-" : ComplexityCheck.millions(runs.get(0).detectorParams()));
         }
         b.add(new Table(cx));
@@ -179,8 +214,8 @@ public final class ComparisonReport {
                 + "% of the reference in both."));
 
         b.add(new Heading(2, "COCO box AP on val over seeds (%, mean ± standard deviation)"));
-        ReportTable over = new ReportTable("backbone", "#seeds", "#AP", "#AP50", "#AP75", "#APs", "#APm", "#APl",
-                "#images/s");
+        ReportTable over =
+                new ReportTable("backbone", "#seeds", "#AP", "#AP50", "#AP75", "#APs", "#APm", "#APl", "#images/s");
         for (String bb : f.backbones()) {
             String[] cells = new String[9];
             cells[0] = bb;
@@ -195,30 +230,39 @@ public final class ComparisonReport {
         b.add(new Table(over));
 
         b.add(new Heading(2, "Paired differences from " + f.reference() + " (AP points)"));
-        ReportTable diff = new ReportTable("backbone", "metric", "#pairs", "#mean", "#std", "#95% CI",
-                "#t(0.975, n-1)", "per seed");
+        ReportTable diff = new ReportTable(
+                "backbone", "metric", "#pairs", "#mean", "#std", "#95% CI", "#t(0.975, n-1)", "per seed");
         for (String c : f.candidates()) {
             for (int m = 0; m < 6; m++) {
                 PairedStatistics.Difference d = f.difference(c, m);
                 List<Long> seeds = f.pairedSeeds(c, m);
                 StringBuilder per = new StringBuilder();
                 for (int i = 0; i < seeds.size(); i++) {
-                    per.append(i == 0 ? "" : ", ").append(seeds.get(i)).append(": ")
+                    per.append(i == 0 ? "" : ", ")
+                            .append(seeds.get(i))
+                            .append(": ")
                             .append(Verdict.signed(d.perSeed()[i]));
                 }
-                diff.row(c + " - " + f.reference(), Findings.METRICS.get(m), String.valueOf(d.n()),
-                        d.n() == 0 ? "-" : Verdict.signed(d.mean()), num(d.std(), 2),
+                diff.row(
+                        c + " - " + f.reference(),
+                        Findings.METRICS.get(m),
+                        String.valueOf(d.n()),
+                        d.n() == 0 ? "-" : Verdict.signed(d.mean()),
+                        num(d.std(), 2),
                         d.hasInterval() ? String.format(Locale.ROOT, "%.2f to %.2f", d.low(), d.high()) : "-",
-                        num(d.tCritical(), 3), per.length() == 0 ? "-" : per.toString());
+                        num(d.tCritical(), 3),
+                        per.length() == 0 ? "-" : per.toString());
             }
         }
         b.add(new Table(diff));
-        b.add(new Image("differences.png", "paired differences with their 95% confidence intervals",
+        b.add(new Image(
+                "differences.png",
+                "paired differences with their 95% confidence intervals",
                 differenceChart(f).toPng()));
 
         b.add(new Heading(2, "Per seed (COCO box AP on val, %)"));
-        ReportTable per = new ReportTable("#seed", "backbone", "#AP", "#AP50", "#AP75", "#APs", "#APm", "#APl",
-                "#iterations", "#wall time");
+        ReportTable per = new ReportTable(
+                "#seed", "backbone", "#AP", "#AP50", "#AP75", "#APs", "#APm", "#APl", "#iterations", "#wall time");
         for (long seed : f.seeds()) {
             for (String bb : f.backbones()) {
                 RunResult r = f.result(bb, seed);
@@ -253,15 +297,16 @@ public final class ComparisonReport {
 
         b.add(new Heading(2, "Curves"));
         b.add(new Image("ap.png", "AP curves of every run", apCurves(f, curves).toPng()));
-        b.add(new Image("loss.png", "loss curves of every run", lossCurves(f, curves).toPng()));
+        b.add(new Image(
+                "loss.png", "loss curves of every run", lossCurves(f, curves).toPng()));
 
         b.add(new Heading(2, "The paper's numbers, for reference"));
         b.add(new Paragraph("Xie et al., Aggregated Residual Transformations for Deep Neural Networks, CVPR 2017: "
                 + "ImageNet-1K complexity and top-1 error (224, single crop), and Faster R-CNN on COCO minival. "
                 + "Full-size backbones pretrained on ImageNet: not comparable in absolute terms with a small run; the "
                 + "ordering at equal complexity is what a backbone swap tests."));
-        ReportTable paper = new ReportTable("backbone", "#params", "#GFLOPs", "#ImageNet top-1 err",
-                "#COCO AP50", "#COCO AP");
+        ReportTable paper =
+                new ReportTable("backbone", "#params", "#GFLOPs", "#ImageNet top-1 err", "#COCO AP50", "#COCO AP");
         PAPER.forEach(r -> paper.row(r.backbone(), r.params(), r.gflops(), r.top1Error(), r.ap50(), r.ap()));
         b.add(new Table(paper));
         return b;
@@ -293,7 +338,8 @@ public final class ComparisonReport {
     private static String html(String title, List<Block> blocks) {
         StringBuilder b = new StringBuilder();
         b.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>")
-                .append(ReportTable.escape(title)).append("</title>\n<style>\n")
+                .append(ReportTable.escape(title))
+                .append("</title>\n<style>\n")
                 .append("body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:2em auto;")
                 .append("max-width:1100px;color:#222;padding:0 1em}\n")
                 .append("h1{font-size:1.6em;border-bottom:2px solid #0072b2;padding-bottom:.3em}\n")
@@ -308,22 +354,37 @@ public final class ComparisonReport {
                 .append("</style></head><body>\n");
         for (Block block : blocks) {
             if (block instanceof Heading h) {
-                b.append("<h").append(h.level()).append('>').append(ReportTable.escape(h.text()))
-                        .append("</h").append(h.level()).append(">\n");
+                b.append("<h")
+                        .append(h.level())
+                        .append('>')
+                        .append(ReportTable.escape(h.text()))
+                        .append("</h")
+                        .append(h.level())
+                        .append(">\n");
             } else if (block instanceof Paragraph p) {
                 b.append("<p>").append(ReportTable.escape(p.text())).append("</p>\n");
             } else if (block instanceof Bullets l) {
-                b.append("<ul>\n").append(l.items().stream().map(i -> "<li>" + ReportTable.escape(i) + "</li>")
-                        .collect(Collectors.joining("\n"))).append("\n</ul>\n");
+                b.append("<ul>\n")
+                        .append(l.items().stream()
+                                .map(i -> "<li>" + ReportTable.escape(i) + "</li>")
+                                .collect(Collectors.joining("\n")))
+                        .append("\n</ul>\n");
             } else if (block instanceof Warning w) {
-                b.append("<div class=\"warning\"><h2>Warning: ").append(ReportTable.escape(w.title())).append("</h2>\n");
-                w.items().forEach(i -> b.append("<p>").append(ReportTable.escape(i)).append("</p>\n"));
+                b.append("<div class=\"warning\"><h2>Warning: ")
+                        .append(ReportTable.escape(w.title()))
+                        .append("</h2>\n");
+                w.items()
+                        .forEach(i ->
+                                b.append("<p>").append(ReportTable.escape(i)).append("</p>\n"));
                 b.append("</div>\n");
             } else if (block instanceof Table t) {
                 b.append(t.table().html());
             } else if (block instanceof Image i) {
-                b.append("<img alt=\"").append(ReportTable.escape(i.alt())).append("\" src=\"data:image/png;base64,")
-                        .append(Base64.getEncoder().encodeToString(i.png())).append("\">\n");
+                b.append("<img alt=\"")
+                        .append(ReportTable.escape(i.alt()))
+                        .append("\" src=\"data:image/png;base64,")
+                        .append(Base64.getEncoder().encodeToString(i.png()))
+                        .append("\">\n");
             }
         }
         return b.append("</body></html>\n").toString();
@@ -349,7 +410,8 @@ public final class ComparisonReport {
             return "-";
         }
         long s = Math.round(seconds);
-        return s >= 3600 ? String.format(Locale.ROOT, "%dh%02dm%02ds", s / 3600, (s % 3600) / 60, s % 60)
+        return s >= 3600
+                ? String.format(Locale.ROOT, "%dh%02dm%02ds", s / 3600, (s % 3600) / 60, s % 60)
                 : String.format(Locale.ROOT, "%dm%02ds", s / 60, s % 60);
     }
 }

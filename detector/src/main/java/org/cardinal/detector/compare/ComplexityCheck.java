@@ -59,7 +59,12 @@ public record ComplexityCheck(int inputSize, List<ComplexityCheck.Row> rows) {
             first = first == null ? c : first;
             String shape = b.block() + " " + java.util.Arrays.toString(b.layers())
                     + (b.isBottleneck() ? ", " + b.cardinality() + "x" + b.bottleneckWidth() + "d" : "");
-            rows.add(new Row(b.name(), shape, c.params(), c.macs(), (double) c.params() / first.params(),
+            rows.add(new Row(
+                    b.name(),
+                    shape,
+                    c.params(),
+                    c.macs(),
+                    (double) c.params() / first.params(),
                     (double) c.macs() / first.macs()));
         }
         return new ComplexityCheck(inputSize, rows);
@@ -81,11 +86,22 @@ public record ComplexityCheck(int inputSize, List<ComplexityCheck.Row> rows) {
             if (r.similar()) {
                 continue;
             }
-            out.add(String.format(Locale.ROOT, "%s is not of similar complexity to %s: %.2fx its parameters (%s vs %s) "
+            out.add(String.format(
+                    Locale.ROOT,
+                    "%s is not of similar complexity to %s: %.2fx its parameters (%s vs %s) "
                             + "and %.2fx its GMACs at %dx%d (%s vs %s), more than %.0f%% apart, so a difference in AP "
-                            + "may come from size rather than from the architecture", r.backbone(), ref.backbone(),
-                    r.paramsRatio(), millions(r.params()), millions(ref.params()), r.macsRatio(), inputSize, inputSize,
-                    gmacs(r.macs()), gmacs(ref.macs()), 100 * TOLERANCE));
+                            + "may come from size rather than from the architecture",
+                    r.backbone(),
+                    ref.backbone(),
+                    r.paramsRatio(),
+                    millions(r.params()),
+                    millions(ref.params()),
+                    r.macsRatio(),
+                    inputSize,
+                    inputSize,
+                    gmacs(r.macs()),
+                    gmacs(ref.macs()),
+                    100 * TOLERANCE));
         }
         return out;
     }

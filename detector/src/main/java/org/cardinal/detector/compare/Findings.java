@@ -92,8 +92,10 @@ public final class Findings {
      * @return the metric's mean and spread over the backbone's finished seeds
      */
     public PairedStatistics.Summary summary(String backbone, int metric) {
-        return PairedStatistics.summary(results(backbone).stream().mapToDouble(r -> r.points(metric))
-                .filter(Double::isFinite).toArray());
+        return PairedStatistics.summary(results(backbone).stream()
+                .mapToDouble(r -> r.points(metric))
+                .filter(Double::isFinite)
+                .toArray());
     }
 
     /**
@@ -105,7 +107,8 @@ public final class Findings {
         return PairedStatistics.summary(results(backbone).stream()
                 .flatMap(r -> r.perCategoryAp().stream())
                 .filter(c -> c.category().equals(category) && c.ap() >= 0)
-                .mapToDouble(c -> 100 * c.ap()).toArray());
+                .mapToDouble(c -> 100 * c.ap())
+                .toArray());
     }
 
     /** @return the category names of every finished run, in first-seen order */
@@ -161,7 +164,9 @@ public final class Findings {
 
     /** @return mean training throughput of a backbone over its finished seeds (images/s) */
     public double imagesPerSecond(String backbone) {
-        return PairedStatistics.mean(results(backbone).stream().mapToDouble(RunResult::imagesPerSecond)
-                .filter(v -> v > 0).toArray());
+        return PairedStatistics.mean(results(backbone).stream()
+                .mapToDouble(RunResult::imagesPerSecond)
+                .filter(v -> v > 0)
+                .toArray());
     }
 }

@@ -28,8 +28,11 @@ final class JsonDifference {
             Set<String> keys = new LinkedHashSet<>(there.getAsJsonObject().keySet());
             keys.addAll(now.getAsJsonObject().keySet());
             for (String k : keys) {
-                String d = first(there.getAsJsonObject().get(k), now.getAsJsonObject().get(k),
-                        path.isEmpty() ? k : path + "." + k, ignored);
+                String d = first(
+                        there.getAsJsonObject().get(k),
+                        now.getAsJsonObject().get(k),
+                        path.isEmpty() ? k : path + "." + k,
+                        ignored);
                 if (d != null) {
                     return d;
                 }
@@ -39,14 +42,18 @@ final class JsonDifference {
         if (there == null ? now == null : numbersEqual(there, now) || there.equals(now)) {
             return null;
         }
-        return "field '" + path + "': " + (there == null ? "absent" : there) + " there, " + (now == null ? "absent"
-                : now) + " now";
+        return "field '" + path + "': " + (there == null ? "absent" : there) + " there, "
+                + (now == null ? "absent" : now) + " now";
     }
 
     /** 600 and 600.0 are the same value: JSON written and read back may change the form, not the number. */
     private static boolean numbersEqual(JsonElement a, JsonElement b) {
-        return a != null && b != null && a.isJsonPrimitive() && b.isJsonPrimitive()
-                && a.getAsJsonPrimitive().isNumber() && b.getAsJsonPrimitive().isNumber()
+        return a != null
+                && b != null
+                && a.isJsonPrimitive()
+                && b.isJsonPrimitive()
+                && a.getAsJsonPrimitive().isNumber()
+                && b.getAsJsonPrimitive().isNumber()
                 && a.getAsBigDecimal().compareTo(b.getAsBigDecimal()) == 0;
     }
 }

@@ -43,8 +43,8 @@ public final class PairedStatistics {
      * @param tCritical Student's t quantile used, t(0.975, n - 1) (NaN when n < 2)
      * @param perSeed the differences, seed by seed
      */
-    public record Difference(int n, double mean, double std, double low, double high, double tCritical,
-                             double[] perSeed) {
+    public record Difference(
+            int n, double mean, double std, double low, double high, double tCritical, double[] perSeed) {
 
         /** @return a copy of the per-seed differences */
         @Override
@@ -139,8 +139,8 @@ public final class PairedStatistics {
      */
     public static double studentTQuantile(double p, double dof) {
         if (!(p > 0 && p < 1) || !(dof > 0)) {
-            throw new IllegalArgumentException("t quantile: expected 0 < p < 1 and dof > 0, found p = " + p
-                    + ", dof = " + dof);
+            throw new IllegalArgumentException(
+                    "t quantile: expected 0 < p < 1 and dof > 0, found p = " + p + ", dof = " + dof);
         }
         if (p < 0.5) {
             return -studentTQuantile(1 - p, dof);
@@ -229,8 +229,14 @@ public final class PairedStatistics {
     /** ln Γ(x) for x > 0 (Lanczos, g = 7, nine coefficients: about 15 significant digits). */
     static double logGamma(double x) {
         final double[] c = {
-            0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313,
-            -176.61502916214059, 12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6,
+            0.99999999999980993,
+            676.5203681218851,
+            -1259.1392167224028,
+            771.32342877765313,
+            -176.61502916214059,
+            12.507343278686905,
+            -0.13857109526572012,
+            9.9843695780195716e-6,
             1.5056327351493116e-7
         };
         if (x < 0.5) {

@@ -58,8 +58,8 @@ public record Pretraining(PretrainConfig recipe, String images, boolean perSeed)
         }
         if (r.isJsonPrimitive() && r.getAsJsonPrimitive().isString()) {
             Path file = ComparisonConfig.ConfigFiles.locate(r.getAsString(), "pretrain", at.field("recipe"));
-            PretrainConfig recipe = PretrainConfig.fromJson(withArch(JsonFiles.readObject(file)),
-                    ConfigPath.root(file.toString()));
+            PretrainConfig recipe =
+                    PretrainConfig.fromJson(withArch(JsonFiles.readObject(file)), ConfigPath.root(file.toString()));
             o.add("recipe", recipe.toJson());
         } else if (r.isJsonObject()) {
             o.add("recipe", withArch(r.getAsJsonObject()));

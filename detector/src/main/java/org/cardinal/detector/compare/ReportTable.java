@@ -69,7 +69,9 @@ final class ReportTable {
         for (String[] r : rows) {
             b.append("<tr>");
             for (int i = 0; i < r.length; i++) {
-                b.append(numeric[i] ? "<td class=\"num\">" : "<td>").append(escape(r[i])).append("</td>");
+                b.append(numeric[i] ? "<td class=\"num\">" : "<td>")
+                        .append(escape(r[i]))
+                        .append("</td>");
             }
             b.append("</tr>\n");
         }

@@ -87,8 +87,8 @@ public record RunResult(
      * @throws org.cardinal.core.config.ConfigException naming the file and field when it is malformed
      */
     public static RunResult read(Path file) {
-        return ConfigBinder.bind(JsonFiles.readObject(file), RunResult.class, new JsonObject(),
-                ConfigPath.root(file.toString()));
+        return ConfigBinder.bind(
+                JsonFiles.readObject(file), RunResult.class, new JsonObject(), ConfigPath.root(file.toString()));
     }
 
     /**

@@ -56,8 +56,12 @@ import org.cardinal.detector.train.TrainingRun;
  * @param evalSecondsPerImage measured evaluation time per val image (slowest backbone)
  * @param pretrainSeconds the part of {@code seconds} spent pretraining
  */
-public record TimeEstimate(double seconds, int runsToDo, Map<String, Double> secondsPerIteration,
-                           double evalSecondsPerImage, double pretrainSeconds) {
+public record TimeEstimate(
+        double seconds,
+        int runsToDo,
+        Map<String, Double> secondsPerIteration,
+        double evalSecondsPerImage,
+        double pretrainSeconds) {
 
     /** Iterations (or optimizer steps) a probe trains. */
     static final int PROBE_ITERATIONS = 6;
@@ -87,9 +91,13 @@ public record TimeEstimate(double seconds, int runsToDo, Map<String, Double> sec
             Comparison.Status s = retrain ? Comparison.Status.TODO : comparison.status(r);
             if (s != Comparison.Status.FINISHED) {
                 todo.add(r);
-                start.put(r, s == Comparison.Status.PARTIAL
-                        ? Checkpoint.readState(Checkpoint.latest(r.dir().resolve("checkpoints")).orElseThrow())
-                                .iteration() : 0);
+                start.put(
+                        r,
+                        s == Comparison.Status.PARTIAL
+                                ? Checkpoint.readState(Checkpoint.latest(r.dir().resolve("checkpoints"))
+                                                .orElseThrow())
+                                        .iteration()
+                                : 0);
             }
         }
         if (todo.isEmpty()) {
@@ -107,7 +115,8 @@ public record TimeEstimate(double seconds, int runsToDo, Map<String, Double> sec
         }
         // building the model, loading data, packaging: the same for every backbone; the first probe
         // also warms the JVM and the engine up, which the comparison's runs will find done
-        double fixed = probes.values().stream().mapToDouble(Probe::fixedSeconds).min().orElse(0);
+        double fixed =
+                probes.values().stream().mapToDouble(Probe::fixedSeconds).min().orElse(0);
         double pretrain = 0;
         Set<Path> pretrainings = new HashSet<>();
         double total = 0;
@@ -119,7 +128,8 @@ public record TimeEstimate(double seconds, int runsToDo, Map<String, Double> sec
             for (int it = from + 1; s.evalPeriod() > 0 && it < s.maxIter(); it++) {
                 evals += it % s.evalPeriod() == 0 ? 1 : 0;
             }
-            total += fixed + Math.max(0, s.maxIter() - from) * p.secondsPerIteration()
+            total += fixed
+                    + Math.max(0, s.maxIter() - from) * p.secondsPerIteration()
                     + evals * valImages * p.evalSecondsPerImage();
             Pretraining pre = comparison.config().pretrain();
             if (pre != null && r.config().backboneWeights() != null) {
@@ -144,12 +154,17 @@ public record TimeEstimate(double seconds, int runsToDo, Map<String, Double> sec
             return "nothing to train: every run has finished";
         }
         StringBuilder b = new StringBuilder();
-        secondsPerIteration.forEach((k, v) -> b.append(b.length() == 0 ? "" : ", ")
-                .append(String.format(Locale.ROOT, "%s %.2f s/iteration", k, v)));
-        return String.format(Locale.ROOT, "about %s for %d run%s still to do (measured now on this machine: %s, "
-                        + "evaluation %.3f s/image%s)", ComparisonReport.duration(seconds), runsToDo,
-                runsToDo == 1 ? "" : "s", b, evalSecondsPerImage, pretrainSeconds > 0
-                        ? "; pretraining about " + ComparisonReport.duration(pretrainSeconds) : "");
+        secondsPerIteration.forEach((k, v) ->
+                b.append(b.length() == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%s %.2f s/iteration", k, v)));
+        return String.format(
+                Locale.ROOT,
+                "about %s for %d run%s still to do (measured now on this machine: %s, " + "evaluation %.3f s/image%s)",
+                ComparisonReport.duration(seconds),
+                runsToDo,
+                runsToDo == 1 ? "" : "s",
+                b,
+                evalSecondsPerImage,
+                pretrainSeconds > 0 ? "; pretraining about " + ComparisonReport.duration(pretrainSeconds) : "");
     }
 
     /** What a probe measured. */
@@ -166,16 +181,24 @@ public record TimeEstimate(double seconds, int runsToDo, Map<String, Double> sec
             solver.addProperty("checkpoint_period", PROBE_ITERATIONS);
             solver.addProperty("log_period", 1);
             DataConfig d = run.data();
-            DataConfig data = new DataConfig(d.root(), d.trainImages(), d.trainAnnotations(), d.valImages(),
-                    subset.toAbsolutePath().toString(), d.flipProb(), d.keepEmptyImages(), d.numWorkers(),
+            DataConfig data = new DataConfig(
+                    d.root(),
+                    d.trainImages(),
+                    d.trainAnnotations(),
+                    d.valImages(),
+                    subset.toAbsolutePath().toString(),
+                    d.flipProb(),
+                    d.keepEmptyImages(),
+                    d.numWorkers(),
                     d.prefetchBatches());
             // random weights run as fast as pretrained ones, and the pretrained ones may not exist yet
-            RunConfig probe = new RunConfig("probe", run.model(), SolverConfig.fromJson(solver,
-                    ConfigPath.root("probe")), data, null, null);
+            RunConfig probe = new RunConfig(
+                    "probe", run.model(), SolverConfig.fromJson(solver, ConfigPath.root("probe")), data, null, null);
             List<Long> ends = new ArrayList<>();
             EvalResult[] eval = new EvalResult[1];
             long t0 = System.nanoTime();
-            new TrainingRun(probe, scratch.resolve("run")).setLog(new PrintStream(OutputStream.nullOutputStream()))
+            new TrainingRun(probe, scratch.resolve("run"))
+                    .setLog(new PrintStream(OutputStream.nullOutputStream()))
                     .addListener(new TrainingListener() {
                         @Override
                         public void onIteration(IterationMetrics m) {
@@ -186,7 +209,8 @@ public record TimeEstimate(double seconds, int runsToDo, Map<String, Double> sec
                         public void onEvaluation(EvalResult r) {
                             eval[0] = r;
                         }
-                    }).train(false);
+                    })
+                    .train(false);
             double wall = (System.nanoTime() - t0) / 1e9;
             int steady = ends.size() - WARMUP_ITERATIONS;
             double perIteration = (ends.get(ends.size() - 1) - ends.get(WARMUP_ITERATIONS - 1)) / 1e9 / steady;
@@ -228,7 +252,8 @@ public record TimeEstimate(double seconds, int runsToDo, Map<String, Double> sec
     private static double pretrainSeconds(Comparison comparison, PretrainConfig recipe, RunConfig run)
             throws IOException {
         Pretraining pre = comparison.config().pretrain();
-        Path images = pre.images() != null ? Path.of(pre.images()) : comparison.dir().resolve("pretrain-data");
+        Path images =
+                pre.images() != null ? Path.of(pre.images()) : comparison.dir().resolve("pretrain-data");
         if (pre.images() == null) {
             recipe.generated().writeTo(images);
         }
@@ -237,8 +262,15 @@ public record TimeEstimate(double seconds, int runsToDo, Map<String, Double> sec
             JsonObject j = recipe.toJson();
             j.addProperty("log_every_iters", 1);
             PretrainConfig probe = PretrainConfig.fromJson(j, ConfigPath.root("probe"));
-            new PretrainTrainer(probe, images, scratch, DeviceSelection.resolve(run.solver().device())[0], line -> { })
-                    .optProgressBar(false).optStopAfterSteps(PROBE_ITERATIONS).run(false);
+            new PretrainTrainer(
+                            probe,
+                            images,
+                            scratch,
+                            DeviceSelection.resolve(run.solver().device())[0],
+                            line -> {})
+                    .optProgressBar(false)
+                    .optStopAfterSteps(PROBE_ITERATIONS)
+                    .run(false);
             List<JsonObject> log = MetricsLog.read(scratch.resolve(MetricsLog.FILE));
             double perImage = 0;
             int n = 0;
@@ -252,11 +284,12 @@ public record TimeEstimate(double seconds, int runsToDo, Map<String, Double> sec
             }
             double perStep = n == 0 ? 0 : perImage / n * recipe.batchSize();
             int train = ImageFolderDataset.open(images.resolve("train")).size();
-            int val = Files.isDirectory(images.resolve("val")) ? ImageFolderDataset.open(images.resolve("val")).size()
+            int val = Files.isDirectory(images.resolve("val"))
+                    ? ImageFolderDataset.open(images.resolve("val")).size()
                     : 0;
             double steps = (double) recipe.epochs() * (train / recipe.batchSize());
-            double valBatches = Math.ceil((double) val / recipe.batchSize()) * recipe.epochs()
-                    / recipe.evalEveryEpochs();
+            double valBatches =
+                    Math.ceil((double) val / recipe.batchSize()) * recipe.epochs() / recipe.evalEveryEpochs();
             return perStep * (steps + valBatches / 3);
         } finally {
             AtomicFiles.deleteTree(scratch);

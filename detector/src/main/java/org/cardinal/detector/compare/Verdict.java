@@ -33,8 +33,12 @@ public final class Verdict {
             return candidate + " vs " + reference + ": no seed has finished for both yet, so nothing can be said";
         }
         if (!ap.hasInterval()) {
-            return String.format(Locale.ROOT, "%s minus %s is %s AP with one seed; no uncertainty can be "
-                    + "estimated from one seed, so this may be noise (run more seeds)", candidate, reference,
+            return String.format(
+                    Locale.ROOT,
+                    "%s minus %s is %s AP with one seed; no uncertainty can be "
+                            + "estimated from one seed, so this may be noise (run more seeds)",
+                    candidate,
+                    reference,
                     signed(ap.mean()));
         }
         String ci = String.format(Locale.ROOT, "95%% CI %.2f to %.2f, %d seeds", ap.low(), ap.high(), ap.n());
@@ -43,11 +47,25 @@ public final class Verdict {
         }
         if (ap.below()) {
             // the same interval seen from the other side: reference minus candidate
-            return String.format(Locale.ROOT, "%s ahead of %s by %.2f AP (95%% CI %.2f to %.2f, %d seeds)", reference,
-                    candidate, -ap.mean(), -ap.high(), -ap.low(), ap.n());
+            return String.format(
+                    Locale.ROOT,
+                    "%s ahead of %s by %.2f AP (95%% CI %.2f to %.2f, %d seeds)",
+                    reference,
+                    candidate,
+                    -ap.mean(),
+                    -ap.high(),
+                    -ap.low(),
+                    ap.n());
         }
-        return String.format(Locale.ROOT, "no difference detectable with %d seeds at this budget: %s minus %s is "
-                + "%s AP (%s), an interval that contains 0", ap.n(), candidate, reference, signed(ap.mean()), ci);
+        return String.format(
+                Locale.ROOT,
+                "no difference detectable with %d seeds at this budget: %s minus %s is "
+                        + "%s AP (%s), an interval that contains 0",
+                ap.n(),
+                candidate,
+                reference,
+                signed(ap.mean()),
+                ci);
     }
 
     /**

@@ -53,8 +53,7 @@ public final class CocoDetectionDataset {
      * @param boxes x1,y1,x2,y2 per kept box, flattened (4 * n)
      * @param labels contiguous label 1..K per kept box
      */
-    public record ImageEntry(
-            long id, String fileName, int width, int height, float[] boxes, long[] labels) {
+    public record ImageEntry(long id, String fileName, int width, int height, float[] boxes, long[] labels) {
 
         /** Number of kept (non-crowd, non-degenerate) boxes. */
         public int numBoxes() {
@@ -96,18 +95,17 @@ public final class CocoDetectionDataset {
      * @return the dataset
      * @throws IOException if the file cannot be read, with the file, record and field named
      */
-    public static CocoDetectionDataset load(Path annotationFile, Path imageDir, Options options)
-            throws IOException {
+    public static CocoDetectionDataset load(Path annotationFile, Path imageDir, Options options) throws IOException {
         if (!Files.isRegularFile(annotationFile)) {
             throw new IOException("annotation file not found: " + annotationFile);
         }
         if (!Files.isDirectory(imageDir)) {
-            throw new IOException(
-                    "image folder not found: " + imageDir + " (for annotations " + annotationFile
-                            + ")");
+            throw new IOException("image folder not found: " + imageDir + " (for annotations " + annotationFile + ")");
         }
         CocoInstancesReader.Parsed parsed = CocoInstancesReader.read(annotationFile);
-        int[] catIds = parsed.categoryNames().keySet().stream().mapToInt(Integer::intValue).toArray();
+        int[] catIds = parsed.categoryNames().keySet().stream()
+                .mapToInt(Integer::intValue)
+                .toArray();
         Arrays.sort(catIds);
         Map<Integer, Integer> labelOf = new TreeMap<>();
         for (int i = 0; i < catIds.length; i++) {
@@ -125,9 +123,8 @@ public final class CocoDetectionDataset {
                 }
                 Integer label = labelOf.get(a.categoryId());
                 if (label == null) {
-                    throw new IOException(
-                            annotationFile + ": annotation " + a.id() + " has category_id "
-                                    + a.categoryId() + " which is not in \"categories\"");
+                    throw new IOException(annotationFile + ": annotation " + a.id() + " has category_id "
+                            + a.categoryId() + " which is not in \"categories\"");
                 }
                 float x1 = (float) a.x();
                 float y1 = (float) a.y();
@@ -147,17 +144,15 @@ public final class CocoDetectionDataset {
             if (n == 0 && !options.keepEmptyImages()) {
                 continue;
             }
-            entries.add(
-                    new ImageEntry(
-                            img.id(),
-                            img.fileName(),
-                            img.width(),
-                            img.height(),
-                            Arrays.copyOf(boxes, 4 * n),
-                            Arrays.copyOf(labels, n)));
+            entries.add(new ImageEntry(
+                    img.id(),
+                    img.fileName(),
+                    img.width(),
+                    img.height(),
+                    Arrays.copyOf(boxes, 4 * n),
+                    Arrays.copyOf(labels, n)));
         }
-        return new CocoDetectionDataset(
-                annotationFile, imageDir, entries, catIds, parsed.categoryNames());
+        return new CocoDetectionDataset(annotationFile, imageDir, entries, catIds, parsed.categoryNames());
     }
 
     /** Number of images. */
@@ -193,8 +188,7 @@ public final class CocoDetectionDataset {
     public int labelOf(int categoryId) {
         Integer l = labelByCategory.get(categoryId);
         if (l == null) {
-            throw new IllegalArgumentException(
-                    "category id " + categoryId + " is not in " + annotationFile);
+            throw new IllegalArgumentException("category id " + categoryId + " is not in " + annotationFile);
         }
         return l;
     }
@@ -202,8 +196,7 @@ public final class CocoDetectionDataset {
     /** The COCO category id of a contiguous label 1..K. */
     public int categoryIdOf(int label) {
         if (label < 1 || label > categoryIds.length) {
-            throw new IllegalArgumentException(
-                    "label " + label + " outside 1.." + categoryIds.length);
+            throw new IllegalArgumentException("label " + label + " outside 1.." + categoryIds.length);
         }
         return categoryIds[label - 1];
     }
@@ -231,8 +224,7 @@ public final class CocoDetectionDataset {
         Path file = imageDir.resolve(e.fileName());
         if (!Files.isRegularFile(file)) {
             throw new IOException(
-                    "image file not found: " + file + " (image id " + e.id() + " in "
-                            + annotationFile + ")");
+                    "image file not found: " + file + " (image id " + e.id() + " in " + annotationFile + ")");
         }
         return ImageDecoder.toImage(ImageDecoder.decode(file).matching(e.width(), e.height()));
     }

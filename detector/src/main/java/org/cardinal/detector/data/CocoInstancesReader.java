@@ -26,8 +26,7 @@ final class CocoInstancesReader {
     record RawImage(long id, String fileName, int width, int height) {}
 
     record RawAnnotation(
-            long id, long imageId, int categoryId, double x, double y, double w, double h,
-            boolean iscrowd) {}
+            long id, long imageId, int categoryId, double x, double y, double w, double h, boolean iscrowd) {}
 
     record Parsed(
             List<RawImage> images,
@@ -83,9 +82,8 @@ final class CocoInstancesReader {
         Map<Long, List<RawAnnotation>> byImage = new HashMap<>();
         for (RawAnnotation a : annotations) {
             if (!byId.containsKey(a.imageId())) {
-                throw new IOException(
-                        file + ": annotation " + a.id() + " refers to image_id " + a.imageId()
-                                + " which is not in \"images\"");
+                throw new IOException(file + ": annotation " + a.id() + " refers to image_id " + a.imageId()
+                        + " which is not in \"images\"");
             }
             byImage.computeIfAbsent(a.imageId(), k -> new ArrayList<>()).add(a);
         }
@@ -126,8 +124,7 @@ final class CocoInstancesReader {
         return out;
     }
 
-    private static List<RawAnnotation> readAnnotations(JsonReader in, Path file)
-            throws IOException {
+    private static List<RawAnnotation> readAnnotations(JsonReader in, Path file) throws IOException {
         List<RawAnnotation> out = new ArrayList<>();
         in.beginArray();
         int index = 0;
@@ -169,26 +166,21 @@ final class CocoInstancesReader {
             }
             if (bbox.length != 4) {
                 throw new IOException(
-                        where + ": field \"bbox\" must have 4 numbers [x, y, w, h], found "
-                                + bbox.length);
+                        where + ": field \"bbox\" must have 4 numbers [x, y, w, h], found " + bbox.length);
             }
             if (bbox[2] < 0 || bbox[3] < 0) {
-                throw new IOException(
-                        where + ": field \"bbox\" has a negative width or height: ["
-                                + bbox[0] + ", " + bbox[1] + ", " + bbox[2] + ", " + bbox[3]
-                                + "]");
+                throw new IOException(where + ": field \"bbox\" has a negative width or height: ["
+                        + bbox[0] + ", " + bbox[1] + ", " + bbox[2] + ", " + bbox[3]
+                        + "]");
             }
-            out.add(
-                    new RawAnnotation(
-                            id, imageId, categoryId, bbox[0], bbox[1], bbox[2], bbox[3], crowd));
+            out.add(new RawAnnotation(id, imageId, categoryId, bbox[0], bbox[1], bbox[2], bbox[3], crowd));
             index++;
         }
         in.endArray();
         return out;
     }
 
-    private static Map<Integer, String> readCategories(JsonReader in, Path file)
-            throws IOException {
+    private static Map<Integer, String> readCategories(JsonReader in, Path file) throws IOException {
         Map<Integer, String> out = new LinkedHashMap<>();
         in.beginArray();
         int index = 0;
@@ -205,8 +197,7 @@ final class CocoInstancesReader {
             }
             in.endObject();
             if (id == null) {
-                throw new IOException(
-                        file + ": categories[" + index + "]: missing field \"id\"");
+                throw new IOException(file + ": categories[" + index + "]: missing field \"id\"");
             }
             if (out.put(id, name == null ? String.valueOf(id) : name) != null) {
                 throw new IOException(file + ": duplicate category id " + id);

@@ -14,10 +14,4 @@ import ai.djl.ndarray.NDArray;
  * @param flipped whether the image and boxes were mirrored horizontally
  */
 public record DetectionSample(
-        long imageId,
-        NDArray image,
-        NDArray boxes,
-        NDArray labels,
-        int height,
-        int width,
-        boolean flipped) {}
+        long imageId, NDArray image, NDArray boxes, NDArray labels, int height, int width, boolean flipped) {}

@@ -29,8 +29,9 @@ public final class EmbeddedDataset {
         }
         SyntheticCocoGenerator gen = new SyntheticCocoGenerator(SyntheticCocoGenerator.Options.defaults());
         if (!gen.isComplete(ROOT)) {
-            log.printf("generating the embedded dataset in %s (%d train / %d val images)...%n", ROOT,
-                    gen.options().trainImages(), gen.options().valImages());
+            log.printf(
+                    "generating the embedded dataset in %s (%d train / %d val images)...%n",
+                    ROOT, gen.options().trainImages(), gen.options().valImages());
             gen.ensure(ROOT);
         }
     }

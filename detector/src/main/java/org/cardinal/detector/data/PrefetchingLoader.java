@@ -57,8 +57,7 @@ public final class PrefetchingLoader implements AutoCloseable {
         }
         if (numWorkers <= 0 || prefetch <= 0) {
             throw new IllegalArgumentException(
-                    "num_workers and prefetch must be positive, got " + numWorkers + ", "
-                            + prefetch);
+                    "num_workers and prefetch must be positive, got " + numWorkers + ", " + prefetch);
         }
         this.dataset = dataset;
         this.manager = parent.newSubManager();
@@ -69,18 +68,11 @@ public final class PrefetchingLoader implements AutoCloseable {
         this.endBatch = endBatch;
         int pool = POOL_COUNT.incrementAndGet();
         AtomicInteger threadCount = new AtomicInteger();
-        this.workers =
-                Executors.newFixedThreadPool(
-                        numWorkers,
-                        r -> {
-                            Thread t =
-                                    new Thread(
-                                            r,
-                                            "cardinal-loader-" + pool + "-"
-                                                    + threadCount.incrementAndGet());
-                            t.setDaemon(true);
-                            return t;
-                        });
+        this.workers = Executors.newFixedThreadPool(numWorkers, r -> {
+            Thread t = new Thread(r, "cardinal-loader-" + pool + "-" + threadCount.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     /**
@@ -108,8 +100,7 @@ public final class PrefetchingLoader implements AutoCloseable {
             int prefetch) {
         SampleOrder order = new SampleOrder(dataset.size(), seed, flipProb);
         return new PrefetchingLoader(
-                dataset, parent, batchSize, order, startBatch, Long.MAX_VALUE, numWorkers,
-                prefetch);
+                dataset, parent, batchSize, order, startBatch, Long.MAX_VALUE, numWorkers, prefetch);
     }
 
     /**
@@ -117,14 +108,9 @@ public final class PrefetchingLoader implements AutoCloseable {
      * smaller.
      */
     public static PrefetchingLoader inOrder(
-            CocoDetectionDataset dataset,
-            NDManager parent,
-            int batchSize,
-            int numWorkers,
-            int prefetch) {
+            CocoDetectionDataset dataset, NDManager parent, int batchSize, int numWorkers, int prefetch) {
         long batches = (dataset.size() + (long) batchSize - 1) / batchSize;
-        return new PrefetchingLoader(
-                dataset, parent, batchSize, null, 0, batches, numWorkers, prefetch);
+        return new PrefetchingLoader(dataset, parent, batchSize, null, 0, batches, numWorkers, prefetch);
     }
 
     /** Whether another batch follows (always true for a training stream). */

@@ -22,8 +22,12 @@ final class SyntheticCocoBackgrounds {
         switch (rnd.nextInt(4)) {
             case 0 -> {
                 g.setPaint(new GradientPaint(
-                        rnd.nextInt(w), rnd.nextInt(h), mutedColor(rnd),
-                        rnd.nextInt(w), rnd.nextInt(h), mutedColor(rnd)));
+                        rnd.nextInt(w),
+                        rnd.nextInt(h),
+                        mutedColor(rnd),
+                        rnd.nextInt(w),
+                        rnd.nextInt(h),
+                        mutedColor(rnd)));
                 g.fillRect(0, 0, w, h);
             }
             case 1 -> stripes(img, rnd);
@@ -49,8 +53,7 @@ final class SyntheticCocoBackgrounds {
 
     /** A desaturated colour, so that backgrounds rarely look like an object's saturated hue. */
     static Color mutedColor(Random rnd) {
-        return Color.getHSBColor(rnd.nextFloat(), 0.1f + 0.35f * rnd.nextFloat(),
-                0.25f + 0.7f * rnd.nextFloat());
+        return Color.getHSBColor(rnd.nextFloat(), 0.1f + 0.35f * rnd.nextFloat(), 0.25f + 0.7f * rnd.nextFloat());
     }
 
     private static void stripes(BufferedImage img, Random rnd) {

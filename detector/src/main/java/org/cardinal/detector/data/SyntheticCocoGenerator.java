@@ -1,9 +1,7 @@
 package org.cardinal.detector.data;
 
-import org.cardinal.core.io.AtomicFiles;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
-
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
@@ -11,21 +9,15 @@ import java.awt.Shape;
 import java.awt.image.BufferedImage;
 import java.awt.image.DataBufferByte;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.io.Writer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.stream.Stream;
-
 import javax.imageio.ImageIO;
+import org.cardinal.core.io.AtomicFiles;
 
 /**
  * Writes a deterministic COCO-format detection dataset of coloured shapes: Cardinal's embedded
@@ -80,24 +72,42 @@ public final class SyntheticCocoGenerator {
 
         /** Returns a copy with other image counts, e.g. for tests. */
         public Options withImages(int train, int val) {
-            return new Options(seed, train, val, minImageSize, maxImageSize, maxObjects,
-                    maxDistractors, minObjectSize, maxObjectFraction);
+            return new Options(
+                    seed,
+                    train,
+                    val,
+                    minImageSize,
+                    maxImageSize,
+                    maxObjects,
+                    maxDistractors,
+                    minObjectSize,
+                    maxObjectFraction);
         }
 
         /** Returns a copy with another seed. */
         public Options withSeed(long newSeed) {
-            return new Options(newSeed, trainImages, valImages, minImageSize, maxImageSize,
-                    maxObjects, maxDistractors, minObjectSize, maxObjectFraction);
+            return new Options(
+                    newSeed,
+                    trainImages,
+                    valImages,
+                    minImageSize,
+                    maxImageSize,
+                    maxObjects,
+                    maxDistractors,
+                    minObjectSize,
+                    maxObjectFraction);
         }
 
         void validate() {
             if (trainImages < 0 || valImages < 0 || trainImages + valImages == 0) {
-                throw new IllegalArgumentException("synthetic dataset: image counts must be >= 0 and not both 0, got train="
-                        + trainImages + " val=" + valImages);
+                throw new IllegalArgumentException(
+                        "synthetic dataset: image counts must be >= 0 and not both 0, got train=" + trainImages
+                                + " val=" + valImages);
             }
             if (minImageSize < 32 || maxImageSize < minImageSize) {
-                throw new IllegalArgumentException("synthetic dataset: expected 32 <= minImageSize <= maxImageSize, got "
-                        + minImageSize + ", " + maxImageSize);
+                throw new IllegalArgumentException(
+                        "synthetic dataset: expected 32 <= minImageSize <= maxImageSize, got " + minImageSize + ", "
+                                + maxImageSize);
             }
             if (maxObjects < 1 || minObjectSize < 4 || maxObjectFraction <= 0 || maxObjectFraction > 1) {
                 throw new IllegalArgumentException("synthetic dataset: expected maxObjects >= 1, minObjectSize >= 4, "
@@ -111,9 +121,11 @@ public final class SyntheticCocoGenerator {
 
     /** Object diameters (pixels) separating COCO's small / medium / large area classes, roughly. */
     private static final double SMALL_DIAMETER = 40;
+
     private static final double MEDIUM_DIAMETER = 115;
 
-    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
+    private static final Gson GSON =
+            new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
 
     /** Split names, in the order they are written. */
     public static final List<String> SPLITS = List.of("train", "val");
@@ -159,8 +171,7 @@ public final class SyntheticCocoGenerator {
         } catch (RuntimeException e) {
             return false;
         }
-        return options.equals(found)
-                && SPLITS.stream().allMatch(s -> Files.isRegularFile(annotationFile(root, s)));
+        return options.equals(found) && SPLITS.stream().allMatch(s -> Files.isRegularFile(annotationFile(root, s)));
     }
 
     /** The instances file of a split under a dataset root. */
@@ -232,7 +243,9 @@ public final class SyntheticCocoGenerator {
         for (int d = 0; d < distractors; d++) {
             double size = logUniform(rnd, 8, maxObj * 0.6);
             float hue = rnd.nextBoolean()
-                    ? SyntheticCocoShapes.CATEGORIES.get(rnd.nextInt(SyntheticCocoShapes.CATEGORIES.size())).hue()
+                    ? SyntheticCocoShapes.CATEGORIES
+                            .get(rnd.nextInt(SyntheticCocoShapes.CATEGORIES.size()))
+                            .hue()
                     : rnd.nextFloat();
             g.setColor(SyntheticCocoShapes.instanceColor(rnd, hue));
             g.fill(SyntheticCocoShapes.distractor(rnd, rnd.nextDouble() * w, rnd.nextDouble() * h, size));
@@ -266,8 +279,17 @@ public final class SyntheticCocoGenerator {
     }
 
     /** Tries one random placement; paints and records the object if it satisfies the occlusion rules. */
-    private boolean tryPlace(Random rnd, Graphics2D g, int w, int h, double lo, double hi, int[] owner,
-                             List<Placed> placed, List<Integer> visible, MaskRaster raster) {
+    private boolean tryPlace(
+            Random rnd,
+            Graphics2D g,
+            int w,
+            int h,
+            double lo,
+            double hi,
+            int[] owner,
+            List<Placed> placed,
+            List<Integer> visible,
+            MaskRaster raster) {
         int category = 1 + rnd.nextInt(SyntheticCocoShapes.CATEGORIES.size());
         double size = logUniform(rnd, lo, hi);
         double cx = -0.2 * size + rnd.nextDouble() * (w + 0.4 * size);
@@ -300,14 +322,15 @@ public final class SyntheticCocoGenerator {
         }
         placed.add(new Placed(category, id, pixels.length));
         visible.add(pixels.length);
-        Color c = SyntheticCocoShapes.instanceColor(rnd, SyntheticCocoShapes.CATEGORIES.get(category - 1).hue());
+        Color c = SyntheticCocoShapes.instanceColor(
+                rnd, SyntheticCocoShapes.CATEGORIES.get(category - 1).hue());
         g.setColor(c);
         g.fill(shape);
         return true;
     }
 
-    private static void appendAnnotations(int[] owner, int w, int n, int imageId, List<Placed> placed,
-                                          List<Map<String, Object>> out) {
+    private static void appendAnnotations(
+            int[] owner, int w, int n, int imageId, List<Placed> placed, List<Map<String, Object>> out) {
         int[] minX = new int[n + 1];
         int[] minY = new int[n + 1];
         int[] maxX = new int[n + 1];

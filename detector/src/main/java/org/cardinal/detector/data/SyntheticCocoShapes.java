@@ -24,14 +24,13 @@ public final class SyntheticCocoShapes {
     public record Category(int id, String name, float hue) {}
 
     /** The categories in id order; ids are contiguous from 1, as COCO's ids need not be. */
-    public static final List<Category> CATEGORIES =
-            List.of(
-                    new Category(1, "circle", 0.00f),
-                    new Category(2, "square", 0.61f),
-                    new Category(3, "triangle", 0.33f),
-                    new Category(4, "star", 0.14f),
-                    new Category(5, "cross", 0.83f),
-                    new Category(6, "ring", 0.50f));
+    public static final List<Category> CATEGORIES = List.of(
+            new Category(1, "circle", 0.00f),
+            new Category(2, "square", 0.61f),
+            new Category(3, "triangle", 0.33f),
+            new Category(4, "star", 0.14f),
+            new Category(5, "cross", 0.83f),
+            new Category(6, "ring", 0.50f));
 
     private SyntheticCocoShapes() {}
 
@@ -84,14 +83,12 @@ public final class SyntheticCocoShapes {
      */
     public static Shape distractor(Random rnd, double cx, double cy, double size) {
         double r = size / 2;
-        Shape local =
-                switch (rnd.nextInt(4)) {
-                    case 0 -> regularPolygon(6, r);
-                    case 1 -> new Ellipse2D.Double(-r, -r * 0.35, size, r * 0.7);
-                    case 2 -> new java.awt.geom.RoundRectangle2D.Double(
-                            -r, -r * 0.18, size, r * 0.36, r * 0.3, r * 0.3);
-                    default -> star(7, r, r * 0.75);
-                };
+        Shape local = switch (rnd.nextInt(4)) {
+            case 0 -> regularPolygon(6, r);
+            case 1 -> new Ellipse2D.Double(-r, -r * 0.35, size, r * 0.7);
+            case 2 -> new java.awt.geom.RoundRectangle2D.Double(-r, -r * 0.18, size, r * 0.36, r * 0.3, r * 0.3);
+            default -> star(7, r, r * 0.75);
+        };
         AffineTransform t = new AffineTransform();
         t.translate(cx, cy);
         t.rotate(rnd.nextDouble() * Math.PI * 2);

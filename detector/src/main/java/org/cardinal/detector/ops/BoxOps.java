@@ -62,15 +62,13 @@ public final class BoxOps {
     public static NDArray clipBoxesToImage(NDArray boxes, long height, long width) {
         Shape shape = boxes.getShape();
         if (shape.dimension() < 1 || shape.get(shape.dimension() - 1) != 4) {
-            throw new IllegalArgumentException(
-                    "clipBoxesToImage: boxes must have shape (..., 4), got " + shape);
+            throw new IllegalArgumentException("clipBoxesToImage: boxes must have shape (..., 4), got " + shape);
         }
         // One broadcast upper bound (w, h, w, h) keeps this a single clamp for any leading shape.
-        NDArray upper =
-                boxes.getManager()
-                        .create(new float[] {width, height, width, height})
-                        .toDevice(boxes.getDevice(), false)
-                        .toType(boxes.getDataType(), false);
+        NDArray upper = boxes.getManager()
+                .create(new float[] {width, height, width, height})
+                .toDevice(boxes.getDevice(), false)
+                .toType(boxes.getDataType(), false);
         return boxes.maximum(0f).minimum(upper);
     }
 

@@ -46,8 +46,7 @@ public final class MultiScaleRoiAlign {
             throw new IllegalArgumentException("MultiScaleRoiAlign: no feature map names given");
         }
         if (outputSize <= 0) {
-            throw new IllegalArgumentException(
-                    "MultiScaleRoiAlign: output size must be positive, got " + outputSize);
+            throw new IllegalArgumentException("MultiScaleRoiAlign: output size must be positive, got " + outputSize);
         }
         this.featmapNames = List.copyOf(featmapNames);
         this.outH = outputSize;
@@ -123,12 +122,7 @@ public final class MultiScaleRoiAlign {
             Shape shape = features.get(l).getShape();
             if (shape.dimension() != 4 || shape.get(1) != c) {
                 throw new IllegalArgumentException(
-                        "MultiScaleRoiAlign: level "
-                                + l
-                                + " must be (N, "
-                                + c
-                                + ", H, W) like level 0, got "
-                                + shape);
+                        "MultiScaleRoiAlign: level " + l + " must be (N, " + c + ", H, W) like level 0, got " + shape);
             }
             first[l] = rows;
             mapH[l] = shape.get(2);
@@ -147,8 +141,7 @@ public final class MultiScaleRoiAlign {
                 manager.create(perLevelScale).toDevice(rois.getDevice(), false).get(level);
         NDArray batch = rois.get(":, 0").toType(DataType.INT64, false);
         NDArray base = start.add(batch.mul(h).mul(w));
-        return RoiAlign.pool(
-                table, rois.get(":, 1:5"), base, h, w, scale, outH, outW, samplingRatio, false);
+        return RoiAlign.pool(table, rois.get(":, 1:5"), base, h, w, scale, outH, outW, samplingRatio, false);
     }
 
     /**
@@ -164,7 +157,10 @@ public final class MultiScaleRoiAlign {
         int kMin = -Math.getExponent(scales[0]);
         int kMax = -Math.getExponent(scales[scales.length - 1]);
         NDArray size = BoxOps.boxArea(boxes).sqrt();
-        NDArray lvl = size.div((float) CANONICAL_SCALE).log2().add((float) CANONICAL_LEVEL).add(EPS);
+        NDArray lvl = size.div((float) CANONICAL_SCALE)
+                .log2()
+                .add((float) CANONICAL_LEVEL)
+                .add(EPS);
         return lvl.floor().clip(kMin, kMax).toType(DataType.INT64, false).sub(kMin);
     }
 

@@ -47,28 +47,24 @@ public final class Nms {
      * @param iouThreshold boxes with IoU &gt; this are suppressed
      * @return int64 (K) kept indices, highest score first
      */
-    public static NDArray batchedNms(
-            NDArray boxes, NDArray scores, NDArray idxs, double iouThreshold) {
+    public static NDArray batchedNms(NDArray boxes, NDArray scores, NDArray idxs, double iouThreshold) {
         if (idxs.getShape().dimension() != 1 || idxs.size() != boxes.getShape().get(0)) {
-            throw new IllegalArgumentException(
-                    "batchedNms: idxs must have shape (N) matching boxes "
-                            + boxes.getShape()
-                            + ", got "
-                            + idxs.getShape());
+            throw new IllegalArgumentException("batchedNms: idxs must have shape (N) matching boxes "
+                    + boxes.getShape()
+                    + ", got "
+                    + idxs.getShape());
         }
         return suppress(boxes, scores, idxs, iouThreshold);
     }
 
-    private static NDArray suppress(
-            NDArray boxes, NDArray scores, NDArray idxs, double iouThreshold) {
+    private static NDArray suppress(NDArray boxes, NDArray scores, NDArray idxs, double iouThreshold) {
         BoxOps.checkBoxes(boxes, "nms boxes");
         long n = boxes.getShape().get(0);
         if (scores.getShape().dimension() != 1 || scores.size() != n) {
-            throw new IllegalArgumentException(
-                    "nms: scores must have shape (N) matching boxes "
-                            + boxes.getShape()
-                            + ", got "
-                            + scores.getShape());
+            throw new IllegalArgumentException("nms: scores must have shape (N) matching boxes "
+                    + boxes.getShape()
+                    + ", got "
+                    + scores.getShape());
         }
         NDManager manager = boxes.getManager();
         if (n == 0) {
@@ -83,8 +79,9 @@ public final class Nms {
         float[] b = sorted.toFloatArray();
         long[] ord = order.toLongArray();
         float[] sortedScores = scores.get(order).toType(DataType.FLOAT32, false).toFloatArray();
-        long[] sortedCls =
-                idxs == null ? null : idxs.get(order).toType(DataType.INT64, false).toLongArray();
+        long[] sortedCls = idxs == null
+                ? null
+                : idxs.get(order).toType(DataType.INT64, false).toLongArray();
         int count = (int) n;
         int[] pos = stableTies(ord, sortedScores);
         float[] x1 = new float[count];

@@ -40,13 +40,7 @@ public final class RoiAlign {
      * @return (K, C, outH, outW)
      */
     public static NDArray roiAlign(
-            NDArray input,
-            NDArray rois,
-            int outH,
-            int outW,
-            double spatialScale,
-            int samplingRatio,
-            boolean aligned) {
+            NDArray input, NDArray rois, int outH, int outW, double spatialScale, int samplingRatio, boolean aligned) {
         Shape in = input.getShape();
         if (in.dimension() != 4) {
             throw new IllegalArgumentException("roiAlign: input must be (N, C, H, W), got " + in);
@@ -63,19 +57,8 @@ public final class RoiAlign {
         NDArray heights = full(manager, rois, k, h);
         NDArray widths = full(manager, rois, k, w);
         // torchvision's kernel holds the scale as a float too.
-        NDArray scales =
-                manager.full(new Shape(k), (float) spatialScale, DataType.FLOAT32, rois.getDevice());
-        return pool(
-                table,
-                rois.get(":, 1:5"),
-                base,
-                heights,
-                widths,
-                scales,
-                outH,
-                outW,
-                samplingRatio,
-                aligned);
+        NDArray scales = manager.full(new Shape(k), (float) spatialScale, DataType.FLOAT32, rois.getDevice());
+        return pool(table, rois.get(":, 1:5"), base, heights, widths, scales, outH, outW, samplingRatio, aligned);
     }
 
     private static NDArray full(NDManager manager, NDArray like, long k, long value) {
@@ -85,8 +68,7 @@ public final class RoiAlign {
     static void checkRois(NDArray rois) {
         Shape s = rois.getShape();
         if (s.dimension() != 2 || s.get(1) != 5) {
-            throw new IllegalArgumentException(
-                    "roiAlign: rois must be (K, 5) [batchIndex, x1, y1, x2, y2], got " + s);
+            throw new IllegalArgumentException("roiAlign: rois must be (K, 5) [batchIndex, x1, y1, x2, y2], got " + s);
         }
     }
 
@@ -114,15 +96,13 @@ public final class RoiAlign {
             int samplingRatio,
             boolean aligned) {
         if (outH <= 0 || outW <= 0) {
-            throw new IllegalArgumentException(
-                    "roiAlign: output size must be positive, got " + outH + "x" + outW);
+            throw new IllegalArgumentException("roiAlign: output size must be positive, got " + outH + "x" + outW);
         }
         long k = boxes.getShape().get(0);
         long c = table.getShape().get(1);
         NDManager manager = boxes.getManager();
         if (k == 0) {
-            return manager.zeros(
-                    new Shape(0, c, outH, outW), table.getDataType(), table.getDevice());
+            return manager.zeros(new Shape(0, c, outH, outW), table.getDataType(), table.getDevice());
         }
         NDArray b = boxes.toType(DataType.FLOAT32, false);
         NDArray scale = scales.reshape(k, 1);
@@ -152,40 +132,32 @@ public final class RoiAlign {
             gy = Math.max((int) max[1], 1);
         }
         NDArray count = grid.get(":, 0").mul(grid.get(":, 1")).maximum(1f); // (K)
-        Axis x =
-                axis(start.get(":, 0"), bin.get(":, 0"), grid.get(":, 0"), widths, outW, gx);
-        Axis y =
-                axis(start.get(":, 1"), bin.get(":, 1"), grid.get(":, 1"), heights, outH, gy);
+        Axis x = axis(start.get(":, 0"), bin.get(":, 0"), grid.get(":, 0"), widths, outW, gx);
+        Axis y = axis(start.get(":, 1"), bin.get(":, 1"), grid.get(":, 1"), heights, outH, gy);
         long points = (long) gy * gx * 4;
         // Row indices and weights of every (bin, sample, corner), shaped (K, outH, outW, P).
         NDArray rowY = y.index.mul(widths.reshape(k, 1, 1, 1)); // (K,outH,gy,2)
-        NDArray index =
-                rowY.reshape(k, outH, 1, gy, 1, 2, 1)
-                        .add(x.index.reshape(k, 1, outW, 1, gx, 1, 2))
-                        .add(base.reshape(k, 1, 1, 1, 1, 1, 1))
-                        .reshape(k, (long) outH * outW * points);
-        NDArray weight =
-                y.weight
-                        .div(count.reshape(k, 1, 1, 1))
-                        .reshape(k, outH, 1, gy, 1, 2, 1)
-                        .mul(x.weight.reshape(k, 1, outW, 1, gx, 1, 2))
-                        .reshape(k, (long) outH * outW * points)
-                        .toType(table.getDataType(), false)
-                        // Like torchvision, no gradient flows to the box coordinates.
-                        .stopGradient();
-        NDArray out =
-                WeightedRows.reduce(
-                        table,
-                        index.reshape(k * outH * outW, points),
-                        weight.reshape(k * outH * outW, points));
+        NDArray index = rowY.reshape(k, outH, 1, gy, 1, 2, 1)
+                .add(x.index.reshape(k, 1, outW, 1, gx, 1, 2))
+                .add(base.reshape(k, 1, 1, 1, 1, 1, 1))
+                .reshape(k, (long) outH * outW * points);
+        NDArray weight = y.weight
+                .div(count.reshape(k, 1, 1, 1))
+                .reshape(k, outH, 1, gy, 1, 2, 1)
+                .mul(x.weight.reshape(k, 1, outW, 1, gx, 1, 2))
+                .reshape(k, (long) outH * outW * points)
+                .toType(table.getDataType(), false)
+                // Like torchvision, no gradient flows to the box coordinates.
+                .stopGradient();
+        NDArray out = WeightedRows.reduce(
+                table, index.reshape(k * outH * outW, points), weight.reshape(k * outH * outW, points));
         return out.reshape(k, outH, outW, c).transpose(0, 3, 1, 2);
     }
 
     /** Neighbour indices (K, out, g, 2) int64 and weights (K, out, g, 2) along one axis. */
     private record Axis(NDArray index, NDArray weight) {}
 
-    private static Axis axis(
-            NDArray start, NDArray bin, NDArray grid, NDArray limit, int out, int g) {
+    private static Axis axis(NDArray start, NDArray bin, NDArray grid, NDArray limit, int out, int g) {
         NDManager manager = start.getManager();
         long k = start.getShape().get(0);
         NDArray ph = manager.arange(0f, (float) out, 1f, DataType.FLOAT32, start.getDevice())
@@ -198,10 +170,9 @@ public final class RoiAlign {
         // start + p * bin + (i + 0.5) * bin / grid.
         // An empty adaptive grid (zero-size aligned RoI) has no samples; dividing by 1 instead of 0
         // keeps the masked-out slots finite.
-        NDArray pos =
-                start.reshape(k, 1, 1)
-                        .add(ph.mul(bin3))
-                        .add(it.add(0.5f).mul(bin3).div(grid3.maximum(1f))); // (K,out,g)
+        NDArray pos = start.reshape(k, 1, 1)
+                .add(ph.mul(bin3))
+                .add(it.add(0.5f).mul(bin3).div(grid3.maximum(1f))); // (K,out,g)
         NDArray size = limit.toType(DataType.FLOAT32, false).reshape(k, 1, 1);
         NDArray valid = pos.gte(-1f).logicalAnd(pos.lte(size));
         // Adaptive grids: slots beyond this RoI's own grid carry no weight.
@@ -219,8 +190,7 @@ public final class RoiAlign {
         NDArray hgt = l.neg().add(1f);
         NDArray v = valid.toType(DataType.FLOAT32, false);
         NDArray weight = hgt.mul(v).expandDims(3).concat(l.mul(v).expandDims(3), 3);
-        NDArray index =
-                lowC.expandDims(3).concat(highC.expandDims(3), 3).toType(DataType.INT64, false);
+        NDArray index = lowC.expandDims(3).concat(highC.expandDims(3), 3).toType(DataType.INT64, false);
         return new Axis(index, weight);
     }
 }

@@ -41,27 +41,22 @@ final class WeightedRows {
         long c = table.getShape().get(1);
         if (useSparse && SPARSE_COO != null) {
             NDManager manager = index.getManager();
-            NDArray rows =
-                    manager.arange(0f, (float) m, 1f, DataType.INT64, index.getDevice())
-                            .reshape(m, 1)
-                            .repeat(1, p)
-                            .reshape(-1);
+            NDArray rows = manager.arange(0f, (float) m, 1f, DataType.INT64, index.getDevice())
+                    .reshape(m, 1)
+                    .repeat(1, p)
+                    .reshape(-1);
             NDArray coords = rows.stack(index.reshape(-1), 0); // (2, M*P)
             try {
-                NDArray sparse =
-                        (NDArray)
-                                SPARSE_COO.invoke(
-                                        null, coords, weight.reshape(-1), new Shape(m, s));
+                NDArray sparse = (NDArray) SPARSE_COO.invoke(null, coords, weight.reshape(-1), new Shape(m, s));
                 return sparse.matMul(table);
             } catch (ReflectiveOperationException e) {
                 throw new IllegalStateException("sparse COO construction failed", e);
             }
         }
-        NDArray gathered =
-                index.getNDArrayInternal()
-                        .embedding(index.reshape(-1), table, SparseFormat.DENSE)
-                        .singletonOrThrow()
-                        .reshape(m, p, c);
+        NDArray gathered = index.getNDArrayInternal()
+                .embedding(index.reshape(-1), table, SparseFormat.DENSE)
+                .singletonOrThrow()
+                .reshape(m, p, c);
         return weight.reshape(m, 1, p).matMul(gathered).reshape(m, c);
     }
 

@@ -19,13 +19,15 @@ public final class TrainingCurves {
 
     /** Loss chart of one run. */
     public static LineChart lossChart(TrainingHistory log) {
-        LineChart c = new LineChart("Training loss (moving average of " + SMOOTHING + " log points)",
-                "iteration", "loss").logY(true);
+        LineChart c = new LineChart(
+                        "Training loss (moving average of " + SMOOTHING + " log points)", "iteration", "loss")
+                .logY(true);
         double[] it = log.trainIterations();
         c.add(new LineChart.Series("total", it, log.smoothedLoss(SMOOTHING)));
         for (String name : log.lossNames()) {
             double[] v = log.train().stream()
-                    .mapToDouble(p -> p.losses().getOrDefault(name, Double.NaN)).toArray();
+                    .mapToDouble(p -> p.losses().getOrDefault(name, Double.NaN))
+                    .toArray();
             c.add(new LineChart.Series(name, it, TrainingHistory.movingAverage(v, SMOOTHING)));
         }
         return c;
@@ -33,18 +35,39 @@ public final class TrainingCurves {
 
     /** AP chart of one run (AP, AP50, AP75 against iteration). */
     public static LineChart apChart(TrainingHistory log) {
-        double[] it = log.eval().stream().mapToDouble(TrainingHistory.EvalPoint::iteration).toArray();
+        double[] it = log.eval().stream()
+                .mapToDouble(TrainingHistory.EvalPoint::iteration)
+                .toArray();
         return new LineChart("COCO box AP on val", "iteration", "AP")
-                .add(new LineChart.Series("AP50", it, log.eval().stream().mapToDouble(TrainingHistory.EvalPoint::ap50).toArray()))
-                .add(new LineChart.Series("AP", it, log.eval().stream().mapToDouble(TrainingHistory.EvalPoint::ap).toArray()))
-                .add(new LineChart.Series("AP75", it, log.eval().stream().mapToDouble(TrainingHistory.EvalPoint::ap75).toArray()));
+                .add(new LineChart.Series(
+                        "AP50",
+                        it,
+                        log.eval().stream()
+                                .mapToDouble(TrainingHistory.EvalPoint::ap50)
+                                .toArray()))
+                .add(new LineChart.Series(
+                        "AP",
+                        it,
+                        log.eval().stream()
+                                .mapToDouble(TrainingHistory.EvalPoint::ap)
+                                .toArray()))
+                .add(new LineChart.Series(
+                        "AP75",
+                        it,
+                        log.eval().stream()
+                                .mapToDouble(TrainingHistory.EvalPoint::ap75)
+                                .toArray()));
     }
 
     /** Learning-rate chart of one run. */
     public static LineChart lrChart(TrainingHistory log) {
         return new LineChart("Learning rate", "iteration", "lr")
-                .add(new LineChart.Series("lr", log.trainIterations(),
-                        log.train().stream().mapToDouble(TrainingHistory.TrainPoint::lr).toArray()));
+                .add(new LineChart.Series(
+                        "lr",
+                        log.trainIterations(),
+                        log.train().stream()
+                                .mapToDouble(TrainingHistory.TrainPoint::lr)
+                                .toArray()));
     }
 
     /**

@@ -3,13 +3,7 @@ package org.cardinal.detector.report;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
-
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -31,8 +25,13 @@ import org.cardinal.core.train.MetricsLog;
 public record TrainingHistory(List<TrainPoint> train, List<EvalPoint> eval) {
 
     /** One logged training iteration. */
-    public record TrainPoint(int iteration, double loss, Map<String, Double> losses, double lr,
-                             double imagesPerSecond, double seconds) {}
+    public record TrainPoint(
+            int iteration,
+            double loss,
+            Map<String, Double> losses,
+            double lr,
+            double imagesPerSecond,
+            double seconds) {}
 
     /** One evaluation. */
     public record EvalPoint(int iteration, double[] stats, Map<Integer, Double> perCategoryAp) {
@@ -79,11 +78,14 @@ public record TrainingHistory(List<TrainPoint> train, List<EvalPoint> eval) {
                 }
                 Map<Integer, Double> perCat = new LinkedHashMap<>();
                 if (o.has("per_category_ap")) {
-                    for (Map.Entry<String, JsonElement> e : o.getAsJsonObject("per_category_ap").entrySet()) {
+                    for (Map.Entry<String, JsonElement> e :
+                            o.getAsJsonObject("per_category_ap").entrySet()) {
                         perCat.put(Integer.parseInt(e.getKey()), e.getValue().getAsDouble());
                     }
                 }
-                eval.put(o.get("iteration").getAsInt(), new EvalPoint(o.get("iteration").getAsInt(), stats, perCat));
+                eval.put(
+                        o.get("iteration").getAsInt(),
+                        new EvalPoint(o.get("iteration").getAsInt(), stats, perCat));
             }
         }
         return new TrainingHistory(List.copyOf(train.values()), List.copyOf(eval.values()));
@@ -137,7 +139,6 @@ public record TrainingHistory(List<TrainPoint> train, List<EvalPoint> eval) {
         }
         return m;
     }
-
 
     /** Names of the loss components present in the log, in first-seen order. */
     public List<String> lossNames() {

@@ -75,8 +75,7 @@ public final class Checkpoint {
      * @return the checkpoint folder
      * @throws IOException if writing fails (the previous checkpoint stays intact)
      */
-    public static Path save(
-            Path checkpointsDir, State state, Block block, Map<String, NDArray> momentum)
+    public static Path save(Path checkpointsDir, State state, Block block, Map<String, NDArray> momentum)
             throws IOException {
         String name = folderName(state.iteration());
         Path target = checkpointsDir.resolve(name);
@@ -110,7 +109,8 @@ public final class Checkpoint {
     public static Optional<Path> latest(Path checkpointsDir) throws IOException {
         Path last = checkpointsDir.resolve(LAST);
         if (Files.isRegularFile(last)) {
-            Path dir = checkpointsDir.resolve(Files.readString(last, StandardCharsets.UTF_8).trim());
+            Path dir = checkpointsDir.resolve(
+                    Files.readString(last, StandardCharsets.UTF_8).trim());
             if (Files.isRegularFile(dir.resolve(STATE))) {
                 return Optional.of(dir);
             }
@@ -165,9 +165,8 @@ public final class Checkpoint {
                 }
                 NDArray dst = e.getValue().getArray();
                 if (!src.getShape().equals(dst.getShape())) {
-                    throw new IOException(
-                            file + ": parameter " + e.getKey() + " has shape " + src.getShape()
-                                    + ", the model expects " + dst.getShape());
+                    throw new IOException(file + ": parameter " + e.getKey() + " has shape " + src.getShape()
+                            + ", the model expects " + dst.getShape());
                 }
                 src.toDevice(dst.getDevice(), false).copyTo(dst);
             }
@@ -184,8 +183,7 @@ public final class Checkpoint {
      *
      * @return buffers by parameter path
      */
-    public static Map<String, NDArray> readOptimizer(Path dir, NDManager manager)
-            throws IOException {
+    public static Map<String, NDArray> readOptimizer(Path dir, NDManager manager) throws IOException {
         return readNdList(dir.resolve(OPTIMIZER), manager);
     }
 
@@ -204,8 +202,7 @@ public final class Checkpoint {
         }
     }
 
-    private static Map<String, NDArray> readNdList(Path file, NDManager manager)
-            throws IOException {
+    private static Map<String, NDArray> readNdList(Path file, NDManager manager) throws IOException {
         if (!Files.isRegularFile(file)) {
             throw new IOException("checkpoint file not found: " + file);
         }

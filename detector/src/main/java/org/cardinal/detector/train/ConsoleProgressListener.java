@@ -34,9 +34,7 @@ public final class ConsoleProgressListener implements TrainingListener {
 
     @Override
     public void onStart(RunConfig config, int startIteration, int maxIteration) {
-        out.printf(
-                Locale.ROOT, "%s: training iterations %d..%d%n", config.name(), startIteration + 1,
-                maxIteration);
+        out.printf(Locale.ROOT, "%s: training iterations %d..%d%n", config.name(), startIteration + 1, maxIteration);
     }
 
     @Override
@@ -65,7 +63,12 @@ public final class ConsoleProgressListener implements TrainingListener {
         out.printf(
                 Locale.ROOT,
                 "eval @%d: AP %.4f  AP50 %.4f  AP75 %.4f  (%d images, %.1f s)%n",
-                r.iteration(), r.ap(), r.ap50(), r.ap75(), r.numImages(), r.seconds());
+                r.iteration(),
+                r.ap(),
+                r.ap50(),
+                r.ap75(),
+                r.numImages(),
+                r.seconds());
     }
 
     /** The progress line of one iteration (no trailing newline). */
@@ -82,8 +85,8 @@ public final class ConsoleProgressListener implements TrainingListener {
             String k = e.getKey().startsWith("loss_") ? e.getKey().substring(5) : e.getKey();
             sb.append(String.format(Locale.ROOT, " %s %.3f", k, e.getValue()));
         }
-        sb.append(String.format(Locale.ROOT, " lr %.2e %.1f img/s ETA %s", m.lr(),
-                m.imagesPerSecond(), duration(m.etaSeconds())));
+        sb.append(String.format(
+                Locale.ROOT, " lr %.2e %.1f img/s ETA %s", m.lr(), m.imagesPerSecond(), duration(m.etaSeconds())));
         if (m.deviceSeconds().length > 1) {
             // per-device forward+backward seconds: unequal numbers mean a device waits for another
             sb.append(" devices");

@@ -97,8 +97,16 @@ public record DataConfig(
 
     /** A copy with another root folder. */
     public DataConfig withRoot(Path newRoot) {
-        return new DataConfig(newRoot.toString(), trainImages, trainAnnotations, valImages,
-                valAnnotations, flipProb, keepEmptyImages, numWorkers, prefetchBatches);
+        return new DataConfig(
+                newRoot.toString(),
+                trainImages,
+                trainAnnotations,
+                valImages,
+                valAnnotations,
+                flipProb,
+                keepEmptyImages,
+                numWorkers,
+                prefetchBatches);
     }
 
     /** {@code path} resolved against {@code root}. */

@@ -67,9 +67,8 @@ public final class DetectorTrainer {
             throw new IllegalArgumentException("no device to train on");
         }
         if (config.solver().imsPerBatch() < devices.length) {
-            throw new IllegalArgumentException(
-                    "field 'solver.ims_per_batch': expected at least one image per device ("
-                            + devices.length + " devices), found " + config.solver().imsPerBatch());
+            throw new IllegalArgumentException("field 'solver.ims_per_batch': expected at least one image per device ("
+                    + devices.length + " devices), found " + config.solver().imsPerBatch());
         }
         this.config = config;
         this.runDir = runDir;
@@ -135,7 +134,8 @@ public final class DetectorTrainer {
         SolverConfig solver = config.solver();
         DataConfig data = config.data();
         CocoDetectionDataset trainSet = CocoDetectionDataset.load(
-                data.trainAnnotationsPath(), data.trainImagesPath(),
+                data.trainAnnotationsPath(),
+                data.trainImagesPath(),
                 new CocoDetectionDataset.Options(data.keepEmptyImages()));
         if (trainSet.size() == 0) {
             throw new IllegalArgumentException(data.trainAnnotationsPath() + ": no training images");
@@ -207,14 +207,12 @@ public final class DetectorTrainer {
                     "cannot resume from " + dir + ": its model config differs from the run's");
         }
         if (state.seed() != config.solver().seed()) {
-            throw new IllegalArgumentException(
-                    "cannot resume from " + dir + ": it was trained with seed " + state.seed()
-                            + ", the config says " + config.solver().seed());
+            throw new IllegalArgumentException("cannot resume from " + dir + ": it was trained with seed "
+                    + state.seed() + ", the config says " + config.solver().seed());
         }
         if (state.iteration() > config.solver().maxIter()) {
-            throw new IllegalArgumentException(
-                    "cannot resume from " + dir + ": it is at iteration " + state.iteration()
-                            + ", beyond max_iter " + config.solver().maxIter());
+            throw new IllegalArgumentException("cannot resume from " + dir + ": it is at iteration " + state.iteration()
+                    + ", beyond max_iter " + config.solver().maxIter());
         }
     }
 
@@ -228,7 +226,11 @@ public final class DetectorTrainer {
         private int lastSaved = -1;
         private Path lastCheckpoint;
 
-        Session(TrainingStep step, MomentumSgd optimizer, NDManager trainManager, NDManager hostManager,
+        Session(
+                TrainingStep step,
+                MomentumSgd optimizer,
+                NDManager trainManager,
+                NDManager hostManager,
                 List<TrainingListener> listeners) {
             this.step = step;
             this.optimizer = optimizer;
@@ -247,8 +249,15 @@ public final class DetectorTrainer {
             long images = 0;
             int done = start;
             String stoppedBy = null;
-            try (PrefetchingLoader loader = PrefetchingLoader.training(trainSet, hostManager, solver.imsPerBatch(),
-                    solver.seed(), data.flipProb(), start, data.numWorkers(), data.prefetchBatches())) {
+            try (PrefetchingLoader loader = PrefetchingLoader.training(
+                    trainSet,
+                    hostManager,
+                    solver.imsPerBatch(),
+                    solver.seed(),
+                    data.flipProb(),
+                    start,
+                    data.numWorkers(),
+                    data.prefetchBatches())) {
                 for (int it = start; it < maxIter; it++) {
                     if (stop.isRequested()) {
                         stoppedBy = stop.reason();
@@ -270,18 +279,29 @@ public final class DetectorTrainer {
                     trainSeconds += (System.nanoTime() - t0) / 1e9;
                     images += batchImages;
                     done = it + 1;
-                    double total = r.losses().values().stream().mapToDouble(Double::doubleValue).sum();
+                    double total = r.losses().values().stream()
+                            .mapToDouble(Double::doubleValue)
+                            .sum();
                     double perIter = trainSeconds / (done - start);
-                    IterationMetrics m = new IterationMetrics(done, maxIter, r.losses(), total,
-                            optimizer.learningRate(), images / trainSeconds, (System.nanoTime() - begin) / 1e9,
-                            perIter * (maxIter - done), r.deviceSeconds());
+                    IterationMetrics m = new IterationMetrics(
+                            done,
+                            maxIter,
+                            r.losses(),
+                            total,
+                            optimizer.learningRate(),
+                            images / trainSeconds,
+                            (System.nanoTime() - begin) / 1e9,
+                            perIter * (maxIter - done),
+                            r.deviceSeconds());
                     for (TrainingListener l : listeners) {
                         l.onIteration(m);
                     }
                     if (done % solver.checkpointPeriod() == 0 || done == maxIter) {
                         save(done);
                     }
-                    if (validation != null && solver.evalPeriod() > 0 && done % solver.evalPeriod() == 0
+                    if (validation != null
+                            && solver.evalPeriod() > 0
+                            && done % solver.evalPeriod() == 0
                             && done != maxIter) {
                         evaluate(validation, done);
                     }
@@ -295,8 +315,14 @@ public final class DetectorTrainer {
             if (validation != null && stoppedBy == null) {
                 finalEval = evaluate(validation, maxIter);
             }
-            TrainingSummary summary = new TrainingSummary(done, done - start, (System.nanoTime() - begin) / 1e9,
-                    trainSeconds > 0 ? images / trainSeconds : 0, finalEval, lastCheckpoint, stoppedBy,
+            TrainingSummary summary = new TrainingSummary(
+                    done,
+                    done - start,
+                    (System.nanoTime() - begin) / 1e9,
+                    trainSeconds > 0 ? images / trainSeconds : 0,
+                    finalEval,
+                    lastCheckpoint,
+                    stoppedBy,
                     categories(trainSet));
             for (TrainingListener l : listeners) {
                 l.onEnd(summary);
@@ -321,8 +347,15 @@ public final class DetectorTrainer {
             }
             Map<String, NDArray> momentum = step.momentumByName();
             try (var s = stages.stage("checkpoint")) {
-                lastCheckpoint = Checkpoint.save(checkpointsDir(), new Checkpoint.State(iteration,
-                        optimizer.learningRate(), config.solver().seed(), config.toJson()), model.block(), momentum);
+                lastCheckpoint = Checkpoint.save(
+                        checkpointsDir(),
+                        new Checkpoint.State(
+                                iteration,
+                                optimizer.learningRate(),
+                                config.solver().seed(),
+                                config.toJson()),
+                        model.block(),
+                        momentum);
             }
             lastSaved = iteration;
             for (TrainingListener l : listeners) {
@@ -333,8 +366,13 @@ public final class DetectorTrainer {
         private EvalResult evaluate(ValidationEvaluator validation, int iteration) throws IOException {
             EvalResult r;
             try (var s = stages.stage("evaluation")) {
-                r = validation.evaluate(model, step.store(), devices[0], hostManager,
-                        Math.max(1, config.solver().imsPerBatch() / devices.length), config.data().numWorkers(),
+                r = validation.evaluate(
+                        model,
+                        step.store(),
+                        devices[0],
+                        hostManager,
+                        Math.max(1, config.solver().imsPerBatch() / devices.length),
+                        config.data().numWorkers(),
                         iteration);
             }
             for (TrainingListener l : listeners) {

@@ -1,11 +1,11 @@
 package org.cardinal.detector.train;
 
-import org.cardinal.core.config.InvalidFieldException;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.cardinal.core.config.InvalidFieldException;
 
 /**
  * Turns the solver's {@code device} option into the devices to train on: "auto" takes every GPU
@@ -70,9 +70,8 @@ public final class DeviceSelection {
                         throw new InvalidFieldException("device", expected, "\"" + option + "\"");
                     }
                     if (gpuCount >= 0 && id >= gpuCount) {
-                        throw new IllegalArgumentException(
-                                "device \"" + option + "\": GPU " + id + " requested but libtorch sees "
-                                        + Math.max(gpuCount, 0) + " GPU(s)");
+                        throw new IllegalArgumentException("device \"" + option + "\": GPU " + id
+                                + " requested but libtorch sees " + Math.max(gpuCount, 0) + " GPU(s)");
                     }
                     Device d = Device.gpu(id);
                     if (list.contains(d)) {

@@ -32,8 +32,8 @@ public final class MetricsLogListener implements TrainingListener, AutoCloseable
      *     interrupted run after its last checkpoint) are dropped so a resumed log has no duplicates
      */
     public MetricsLogListener(Path runDir, int logPeriod, int startIteration) throws IOException {
-        this.log = new MetricsLog(
-                runDir.resolve(MetricsLog.FILE), "iteration", startIteration > 0 ? startIteration : -1);
+        this.log =
+                new MetricsLog(runDir.resolve(MetricsLog.FILE), "iteration", startIteration > 0 ? startIteration : -1);
         this.logPeriod = logPeriod;
     }
 

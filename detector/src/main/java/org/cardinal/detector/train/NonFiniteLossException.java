@@ -35,8 +35,12 @@ public final class NonFiniteLossException extends IllegalStateException {
      * @param lastCheckpoint the newest checkpoint written before it, or null if none
      */
     public NonFiniteLossException(int iteration, String term, double value, double learningRate, Path lastCheckpoint) {
-        super(String.format(Locale.ROOT, "%s is %s at iteration %d%s; training stopped without applying it. "
-                + "Last good checkpoint: %s", term, value, iteration,
+        super(String.format(
+                Locale.ROOT,
+                "%s is %s at iteration %d%s; training stopped without applying it. " + "Last good checkpoint: %s",
+                term,
+                value,
+                iteration,
                 Double.isNaN(learningRate) ? "" : String.format(Locale.ROOT, " (lr %.3g)", learningRate),
                 lastCheckpoint == null ? "none yet" : lastCheckpoint));
         this.iteration = iteration;

@@ -44,9 +44,7 @@ public record RunConfig(
 
     /** Default model, solver and data. */
     public static RunConfig defaults() {
-        return new RunConfig(
-                "faster_rcnn", DetectorConfig.defaults(), SolverConfig.defaults(),
-                DataConfig.defaults());
+        return new RunConfig("faster_rcnn", DetectorConfig.defaults(), SolverConfig.defaults(), DataConfig.defaults());
     }
 
     /**

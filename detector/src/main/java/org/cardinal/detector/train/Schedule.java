@@ -19,13 +19,7 @@ import java.util.Locale;
  * @param checkpointPeriod scaled checkpoint period
  */
 public record Schedule(
-        String name,
-        int imsPerBatch,
-        double baseLr,
-        int maxIter,
-        int[] steps,
-        int warmupIters,
-        int checkpointPeriod) {
+        String name, int imsPerBatch, double baseLr, int maxIter, int[] steps, int warmupIters, int checkpointPeriod) {
 
     /** Batch size the published schedules are defined for. */
     public static final int REFERENCE_IMS_PER_BATCH = 16;
@@ -57,8 +51,7 @@ public record Schedule(
                 maxIter = 270_000;
                 steps = new int[] {210_000, 250_000};
             }
-            default -> throw new IllegalArgumentException(
-                    "unknown schedule \"" + name + "\"; known: \"1x\", \"3x\"");
+            default -> throw new IllegalArgumentException("unknown schedule \"" + name + "\"; known: \"1x\", \"3x\"");
         }
         double f = (double) REFERENCE_IMS_PER_BATCH / imsPerBatch;
         int[] scaledSteps = new int[steps.length];

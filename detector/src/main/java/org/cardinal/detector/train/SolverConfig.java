@@ -59,13 +59,15 @@ public record SolverConfig(
         check(weightDecay >= 0, "weight_decay", "a number >= 0", weightDecay);
         check(maxIter > 0, "max_iter", "a positive integer", maxIter);
         for (int i = 0; i < steps.length; i++) {
-            check(steps[i] > 0 && (i == 0 || steps[i] > steps[i - 1]), "steps",
-                    "increasing positive iterations", Arrays.toString(steps));
+            check(
+                    steps[i] > 0 && (i == 0 || steps[i] > steps[i - 1]),
+                    "steps",
+                    "increasing positive iterations",
+                    Arrays.toString(steps));
         }
         check(gamma > 0, "gamma", "a positive number", gamma);
         check(warmupIters >= 0, "warmup_iters", "an integer >= 0", warmupIters);
-        check(warmupFactor > 0 && warmupFactor <= 1, "warmup_factor", "a number in (0, 1]",
-                warmupFactor);
+        check(warmupFactor > 0 && warmupFactor <= 1, "warmup_factor", "a number in (0, 1]", warmupFactor);
         check(clipGradNorm >= 0, "clip_grad_norm", "a number >= 0 (0 = off)", clipGradNorm);
         check(checkpointPeriod > 0, "checkpoint_period", "a positive integer", checkpointPeriod);
         check(evalPeriod >= 0, "eval_period", "an integer >= 0 (0 = only at the end)", evalPeriod);
@@ -93,7 +95,8 @@ public record SolverConfig(
         try {
             s = Schedule.scaled(name, batch);
         } catch (IllegalArgumentException e) {
-            throw batch > 0 ? at.field("schedule").invalid("\"1x\" or \"3x\"", "\"" + name + "\"")
+            throw batch > 0
+                    ? at.field("schedule").invalid("\"1x\" or \"3x\"", "\"" + name + "\"")
                     : at.field("ims_per_batch").invalid("a positive integer", batch);
         }
         JsonObject d = new JsonObject();
@@ -132,30 +135,86 @@ public record SolverConfig(
 
     /** A copy with another device option. */
     public SolverConfig withDevice(String newDevice) {
-        return new SolverConfig(schedule, imsPerBatch, baseLr, momentum, weightDecay, maxIter,
-                steps, gamma, warmupIters, warmupFactor, clipGradNorm, checkpointPeriod,
-                evalPeriod, logPeriod, seed, newDevice);
+        return new SolverConfig(
+                schedule,
+                imsPerBatch,
+                baseLr,
+                momentum,
+                weightDecay,
+                maxIter,
+                steps,
+                gamma,
+                warmupIters,
+                warmupFactor,
+                clipGradNorm,
+                checkpointPeriod,
+                evalPeriod,
+                logPeriod,
+                seed,
+                newDevice);
     }
 
     /** A copy with another learning rate after warmup (the command line's {@code --base-lr}). */
     public SolverConfig withBaseLr(double newBaseLr) {
-        return new SolverConfig(schedule, imsPerBatch, newBaseLr, momentum, weightDecay, maxIter,
-                steps, gamma, warmupIters, warmupFactor, clipGradNorm, checkpointPeriod,
-                evalPeriod, logPeriod, seed, device);
+        return new SolverConfig(
+                schedule,
+                imsPerBatch,
+                newBaseLr,
+                momentum,
+                weightDecay,
+                maxIter,
+                steps,
+                gamma,
+                warmupIters,
+                warmupFactor,
+                clipGradNorm,
+                checkpointPeriod,
+                evalPeriod,
+                logPeriod,
+                seed,
+                device);
     }
 
     /** A copy with another seed (the command line's {@code --seed}). */
     public SolverConfig withSeed(long newSeed) {
-        return new SolverConfig(schedule, imsPerBatch, baseLr, momentum, weightDecay, maxIter,
-                steps, gamma, warmupIters, warmupFactor, clipGradNorm, checkpointPeriod,
-                evalPeriod, logPeriod, newSeed, device);
+        return new SolverConfig(
+                schedule,
+                imsPerBatch,
+                baseLr,
+                momentum,
+                weightDecay,
+                maxIter,
+                steps,
+                gamma,
+                warmupIters,
+                warmupFactor,
+                clipGradNorm,
+                checkpointPeriod,
+                evalPeriod,
+                logPeriod,
+                newSeed,
+                device);
     }
 
     /** A copy with another iteration count (steps beyond it simply never fire). */
     public SolverConfig withMaxIter(int newMaxIter) {
-        return new SolverConfig(schedule, imsPerBatch, baseLr, momentum, weightDecay,
-                newMaxIter, steps, gamma, warmupIters, warmupFactor, clipGradNorm,
-                checkpointPeriod, evalPeriod, logPeriod, seed, device);
+        return new SolverConfig(
+                schedule,
+                imsPerBatch,
+                baseLr,
+                momentum,
+                weightDecay,
+                newMaxIter,
+                steps,
+                gamma,
+                warmupIters,
+                warmupFactor,
+                clipGradNorm,
+                checkpointPeriod,
+                evalPeriod,
+                logPeriod,
+                seed,
+                device);
     }
 
     @Override

@@ -38,8 +38,8 @@ public final class TrainingRun {
      * @param artifact the packaged model, or null when the run was stopped before the end
      * @param detectorParams number of scalar parameters of the detector
      */
-    public record Result(RunConfig config, Path runDir, TrainingSummary summary, DetectorArtifact artifact,
-                         long detectorParams) {}
+    public record Result(
+            RunConfig config, Path runDir, TrainingSummary summary, DetectorArtifact artifact, long detectorParams) {}
 
     private final RunConfig config;
     private final Path runDir;
@@ -161,8 +161,14 @@ public final class TrainingRun {
         }
         String description = config.name() + " trained on " + config.data().trainAnnotationsPath() + " for "
                 + summary.iterations() + " iterations";
-        return new DetectorArtifact(config.name(), description, config.model(), classNames, allIds,
-                runDir.toAbsolutePath().toString(), null)
+        return new DetectorArtifact(
+                        config.name(),
+                        description,
+                        config.model(),
+                        classNames,
+                        allIds,
+                        runDir.toAbsolutePath().toString(),
+                        null)
                 .write(runDir.resolve("model"), StateDicts.export(model));
     }
 

@@ -1,7 +1,6 @@
 package org.cardinal.detector.train;
 
 import ai.djl.Device;
-import org.cardinal.core.train.Scalars;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -22,6 +21,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.cardinal.core.train.MomentumSgd;
+import org.cardinal.core.train.Scalars;
 import org.cardinal.core.train.Seeds;
 import org.cardinal.detector.StageListener;
 import org.cardinal.detector.Target;
@@ -70,6 +70,7 @@ public final class TrainingStep implements AutoCloseable {
     private final List<Trainable> trainables = new ArrayList<>();
     /** Arrays copied from the first replica to the others after each update. */
     private final List<NDArray[]> broadcast = new ArrayList<>();
+
     private final NDManager replicaManager;
     private final ExecutorService workers;
     private volatile StageListener stages = StageListener.NONE;
@@ -129,11 +130,13 @@ public final class TrainingStep implements AutoCloseable {
         for (int d = 1; d < devices.length; d++) {
             stores[d] = new ReplicaStore(replicaManager, copies.get(d - 1));
         }
-        workers = devices.length > 1 ? Executors.newFixedThreadPool(devices.length, r -> {
-            Thread t = new Thread(r, "cardinal-replica");
-            t.setDaemon(true);
-            return t;
-        }) : null;
+        workers = devices.length > 1
+                ? Executors.newFixedThreadPool(devices.length, r -> {
+                    Thread t = new Thread(r, "cardinal-replica");
+                    t.setDaemon(true);
+                    return t;
+                })
+                : null;
     }
 
     /** @param listener told about the "forward", "backward" and "update" stages */
@@ -187,8 +190,8 @@ public final class TrainingStep implements AutoCloseable {
             from += split[d];
         }
         if (from != total) {
-            throw new IllegalArgumentException("split " + java.util.Arrays.toString(split) + " does not cover "
-                    + total + " images");
+            throw new IllegalArgumentException(
+                    "split " + java.util.Arrays.toString(split) + " does not cover " + total + " images");
         }
         Map<String, Double> losses = new LinkedHashMap<>();
         double[] seconds = new double[split.length];
@@ -211,7 +214,8 @@ public final class TrainingStep implements AutoCloseable {
                 seconds[r.replica()] = r.seconds();
                 r.losses().forEach((k, v) -> losses.merge(k, v, Double::sum));
                 if (r.nonFinite() != null) {
-                    throw new NonFiniteLossException(iteration + 1, r.nonFinite(), r.losses().get(r.nonFinite()));
+                    throw new NonFiniteLossException(
+                            iteration + 1, r.nonFinite(), r.losses().get(r.nonFinite()));
                 }
             }
         }
@@ -255,7 +259,9 @@ public final class TrainingStep implements AutoCloseable {
                 for (int i = 0; i < samples.size(); i++) {
                     DetectionSample s = samples.get(i);
                     images.add(onDevice(s.image(), device, scope));
-                    targets.add(new Target(onDevice(s.boxes(), device, scope), onDevice(s.labels(), device, scope),
+                    targets.add(new Target(
+                            onDevice(s.boxes(), device, scope),
+                            onDevice(s.labels(), device, scope),
                             Seeds.derive(iterationSeed, offset + i)));
                 }
                 NDArray sum = null;
@@ -366,7 +372,8 @@ public final class TrainingStep implements AutoCloseable {
         }
         for (Pair<String, Parameter> e : model.block().getParameters()) {
             for (int d = 1; d < devices.length; d++) {
-                NDArray copy = ((ReplicaStore) stores[d]).arrays.get(e.getValue().getId());
+                NDArray copy =
+                        ((ReplicaStore) stores[d]).arrays.get(e.getValue().getId());
                 e.getValue().getArray().toDevice(devices[d], false).copyTo(copy);
             }
         }

@@ -65,8 +65,7 @@ public final class ValidationEvaluator {
             throws IOException {
         long begin = System.nanoTime();
         CocoEvaluator evaluator = new CocoEvaluator(groundTruth);
-        try (PrefetchingLoader loader =
-                PrefetchingLoader.inOrder(dataset, hostManager, batchSize, numWorkers, 2)) {
+        try (PrefetchingLoader loader = PrefetchingLoader.inOrder(dataset, hostManager, batchSize, numWorkers, 2)) {
             while (loader.hasNext()) {
                 try (DetectionBatch batch = loader.next();
                         NDScope arrays = new NDScope(); // also frees arrays derived from params

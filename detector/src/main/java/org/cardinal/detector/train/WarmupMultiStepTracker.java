@@ -33,8 +33,7 @@ public final class WarmupMultiStepTracker implements Tracker {
      * @param warmupIters linear warmup length (0 = none)
      * @param warmupFactor factor at iteration 0
      */
-    public WarmupMultiStepTracker(
-            double baseLr, int[] steps, double gamma, int warmupIters, double warmupFactor) {
+    public WarmupMultiStepTracker(double baseLr, int[] steps, double gamma, int warmupIters, double warmupFactor) {
         this.baseLr = baseLr;
         this.steps = steps.clone();
         this.gamma = gamma;
@@ -44,8 +43,7 @@ public final class WarmupMultiStepTracker implements Tracker {
 
     /** The tracker for a solver config. */
     public static WarmupMultiStepTracker of(SolverConfig s) {
-        return new WarmupMultiStepTracker(
-                s.baseLr(), s.steps(), s.gamma(), s.warmupIters(), s.warmupFactor());
+        return new WarmupMultiStepTracker(s.baseLr(), s.steps(), s.gamma(), s.warmupIters(), s.warmupFactor());
     }
 
     /** The learning rate of iteration {@code iteration} (0-based) in double precision. */

@@ -1,7 +1,6 @@
 package org.cardinal.detector.zoo;
 
 import java.io.IOException;
-import org.cardinal.core.io.AtomicFiles;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -18,6 +17,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.cardinal.core.io.AtomicFiles;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -59,10 +59,11 @@ public final class ArtifactRepository {
         if (s.matches("^[A-Za-z][A-Za-z0-9+.-]+:.*") && !s.matches("^[A-Za-z]:[\\\\/].*")) {
             try {
                 URI u = new URI(s);
-                return new ArtifactRepository(u.getScheme().equals("file") ? Path.of(u).toUri() : u);
+                return new ArtifactRepository(
+                        u.getScheme().equals("file") ? Path.of(u).toUri() : u);
             } catch (URISyntaxException | IllegalArgumentException e) {
-                throw new IllegalArgumentException("model repository '" + location + "': not a valid URL: "
-                        + e.getMessage());
+                throw new IllegalArgumentException(
+                        "model repository '" + location + "': not a valid URL: " + e.getMessage());
             }
         }
         return new ArtifactRepository(Path.of(s).toAbsolutePath().normalize().toUri());
@@ -88,7 +89,10 @@ public final class ArtifactRepository {
                 return ids;
             }
             try (Stream<Path> s = Files.list(root)) {
-                s.filter(DetectorArtifact::isArtifact).map(p -> p.getFileName().toString()).sorted().forEach(ids::add);
+                s.filter(DetectorArtifact::isArtifact)
+                        .map(p -> p.getFileName().toString())
+                        .sorted()
+                        .forEach(ids::add);
             }
             return ids;
         }
@@ -128,7 +132,8 @@ public final class ArtifactRepository {
         RepositoryIndex.checkArtifactId(artifactId, "model repository " + uri);
         if (isLocal()) {
             Path root = Path.of(uri);
-            if (DetectorArtifact.isArtifact(root) && root.getFileName().toString().equals(artifactId)) {
+            if (DetectorArtifact.isArtifact(root)
+                    && root.getFileName().toString().equals(artifactId)) {
                 return root;
             }
             Path dir = root.resolve(artifactId);
@@ -217,8 +222,9 @@ public final class ArtifactRepository {
 
     private static String sha1(String s) {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1")
-                    .digest(s.getBytes(StandardCharsets.UTF_8))).substring(0, 16);
+            return HexFormat.of()
+                    .formatHex(MessageDigest.getInstance("SHA-1").digest(s.getBytes(StandardCharsets.UTF_8)))
+                    .substring(0, 16);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
@@ -234,7 +240,8 @@ public final class ArtifactRepository {
      * of their files, so it can be served as a URL and downloads checked.
      */
     public static Path writeIndex(Path repository) throws IOException {
-        RepositoryIndex index0 = RepositoryIndex.of(repository, of(repository.toString()).list());
+        RepositoryIndex index0 =
+                RepositoryIndex.of(repository, of(repository.toString()).list());
         Path index = repository.resolve(INDEX);
         AtomicFiles.writeString(index, index0.toJson());
         return index;

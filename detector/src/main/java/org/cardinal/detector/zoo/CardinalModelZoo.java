@@ -2,7 +2,6 @@ package org.cardinal.detector.zoo;
 
 import ai.djl.repository.zoo.ModelLoader;
 import ai.djl.repository.zoo.ModelZoo;
-
 import java.io.File;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -39,11 +39,18 @@ import org.cardinal.detector.DetectorConfig;
  * @param source where the weights came from (a run folder, an imported file)
  * @param dir the artifact folder (null before it is written)
  */
-public record DetectorArtifact(String id, String description, DetectorConfig config, List<String> classNames,
-                               int[] categoryIds, String source, Path dir) {
+public record DetectorArtifact(
+        String id,
+        String description,
+        DetectorConfig config,
+        List<String> classNames,
+        int[] categoryIds,
+        String source,
+        Path dir) {
 
     /** Format name written to and expected in {@code artifact.json}. */
     public static final String FORMAT = "cardinal-detector";
+
     public static final String METADATA = "artifact.json";
     public static final String CONFIG = "config.json";
     public static final String SYNSET = "synset.txt";
@@ -92,8 +99,8 @@ public record DetectorArtifact(String id, String description, DetectorConfig con
     public static DetectorArtifact read(Path dir) throws IOException {
         for (String f : FILES) {
             if (!Files.isRegularFile(dir.resolve(f))) {
-                throw new IllegalArgumentException(dir + ": not a model artifact: missing " + f
-                        + " (expected " + String.join(", ", FILES) + ")");
+                throw new IllegalArgumentException(
+                        dir + ": not a model artifact: missing " + f + " (expected " + String.join(", ", FILES) + ")");
             }
         }
         Path metaFile = dir.resolve(METADATA);
@@ -102,8 +109,8 @@ public record DetectorArtifact(String id, String description, DetectorConfig con
         defaults.addProperty("artifact_id", dir.getFileName().toString());
         defaults.addProperty("description", "");
         defaults.addProperty("source", "");
-        Metadata meta = ConfigBinder.bind(JsonFiles.readObject(metaFile), Metadata.class, defaults,
-                ConfigPath.root(metaFile.toString()));
+        Metadata meta = ConfigBinder.bind(
+                JsonFiles.readObject(metaFile), Metadata.class, defaults, ConfigPath.root(metaFile.toString()));
         DetectorConfig config = DetectorConfig.load(dir.resolve(CONFIG));
         List<String> names = new ArrayList<>();
         for (String line : Files.readAllLines(dir.resolve(SYNSET), StandardCharsets.UTF_8)) {
@@ -112,16 +119,16 @@ public record DetectorArtifact(String id, String description, DetectorConfig con
             }
         }
         try {
-            return new DetectorArtifact(meta.artifactId(), meta.description(), config, names, meta.categoryIds(),
-                    meta.source(), dir);
+            return new DetectorArtifact(
+                    meta.artifactId(), meta.description(), config, names, meta.categoryIds(), meta.source(), dir);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(dir + ": " + e.getMessage(), e);
         }
     }
 
     /** The content of {@code artifact.json}. */
-    record Metadata(String format, int version, String artifactId, String description, int[] categoryIds,
-                    String source) {
+    record Metadata(
+            String format, int version, String artifactId, String description, int[] categoryIds, String source) {
         Metadata {
             InvalidFieldException.require(FORMAT.equals(format), "format", "\"" + FORMAT + "\"", "\"" + format + "\"");
             InvalidFieldException.require(version == 1, "version", "1", version);

@@ -17,10 +17,8 @@ import ai.djl.repository.zoo.ZooModel;
 import ai.djl.translate.Translator;
 import ai.djl.translate.TranslatorFactory;
 import ai.djl.util.Progress;
-
 import java.io.IOException;
 import java.nio.file.Path;
-
 import org.cardinal.backbone.weights.StateDict;
 import org.cardinal.detector.DetectorWeights;
 import org.cardinal.detector.FasterRcnn;
@@ -69,8 +67,8 @@ public final class DetectorModelLoader implements ModelLoader {
     public <I, O> ZooModel<I, O> loadModel(Criteria<I, O> criteria)
             throws IOException, ModelNotFoundException, MalformedModelException {
         if (criteria.getEngine() != null && !ENGINE.equals(criteria.getEngine())) {
-            throw new ModelNotFoundException("artifact " + artifactId + " runs on " + ENGINE + ", not "
-                    + criteria.getEngine());
+            throw new ModelNotFoundException(
+                    "artifact " + artifactId + " runs on " + ENGINE + ", not " + criteria.getEngine());
         }
         Translator<I, O> translator = null;
         TranslatorFactory factory = criteria.getTranslatorFactory();
@@ -82,7 +80,9 @@ public final class DetectorModelLoader implements ModelLoader {
         } catch (IllegalArgumentException e) {
             throw new MalformedModelException(e.getMessage(), e);
         }
-        Device device = criteria.getDevice() != null ? criteria.getDevice() : Engine.getEngine(ENGINE).defaultDevice();
+        Device device = criteria.getDevice() != null
+                ? criteria.getDevice()
+                : Engine.getEngine(ENGINE).defaultDevice();
         Model model = Model.newInstance(artifactId, device, ENGINE);
         try {
             if (factory != null && factory.isSupported(in, out)) {

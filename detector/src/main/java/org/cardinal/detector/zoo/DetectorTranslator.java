@@ -10,7 +10,6 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.translate.Batchifier;
 import ai.djl.translate.Translator;
 import ai.djl.translate.TranslatorContext;
-
 import java.util.ArrayList;
 import java.util.List;
 

@@ -46,7 +46,8 @@ record RepositoryIndex(List<String> artifacts, Map<String, Map<String, String>> 
     /** File name of the index in a repository. */
     static final String FILE = "index.json";
 
-    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
+    private static final Gson GSON =
+            new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
 
     /**
      * Throws unless {@code id} is a plain folder name: not empty, not hidden (a leading dot, which
@@ -56,12 +57,22 @@ record RepositoryIndex(List<String> artifacts, Map<String, Map<String, String>> 
      * @param where what the id came from, for the message
      */
     static void checkArtifactId(String id, String where) {
-        boolean bad = id == null || id.isEmpty() || id.startsWith(".") || id.contains("..")
+        boolean bad = id == null
+                || id.isEmpty()
+                || id.startsWith(".")
+                || id.contains("..")
                 || id.chars().anyMatch(c -> c == '/' || c == '\\' || c == ':' || c < 0x20 || c == 0x7f);
         if (bad) {
             // control characters are shown escaped: the id goes into log lines
-            String shown = id == null ? "null" : "'" + id.chars().mapToObj(c -> c < 0x20 || c == 0x7f
-                    ? String.format("\\u%04x", c) : String.valueOf((char) c)).collect(Collectors.joining()) + "'";
+            String shown = id == null
+                    ? "null"
+                    : "'"
+                            + id.chars()
+                                    .mapToObj(c -> c < 0x20 || c == 0x7f
+                                            ? String.format("\\u%04x", c)
+                                            : String.valueOf((char) c))
+                                    .collect(Collectors.joining())
+                            + "'";
             throw new IllegalArgumentException(where + ": artifact id " + shown
                     + " is not a plain folder name (expected no '/', '\\', ':' or '..', not empty, not"
                     + " starting with '.')");
@@ -120,8 +131,8 @@ record RepositoryIndex(List<String> artifacts, Map<String, Map<String, String>> 
                     JsonElement v = f.getValue();
                     String hex = v.isJsonPrimitive() ? v.getAsString().toLowerCase(Locale.ROOT) : "";
                     if (!hex.matches("[0-9a-f]{64}")) {
-                        throw new IllegalArgumentException(field + "['" + f.getKey()
-                                + "']: expected 64 hexadecimal digits (a SHA-256)");
+                        throw new IllegalArgumentException(
+                                field + "['" + f.getKey() + "']: expected 64 hexadecimal digits (a SHA-256)");
                     }
                     m.put(f.getKey(), hex);
                 }
@@ -142,7 +153,8 @@ record RepositoryIndex(List<String> artifacts, Map<String, Map<String, String>> 
         for (String id : artifactIds) {
             Map<String, String> files = new LinkedHashMap<>();
             for (String f : DetectorArtifact.FILES) {
-                try (InputStream in = Files.newInputStream(repository.resolve(id).resolve(f))) {
+                try (InputStream in =
+                        Files.newInputStream(repository.resolve(id).resolve(f))) {
                     files.put(f, sha256(in));
                 }
             }

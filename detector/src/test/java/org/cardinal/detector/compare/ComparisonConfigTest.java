@@ -21,7 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 class ComparisonConfigTest {
 
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     private Path config(String body) throws IOException {
         TinyComparison.write(dir, "fpn", "");
@@ -49,7 +50,8 @@ class ComparisonConfigTest {
         assertEquals(dir.resolve("base.json").normalize(), Path.of(c.base()), "found next to the comparison file");
         assertArrayEquals(new long[] {7, 8, 9}, c.seedValues(), "the base seed, then + 1 per seed");
         // the resolved form reads back to the same config
-        ComparisonConfig again = ComparisonConfig.fromJson(c.toJson(), ConfigPath.root(dir.resolve("cmp.json").toString()));
+        ComparisonConfig again = ComparisonConfig.fromJson(
+                c.toJson(), ConfigPath.root(dir.resolve("cmp.json").toString()));
         assertEquals(c.toJson(), again.toJson());
     }
 
@@ -62,40 +64,54 @@ class ComparisonConfigTest {
         Path f = dir.resolve("elsewhere/cmp.json");
         Files.createDirectories(f.getParent());
         Files.writeString(f, "{\"base\": \"tiny_base\", " + backbones() + "}");
-        String notFound = assertThrows(ConfigException.class, () -> ComparisonConfig.load(f)).getMessage();
-        assertTrue(notFound.contains("field 'base'") && notFound.contains("configs/detectors/tiny_base.json"),
-                notFound);
-        assertEquals(project.resolve("configs/detectors/tiny_base.json"),
+        String notFound = assertThrows(ConfigException.class, () -> ComparisonConfig.load(f))
+                .getMessage();
+        assertTrue(
+                notFound.contains("field 'base'") && notFound.contains("configs/detectors/tiny_base.json"), notFound);
+        assertEquals(
+                project.resolve("configs/detectors/tiny_base.json"),
                 Path.of(ComparisonConfig.load(f, project).base()));
     }
 
     @Test
     void unknownFieldIsRefusedInTheWordsOfEveryConfigType() throws IOException {
         ConfigException e = fails("{\"base\": \"base.json\", \"seedz\": 5, " + backbones() + "}");
-        assertEquals(dir.resolve("cmp.json") + ": unknown field 'seedz' (known fields: backbones, base, "
-                + "macs_input_size, name, overrides, pretrain, seeds, title)", e.getMessage());
+        assertEquals(
+                dir.resolve("cmp.json") + ": unknown field 'seedz' (known fields: backbones, base, "
+                        + "macs_input_size, name, overrides, pretrain, seeds, title)",
+                e.getMessage());
         // the same words as a run config's
-        ConfigException run = assertThrows(ConfigException.class, () -> RunConfig.fromJson(
-                JsonFiles.parseObject("{\"seedz\": 5}", "run.json"), ConfigPath.root("run.json")));
+        ConfigException run = assertThrows(
+                ConfigException.class,
+                () -> RunConfig.fromJson(
+                        JsonFiles.parseObject("{\"seedz\": 5}", "run.json"), ConfigPath.root("run.json")));
         assertTrue(run.getMessage().startsWith("run.json: unknown field 'seedz' (known fields: "), run.getMessage());
     }
 
     @Test
     void wrongTypeIsNamedWithWhatWasExpected() throws IOException {
-        assertEquals(dir.resolve("cmp.json") + ": field 'seeds': expected an integer, found \"three\"",
-                fails("{\"base\": \"base.json\", \"seeds\": \"three\", " + backbones() + "}").getMessage());
-        assertEquals(dir.resolve("cmp.json") + ": field 'overrides': expected an object, found 400",
-                fails("{\"base\": \"base.json\", \"overrides\": 400, " + backbones() + "}").getMessage());
-        assertEquals(dir.resolve("cmp.json") + ": field 'seeds': expected an integer >= 1 (3 or more to estimate "
-                + "uncertainty), found 0", fails("{\"base\": \"base.json\", \"seeds\": 0, " + backbones() + "}")
-                .getMessage());
+        assertEquals(
+                dir.resolve("cmp.json") + ": field 'seeds': expected an integer, found \"three\"",
+                fails("{\"base\": \"base.json\", \"seeds\": \"three\", " + backbones() + "}")
+                        .getMessage());
+        assertEquals(
+                dir.resolve("cmp.json") + ": field 'overrides': expected an object, found 400",
+                fails("{\"base\": \"base.json\", \"overrides\": 400, " + backbones() + "}")
+                        .getMessage());
+        assertEquals(
+                dir.resolve("cmp.json") + ": field 'seeds': expected an integer >= 1 (3 or more to estimate "
+                        + "uncertainty), found 0",
+                fails("{\"base\": \"base.json\", \"seeds\": 0, " + backbones() + "}")
+                        .getMessage());
     }
 
     @Test
     void backbonesMustBeTwoOrMoreWithDistinctNames() throws IOException {
-        String one = fails("{\"base\": \"base.json\", \"backbones\": [\"resnet50\"]}").getMessage();
+        String one = fails("{\"base\": \"base.json\", \"backbones\": [\"resnet50\"]}")
+                .getMessage();
         assertTrue(one.contains("field 'backbones': expected at least two backbones"), one);
-        String twice = fails("{\"base\": \"base.json\", \"backbones\": [\"resnet50\", \"resnet50\"]}").getMessage();
+        String twice = fails("{\"base\": \"base.json\", \"backbones\": [\"resnet50\", \"resnet50\"]}")
+                .getMessage();
         assertTrue(twice.contains("distinct names") && twice.contains("resnet50"), twice);
         String typo = fails("{\"base\": \"base.json\", \"backbones\": [\"resnet50\", \"resnext5O_32x4d\"]}")
                 .getMessage();
@@ -106,11 +122,14 @@ class ComparisonConfigTest {
     void missingBaseAndATypoInTheOverridesAreNamed() throws IOException {
         String missing = fails("{" + backbones() + "}").getMessage();
         assertTrue(missing.contains("missing field 'base'"), missing);
-        String notFound = fails("{\"base\": \"nowhere.json\", " + backbones() + "}").getMessage();
-        assertTrue(notFound.contains("field 'base'") && notFound.contains("nowhere.json") && notFound.contains("tried"),
+        String notFound =
+                fails("{\"base\": \"nowhere.json\", " + backbones() + "}").getMessage();
+        assertTrue(
+                notFound.contains("field 'base'") && notFound.contains("nowhere.json") && notFound.contains("tried"),
                 notFound);
-        String typo = fails("{\"base\": \"base.json\", \"overrides\": {\"solver\": {\"max_iters\": 4}}, "
-                + backbones() + "}").getMessage();
+        String typo = fails("{\"base\": \"base.json\", \"overrides\": {\"solver\": {\"max_iters\": 4}}, " + backbones()
+                        + "}")
+                .getMessage();
         assertTrue(typo.startsWith(dir.resolve("cmp.json") + ": unknown field 'overrides.solver.max_iters'"), typo);
     }
 
@@ -118,7 +137,9 @@ class ComparisonConfigTest {
     void overridesMergeIntoTheBaseAndMaxIterKeepsTheScheduleShape() throws IOException {
         // base: max_iter 8, steps [6], warmup 2, checkpoint 8
         SolverConfig longer = ComparisonConfig.load(config("{\"base\": \"base.json\", \"overrides\": {\"solver\": "
-                + "{\"max_iter\": 400, \"base_lr\": 0.005}}, " + backbones() + "}")).baseRun().solver();
+                        + "{\"max_iter\": 400, \"base_lr\": 0.005}}, " + backbones() + "}"))
+                .baseRun()
+                .solver();
         assertEquals(400, longer.maxIter());
         assertArrayEquals(new int[] {300}, longer.steps());
         assertEquals(100, longer.warmupIters());
@@ -126,7 +147,9 @@ class ComparisonConfigTest {
         assertEquals(0.005, longer.baseLr());
         assertEquals(2, longer.imsPerBatch(), "the rest of the base is kept");
         SolverConfig given = ComparisonConfig.load(config("{\"base\": \"base.json\", \"overrides\": {\"solver\": "
-                + "{\"max_iter\": 400, \"steps\": [350]}}, " + backbones() + "}")).baseRun().solver();
+                        + "{\"max_iter\": 400, \"steps\": [350]}}, " + backbones() + "}"))
+                .baseRun()
+                .solver();
         assertArrayEquals(new int[] {350}, given.steps(), "what the overrides set is not scaled");
         assertEquals(100, given.warmupIters());
 
@@ -135,7 +158,8 @@ class ComparisonConfigTest {
         RunConfig run = c.withOverrides(cli).withSeeds(2).baseRun();
         assertEquals(100, run.solver().seed());
         assertEquals(2, run.solver().maxIter());
-        assertArrayEquals(new long[] {100, 101}, c.withOverrides(cli).withSeeds(2).seedValues());
+        assertArrayEquals(
+                new long[] {100, 101}, c.withOverrides(cli).withSeeds(2).seedValues());
         assertEquals(8, c.baseRun().solver().maxIter(), "withOverrides returns a copy");
     }
 
@@ -157,23 +181,31 @@ class ComparisonConfigTest {
                 assertEquals(c.baseRun().model().minSize(), c.macsInputSize());
             }
         }
-        assertEquals(DetectorConfig.Variant.C4, ComparisonConfig.load(Path.of("..", "configs", "compare",
-                "demo_resnet_vs_resnext_c4.json"), Path.of("..")).baseRun().model().variant());
+        assertEquals(
+                DetectorConfig.Variant.C4,
+                ComparisonConfig.load(
+                                Path.of("..", "configs", "compare", "demo_resnet_vs_resnext_c4.json"), Path.of(".."))
+                        .baseRun()
+                        .model()
+                        .variant());
     }
 
     @Test
     void pretrainingRecipeIsReadAndGetsEachBackboneAndSeed() throws IOException {
-        Files.writeString(dir.resolve("recipe.json"), "{\"epochs\": 2, \"batch_size\": 4, \"base_lr\": 0.1, "
-                + "\"image_size\": 16, \"resize_size\": 18, \"seed\": 3}");
-        ComparisonConfig c = ComparisonConfig.load(config("{\"base\": \"base.json\", \"pretrain\": {\"recipe\": "
-                + "\"recipe.json\"}, " + backbones() + "}"));
+        Files.writeString(
+                dir.resolve("recipe.json"),
+                "{\"epochs\": 2, \"batch_size\": 4, \"base_lr\": 0.1, "
+                        + "\"image_size\": 16, \"resize_size\": 18, \"seed\": 3}");
+        ComparisonConfig c = ComparisonConfig.load(config(
+                "{\"base\": \"base.json\", \"pretrain\": {\"recipe\": " + "\"recipe.json\"}, " + backbones() + "}"));
         assertTrue(c.pretrain().perSeed());
         assertEquals(2, c.pretrain().recipe().epochs());
         var recipe = c.pretrain().recipeFor(c.backbones().get(1), 8);
         assertEquals("tiny_resnext", recipe.arch().name());
         assertEquals(8, recipe.seed());
-        String bad = fails("{\"base\": \"base.json\", \"pretrain\": {\"recipe\": {\"epochs\": 0}}, " + backbones()
-                + "}").getMessage();
+        String bad = fails(
+                        "{\"base\": \"base.json\", \"pretrain\": {\"recipe\": {\"epochs\": 0}}, " + backbones() + "}")
+                .getMessage();
         assertTrue(bad.contains("field 'pretrain.recipe.epochs'"), bad);
     }
 }

@@ -23,7 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
 /** The paper's pipeline: each backbone is pretrained first, and its detector starts from those weights. */
 class ComparisonPretrainTest {
 
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     @Test
     void detectorStartsFromTheBackboneItsRunPretrained() throws IOException {
@@ -33,11 +34,13 @@ class ComparisonPretrainTest {
         ComparisonConfig cfg = ComparisonConfig.load(TinyComparison.write(dir, "fpn", recipe + " \"seeds\": 2,"));
         StopRequest stop = new StopRequest();
         List<String> seen = new ArrayList<>();
-        Comparison c = new Comparison(cfg, dir.resolve("out")).setStopRequest(stop).addListener(
-                new Comparison.Listener() {
+        Comparison c = new Comparison(cfg, dir.resolve("out"))
+                .setStopRequest(stop)
+                .addListener(new Comparison.Listener() {
                     @Override
                     public void pretraining(Comparison.Run run, Path folder, Comparison.Status status) {
-                        seen.add(run.index() + " " + status + " " + dir.resolve("out").relativize(folder));
+                        seen.add(run.index() + " " + status + " "
+                                + dir.resolve("out").relativize(folder));
                         // stop before any detector trains: this test is about the initialization
                         stop.request("test");
                     }
@@ -45,8 +48,12 @@ class ComparisonPretrainTest {
         Comparison.Run run = c.runs().get(0);
         Path weights = dir.resolve("out/tiny_resnet/seed_7/pretrain").resolve(PretrainTrainer.WEIGHTS_FILE);
         assertEquals(weights.toString(), run.config().backboneWeights(), "each run names its own pretraining");
-        assertEquals(dir.resolve("out/tiny_resnet/seed_8/pretrain").resolve(PretrainTrainer.WEIGHTS_FILE).toString(),
-                c.runs().get(2).config().backboneWeights(), "a pretraining per seed by default");
+        assertEquals(
+                dir.resolve("out/tiny_resnet/seed_8/pretrain")
+                        .resolve(PretrainTrainer.WEIGHTS_FILE)
+                        .toString(),
+                c.runs().get(2).config().backboneWeights(),
+                "a pretraining per seed by default");
 
         Comparison.Outcome out = c.run();
         assertTrue(out.stopped());
@@ -60,20 +67,25 @@ class ComparisonPretrainTest {
             FasterRcnn model = TrainingRun.createModel(run.config(), m);
             var params = StateDicts.namedParameters(model);
             for (String name : List.of("conv1.weight", "layer1.0.conv2.weight", "layer4.0.bn3.weight")) {
-                assertArrayEquals(pretrained.get(name).toFloatArray(),
-                        params.get("backbone.body." + name).getArray().toFloatArray(), name);
+                assertArrayEquals(
+                        pretrained.get(name).toFloatArray(),
+                        params.get("backbone.body." + name).getArray().toFloatArray(),
+                        name);
             }
         }
         // a second call finds the pretraining done and does not repeat it
         seen.clear();
         StopRequest again = new StopRequest();
-        new Comparison(cfg, dir.resolve("out")).setStopRequest(again).addListener(new Comparison.Listener() {
-            @Override
-            public void pretraining(Comparison.Run r, Path folder, Comparison.Status status) {
-                seen.add(r.index() + " " + status);
-                again.request("test");
-            }
-        }).run();
+        new Comparison(cfg, dir.resolve("out"))
+                .setStopRequest(again)
+                .addListener(new Comparison.Listener() {
+                    @Override
+                    public void pretraining(Comparison.Run r, Path folder, Comparison.Status status) {
+                        seen.add(r.index() + " " + status);
+                        again.request("test");
+                    }
+                })
+                .run();
         assertEquals(List.of("0 FINISHED"), seen);
     }
 }

@@ -19,12 +19,13 @@ import org.junit.jupiter.api.io.TempDir;
 
 class ComparisonReportTest {
 
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     @Test
     void similarBackbonesPassTheComplexityCheck() {
-        ComplexityCheck c = ComplexityCheck.of(List.of(BackboneConfig.named("resnet50"),
-                BackboneConfig.named("resnext50_32x4d")), 224);
+        ComplexityCheck c = ComplexityCheck.of(
+                List.of(BackboneConfig.named("resnet50"), BackboneConfig.named("resnext50_32x4d")), 224);
         // the paper's pair: 25.6 M / 4.09 GMACs against 25.0 M / 4.23
         assertTrue(c.similar(), c.toString());
         assertTrue(c.warnings().isEmpty());
@@ -34,13 +35,20 @@ class ComparisonReportTest {
 
     @Test
     void backbonesOfDifferentSizeGetAWarningNamingBothAndTheRatios() {
-        ComplexityCheck c = ComplexityCheck.of(List.of(BackboneConfig.named("resnet50"),
-                BackboneConfig.named("resnext50_32x4d"), BackboneConfig.named("resnet18")), 224);
+        ComplexityCheck c = ComplexityCheck.of(
+                List.of(
+                        BackboneConfig.named("resnet50"),
+                        BackboneConfig.named("resnext50_32x4d"),
+                        BackboneConfig.named("resnet18")),
+                224);
         assertFalse(c.similar());
         List<String> w = c.warnings();
         assertEquals(1, w.size(), w.toString());
-        assertTrue(w.get(0).startsWith("resnet18 is not of similar complexity to resnet50: 0.48x its parameters "
-                + "(11.2M vs 23.5M) and 0.44x its GMACs at 224x224 (1.81 vs 4.09)"), w.get(0));
+        assertTrue(
+                w.get(0)
+                        .startsWith("resnet18 is not of similar complexity to resnet50: 0.48x its parameters "
+                                + "(11.2M vs 23.5M) and 0.44x its GMACs at 224x224 (1.81 vs 4.09)"),
+                w.get(0));
     }
 
     @Test
@@ -54,15 +62,23 @@ class ComparisonReportTest {
             for (int b = 0; b < 2; b++) {
                 double ap = b == 0 ? ref[k] : cand[k];
                 double[] stats = {ap, 0.6, 0.3, 0.1, 0.4, -1, 0, 0, 0, 0, 0, 0};
-                results.add(new RunResult(backbones.get(b).name(), 42 + k, 400, stats,
+                results.add(new RunResult(
+                        backbones.get(b).name(),
+                        42 + k,
+                        400,
+                        stats,
                         List.of(new RunResult.CategoryAp("circle", ap), new RunResult.CategoryAp("ring", -1)),
-                        8.5, 200, 0, 1_620_000, new JsonObject()));
+                        8.5,
+                        200,
+                        0,
+                        1_620_000,
+                        new JsonObject()));
                 curves.add(new ComparisonReport.Curve(backbones.get(b).name(), 42 + k, history(k + b)));
             }
         }
         Findings f = new Findings(List.of("resnet50", "resnet18"), results);
-        ComparisonReport.Setup setup = new ComparisonReport.Setup("Swap", "train.json -> val.json", "400 iterations",
-                "CPU (2 cores)", "42, 43, 44", "random", 6, 6);
+        ComparisonReport.Setup setup = new ComparisonReport.Setup(
+                "Swap", "train.json -> val.json", "400 iterations", "CPU (2 cores)", "42, 43, 44", "random", 6, 6);
         Path html = ComparisonReport.write(dir, setup, ComplexityCheck.of(backbones, 224), f, curves);
         String h = Files.readString(html);
         String md = Files.readString(dir.resolve("report.md"));
@@ -97,12 +113,16 @@ class ComparisonReportTest {
 
     @Test
     void partialReportSaysWhatItCovers() throws IOException {
-        List<RunResult> one = List.of(new RunResult("resnet50", 1, 10, new double[12], List.of(), 1, 1, 0, 1,
-                new JsonObject()));
+        List<RunResult> one =
+                List.of(new RunResult("resnet50", 1, 10, new double[12], List.of(), 1, 1, 0, 1, new JsonObject()));
         Findings f = new Findings(List.of("resnet50", "resnext50_32x4d"), one);
-        ComparisonReport.write(dir, new ComparisonReport.Setup("t", "d", "s", "cpu", "1, 2", "random", 1, 4),
-                ComplexityCheck.of(List.of(BackboneConfig.named("resnet50"), BackboneConfig.named("resnext50_32x4d")),
-                        224), f, List.of());
+        ComparisonReport.write(
+                dir,
+                new ComparisonReport.Setup("t", "d", "s", "cpu", "1, 2", "random", 1, 4),
+                ComplexityCheck.of(
+                        List.of(BackboneConfig.named("resnet50"), BackboneConfig.named("resnext50_32x4d")), 224),
+                f,
+                List.of());
         String md = Files.readString(dir.resolve("report.md"));
         assertTrue(md.contains("Runs: 1 of 4 finished"), md);
         assertTrue(md.contains("resnext50_32x4d vs resnet50: no seed has finished for both yet"), md);
@@ -113,12 +133,19 @@ class ComparisonReportTest {
         Path f = dir.resolve("m" + k + ".jsonl");
         StringBuilder b = new StringBuilder();
         for (int i = 1; i <= 40; i++) {
-            b.append("{\"type\":\"train\",\"iteration\":").append(i * 10).append(",\"lr\":0.02,\"loss\":")
-                    .append(3.0 / i + k * 0.1).append(",\"losses\":{},\"images_per_s\":2,\"time_s\":").append(i)
+            b.append("{\"type\":\"train\",\"iteration\":")
+                    .append(i * 10)
+                    .append(",\"lr\":0.02,\"loss\":")
+                    .append(3.0 / i + k * 0.1)
+                    .append(",\"losses\":{},\"images_per_s\":2,\"time_s\":")
+                    .append(i)
                     .append("}\n");
             if (i % 10 == 0) {
-                b.append("{\"type\":\"eval\",\"iteration\":").append(i * 10).append(",\"stats\":[")
-                        .append(0.05 * i / 10 + 0.01 * k).append(",0.5,0.3,0.1,0.4,0.5,0,0,0,0,0,0]}\n");
+                b.append("{\"type\":\"eval\",\"iteration\":")
+                        .append(i * 10)
+                        .append(",\"stats\":[")
+                        .append(0.05 * i / 10 + 0.01 * k)
+                        .append(",0.5,0.3,0.1,0.4,0.5,0,0,0,0,0,0]}\n");
             }
         }
         Files.writeString(f, b);

@@ -26,7 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ComparisonResumeTest {
 
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     /** Records what a comparison did. */
     private static final class Recorder implements Comparison.Listener {
@@ -68,14 +69,17 @@ class ComparisonResumeTest {
 
     @Test
     void interruptedComparisonResumesWithoutRetrainingFinishedRuns() throws IOException {
-        ComparisonConfig cfg = ComparisonConfig.load(TinyComparison.write(dir, "fpn",
-                "\"seeds\": 2, \"overrides\": {\"solver\": {\"max_iter\": 3}},"));
+        ComparisonConfig cfg = ComparisonConfig.load(
+                TinyComparison.write(dir, "fpn", "\"seeds\": 2, \"overrides\": {\"solver\": {\"max_iter\": 3}},"));
         Path out = dir.resolve("out");
 
         Recorder first = new Recorder();
         first.stop = new StopRequest();
         first.stopInRun = 1;
-        Comparison.Outcome stopped = new Comparison(cfg, out).setStopRequest(first.stop).addListener(first).run();
+        Comparison.Outcome stopped = new Comparison(cfg, out)
+                .setStopRequest(first.stop)
+                .addListener(first)
+                .run();
         assertTrue(stopped.stopped());
         assertEquals(List.of("0 TODO", "0 trained", "1 TODO"), first.events);
         assertEquals(1, stopped.results().size());
@@ -93,7 +97,9 @@ class ComparisonResumeTest {
         // the estimate counts what is left only, probing both backbones in scratch folders it removes
         TimeEstimate left = TimeEstimate.measure(new Comparison(cfg, out), false);
         assertEquals(3, left.runsToDo());
-        assertEquals(List.of("tiny_resnext", "tiny_resnet"), List.copyOf(left.secondsPerIteration().keySet()));
+        assertEquals(
+                List.of("tiny_resnext", "tiny_resnet"),
+                List.copyOf(left.secondsPerIteration().keySet()));
         assertTrue(left.seconds() > 0 && left.evalSecondsPerImage() > 0, left.toString());
         try (var files = Files.list(out)) {
             assertTrue(files.noneMatch(p -> p.getFileName().toString().startsWith(".probe")));
@@ -104,8 +110,17 @@ class ComparisonResumeTest {
         Recorder second = new Recorder();
         Comparison.Outcome done = new Comparison(cfg, out).addListener(second).run();
         assertFalse(done.stopped());
-        assertEquals(List.of("0 FINISHED", "0 reused", "1 PARTIAL", "1 trained", "2 TODO", "2 trained", "3 TODO",
-                "3 trained"), second.events);
+        assertEquals(
+                List.of(
+                        "0 FINISHED",
+                        "0 reused",
+                        "1 PARTIAL",
+                        "1 trained",
+                        "2 TODO",
+                        "2 trained",
+                        "3 TODO",
+                        "3 trained"),
+                second.events);
         assertEquals(0, second.iterationsOfRun.get(0), "the finished run is not trained again");
         assertEquals(1, second.startIterations.get(1), "the interrupted run resumes from its checkpoint");
         assertEquals(List.of(0, 2, 3, 3), second.iterationsOfRun);
@@ -122,12 +137,14 @@ class ComparisonResumeTest {
         assertEquals(0, TimeEstimate.measure(new Comparison(cfg, out), false).runsToDo());
 
         // a longer schedule does not silently reuse or overwrite the finished runs
-        ComparisonConfig longer = cfg.withOverrides(JsonFiles.parseObject(
-                "{\"solver\": {\"max_iter\": 4}}", "test"));
+        ComparisonConfig longer = cfg.withOverrides(JsonFiles.parseObject("{\"solver\": {\"max_iter\": 4}}", "test"));
         Comparison changed = new Comparison(longer, out);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
                 () -> changed.status(changed.runs().get(0)));
-        assertTrue(e.getMessage().contains("field 'solver.max_iter': 3 there, 4 now")
-                && e.getMessage().contains("--retrain"), e.getMessage());
+        assertTrue(
+                e.getMessage().contains("field 'solver.max_iter': 3 there, 4 now")
+                        && e.getMessage().contains("--retrain"),
+                e.getMessage());
     }
 }

@@ -35,13 +35,14 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class ControlledInitializationTest {
 
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     @ParameterizedTest
     @ValueSource(strings = {"fpn", "c4"})
     void everyPartButTheBackboneStartsBitIdenticalAcrossArms(String variant) throws IOException {
-        Comparison c = new Comparison(ComparisonConfig.load(TinyComparison.write(dir, variant, "\"seeds\": 2,")),
-                dir.resolve("out"));
+        Comparison c = new Comparison(
+                ComparisonConfig.load(TinyComparison.write(dir, variant, "\"seeds\": 2,")), dir.resolve("out"));
         Comparison.Run resnet = c.runs().get(0);
         Comparison.Run resnext = c.runs().get(1);
         Comparison.Run nextSeed = c.runs().get(2);
@@ -59,7 +60,9 @@ class ControlledInitializationTest {
                 assertArrayEquals(a.get(name), b.get(name), name + " differs between the arms");
             }
         }
-        assertEquals(heads.size(), b.keySet().stream().filter(n -> !n.startsWith("backbone.body.")).count());
+        assertEquals(
+                heads.size(),
+                b.keySet().stream().filter(n -> !n.startsWith("backbone.body.")).count());
         assertTrue(heads.stream().anyMatch(n -> n.startsWith("rpn.")), heads.toString());
         assertTrue(heads.stream().anyMatch(n -> n.startsWith("roi_heads.box_predictor.")), heads.toString());
         if (variant.equals("fpn")) {
@@ -75,8 +78,8 @@ class ControlledInitializationTest {
 
     @Test
     void armsOfASeedSeeTheSameImagesInTheSameOrderWithTheSameFlips() throws IOException {
-        Comparison c = new Comparison(ComparisonConfig.load(TinyComparison.write(dir, "fpn", "\"seeds\": 2,")),
-                dir.resolve("out"));
+        Comparison c = new Comparison(
+                ComparisonConfig.load(TinyComparison.write(dir, "fpn", "\"seeds\": 2,")), dir.resolve("out"));
         Comparison.Run resnet = c.runs().get(0);
         Comparison.Run resnext = c.runs().get(1);
         // the loader and the per-image sampling seeds are functions of the solver and data parts only
@@ -92,7 +95,8 @@ class ControlledInitializationTest {
         Map<String, float[]> out = new LinkedHashMap<>();
         try (NDManager m = NDManager.newBaseManager()) {
             FasterRcnn model = TrainingRun.createModel(config, m);
-            for (Map.Entry<String, Parameter> e : StateDicts.namedParameters(model).entrySet()) {
+            for (Map.Entry<String, Parameter> e :
+                    StateDicts.namedParameters(model).entrySet()) {
                 out.put(e.getKey(), e.getValue().getArray().toFloatArray());
             }
         }
@@ -102,16 +106,25 @@ class ControlledInitializationTest {
     /** The training stream's first batches: image id, flip and a pixel checksum of every sample. */
     private static List<String> stream(RunConfig config, int batches) throws IOException {
         var d = config.data();
-        CocoDetectionDataset set = CocoDetectionDataset.load(d.trainAnnotationsPath(), d.trainImagesPath(),
-                new CocoDetectionDataset.Options(d.keepEmptyImages()));
+        CocoDetectionDataset set = CocoDetectionDataset.load(
+                d.trainAnnotationsPath(), d.trainImagesPath(), new CocoDetectionDataset.Options(d.keepEmptyImages()));
         List<String> out = new ArrayList<>();
         try (NDManager m = NDManager.newBaseManager();
-                PrefetchingLoader loader = PrefetchingLoader.training(set, m, config.solver().imsPerBatch(),
-                        config.solver().seed(), d.flipProb(), 0, d.numWorkers(), d.prefetchBatches())) {
+                PrefetchingLoader loader = PrefetchingLoader.training(
+                        set,
+                        m,
+                        config.solver().imsPerBatch(),
+                        config.solver().seed(),
+                        d.flipProb(),
+                        0,
+                        d.numWorkers(),
+                        d.prefetchBatches())) {
             for (int i = 0; i < batches; i++) {
                 try (DetectionBatch b = loader.next()) {
                     for (DetectionSample s : b.samples()) {
-                        out.add(s.imageId() + (s.flipped() ? " flipped " : " ") + s.image().sum().getFloat());
+                        out.add(s.imageId()
+                                + (s.flipped() ? " flipped " : " ")
+                                + s.image().sum().getFloat());
                     }
                 }
             }

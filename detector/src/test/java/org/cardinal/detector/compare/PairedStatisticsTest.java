@@ -33,8 +33,8 @@ class PairedStatisticsTest {
     @Test
     void confidenceIntervalOfAHandComputedExample() {
         // differences 1, 2, 0.5: mean 7/6, s = sqrt(7/12), t(0.975, 2) = 4.302653
-        PairedStatistics.Difference d = PairedStatistics.difference(
-                new double[] {31, 34, 31.5}, new double[] {30, 32, 31});
+        PairedStatistics.Difference d =
+                PairedStatistics.difference(new double[] {31, 34, 31.5}, new double[] {30, 32, 31});
         assertEquals(3, d.n());
         assertEquals(7.0 / 6, d.mean(), 1e-12);
         assertEquals(Math.sqrt(7.0 / 12), d.std(), 1e-12);
@@ -54,7 +54,8 @@ class PairedStatisticsTest {
         assertEquals(5, s.mean(), 1e-12);
         assertEquals(Math.sqrt(32.0 / 7), s.std(), 1e-12);
         assertTrue(Double.isNaN(PairedStatistics.summary(new double[] {3}).std()));
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(
+                IllegalArgumentException.class,
                 () -> PairedStatistics.difference(new double[] {1, 2}, new double[] {1}));
     }
 
@@ -63,8 +64,10 @@ class PairedStatisticsTest {
         PairedStatistics.Difference d = PairedStatistics.difference(new double[] {36.1}, new double[] {34.0});
         assertFalse(d.hasInterval());
         assertTrue(Double.isNaN(d.low()));
-        assertEquals("resnext minus resnet is +2.10 AP with one seed; no uncertainty can be estimated from one seed,"
-                + " so this may be noise (run more seeds)", Verdict.of("resnext", "resnet", d));
+        assertEquals(
+                "resnext minus resnet is +2.10 AP with one seed; no uncertainty can be estimated from one seed,"
+                        + " so this may be noise (run more seeds)",
+                Verdict.of("resnext", "resnet", d));
     }
 
     @Test
@@ -73,12 +76,14 @@ class PairedStatisticsTest {
         PairedStatistics.Difference up = PairedStatistics.difference(
                 new double[] {31.0, 31.2, 30.8, 31.1, 30.9}, new double[] {30, 30, 30, 30, 30});
         assertTrue(up.above());
-        assertEquals("resnext ahead of resnet by 1.00 AP (95% CI 0.80 to 1.20, 5 seeds)",
+        assertEquals(
+                "resnext ahead of resnet by 1.00 AP (95% CI 0.80 to 1.20, 5 seeds)",
                 Verdict.of("resnext", "resnet", up));
         PairedStatistics.Difference down = PairedStatistics.difference(
                 new double[] {30, 30, 30, 30, 30}, new double[] {31.0, 31.2, 30.8, 31.1, 30.9});
         assertTrue(down.below());
-        assertEquals("resnet ahead of resnext by 1.00 AP (95% CI 0.80 to 1.20, 5 seeds)",
+        assertEquals(
+                "resnet ahead of resnext by 1.00 AP (95% CI 0.80 to 1.20, 5 seeds)",
                 Verdict.of("resnext", "resnet", down));
     }
 
@@ -91,9 +96,11 @@ class PairedStatisticsTest {
 
     @Test
     void verdictWhenTheIntervalContainsZeroClaimsNoDifference() {
-        PairedStatistics.Difference d = PairedStatistics.difference(
-                new double[] {31, 34, 31.5}, new double[] {30, 32, 31});
-        assertEquals("no difference detectable with 3 seeds at this budget: resnext minus resnet is +1.17 AP "
-                + "(95% CI -0.73 to 3.06, 3 seeds), an interval that contains 0", Verdict.of("resnext", "resnet", d));
+        PairedStatistics.Difference d =
+                PairedStatistics.difference(new double[] {31, 34, 31.5}, new double[] {30, 32, 31});
+        assertEquals(
+                "no difference detectable with 3 seeds at this budget: resnext minus resnet is +1.17 AP "
+                        + "(95% CI -0.73 to 3.06, 3 seeds), an interval that contains 0",
+                Verdict.of("resnext", "resnet", d));
     }
 }

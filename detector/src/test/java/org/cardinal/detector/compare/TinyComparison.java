@@ -31,10 +31,16 @@ final class TinyComparison {
     static Path write(Path dir, String variant, String extra) throws IOException {
         Path data = dir.resolve("data");
         if (!Files.exists(data)) {
-            RectangleScenes.write(data.resolve("train"), data.resolve("train.json"),
-                    RectangleScenes.twoClassScenes(4, 64), Map.of(1, "red", 2, "blue"));
-            RectangleScenes.write(data.resolve("val"), data.resolve("val.json"),
-                    RectangleScenes.twoClassScenes(2, 64), Map.of(1, "red", 2, "blue"));
+            RectangleScenes.write(
+                    data.resolve("train"),
+                    data.resolve("train.json"),
+                    RectangleScenes.twoClassScenes(4, 64),
+                    Map.of(1, "red", 2, "blue"));
+            RectangleScenes.write(
+                    data.resolve("val"),
+                    data.resolve("val.json"),
+                    RectangleScenes.twoClassScenes(2, 64),
+                    Map.of(1, "red", 2, "blue"));
         }
         String anchors = variant.equals("fpn") ? "[[16], [32], [64], [128], [256]]" : "[[16, 32, 64]]";
         Files.writeString(dir.resolve("base.json"), """
@@ -51,10 +57,13 @@ final class TinyComparison {
                   "data": { "root": "%s", "train_images": "train", "train_annotations": "train.json",
                             "val_images": "val", "val_annotations": "val.json", "num_workers": 1,
                             "prefetch_batches": 1 } }
-                """.formatted(variant, anchors, data.toString().replace("\\", "/")));
+                """.formatted(
+                        variant, anchors, data.toString().replace("\\", "/")));
         Path file = dir.resolve("compare_" + variant + ".json");
-        Files.writeString(file, "{ \"title\": \"tiny\", \"base\": \"base.json\", " + extra
-                + " \"backbones\": [" + RESNET + ", " + RESNEXT + "] }");
+        Files.writeString(
+                file,
+                "{ \"title\": \"tiny\", \"base\": \"base.json\", " + extra + " \"backbones\": [" + RESNET + ", "
+                        + RESNEXT + "] }");
         return file;
     }
 }

@@ -20,15 +20,20 @@ import org.junit.jupiter.api.io.TempDir;
 
 class PrefetchingLoaderTest {
 
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
+
     CocoDetectionDataset ds;
 
     @BeforeEach
     void setUp() throws IOException {
-        RectangleScenes.write(dir.resolve("img"), dir.resolve("ann.json"),
-                RectangleScenes.twoClassScenes(7, 32), Map.of(1, "red", 2, "blue"));
-        ds = CocoDetectionDataset.load(dir.resolve("ann.json"), dir.resolve("img"),
-                CocoDetectionDataset.Options.defaults());
+        RectangleScenes.write(
+                dir.resolve("img"),
+                dir.resolve("ann.json"),
+                RectangleScenes.twoClassScenes(7, 32),
+                Map.of(1, "red", 2, "blue"));
+        ds = CocoDetectionDataset.load(
+                dir.resolve("ann.json"), dir.resolve("img"), CocoDetectionDataset.Options.defaults());
     }
 
     /** (image id, flipped, first box x1) per image of {@code batches} batches from start. */
@@ -40,7 +45,8 @@ class PrefetchingLoaderTest {
                 try (DetectionBatch batch = l.next()) {
                     assertEquals(start + b, batch.index());
                     for (DetectionSample s : batch.samples()) {
-                        out.add(s.imageId() + ":" + s.flipped() + ":" + s.boxes().getFloat(0, 0));
+                        out.add(s.imageId() + ":" + s.flipped() + ":"
+                                + s.boxes().getFloat(0, 0));
                     }
                 }
             }
@@ -105,16 +111,22 @@ class PrefetchingLoaderTest {
 
     @Test
     void batchesHoldImagesOfDifferentSizes() throws IOException {
-        RectangleScenes.write(dir.resolve("mix"), dir.resolve("mix.json"), List.of(
-                new RectangleScenes.Scene(1, "a.png", 20, 10, List.of()),
-                new RectangleScenes.Scene(2, "b.png", 12, 30, List.of())), Map.of(1, "x"));
-        CocoDetectionDataset mix = CocoDetectionDataset.load(dir.resolve("mix.json"),
-                dir.resolve("mix"), CocoDetectionDataset.Options.defaults());
+        RectangleScenes.write(
+                dir.resolve("mix"),
+                dir.resolve("mix.json"),
+                List.of(
+                        new RectangleScenes.Scene(1, "a.png", 20, 10, List.of()),
+                        new RectangleScenes.Scene(2, "b.png", 12, 30, List.of())),
+                Map.of(1, "x"));
+        CocoDetectionDataset mix = CocoDetectionDataset.load(
+                dir.resolve("mix.json"), dir.resolve("mix"), CocoDetectionDataset.Options.defaults());
         try (NDManager m = NDManager.newBaseManager();
                 PrefetchingLoader l = PrefetchingLoader.inOrder(mix, m, 2, 1, 1);
                 DetectionBatch b = l.next()) {
-            assertArrayEquals(new long[] {3, 10, 20}, b.images().get(0).getShape().getShape());
-            assertArrayEquals(new long[] {3, 30, 12}, b.images().get(1).getShape().getShape());
+            assertArrayEquals(
+                    new long[] {3, 10, 20}, b.images().get(0).getShape().getShape());
+            assertArrayEquals(
+                    new long[] {3, 30, 12}, b.images().get(1).getShape().getShape());
         }
     }
 

@@ -86,7 +86,8 @@ public final class RectangleScenes {
         root.add("images", images);
         root.add("annotations", anns);
         root.add("categories", cats);
-        Files.writeString(annotationFile, new GsonBuilder().setPrettyPrinting().create().toJson(root));
+        Files.writeString(
+                annotationFile, new GsonBuilder().setPrettyPrinting().create().toJson(root));
     }
 
     /**
@@ -101,9 +102,8 @@ public final class RectangleScenes {
             int y1 = (s / 3 + i * 7) % (size - s - 1);
             int x2 = size / 2 + (i * 11) % (size / 2 - s - 2);
             int y2 = (size / 2 + i * 17) % (size - s - 1);
-            List<Rect> rects = List.of(
-                    new Rect(1, Color.RED, x1, y1, s, s + 4),
-                    new Rect(2, Color.BLUE, x2, y2, s + 6, s));
+            List<Rect> rects =
+                    List.of(new Rect(1, Color.RED, x1, y1, s, s + 4), new Rect(2, Color.BLUE, x2, y2, s + 6, s));
             out.add(new Scene(i + 1, String.format("img_%03d.png", i + 1), size, size, rects));
         }
         return out;

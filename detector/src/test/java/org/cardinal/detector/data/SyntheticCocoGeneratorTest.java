@@ -10,7 +10,6 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -21,9 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
-
 import javax.imageio.ImageIO;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,7 +34,8 @@ class SyntheticCocoGeneratorTest {
         Path root = new SyntheticCocoGenerator(SMALL).ensure(dir.resolve("synthetic"));
         for (String split : SyntheticCocoGenerator.SPLITS) {
             JsonObject coco = JsonParser.parseString(
-                    Files.readString(SyntheticCocoGenerator.annotationFile(root, split))).getAsJsonObject();
+                            Files.readString(SyntheticCocoGenerator.annotationFile(root, split)))
+                    .getAsJsonObject();
             JsonArray images = coco.getAsJsonArray("images");
             JsonArray anns = coco.getAsJsonArray("annotations");
             JsonArray cats = coco.getAsJsonArray("categories");
@@ -52,7 +50,9 @@ class SyntheticCocoGeneratorTest {
             Map<Integer, int[]> sizes = new HashMap<>();
             for (JsonElement e : images) {
                 JsonObject im = e.getAsJsonObject();
-                BufferedImage img = ImageIO.read(root.resolve(split).resolve(im.get("file_name").getAsString()).toFile());
+                BufferedImage img = ImageIO.read(root.resolve(split)
+                        .resolve(im.get("file_name").getAsString())
+                        .toFile());
                 // the declared size must be the file's real size
                 assertEquals(img.getWidth(), im.get("width").getAsInt());
                 assertEquals(img.getHeight(), im.get("height").getAsInt());
@@ -83,10 +83,11 @@ class SyntheticCocoGeneratorTest {
 
     @Test
     void coversCocoSizeRangesAndEveryCategory(@TempDir Path dir) throws IOException {
-        Path root = new SyntheticCocoGenerator(SyntheticCocoGenerator.Options.defaults().withImages(40, 1))
+        Path root = new SyntheticCocoGenerator(
+                        SyntheticCocoGenerator.Options.defaults().withImages(40, 1))
                 .ensure(dir.resolve("synthetic"));
-        JsonObject coco = JsonParser.parseString(
-                Files.readString(SyntheticCocoGenerator.annotationFile(root, "train"))).getAsJsonObject();
+        JsonObject coco = JsonParser.parseString(Files.readString(SyntheticCocoGenerator.annotationFile(root, "train")))
+                .getAsJsonObject();
         int small = 0;
         int medium = 0;
         int large = 0;

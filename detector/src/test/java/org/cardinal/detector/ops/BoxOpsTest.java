@@ -22,9 +22,8 @@ class BoxOpsTest {
             NDArray b2 = TorchvisionFixture.floatArray(manager, fx.get("b2"));
             NDArray iou = BoxOps.boxIou(b1, b2);
             assertEquals(new Shape(13, 9), iou.getShape());
-            double err =
-                    TorchvisionFixture.maxAbsDiff(
-                            TorchvisionFixture.floats(fx.getAsJsonObject("iou")), iou.toFloatArray());
+            double err = TorchvisionFixture.maxAbsDiff(
+                    TorchvisionFixture.floats(fx.getAsJsonObject("iou")), iou.toFloatArray());
             assertTrue(err < 1e-6, "box_iou max error " + err);
 
             NDArray in = TorchvisionFixture.floatArray(manager, fx.get("clip_in"));
@@ -34,8 +33,7 @@ class BoxOpsTest {
                     0f);
             NDArray keep = BoxOps.removeSmallBoxes(in, 12.0);
             assertEquals(DataType.INT64, keep.getDataType());
-            assertArrayEquals(
-                    TorchvisionFixture.longs(fx.getAsJsonObject("small_keep")), keep.toLongArray());
+            assertArrayEquals(TorchvisionFixture.longs(fx.getAsJsonObject("small_keep")), keep.toLongArray());
         }
     }
 
@@ -54,16 +52,11 @@ class BoxOpsTest {
     @Test
     void clipKeepsLeadingShape() {
         try (NDManager manager = NDManager.newBaseManager()) {
-            NDArray boxes =
-                    manager.create(
-                            new float[] {-5, -5, 50, 50, 3, 4, 5, 6, 30, 1, 41, 25, -1, 2, 3, 99},
-                            new Shape(2, 2, 4));
+            NDArray boxes = manager.create(
+                    new float[] {-5, -5, 50, 50, 3, 4, 5, 6, 30, 1, 41, 25, -1, 2, 3, 99}, new Shape(2, 2, 4));
             NDArray c = BoxOps.clipBoxesToImage(boxes, 20, 40);
             assertEquals(new Shape(2, 2, 4), c.getShape());
-            assertArrayEquals(
-                    new float[] {0, 0, 40, 20, 3, 4, 5, 6, 30, 1, 40, 20, 0, 2, 3, 20},
-                    c.toFloatArray(),
-                    0f);
+            assertArrayEquals(new float[] {0, 0, 40, 20, 3, 4, 5, 6, 30, 1, 40, 20, 0, 2, 3, 20}, c.toFloatArray(), 0f);
         }
     }
 
@@ -83,8 +76,7 @@ class BoxOpsTest {
     void rejectsWrongShapes() {
         try (NDManager manager = NDManager.newBaseManager()) {
             NDArray bad = manager.zeros(new Shape(3, 5));
-            IllegalArgumentException e =
-                    assertThrows(IllegalArgumentException.class, () -> BoxOps.boxArea(bad));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> BoxOps.boxArea(bad));
             assertTrue(e.getMessage().contains("(N, 4)"), e.getMessage());
         }
     }

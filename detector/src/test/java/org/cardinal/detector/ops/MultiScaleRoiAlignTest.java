@@ -25,12 +25,11 @@ class MultiScaleRoiAlignTest {
             JsonArray shapes = fx.getAsJsonArray("featureShapes");
             for (int l = 0; l < shapes.size(); l++) {
                 JsonArray s = shapes.get(l).getAsJsonArray();
-                Shape shape =
-                        new Shape(
-                                s.get(0).getAsLong(),
-                                s.get(1).getAsLong(),
-                                s.get(2).getAsLong(),
-                                s.get(3).getAsLong());
+                Shape shape = new Shape(
+                        s.get(0).getAsLong(),
+                        s.get(1).getAsLong(),
+                        s.get(2).getAsLong(),
+                        s.get(3).getAsLong());
                 NDArray f = manager.create(TorchvisionFixture.pattern(shape, l), shape);
                 f.setRequiresGradient(true);
                 features.add(f);
@@ -58,19 +57,16 @@ class MultiScaleRoiAlignTest {
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                 NDArray out = pooler.pool(features, boxes, sizes);
                 assertEquals(TorchvisionFixture.shape(fx.getAsJsonObject("output")), out.getShape());
-                double err =
-                        TorchvisionFixture.maxAbsDiff(
-                                TorchvisionFixture.floats(fx.getAsJsonObject("output")),
-                                out.toFloatArray());
+                double err = TorchvisionFixture.maxAbsDiff(
+                        TorchvisionFixture.floats(fx.getAsJsonObject("output")), out.toFloatArray());
                 assertTrue(err < 1e-5, "forward max error " + err);
                 gc.backward(out.mul(weight).sum());
             }
             JsonArray grads = fx.getAsJsonArray("grads");
             for (int l = 0; l < features.size(); l++) {
-                double err =
-                        TorchvisionFixture.maxAbsDiff(
-                                TorchvisionFixture.sparseToDense(grads.get(l).getAsJsonObject()),
-                                features.get(l).getGradient().toFloatArray());
+                double err = TorchvisionFixture.maxAbsDiff(
+                        TorchvisionFixture.sparseToDense(grads.get(l).getAsJsonObject()),
+                        features.get(l).getGradient().toFloatArray());
                 assertTrue(err < 1e-5, "level " + l + " gradient max error " + err);
             }
         }
@@ -80,13 +76,11 @@ class MultiScaleRoiAlignTest {
     @Test
     void levelMapperByHand() {
         try (NDManager manager = NDManager.newBaseManager()) {
-            NDArray boxes =
-                    manager.create(
-                            new float[] {
-                                0, 0, 224, 224, 10, 10, 122, 122, 0, 0, 111, 111, 0, 0, 500, 500,
-                                0, 0, 10000, 10000, 0, 0, 1, 1
-                            },
-                            new Shape(6, 4));
+            NDArray boxes = manager.create(
+                    new float[] {
+                        0, 0, 224, 224, 10, 10, 122, 122, 0, 0, 111, 111, 0, 0, 500, 500, 0, 0, 10000, 10000, 0, 0, 1, 1
+                    },
+                    new Shape(6, 4));
             float[] scales = {0.25f, 0.125f, 0.0625f, 0.03125f};
             assertArrayEquals(
                     new long[] {2, 1, 0, 3, 3, 0},
@@ -100,9 +94,8 @@ class MultiScaleRoiAlignTest {
             Shape shape = new Shape(1, 3, 8, 10);
             NDArray f = manager.create(TorchvisionFixture.pattern(shape, 3), shape);
             NDArray boxes = manager.create(new float[] {3, 5, 60, 40, 10, 0, 128, 127}, new Shape(2, 4));
-            NDArray out =
-                    new MultiScaleRoiAlign(List.of("0"), 7, 2)
-                            .pool(List.of(f), List.of(boxes), List.of(new long[] {128, 160}));
+            NDArray out = new MultiScaleRoiAlign(List.of("0"), 7, 2)
+                    .pool(List.of(f), List.of(boxes), List.of(new long[] {128, 160}));
             NDArray rois = MultiScaleRoiAlign.convertToRoiFormat(List.of(boxes));
             NDArray ref = RoiAlign.roiAlign(f, rois, 7, 7, 1.0 / 16, 2, false);
             assertArrayEquals(ref.toFloatArray(), out.toFloatArray(), 0f);

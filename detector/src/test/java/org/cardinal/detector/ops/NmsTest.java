@@ -27,9 +27,7 @@ class NmsTest {
                 NDArray keep = Nms.nms(boxes, scores, t);
                 assertEquals(DataType.INT64, keep.getDataType());
                 assertArrayEquals(
-                        TorchvisionFixture.longs(fx.getAsJsonObject("nms_" + thr)),
-                        keep.toLongArray(),
-                        "nms " + thr);
+                        TorchvisionFixture.longs(fx.getAsJsonObject("nms_" + thr)), keep.toLongArray(), "nms " + thr);
                 assertArrayEquals(
                         TorchvisionFixture.longs(fx.getAsJsonObject("batched_" + thr)),
                         Nms.batchedNms(boxes, scores, idxs, t).toLongArray(),
@@ -71,9 +69,7 @@ class NmsTest {
                 NDArray boxes = manager.create(b, new Shape(n, 4));
                 NDArray scores = manager.create(s);
                 assertArrayEquals(
-                        bruteForce(b, s, null, thr),
-                        Nms.nms(boxes, scores, thr).toLongArray(),
-                        "trial " + trial);
+                        bruteForce(b, s, null, thr), Nms.nms(boxes, scores, thr).toLongArray(), "trial " + trial);
                 assertArrayEquals(
                         bruteForce(b, s, cls, thr),
                         Nms.batchedNms(boxes, scores, manager.create(cls), thr).toLongArray(),
@@ -120,10 +116,7 @@ class NmsTest {
 
     private static double iou(float[] b, int i, int j) {
         double w = Math.max(0, Math.min(b[4 * i + 2], b[4 * j + 2]) - Math.max(b[4 * i], b[4 * j]));
-        double h =
-                Math.max(
-                        0,
-                        Math.min(b[4 * i + 3], b[4 * j + 3]) - Math.max(b[4 * i + 1], b[4 * j + 1]));
+        double h = Math.max(0, Math.min(b[4 * i + 3], b[4 * j + 3]) - Math.max(b[4 * i + 1], b[4 * j + 1]));
         double ai = (b[4 * i + 2] - b[4 * i]) * (double) (b[4 * i + 3] - b[4 * i + 1]);
         double aj = (b[4 * j + 2] - b[4 * j]) * (double) (b[4 * j + 3] - b[4 * j + 1]);
         return w * h / (ai + aj - w * h);

@@ -43,30 +43,23 @@ class RoiAlignTest {
                 input.setRequiresGradient(true);
                 String name = c.toString().substring(0, 80);
                 try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                    NDArray out =
-                            RoiAlign.roiAlign(
-                                    input,
-                                    rois,
-                                    c.get("outH").getAsInt(),
-                                    c.get("outW").getAsInt(),
-                                    c.get("scale").getAsDouble(),
-                                    c.get("samplingRatio").getAsInt(),
-                                    c.get("aligned").getAsBoolean());
-                    assertEquals(
-                            TorchvisionFixture.shape(c.getAsJsonObject("output")),
-                            out.getShape(),
-                            name);
-                    double fwd =
-                            TorchvisionFixture.maxAbsDiff(
-                                    TorchvisionFixture.floats(c.getAsJsonObject("output")),
-                                    out.toFloatArray());
+                    NDArray out = RoiAlign.roiAlign(
+                            input,
+                            rois,
+                            c.get("outH").getAsInt(),
+                            c.get("outW").getAsInt(),
+                            c.get("scale").getAsDouble(),
+                            c.get("samplingRatio").getAsInt(),
+                            c.get("aligned").getAsBoolean());
+                    assertEquals(TorchvisionFixture.shape(c.getAsJsonObject("output")), out.getShape(), name);
+                    double fwd = TorchvisionFixture.maxAbsDiff(
+                            TorchvisionFixture.floats(c.getAsJsonObject("output")), out.toFloatArray());
                     assertTrue(fwd < 1e-5, name + " forward max error " + fwd);
                     gc.backward(out.mul(weight).sum());
                 }
-                double grad =
-                        TorchvisionFixture.maxAbsDiff(
-                                TorchvisionFixture.floats(c.getAsJsonObject("grad")),
-                                input.getGradient().toFloatArray());
+                double grad = TorchvisionFixture.maxAbsDiff(
+                        TorchvisionFixture.floats(c.getAsJsonObject("grad")),
+                        input.getGradient().toFloatArray());
                 assertTrue(grad < 1e-5, name + " gradient max error " + grad);
             }
         }
@@ -76,8 +69,7 @@ class RoiAlignTest {
     @Test
     void singleSampleIsBilinearInterpolationByHand() {
         try (NDManager manager = NDManager.newBaseManager()) {
-            NDArray input =
-                    manager.create(new float[] {0, 1, 2, 3, 4, 5, 6, 7, 8}, new Shape(1, 1, 3, 3));
+            NDArray input = manager.create(new float[] {0, 1, 2, 3, 4, 5, 6, 7, 8}, new Shape(1, 1, 3, 3));
             input.setRequiresGradient(true);
             // Box [0.25, 0.5, 1.25, 1.5]: sample at its centre (x 0.75, y 1.0).
             NDArray rois = manager.create(new float[] {0, 0.25f, 0.5f, 1.25f, 1.5f}, new Shape(1, 5));
@@ -101,16 +93,14 @@ class RoiAlignTest {
     @Test
     void bordersFollowTorchvisionRules() {
         try (NDManager manager = NDManager.newBaseManager()) {
-            NDArray input =
-                    manager.create(new float[] {0, 1, 2, 3, 4, 5, 6, 7, 8}, new Shape(1, 1, 3, 3));
-            NDArray rois =
-                    manager.create(
-                            new float[] {
-                                0, 0.5f, -1.0f, 1.5f, 0.0f, // sample (x 1, y -0.5): clamps to row 0
-                                0, 0.5f, 2.6f, 1.5f, 3.6f, // sample y 3.1 > H = 3: zero
-                                0, 0.5f, 2.0f, 1.5f, 3.0f // sample y 2.5 >= H - 1: snaps to row 2
-                            },
-                            new Shape(3, 5));
+            NDArray input = manager.create(new float[] {0, 1, 2, 3, 4, 5, 6, 7, 8}, new Shape(1, 1, 3, 3));
+            NDArray rois = manager.create(
+                    new float[] {
+                        0, 0.5f, -1.0f, 1.5f, 0.0f, // sample (x 1, y -0.5): clamps to row 0
+                        0, 0.5f, 2.6f, 1.5f, 3.6f, // sample y 3.1 > H = 3: zero
+                        0, 0.5f, 2.0f, 1.5f, 3.0f // sample y 2.5 >= H - 1: snaps to row 2
+                    },
+                    new Shape(3, 5));
             NDArray out = RoiAlign.roiAlign(input, rois, 1, 1, 1.0, 1, false);
             assertArrayEquals(new float[] {1f, 0f, 7f}, out.toFloatArray(), 1e-6f);
         }

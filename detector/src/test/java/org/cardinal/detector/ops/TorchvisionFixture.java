@@ -102,8 +102,7 @@ public final class TorchvisionFixture {
     /** Largest absolute difference; fails on a length mismatch. */
     public static double maxAbsDiff(float[] expected, float[] actual) {
         if (expected.length != actual.length) {
-            throw new AssertionError(
-                    "length mismatch: expected " + expected.length + ", got " + actual.length);
+            throw new AssertionError("length mismatch: expected " + expected.length + ", got " + actual.length);
         }
         double max = 0;
         for (int i = 0; i < expected.length; i++) {

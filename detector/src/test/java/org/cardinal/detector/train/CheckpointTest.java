@@ -19,7 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 class CheckpointTest {
 
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     private static Checkpoint.State state(int iteration) {
         return new Checkpoint.State(iteration, 0.01, 42, RunConfig.defaults().toJson());
@@ -39,8 +40,10 @@ class CheckpointTest {
             Checkpoint.loadParameters(b.block(), ckpt);
             assertTrue(live == first.getValue().getArray(), "arrays are updated in place");
             for (int i = 0; i < a.block().getParameters().size(); i++) {
-                assertArrayEquals(a.block().getParameters().get(i).getValue().getArray().toFloatArray(),
-                        b.block().getParameters().get(i).getValue().getArray().toFloatArray(), 0f);
+                assertArrayEquals(
+                        a.block().getParameters().get(i).getValue().getArray().toFloatArray(),
+                        b.block().getParameters().get(i).getValue().getArray().toFloatArray(),
+                        0f);
             }
             Checkpoint.State s = Checkpoint.readState(ckpt);
             assertEquals(5, s.iteration());
@@ -70,13 +73,14 @@ class CheckpointTest {
         try (NDManager m = NDManager.newBaseManager()) {
             Path ckpt = Checkpoint.save(dir, state(1), new TinyDetector(m, 2).block(), Map.of());
             TinyDetector other = new TinyDetector(m, 4); // wider head
-            IOException e = assertThrows(IOException.class,
-                    () -> Checkpoint.loadParameters(other.block(), ckpt));
-            assertTrue(e.getMessage().contains("model.ndlist") && e.getMessage().contains("Linear")
-                    && e.getMessage().contains("shape"), e.getMessage());
+            IOException e = assertThrows(IOException.class, () -> Checkpoint.loadParameters(other.block(), ckpt));
+            assertTrue(
+                    e.getMessage().contains("model.ndlist")
+                            && e.getMessage().contains("Linear")
+                            && e.getMessage().contains("shape"),
+                    e.getMessage());
             Files.writeString(ckpt.resolve("model.ndlist"), "garbage");
-            IOException e2 = assertThrows(IOException.class,
-                    () -> Checkpoint.loadParameters(other.block(), ckpt));
+            IOException e2 = assertThrows(IOException.class, () -> Checkpoint.loadParameters(other.block(), ckpt));
             assertTrue(e2.getMessage().contains("model.ndlist"), e2.getMessage());
         }
     }

@@ -81,8 +81,10 @@ class DataParallelTest {
         Map<String, float[]> uneven = step(new int[] {3, 1}, 2);
         float evenDiff = maxDifference(whole, even);
         float unevenDiff = maxDifference(whole, uneven);
-        System.out.printf("one step, largest parameter difference from the whole batch on one replica:"
-                + " 2 + 2: %.3g, 3 + 1: %.3g%n", evenDiff, unevenDiff);
+        System.out.printf(
+                "one step, largest parameter difference from the whole batch on one replica:"
+                        + " 2 + 2: %.3g, 3 + 1: %.3g%n",
+                evenDiff, unevenDiff);
         assertTrue(evenDiff <= TOLERANCE, "2 + 2 differs from 4 by " + evenDiff);
         assertTrue(unevenDiff <= TOLERANCE, "3 + 1 differs from 4 by " + unevenDiff);
         // the step changed the weights: the comparison is not between two untouched models
@@ -91,18 +93,24 @@ class DataParallelTest {
 
     @Test
     void trainerLogsTheTimeOfEveryDevice(@TempDir Path dir) throws IOException {
-        RectangleScenes.write(dir.resolve("data/img"), dir.resolve("data/ann.json"),
-                RectangleScenes.twoClassScenes(4, 64), Map.of(1, "red", 2, "blue"));
-        JsonObject run = JsonFiles.parseObject("{\"name\": \"dp\", \"model\": " + MODEL + ","
-                + " \"solver\": {\"ims_per_batch\": 4, \"base_lr\": 0.01, \"max_iter\": 3, \"warmup_iters\": 0,"
-                + " \"steps\": [100], \"checkpoint_period\": 3, \"log_period\": 1, \"seed\": 1, \"device\": \"cpu\"},"
-                + " \"data\": {\"train_images\": \"img\", \"train_annotations\": \"ann.json\", \"val_images\": \"none\","
-                + " \"val_annotations\": \"none.json\", \"num_workers\": 1}}", "dp");
+        RectangleScenes.write(
+                dir.resolve("data/img"),
+                dir.resolve("data/ann.json"),
+                RectangleScenes.twoClassScenes(4, 64),
+                Map.of(1, "red", 2, "blue"));
+        JsonObject run = JsonFiles.parseObject(
+                "{\"name\": \"dp\", \"model\": " + MODEL + ","
+                        + " \"solver\": {\"ims_per_batch\": 4, \"base_lr\": 0.01, \"max_iter\": 3, \"warmup_iters\": 0,"
+                        + " \"steps\": [100], \"checkpoint_period\": 3, \"log_period\": 1, \"seed\": 1, \"device\": \"cpu\"},"
+                        + " \"data\": {\"train_images\": \"img\", \"train_annotations\": \"ann.json\", \"val_images\": \"none\","
+                        + " \"val_annotations\": \"none.json\", \"num_workers\": 1}}",
+                "dp");
         RunConfig cfg = RunConfig.fromJson(run, ConfigPath.root("dp")).withDataRoot(dir.resolve("data"));
         try (NDManager m = NDManager.newBaseManager()) {
             FasterRcnn model = TrainingRun.createModel(cfg, m);
-            TrainingSummary s = new DetectorTrainer(cfg, dir.resolve("run"), model,
-                    new Device[] {Device.cpu(), Device.cpu()}).train(false);
+            TrainingSummary s = new DetectorTrainer(
+                            cfg, dir.resolve("run"), model, new Device[] {Device.cpu(), Device.cpu()})
+                    .train(false);
             assertEquals(3, s.iterations());
         }
         List<JsonObject> lines = MetricsLog.read(dir.resolve("run").resolve(MetricsLog.FILE));
@@ -118,8 +126,11 @@ class DataParallelTest {
     private static Map<String, float[]> step(int[] split, int replicas) {
         try (NDManager m = NDManager.newBaseManager()) {
             FasterRcnn model = model(m);
-            MomentumSgd sgd = MomentumSgd.builder().setLearningRateTracker(Tracker.fixed(0.02f))
-                    .optMomentum(0.9f).optWeightDecay(1e-4f).build();
+            MomentumSgd sgd = MomentumSgd.builder()
+                    .setLearningRateTracker(Tracker.fixed(0.02f))
+                    .optMomentum(0.9f)
+                    .optWeightDecay(1e-4f)
+                    .build();
             Device[] devices = new Device[replicas];
             java.util.Arrays.fill(devices, Device.cpu());
             try (TrainingStep step = new TrainingStep(model, devices, sgd, 0)) {
@@ -129,7 +140,9 @@ class DataParallelTest {
                     // every replica now holds the first one's weights
                     for (Pair<String, Parameter> p : model.getParameters()) {
                         NDArray copy = step.replicaArray(1, p.getValue());
-                        assertEquals(0f, maxDifference(p.getValue().getArray().toFloatArray(), copy.toFloatArray()),
+                        assertEquals(
+                                0f,
+                                maxDifference(p.getValue().getArray().toFloatArray(), copy.toFloatArray()),
                                 p.getKey());
                     }
                 }
@@ -145,8 +158,8 @@ class DataParallelTest {
     }
 
     private static FasterRcnn model(NDManager m) {
-        FasterRcnn model = FasterRcnnFactory.create(DetectorConfig.fromJson(
-                JsonFiles.parseObject(MODEL, "model"), ConfigPath.root("model")));
+        FasterRcnn model = FasterRcnnFactory.create(
+                DetectorConfig.fromJson(JsonFiles.parseObject(MODEL, "model"), ConfigPath.root("model")));
         model.initialize(m, ai.djl.ndarray.types.DataType.FLOAT32, 5);
         return model;
     }
@@ -169,9 +182,14 @@ class DataParallelTest {
                     px[yy * 64 + xx] = 1f; // red channel
                 }
             }
-            out.add(new DetectionSample(i, m.create(px, new Shape(3, 64, 64)),
-                    m.create(new float[] {x, y, x + w, y + h}, new Shape(1, 4)), m.create(new long[] {1 + i % 2}),
-                    64, 64, false));
+            out.add(new DetectionSample(
+                    i,
+                    m.create(px, new Shape(3, 64, 64)),
+                    m.create(new float[] {x, y, x + w, y + h}, new Shape(1, 4)),
+                    m.create(new long[] {1 + i % 2}),
+                    64,
+                    64,
+                    false));
         }
         return out;
     }

@@ -1,7 +1,6 @@
 package org.cardinal.detector.train;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import org.cardinal.core.config.ConfigPath;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -23,6 +22,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.cardinal.core.config.ConfigPath;
 import org.cardinal.core.train.MetricsLog;
 import org.cardinal.detector.DetectorConfig;
 import org.cardinal.detector.data.RectangleScenes;
@@ -32,14 +32,21 @@ import org.junit.jupiter.api.io.TempDir;
 
 class DetectorTrainerTest {
 
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     @BeforeEach
     void data() throws IOException {
-        RectangleScenes.write(dir.resolve("data/train"), dir.resolve("data/annotations/train.json"),
-                RectangleScenes.twoClassScenes(5, 24), Map.of(1, "red", 2, "blue"));
-        RectangleScenes.write(dir.resolve("data/val"), dir.resolve("data/annotations/val.json"),
-                RectangleScenes.twoClassScenes(3, 24), Map.of(1, "red", 2, "blue"));
+        RectangleScenes.write(
+                dir.resolve("data/train"),
+                dir.resolve("data/annotations/train.json"),
+                RectangleScenes.twoClassScenes(5, 24),
+                Map.of(1, "red", 2, "blue"));
+        RectangleScenes.write(
+                dir.resolve("data/val"),
+                dir.resolve("data/annotations/val.json"),
+                RectangleScenes.twoClassScenes(3, 24),
+                Map.of(1, "red", 2, "blue"));
     }
 
     private RunConfig config(String solverJson) {
@@ -49,11 +56,15 @@ class DetectorTrainerTest {
             solver.addProperty("seed", 7);
         }
         JsonObject data = JsonParser.parseString("{\"train_images\": \"train\","
-                + " \"train_annotations\": \"annotations/train.json\", \"val_images\": \"val\","
-                + " \"val_annotations\": \"annotations/val.json\", \"num_workers\": 2,"
-                + " \"prefetch_batches\": 3}").getAsJsonObject();
-        return new RunConfig("tiny", DetectorConfig.defaults().withNumClasses(3),
-                SolverConfig.fromJson(solver, ConfigPath.root("test")), DataConfig.fromJson(data, ConfigPath.root("test")))
+                        + " \"train_annotations\": \"annotations/train.json\", \"val_images\": \"val\","
+                        + " \"val_annotations\": \"annotations/val.json\", \"num_workers\": 2,"
+                        + " \"prefetch_batches\": 3}")
+                .getAsJsonObject();
+        return new RunConfig(
+                        "tiny",
+                        DetectorConfig.defaults().withNumClasses(3),
+                        SolverConfig.fromJson(solver, ConfigPath.root("test")),
+                        DataConfig.fromJson(data, ConfigPath.root("test")))
                 .withDataRoot(dir.resolve("data"));
     }
 
@@ -90,7 +101,8 @@ class DetectorTrainerTest {
     private static Map<String, float[]> momentum(Path checkpoint) throws IOException {
         Map<String, float[]> out = new LinkedHashMap<>();
         try (NDManager m = NDManager.newBaseManager()) {
-            for (Map.Entry<String, NDArray> e : Checkpoint.readOptimizer(checkpoint, m).entrySet()) {
+            for (Map.Entry<String, NDArray> e :
+                    Checkpoint.readOptimizer(checkpoint, m).entrySet()) {
                 out.put(e.getKey(), e.getValue().toFloatArray());
             }
         }
@@ -153,8 +165,10 @@ class DetectorTrainerTest {
         assertSameParams(straight, resumed);
         Path last = straightDir.resolve("checkpoints/iter_0000012");
         assertSameParams(momentum(last), momentum(resumedDir.resolve("checkpoints/iter_0000012")));
-        assertEquals(Checkpoint.readState(last).lr(),
-                Checkpoint.readState(resumedDir.resolve("checkpoints/iter_0000012")).lr());
+        assertEquals(
+                Checkpoint.readState(last).lr(),
+                Checkpoint.readState(resumedDir.resolve("checkpoints/iter_0000012"))
+                        .lr());
         // the straight and the resumed metrics logs agree line by line on the losses (the lines
         // of iterations 7 and 8 that the crashed run wrote after its checkpoint are replaced)
         List<String> a = lossLines(straightDir);
@@ -202,7 +216,9 @@ class DetectorTrainerTest {
         assertEquals(RunConfig.load(run.resolve("config.json")).toJson(), cfg.toJson());
         assertTrue(Files.isDirectory(run.resolve("checkpoints/iter_0000004")));
         assertTrue(Files.isDirectory(run.resolve("checkpoints/iter_0000006")));
-        assertEquals("iter_0000006", Files.readString(run.resolve("checkpoints/last")).trim());
+        assertEquals(
+                "iter_0000006",
+                Files.readString(run.resolve("checkpoints/last")).trim());
         try (var files = Files.list(run.resolve("checkpoints"))) {
             assertTrue(files.noneMatch(p -> p.getFileName().toString().contains("tmp")));
         }
@@ -215,7 +231,8 @@ class DetectorTrainerTest {
         assertEquals(List.of("loss_box", "loss_cls"), List.copyOf(first.losses().keySet()));
         assertTrue(first.imagesPerSecond() > 0);
         List<String> lines = Files.readAllLines(run.resolve(MetricsLog.FILE));
-        long train = lines.stream().filter(l -> l.contains("\"type\":\"train\"")).count();
+        long train =
+                lines.stream().filter(l -> l.contains("\"type\":\"train\"")).count();
         long eval = lines.stream().filter(l -> l.contains("\"type\":\"eval\"")).count();
         assertEquals(3, train); // iterations 2, 4, 6
         assertEquals(2, eval);
@@ -243,8 +260,11 @@ class DetectorTrainerTest {
             });
             NonFiniteLossException e = assertThrows(NonFiniteLossException.class, () -> t.train(false));
             assertEquals(5, e.iteration());
-            assertTrue(e.getMessage().contains("loss_box") && e.getMessage().contains("NaN")
-                    && e.getMessage().contains("iter_0000003"), e.getMessage());
+            assertTrue(
+                    e.getMessage().contains("loss_box")
+                            && e.getMessage().contains("NaN")
+                            && e.getMessage().contains("iter_0000003"),
+                    e.getMessage());
             // the NaN gradients were never applied (running statistics are not trained: the
             // forward pass of the failed iteration updated them, as any forward pass does)
             Map<String, float[]> now = trainable(d, params(d));
@@ -255,12 +275,17 @@ class DetectorTrainerTest {
                 }
             }
         }
-        assertEquals("iter_0000003", Files.readString(run.resolve("checkpoints/last")).trim());
+        assertEquals(
+                "iter_0000003",
+                Files.readString(run.resolve("checkpoints/last")).trim());
         assertFalse(Files.exists(run.resolve("checkpoints/iter_0000006")));
         try (NDManager m = NDManager.newBaseManager()) {
             TinyDetector d = model(m, 8);
             Checkpoint.loadParameters(d.block(), run.resolve("checkpoints/iter_0000003"));
-            assertEquals(3, Checkpoint.readState(run.resolve("checkpoints/iter_0000003")).iteration());
+            assertEquals(
+                    3,
+                    Checkpoint.readState(run.resolve("checkpoints/iter_0000003"))
+                            .iteration());
         }
     }
 
@@ -297,11 +322,10 @@ class DetectorTrainerTest {
                 .withModel(DetectorConfig.defaults().withNumClasses(2));
         try (NDManager m = NDManager.newBaseManager()) {
             TinyDetector d = model(m, 4);
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> new DetectorTrainer(cfg, dir.resolve("x"), d, new Device[] {Device.cpu()})
-                            .train(false));
-            assertTrue(e.getMessage().contains("num_classes") && e.getMessage().contains("train.json"),
-                    e.getMessage());
+            IllegalArgumentException e = assertThrows(
+                    IllegalArgumentException.class,
+                    () -> new DetectorTrainer(cfg, dir.resolve("x"), d, new Device[] {Device.cpu()}).train(false));
+            assertTrue(e.getMessage().contains("num_classes") && e.getMessage().contains("train.json"), e.getMessage());
         }
     }
 }

@@ -1,8 +1,6 @@
 package org.cardinal.detector.train;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import org.cardinal.detector.FasterRcnn;
-import org.cardinal.core.config.ConfigPath;
 
 import ai.djl.ndarray.NDManager;
 import com.google.gson.JsonObject;
@@ -10,6 +8,8 @@ import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
+import org.cardinal.core.config.ConfigPath;
+import org.cardinal.detector.FasterRcnn;
 import org.cardinal.detector.data.RectangleScenes;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -22,7 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class FasterRcnnOverfitTest {
 
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     static RunConfig config(Path dataRoot, int maxIter) {
         JsonObject run = JsonParser.parseString("""
@@ -48,8 +49,11 @@ class FasterRcnnOverfitTest {
     static final Map<Integer, Integer> ARRAYS = new java.util.TreeMap<>();
 
     static EvalResult overfit(Path dir, int maxIter) throws IOException {
-        RectangleScenes.write(dir.resolve("data/img"), dir.resolve("data/ann.json"),
-                RectangleScenes.twoClassScenes(3, 128), Map.of(1, "red", 2, "blue"));
+        RectangleScenes.write(
+                dir.resolve("data/img"),
+                dir.resolve("data/ann.json"),
+                RectangleScenes.twoClassScenes(3, 128),
+                Map.of(1, "red", 2, "blue"));
         RunConfig cfg = config(dir.resolve("data"), maxIter);
         ARRAYS.clear();
         try (NDManager m = NDManager.newBaseManager(DetectorTrainer.devices(cfg)[0])) {
@@ -61,14 +65,17 @@ class FasterRcnnOverfitTest {
                         @Override
                         public void onIteration(IterationMetrics it) {
                             if (it.iteration() % 50 == 0) {
-                                ARRAYS.put(it.iteration(), system.getManagedArrays().size());
+                                ARRAYS.put(
+                                        it.iteration(),
+                                        system.getManagedArrays().size());
                             }
                         }
                     })
                     .train(false);
             System.out.println(s.finalEval().summary());
-            System.out.printf("overfit: %d iterations in %.1f s (%.2f img/s)%n", s.iterations(),
-                    s.seconds(), s.imagesPerSecond());
+            System.out.printf(
+                    "overfit: %d iterations in %.1f s (%.2f img/s)%n",
+                    s.iterations(), s.seconds(), s.imagesPerSecond());
             return s.finalEval();
         }
     }

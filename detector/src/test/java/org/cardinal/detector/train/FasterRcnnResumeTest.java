@@ -1,8 +1,6 @@
 package org.cardinal.detector.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import org.cardinal.detector.FasterRcnn;
-import org.cardinal.core.config.ConfigPath;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import ai.djl.ndarray.NDManager;
@@ -14,6 +12,8 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.cardinal.core.config.ConfigPath;
+import org.cardinal.detector.FasterRcnn;
 import org.cardinal.detector.data.RectangleScenes;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -23,7 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class FasterRcnnResumeTest {
 
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     private RunConfig config() {
         JsonObject run = JsonParser.parseString("""
@@ -71,14 +72,18 @@ class FasterRcnnResumeTest {
      */
     @Test
     void resumedFasterRcnnContinuesTheUninterruptedRun() throws IOException {
-        RectangleScenes.write(dir.resolve("data/img"), dir.resolve("data/ann.json"),
-                RectangleScenes.twoClassScenes(4, 64), Map.of(1, "red", 2, "blue"));
+        RectangleScenes.write(
+                dir.resolve("data/img"),
+                dir.resolve("data/ann.json"),
+                RectangleScenes.twoClassScenes(4, 64),
+                Map.of(1, "red", 2, "blue"));
         RunConfig cfg = config();
         Map<Integer, Map<String, Double>> straightLosses = new java.util.TreeMap<>();
         Map<String, float[]> straight;
         try (NDManager m = NDManager.newBaseManager()) {
             FasterRcnn d = TrainingRun.createModel(cfg, m);
-            new DetectorTrainer(cfg, dir.resolve("a"), d).addListener(recorder(straightLosses))
+            new DetectorTrainer(cfg, dir.resolve("a"), d)
+                    .addListener(recorder(straightLosses))
                     .train(false);
             straight = params(d);
         }
@@ -98,7 +103,8 @@ class FasterRcnnResumeTest {
         try (NDManager m = NDManager.newBaseManager()) {
             FasterRcnn d = TrainingRun.createModel(cfg, m);
             TrainingSummary s = new DetectorTrainer(cfg, dir.resolve("b"), d)
-                    .addListener(recorder(resumedLosses)).train(true);
+                    .addListener(recorder(resumedLosses))
+                    .train(true);
             assertEquals(2, s.iterationsThisRun());
             resumed = params(d);
         }

@@ -1,7 +1,6 @@
 package org.cardinal.detector.train;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import org.cardinal.core.config.ConfigPath;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -12,12 +11,14 @@ import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.cardinal.core.config.ConfigPath;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class RunConfigTest {
 
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     private static JsonObject json(String s) {
         return JsonParser.parseString(s).getAsJsonObject();
@@ -48,7 +49,8 @@ class RunConfigTest {
         assertArrayEquals(new int[] {480000, 640000}, s.steps());
         assertEquals(8000, s.warmupIters());
         assertEquals(40000, s.checkpointPeriod());
-        SolverConfig x3 = SolverConfig.fromJson(json("{\"schedule\": \"3x\", \"ims_per_batch\": 32}"), ConfigPath.root("t.json"));
+        SolverConfig x3 =
+                SolverConfig.fromJson(json("{\"schedule\": \"3x\", \"ims_per_batch\": 32}"), ConfigPath.root("t.json"));
         assertEquals(0.04, x3.baseLr(), 1e-12);
         assertEquals(135000, x3.maxIter());
         assertArrayEquals(new int[] {105000, 125000}, x3.steps());
@@ -56,9 +58,10 @@ class RunConfigTest {
 
     @Test
     void explicitFieldsOverrideTheSchedule() {
-        SolverConfig s = SolverConfig.fromJson(json(
-                "{\"ims_per_batch\": 4, \"base_lr\": 0.01, \"max_iter\": 300, \"steps\": [200, 250],"
-                        + " \"warmup_iters\": 10, \"clip_grad_norm\": 5, \"device\": \"cpu\"}"), ConfigPath.root("t.json"));
+        SolverConfig s = SolverConfig.fromJson(
+                json("{\"ims_per_batch\": 4, \"base_lr\": 0.01, \"max_iter\": 300, \"steps\": [200, 250],"
+                        + " \"warmup_iters\": 10, \"clip_grad_norm\": 5, \"device\": \"cpu\"}"),
+                ConfigPath.root("t.json"));
         assertEquals(0.01, s.baseLr(), 1e-12);
         assertEquals(300, s.maxIter());
         assertArrayEquals(new int[] {200, 250}, s.steps());
@@ -69,10 +72,12 @@ class RunConfigTest {
     @Test
     void resolvedConfigRoundTripsThroughTheRunFolderFile() throws IOException {
         Path f = dir.resolve("run.json");
-        Files.writeString(f, "{\"name\": \"tiny\", \"model\": {\"backbone\": \"resnet18\", \"num_classes\": 3,"
-                + " \"min_size\": 128, \"max_size\": 192},"
-                + " \"solver\": {\"ims_per_batch\": 2, \"max_iter\": 50},"
-                + " \"data\": {\"root\": \"/data/x\", \"train_images\": \"train\"}}");
+        Files.writeString(
+                f,
+                "{\"name\": \"tiny\", \"model\": {\"backbone\": \"resnet18\", \"num_classes\": 3,"
+                        + " \"min_size\": 128, \"max_size\": 192},"
+                        + " \"solver\": {\"ims_per_batch\": 2, \"max_iter\": 50},"
+                        + " \"data\": {\"root\": \"/data/x\", \"train_images\": \"train\"}}");
         RunConfig c = RunConfig.load(f);
         assertEquals("tiny", c.name());
         assertEquals(3, c.model().numClasses());
@@ -82,7 +87,8 @@ class RunConfigTest {
         RunConfig back = RunConfig.load(resolved);
         assertEquals(c.toJson(), back.toJson());
         assertEquals(c.solver(), back.solver());
-        assertEquals(Path.of("/elsewhere/val2017"),
+        assertEquals(
+                Path.of("/elsewhere/val2017"),
                 c.withDataRoot(Path.of("/elsewhere")).data().valImagesPath());
         assertEquals("cpu", c.withDevice("cpu").solver().device());
     }
@@ -92,8 +98,11 @@ class RunConfigTest {
         Path f = dir.resolve("bad.json");
         Files.writeString(f, "{\"solver\": {\"base_lr\": \"fast\"}}");
         IllegalArgumentException e1 = assertThrows(IllegalArgumentException.class, () -> RunConfig.load(f));
-        assertTrue(e1.getMessage().contains("bad.json") && e1.getMessage().contains("base_lr")
-                && e1.getMessage().contains("number"), e1.getMessage());
+        assertTrue(
+                e1.getMessage().contains("bad.json")
+                        && e1.getMessage().contains("base_lr")
+                        && e1.getMessage().contains("number"),
+                e1.getMessage());
         Files.writeString(f, "{\"solver\": {\"max_iters\": 5}}");
         IllegalArgumentException e2 = assertThrows(IllegalArgumentException.class, () -> RunConfig.load(f));
         assertTrue(e2.getMessage().contains("bad.json") && e2.getMessage().contains("max_iters"), e2.getMessage());
@@ -115,8 +124,8 @@ class RunConfigTest {
         Files.writeString(f, "{\"solver\": ");
         IllegalArgumentException e8 = assertThrows(IllegalArgumentException.class, () -> RunConfig.load(f));
         assertTrue(e8.getMessage().contains("bad.json") && e8.getMessage().contains("malformed"), e8.getMessage());
-        IllegalArgumentException e9 = assertThrows(IllegalArgumentException.class,
-                () -> RunConfig.load(dir.resolve("missing.json")));
+        IllegalArgumentException e9 =
+                assertThrows(IllegalArgumentException.class, () -> RunConfig.load(dir.resolve("missing.json")));
         assertTrue(e9.getMessage().contains("missing.json"), e9.getMessage());
     }
 

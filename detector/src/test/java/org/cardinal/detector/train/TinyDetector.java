@@ -42,8 +42,11 @@ final class TinyDetector implements TrainableDetector {
     TinyDetector(NDManager manager, int numClasses) {
         this.numClasses = numClasses;
         block = new SequentialBlock()
-                .add(Conv2d.builder().setKernelShape(new Shape(3, 3)).optPadding(new Shape(1, 1))
-                        .setFilters(6).build())
+                .add(Conv2d.builder()
+                        .setKernelShape(new Shape(3, 3))
+                        .optPadding(new Shape(1, 1))
+                        .setFilters(6)
+                        .build())
                 .add(BatchNorm.builder().build())
                 .add(Activation::relu)
                 .add(Pool.globalAvgPool2dBlock())
@@ -58,7 +61,9 @@ final class TinyDetector implements TrainableDetector {
     }
 
     private NDArray head(ParameterStore ps, NDArray image, boolean training) {
-        return block.forward(ps, new NDList(image.expandDims(0)), training).singletonOrThrow().squeeze(0);
+        return block.forward(ps, new NDList(image.expandDims(0)), training)
+                .singletonOrThrow()
+                .squeeze(0);
     }
 
     @Override
@@ -85,8 +90,8 @@ final class TinyDetector implements TrainableDetector {
             float weight = 0.5f + new Random(targets.get(i).samplingSeed()).nextFloat();
             NDArray b = out.get("0:4").sub(target).square().sum().mul(weight);
             NDArray logits = out.get("4:").expandDims(0);
-            NDArray c = Loss.softmaxCrossEntropyLoss().evaluate(
-                    new NDList(img.getManager().create(new long[] {label})), new NDList(logits));
+            NDArray c = Loss.softmaxCrossEntropyLoss()
+                    .evaluate(new NDList(img.getManager().create(new long[] {label})), new NDList(logits));
             boxLoss = boxLoss == null ? b : boxLoss.add(b);
             clsLoss = clsLoss == null ? c : clsLoss.add(c);
         }
@@ -119,8 +124,10 @@ final class TinyDetector implements TrainableDetector {
             float y1 = Math.min(v[1], v[3]) * h;
             float y2 = Math.max(v[1], v[3]) * h;
             NDManager m = img.getManager();
-            out.add(new Detections(m.create(new float[] {x1, y1, x2, y2}, new Shape(1, 4)),
-                    m.create(new float[] {probs[best]}), m.create(new long[] {best})));
+            out.add(new Detections(
+                    m.create(new float[] {x1, y1, x2, y2}, new Shape(1, 4)),
+                    m.create(new float[] {probs[best]}),
+                    m.create(new long[] {best})));
         }
         return out;
     }

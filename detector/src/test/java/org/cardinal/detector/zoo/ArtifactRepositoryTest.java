@@ -32,7 +32,9 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ArtifactRepositoryTest {
 
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
+
     private HttpServer server;
     private Path served;
     private Path cache;
@@ -44,7 +46,8 @@ class ArtifactRepositoryTest {
         System.setProperty("cardinal.cache", cache.toString());
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.createContext("/", exchange -> {
-            Path f = served.resolve(exchange.getRequestURI().getPath().substring(1)).normalize();
+            Path f = served.resolve(exchange.getRequestURI().getPath().substring(1))
+                    .normalize();
             boolean ok = f.startsWith(served) && Files.isRegularFile(f);
             byte[] body = ok ? Files.readAllBytes(f) : new byte[0];
             exchange.sendResponseHeaders(ok ? 200 : 404, ok ? body.length : -1);
@@ -97,7 +100,8 @@ class ArtifactRepositoryTest {
     void hostileIdsInAnIndexAreSkippedAndNothingIsWrittenOutsideTheCache() throws Exception {
         writeArtifact("tiny");
         ArtifactRepository.writeIndex(served);
-        JsonObject index = JsonParser.parseString(Files.readString(served.resolve("index.json"))).getAsJsonObject();
+        JsonObject index = JsonParser.parseString(Files.readString(served.resolve("index.json")))
+                .getAsJsonObject();
         // the server also has a folder the hostile ids point at, so only the validation stops them
         writeArtifact("escape");
         String hostile = "[\"../../escape\", \"tiny\", \"..\", \".hidden\", \"\", \"a/b\", \"a\\\\b\", \"c:d\","
@@ -109,13 +113,16 @@ class ArtifactRepositoryTest {
         assertEquals(List.of("tiny"), repo.list(), "only the plain folder name is listed");
         for (String id : List.of("../../escape", "..", ".hidden", "", "a/b", "a\\b", "c:d")) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> repo.resolve(id));
-            assertTrue(e.getMessage().contains("artifact id '" + id + "'") && e.getMessage().contains(url()),
+            assertTrue(
+                    e.getMessage().contains("artifact id '" + id + "'")
+                            && e.getMessage().contains(url()),
                     e.getMessage());
         }
         Path tiny = repo.resolve("tiny");
         assertTrue(tiny.startsWith(cache), tiny.toString());
         try (Stream<Path> all = Files.walk(dir)) {
-            assertFalse(all.anyMatch(p -> p.getFileName().toString().equals("escape") && !p.startsWith(served)),
+            assertFalse(
+                    all.anyMatch(p -> p.getFileName().toString().equals("escape") && !p.startsWith(served)),
                     "an artifact named by a hostile id was written");
         }
     }
@@ -130,8 +137,11 @@ class ArtifactRepositoryTest {
         ArtifactRepository repo = ArtifactRepository.of(url());
 
         IOException e = assertThrows(IOException.class, () -> repo.resolve("tiny"));
-        assertTrue(e.getMessage().contains(DetectorArtifact.WEIGHTS) && e.getMessage().contains("SHA-256")
-                && e.getMessage().contains(sha256(weights)), e.getMessage());
+        assertTrue(
+                e.getMessage().contains(DetectorArtifact.WEIGHTS)
+                        && e.getMessage().contains("SHA-256")
+                        && e.getMessage().contains(sha256(weights)),
+                e.getMessage());
         try (Stream<Path> left = Files.walk(cache)) {
             assertEquals(List.of(), left.filter(Files::isRegularFile).toList(), "nothing of the download is left");
         }
@@ -155,18 +165,28 @@ class ArtifactRepositoryTest {
     @Test
     void aMalformedOrPartialChecksumRecordIsAnErrorNamingTheField() throws Exception {
         writeArtifact("tiny");
-        Files.writeString(served.resolve("index.json"),
+        Files.writeString(
+                served.resolve("index.json"),
                 "{\"artifacts\": [\"tiny\"], \"sha256\": {\"tiny\": {\"config.json\": \"abc\"}}}");
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
                 () -> ArtifactRepository.of(url()).list());
-        assertEquals(url() + "index.json: field 'sha256.tiny'['config.json']: expected 64 hexadecimal digits"
-                + " (a SHA-256)", e.getMessage());
+        assertEquals(
+                url() + "index.json: field 'sha256.tiny'['config.json']: expected 64 hexadecimal digits"
+                        + " (a SHA-256)",
+                e.getMessage());
         // a record that leaves out a file would leave that file unverified
-        Files.writeString(served.resolve("index.json"), "{\"artifacts\": [\"tiny\"], \"sha256\": {\"tiny\":"
-                + " {\"config.json\": \"" + sha256(served.resolve("tiny/config.json")) + "\"}}}");
-        IllegalArgumentException partial = assertThrows(IllegalArgumentException.class,
+        Files.writeString(
+                served.resolve("index.json"),
+                "{\"artifacts\": [\"tiny\"], \"sha256\": {\"tiny\":" + " {\"config.json\": \""
+                        + sha256(served.resolve("tiny/config.json")) + "\"}}}");
+        IllegalArgumentException partial = assertThrows(
+                IllegalArgumentException.class,
                 () -> ArtifactRepository.of(url()).resolve("tiny"));
-        assertTrue(partial.getMessage().startsWith(url() + "index.json: field 'sha256.tiny': no entry for "
-                + DetectorArtifact.METADATA), partial.getMessage());
+        assertTrue(
+                partial.getMessage()
+                        .startsWith(
+                                url() + "index.json: field 'sha256.tiny': no entry for " + DetectorArtifact.METADATA),
+                partial.getMessage());
     }
 }

@@ -1,8 +1,6 @@
 package org.cardinal.detector.zoo;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import org.cardinal.detector.FasterRcnnFactory;
-import org.cardinal.core.config.ConfigPath;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -23,9 +21,7 @@ import ai.djl.repository.zoo.ModelZoo;
 import ai.djl.repository.zoo.ZooModel;
 import ai.djl.repository.zoo.ZooProvider;
 import ai.djl.training.ParameterStore;
-
 import com.google.gson.JsonParser;
-
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -38,11 +34,12 @@ import java.util.Set;
 import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
-
 import org.cardinal.backbone.weights.StateDicts;
+import org.cardinal.core.config.ConfigPath;
 import org.cardinal.detector.Detections;
 import org.cardinal.detector.DetectorConfig;
 import org.cardinal.detector.FasterRcnn;
+import org.cardinal.detector.FasterRcnnFactory;
 import org.cardinal.detector.data.SyntheticCocoGenerator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -70,10 +67,18 @@ class CardinalModelZooTest {
         try (NDManager manager = NDManager.newBaseManager()) {
             FasterRcnn net = FasterRcnnFactory.create(config);
             net.initialize(manager, DataType.FLOAT32);
-            new DetectorArtifact("tiny", "random weights for tests", config, List.of("circle", "square"),
-                    new int[] {1, 5}, "test", null).write(repo.resolve("tiny"), StateDicts.export(net));
+            new DetectorArtifact(
+                            "tiny",
+                            "random weights for tests",
+                            config,
+                            List.of("circle", "square"),
+                            new int[] {1, 5},
+                            "test",
+                            null)
+                    .write(repo.resolve("tiny"), StateDicts.export(net));
         }
-        Path data = new SyntheticCocoGenerator(SyntheticCocoGenerator.Options.defaults().withImages(1, 1))
+        Path data = new SyntheticCocoGenerator(
+                        SyntheticCocoGenerator.Options.defaults().withImages(1, 1))
                 .ensure(dir.resolve("data"));
         imageFile = data.resolve("val").resolve("000001.png");
     }
@@ -113,10 +118,14 @@ class CardinalModelZooTest {
             DetectorArtifact artifact = DetectorArtifact.read(repo.resolve("tiny"));
             org.cardinal.detector.DetectorWeights.loadTorchvision(
                     net, org.cardinal.backbone.weights.StateDict.read(artifact.weightsFile()), true);
-            NDArray chw = image.toNDArray(manager, Image.Flag.COLOR).transpose(2, 0, 1)
-                    .toType(DataType.FLOAT32, false).div(255f);
-            Detections direct = net.detect(new ParameterStore(manager, false), List.of(chw)).get(0);
-            Detections other = fresh.detect(new ParameterStore(manager, false), List.of(chw)).get(0);
+            NDArray chw = image.toNDArray(manager, Image.Flag.COLOR)
+                    .transpose(2, 0, 1)
+                    .toType(DataType.FLOAT32, false)
+                    .div(255f);
+            Detections direct =
+                    net.detect(new ParameterStore(manager, false), List.of(chw)).get(0);
+            Detections other = fresh.detect(new ParameterStore(manager, false), List.of(chw))
+                    .get(0);
             float[] boxes = direct.boxes().toFloatArray();
             float[] scores = direct.scores().toFloatArray();
             long[] labels = direct.labels().toLongArray();
@@ -132,12 +141,19 @@ class CardinalModelZooTest {
                 double h = image.getHeight();
                 assertEquals(boxes[4 * i] / w, b.getBounds().getX(), 1e-5, "detection " + i + " x");
                 assertEquals(boxes[4 * i + 1] / h, b.getBounds().getY(), 1e-5, "detection " + i + " y");
-                assertEquals((boxes[4 * i + 2] - boxes[4 * i]) / w, b.getBounds().getWidth(), 1e-5,
+                assertEquals(
+                        (boxes[4 * i + 2] - boxes[4 * i]) / w,
+                        b.getBounds().getWidth(),
+                        1e-5,
                         "detection " + i + " width");
-                assertEquals((boxes[4 * i + 3] - boxes[4 * i + 1]) / h, b.getBounds().getHeight(), 1e-5,
+                assertEquals(
+                        (boxes[4 * i + 3] - boxes[4 * i + 1]) / h,
+                        b.getBounds().getHeight(),
+                        1e-5,
                         "detection " + i + " height");
             }
-            assertFalse(java.util.Arrays.equals(scores, other.scores().toFloatArray()),
+            assertFalse(
+                    java.util.Arrays.equals(scores, other.scores().toFloatArray()),
                     "a model with other weights must give other scores");
         }
     }
@@ -149,7 +165,8 @@ class CardinalModelZooTest {
         try (ZipOutputStream out = new ZipOutputStream(Files.newOutputStream(zip));
                 Stream<Path> files = Files.walk(repo)) {
             for (Path f : files.filter(Files::isRegularFile).toList()) {
-                out.putNextEntry(new ZipEntry("models/" + repo.relativize(f).toString().replace('\\', '/')));
+                out.putNextEntry(
+                        new ZipEntry("models/" + repo.relativize(f).toString().replace('\\', '/')));
                 Files.copy(f, (OutputStream) out);
                 out.closeEntry();
             }
@@ -165,7 +182,10 @@ class CardinalModelZooTest {
                     .build();
             try (ZooModel<Image, DetectedObjects> model = criteria.loadModel();
                     Predictor<Image, DetectedObjects> predictor = model.newPredictor()) {
-                assertTrue(predictor.predict(ImageFactory.getInstance().fromFile(imageFile)).getNumberOfObjects() > 0);
+                assertTrue(predictor
+                                .predict(ImageFactory.getInstance().fromFile(imageFile))
+                                .getNumberOfObjects()
+                        > 0);
             }
             try (Stream<Path> cached = Files.walk(tmp.resolve("cache"))) {
                 assertTrue(cached.anyMatch(p -> p.endsWith(DetectorArtifact.WEIGHTS)), "downloaded into the cache");
@@ -189,7 +209,9 @@ class CardinalModelZooTest {
         for (String f : DetectorArtifact.FILES) {
             Files.copy(repo.resolve("tiny").resolve(f), broken.resolve(f));
         }
-        Files.writeString(broken.resolve(DetectorArtifact.METADATA), "{\"format\": \"cardinal-detector\", \"category_ids\": [1]}");
+        Files.writeString(
+                broken.resolve(DetectorArtifact.METADATA),
+                "{\"format\": \"cardinal-detector\", \"category_ids\": [1]}");
         Criteria<Image, DetectedObjects> bad = Criteria.builder()
                 .setTypes(Image.class, DetectedObjects.class)
                 .optModelZoo(CardinalModelZoo.of(tmp.resolve("repo")))
@@ -211,20 +233,26 @@ class CardinalModelZooTest {
             closed = s.getLocalPort(); // free once closed: connections to it are refused
         }
         System.setProperty("cardinal.zoo", "http://127.0.0.1:" + closed + "/models/," + repo);
-        assertEquals(List.of("tiny"), CardinalModelZoo.configured().getModelLoaders().stream()
-                .map(ModelLoader::getArtifactId).toList());
+        assertEquals(
+                List.of("tiny"),
+                CardinalModelZoo.configured().getModelLoaders().stream()
+                        .map(ModelLoader::getArtifactId)
+                        .toList());
         try (ZooModel<Image, DetectedObjects> model = Criteria.builder()
                 .setTypes(Image.class, DetectedObjects.class)
                 .optGroupId(CardinalModelZoo.GROUP_ID)
                 .optArtifactId("tiny")
-                .build().loadModel()) {
+                .build()
+                .loadModel()) {
             assertEquals("tiny", model.getProperty("artifact_id"));
         }
 
         Path otherRepo = tmp.resolve("other");
         Files.createDirectories(otherRepo.resolve("other_tiny"));
         for (String f : DetectorArtifact.FILES) {
-            Files.copy(repo.resolve("tiny").resolve(f), otherRepo.resolve("other_tiny").resolve(f));
+            Files.copy(
+                    repo.resolve("tiny").resolve(f),
+                    otherRepo.resolve("other_tiny").resolve(f));
         }
         ModelZoo other = new ModelZoo() {
             @Override
@@ -251,7 +279,8 @@ class CardinalModelZooTest {
         try (ZooModel<Image, DetectedObjects> model = Criteria.builder()
                 .setTypes(Image.class, DetectedObjects.class)
                 .optArtifactId("other_tiny")
-                .build().loadModel()) {
+                .build()
+                .loadModel()) {
             assertEquals("other_tiny", model.getProperty("artifact_id"));
         }
     }
