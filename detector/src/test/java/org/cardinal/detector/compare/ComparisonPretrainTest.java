@@ -41,8 +41,14 @@ class ComparisonPretrainTest {
                     public void pretraining(Comparison.Run run, Path folder, Comparison.Status status) {
                         seen.add(run.index() + " " + status + " "
                                 + dir.resolve("out").relativize(folder));
-                        // stop before any detector trains: this test is about the initialization
+                    }
+
+                    @Override
+                    public org.cardinal.detector.train.TrainingListener trainingListener(Comparison.Run run) {
+                        // stop once the pretraining is done, before the detector trains: this test
+                        // is about the initialization
                         stop.request("test");
+                        return new org.cardinal.detector.train.TrainingListener() {};
                     }
                 });
         Comparison.Run run = c.runs().get(0);
