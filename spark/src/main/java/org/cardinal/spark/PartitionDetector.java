@@ -2,10 +2,8 @@ package org.cardinal.spark;
 
 import ai.djl.inference.Predictor;
 import ai.djl.modality.cv.Image;
-import ai.djl.modality.cv.ImageFactory;
 import ai.djl.modality.cv.output.DetectedObjects;
 import ai.djl.modality.cv.output.Rectangle;
-import java.io.ByteArrayInputStream;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -28,6 +26,7 @@ import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.util.LongAccumulator;
 import org.apache.spark.util.TaskCompletionListener;
+import org.cardinal.backbone.image.ImageDecoder;
 import org.cardinal.coco.CocoGroundTruth;
 import org.cardinal.coco.PerImageEvaluator;
 import org.cardinal.coco.ScoredBox;
@@ -42,9 +41,10 @@ import org.cardinal.coco.ScoredBox;
  * side effect: its results reach the outputs only through the driver and Spark's committer, so
  * a retried task adds nothing twice.
  *
- * <p>Numbers are computed as tools/predict computes them: each image through DJL's
- * {@code ImageFactory} and its own forward pass (the translator does not pad images of a batch
- * together, so a batch only bounds how many decoded images a task holds), boxes turned back into
+ * <p>Numbers are computed as tools/predict computes them: each image through Cardinal's {@code
+ * ImageDecoder} (the decoder of every other path) and its own forward pass (the translator does
+ * not pad images of a batch together, so a batch only bounds how many decoded images a task
+ * holds), boxes turned back into
  * pixels from DJL's relative rectangle and cast to float32.
  */
 final class PartitionDetector implements FlatMapFunction<Iterator<ImageRef>, ImageResult> {
@@ -192,7 +192,9 @@ final class PartitionDetector implements FlatMapFunction<Iterator<ImageRef>, Ima
             }
             Image image;
             try {
-                image = ImageFactory.getInstance().fromInputStream(new ByteArrayInputStream(bytes));
+                // the decoder of every other path (tools/predict included): the same pixels
+                image = ImageDecoder.toImage(
+                        ImageDecoder.decode(bytes, ref.path()).upright());
             } catch (IOException | RuntimeException e) {
                 throw new IOException(
                         "cannot decode its " + bytes.length + " bytes as an image (" + e.getMessage() + ")", e);

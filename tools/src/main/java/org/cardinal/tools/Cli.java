@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.NoSuchFileException;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.cardinal.core.train.NonFiniteLossException;
 import org.cardinal.core.train.StopRequest;
 import sun.misc.Signal;
 
@@ -19,7 +20,7 @@ import sun.misc.Signal;
  *   <li>2: a user's mistake: bad option, missing or malformed file, unknown architecture, weights
  *       that do not fit, a device that is not there (the message names the file and field);
  *   <li>3: training stopped on a NaN or infinite loss (the message names the iteration, the loss,
- *       the last good checkpoint and the command to resume with a lower learning rate);
+ *       the last good checkpoint and how to go on with a lower learning rate);
  *   <li>130 / 143: stopped by Ctrl-C (SIGINT) / SIGTERM after saving a checkpoint at the current
  *       iteration; the same command with {@code --resume} continues from it.
  * </ul>
@@ -87,6 +88,8 @@ public final class Cli {
             }
         } catch (Exit e) {
             code = fail(e, e.getMessage(), e.code);
+        } catch (NonFiniteLossException e) {
+            code = fail(e, e.getMessage(), NON_FINITE_LOSS);
         } catch (IllegalArgumentException e) {
             code = fail(e, e.getMessage(), USER_ERROR);
         } catch (ModelException e) {

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import org.cardinal.core.train.NonFiniteLossException;
 import org.cardinal.core.train.StopRequest;
 import org.cardinal.detector.compare.Comparison;
 import org.cardinal.detector.compare.ComparisonConfig;
@@ -92,7 +93,15 @@ public final class CompareBackbones {
 
         Progress progress = new Progress(comparison.runs().size(), out, err);
         comparison.addListener(progress);
-        Comparison.Outcome outcome = comparison.run();
+        Comparison.Outcome outcome;
+        try {
+            outcome = comparison.run();
+        } catch (NonFiniteLossException e) {
+            throw new Cli.Exit(
+                    Cli.NON_FINITE_LOSS,
+                    e.getMessage() + "; finished runs are kept: lower base_lr in the base"
+                            + " run config (or the comparison's overrides) and run the same command with --retrain");
+        }
         double seconds = (System.nanoTime() - t0) / 1e9;
         out.println();
         if (outcome.stopped()) {

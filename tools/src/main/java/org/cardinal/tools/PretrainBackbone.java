@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.cardinal.backbone.pretrain.PretrainConfig;
 import org.cardinal.backbone.pretrain.PretrainTrainer;
+import org.cardinal.core.train.NonFiniteLossException;
 
 /**
  * {@code tools/pretrain-backbone}: ImageNet-style pretraining of a ResNet/ResNeXt classifier, whose
@@ -98,7 +99,17 @@ public final class PretrainBackbone {
             if (stopAfter > 0) {
                 trainer.optStopAfterSteps(stopAfter);
             }
-            PretrainTrainer.Result r = trainer.run(resume);
+            PretrainTrainer.Result r;
+            try {
+                r = trainer.run(resume);
+            } catch (NonFiniteLossException e) {
+                throw new Cli.Exit(
+                        Cli.NON_FINITE_LOSS,
+                        e.getMessage() + "; to go on with a lower learning rate, lower"
+                                + " base_lr in " + configFile + " and run: tools/pretrain-backbone --config "
+                                + configFile
+                                + " --output " + output + (e.lastCheckpoint() != null ? " --resume" : ""));
+            }
             if (r.weights() == null) {
                 System.out.println("stopped at step " + r.steps() + "; continue with the same command and --resume");
                 return;

@@ -3,11 +3,11 @@ package org.cardinal.tools;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Locale;
+import org.cardinal.core.train.NonFiniteLossException;
 import org.cardinal.core.train.StopRequest;
 import org.cardinal.detector.data.EmbeddedDataset;
 import org.cardinal.detector.train.ConsoleProgressListener;
 import org.cardinal.detector.train.EvalResult;
-import org.cardinal.detector.train.NonFiniteLossException;
 import org.cardinal.detector.train.RunConfig;
 import org.cardinal.detector.train.TrainingRun;
 

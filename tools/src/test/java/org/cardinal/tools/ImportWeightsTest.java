@@ -188,7 +188,7 @@ class ImportWeightsTest {
                     dir.resolve("detected").toString()
                 }),
                 SINK);
-        assertEquals("c4", detected.config().variant());
+        assertEquals(DetectorConfig.Variant.C4, detected.config().variant());
         assertEquals(4, detected.config().numClasses());
         // The fixture's model config sets its image and anchor sizes.
         Path artifactDir = dir.resolve("zoo").resolve("c4");

@@ -72,16 +72,28 @@ public final class ImageDecoder {
         } catch (NoSuchFileException e) {
             throw new IOException(file + ": no such image file", e);
         }
+        return decode(bytes, file.toString());
+    }
+
+    /**
+     * Decodes an image file's bytes (read from elsewhere, e.g. a Hadoop file system).
+     *
+     * @param bytes the file's content
+     * @param name names the image in error messages
+     * @return the pixels and the EXIF orientation
+     * @throws IOException naming the image when no decoder can read it
+     */
+    public static Decoded decode(byte[] bytes, String name) throws IOException {
         BufferedImage image;
         try {
             // from memory: no temporary cache files, and the bytes are read once for EXIF as well
             image = ImageIO.read(new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes)));
         } catch (IOException | RuntimeException e) {
-            throw new IOException(file + ": cannot decode image: " + e.getMessage(), e);
+            throw new IOException(name + ": cannot decode image: " + e.getMessage(), e);
         }
         if (image == null) {
             throw new IOException(
-                    file + ": cannot decode image: not a format ImageIO reads (JPEG, PNG, BMP, GIF, " + "TIFF)");
+                    name + ": cannot decode image: not a format ImageIO reads (JPEG, PNG, BMP, GIF, TIFF)");
         }
         return new Decoded(toRgb(image), ExifOrientation.of(bytes));
     }

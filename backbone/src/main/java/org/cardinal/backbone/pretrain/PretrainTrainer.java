@@ -30,6 +30,7 @@ import org.cardinal.core.config.JsonFiles;
 import org.cardinal.core.io.AtomicFiles;
 import org.cardinal.core.train.MetricsLog;
 import org.cardinal.core.train.MomentumSgd;
+import org.cardinal.core.train.NonFiniteLossException;
 import org.cardinal.core.train.StopRequest;
 
 /**
@@ -109,7 +110,7 @@ public final class PretrainTrainer {
      *
      * @throws IllegalArgumentException for a bad dataset, a checkpoint that does not match, or a
      *     run folder that already holds checkpoints while {@code resume} is false
-     * @throws IllegalStateException when the loss becomes NaN or infinite
+     * @throws NonFiniteLossException when the loss becomes NaN or infinite (the last checkpoint kept)
      */
     public Result run(boolean resume) throws IOException {
         ImageFolderDataset train = ImageFolderDataset.open(data.resolve("train"));
@@ -216,7 +217,17 @@ public final class PretrainTrainer {
                 ClassificationLoader.HostBatch batch = batches.next();
                 float lr = lrSchedule.getNewValue((int) step);
                 if (batch.count() >= 2) { // BatchNorm cannot train on a single image
-                    double[] r = trainStep(net, ps, sgd, batch, cfg, lr, manager);
+                    double[] r;
+                    try {
+                        r = trainStep(net, ps, sgd, batch, cfg, lr, manager);
+                    } catch (NonFiniteLossException e) {
+                        throw new NonFiniteLossException(
+                                (int) step + 1,
+                                e.term(),
+                                e.value(),
+                                lr,
+                                PretrainCheckpoint.latest(ckptDir).orElse(null));
+                    }
                     window.add(r[0], r[1], batch.count());
                     epochStats.add(r[0], r[1], batch.count());
                 }
@@ -322,12 +333,13 @@ public final class PretrainTrainer {
                 gc.backward(loss);
                 hits = ClassificationLoss.topKHits(logits.stopGradient(), y, 1);
             }
-            sgd.step(lr);
-            // Host read-back of two scalars: logging, and stopping a diverged run at once.
+            // Host read-back of two scalars: logging, and stopping a diverged run before the
+            // update applies its gradients.
             double l = loss.getFloat();
             if (!Double.isFinite(l)) {
-                throw new IllegalStateException("training diverged: loss is " + l + " (lower base_lr or add warmup)");
+                throw new NonFiniteLossException(0, "loss", l);
             }
+            sgd.step(lr);
             return new double[] {l, hits.getLong() / (double) batch.count()};
         }
     }

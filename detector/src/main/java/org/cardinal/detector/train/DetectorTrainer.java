@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Optional;
 import org.cardinal.core.io.AtomicFiles;
 import org.cardinal.core.train.MomentumSgd;
+import org.cardinal.core.train.NonFiniteLossException;
 import org.cardinal.core.train.StopRequest;
 import org.cardinal.detector.StageListener;
 import org.cardinal.detector.TrainableDetector;

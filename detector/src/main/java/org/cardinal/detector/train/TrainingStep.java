@@ -21,6 +21,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.cardinal.core.train.MomentumSgd;
+import org.cardinal.core.train.NonFiniteLossException;
 import org.cardinal.core.train.Scalars;
 import org.cardinal.core.train.Seeds;
 import org.cardinal.detector.StageListener;

@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import org.cardinal.core.config.ConfigPath;
 import org.cardinal.core.train.MetricsLog;
+import org.cardinal.core.train.NonFiniteLossException;
 import org.cardinal.detector.DetectorConfig;
 import org.cardinal.detector.data.RectangleScenes;
 import org.junit.jupiter.api.BeforeEach;

@@ -1,12 +1,12 @@
-package org.cardinal.detector.train;
+package org.cardinal.core.train;
 
 import java.nio.file.Path;
 import java.util.Locale;
 
 /**
- * Training stopped because a loss became NaN or infinite. The parameters were not updated with
- * that iteration's gradients; the last checkpoint written before it is intact and named here, so
- * the run can continue from it with a lower learning rate.
+ * Training stopped because a loss became NaN or infinite (a detector's or a pretraining run's).
+ * The parameters were not updated with that iteration's gradients; the last checkpoint written
+ * before it is intact and named here, so the run can continue from it with a lower learning rate.
  */
 public final class NonFiniteLossException extends IllegalStateException {
 
@@ -62,6 +62,11 @@ public final class NonFiniteLossException extends IllegalStateException {
     /** @return the 1-based iteration whose loss was not finite */
     public int iteration() {
         return iteration;
+    }
+
+    /** @return the value of the loss: NaN or an infinity */
+    public double value() {
+        return value;
     }
 
     /** @return the loss that was not finite */
