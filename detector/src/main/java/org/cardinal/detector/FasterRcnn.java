@@ -100,6 +100,8 @@ public final class FasterRcnn extends AbstractBlock implements TrainableDetector
      * Initializes every parameter, each from its own random stream derived from (seed, its
      * torchvision name): two models that share a part start with bit-identical weights in it,
      * whatever their other parts are. This is what makes a backbone swap a controlled experiment.
+     * The streams are the engine's one random generator, re-seeded per parameter: initializations
+     * in one JVM take turns, and the generator is left seeded by the last parameter.
      *
      * @param manager where the parameters live
      * @param dataType parameter type (float32)
@@ -107,16 +109,19 @@ public final class FasterRcnn extends AbstractBlock implements TrainableDetector
      */
     public void initialize(NDManager manager, DataType dataType, long seed) {
         initialize(manager, dataType, new Shape(1, 3, 64, 64));
-        for (Map.Entry<String, Parameter> e : StateDicts.namedParameters(this).entrySet()) {
-            Parameter p = e.getValue();
-            if (p.getInitializer() == null) {
-                continue;
+        synchronized (Engine.class) {
+            for (Map.Entry<String, Parameter> e :
+                    StateDicts.namedParameters(this).entrySet()) {
+                Parameter p = e.getValue();
+                if (p.getInitializer() == null) {
+                    continue;
+                }
+                Engine.getInstance().setRandomSeed(Seeds.toInt(Seeds.derive(seed, e.getKey())));
+                NDArray target = p.getArray();
+                NDArray fresh = p.getInitializer().initialize(target.getManager(), target.getShape(), dataType);
+                fresh.copyTo(target);
+                fresh.close();
             }
-            Engine.getInstance().setRandomSeed(Seeds.toInt(Seeds.derive(seed, e.getKey())));
-            NDArray target = p.getArray();
-            NDArray fresh = p.getInitializer().initialize(target.getManager(), target.getShape(), dataType);
-            fresh.copyTo(target);
-            fresh.close();
         }
     }
 

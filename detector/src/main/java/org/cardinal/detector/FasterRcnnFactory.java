@@ -126,7 +126,7 @@ public final class FasterRcnnFactory {
         return switch (c.variant()) {
             case FPN ->
                 new RoiHeads(
-                        new MultiScaleRoiAlign(List.of("0", "1", "2", "3"), s, c.samplingRatio()),
+                        new MultiScaleRoiAlign(pooledLevels(backbone), s, c.samplingRatio()),
                         new TwoMlpHead((long) backbone.outChannels() * s * s, c.representationSize()),
                         new FastRcnnPredictor(c.representationSize(), c.numClasses()),
                         params);
@@ -140,5 +140,10 @@ public final class FasterRcnnFactory {
                         params);
             }
         };
+    }
+
+    /** @return the backbone's maps the FPN box head pools from: all but "pool" (torchvision's) */
+    private static List<String> pooledLevels(DetectionBackbone backbone) {
+        return backbone.featureNames().stream().filter(n -> !n.equals("pool")).toList();
     }
 }

@@ -32,8 +32,7 @@ public final class StageTimes implements StageListener {
         double wall = (System.nanoTime() - start[0]) / 1e9;
         double cpu = (PROCESS.getProcessCpuTime() - start[1]) / 1e9;
         synchronized (totals) {
-            totals.merge(
-                    stage, new double[] {wall, cpu, 1}, (a, b) -> new double[] {a[0] + b[0], a[1] + b[1], a[2] + b[2]});
+            totals.merge(stage, new double[] {wall, cpu}, (a, b) -> new double[] {a[0] + b[0], a[1] + b[1]});
         }
     }
 
@@ -51,15 +50,6 @@ public final class StageTimes implements StageListener {
         Map<String, Double> out = new LinkedHashMap<>();
         synchronized (totals) {
             totals.forEach((k, v) -> out.put(k, v[1]));
-        }
-        return out;
-    }
-
-    /** @return how many times each stage ran */
-    public Map<String, Integer> counts() {
-        Map<String, Integer> out = new LinkedHashMap<>();
-        synchronized (totals) {
-            totals.forEach((k, v) -> out.put(k, (int) v[2]));
         }
         return out;
     }

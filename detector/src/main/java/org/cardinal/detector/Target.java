@@ -7,10 +7,11 @@ import org.cardinal.core.train.Seeds;
  * Ground truth of one training image, as torchvision's target dict {@code {"boxes", "labels"}},
  * with the seed of the image's anchor and RoI sampling.
  *
- * <p>The seed belongs to the image, not to the batch: an image samples the same anchors and RoIs
- * whichever batch or device it is in, which makes a run resumable bit for bit and a batch split
- * over devices equal to the whole batch on one. The trainer derives it from (run seed,
- * iteration, position in the batch).
+ * <p>The seed belongs to the image's slot in a step, not to the device: the trainer derives it from
+ * (run seed, iteration, position in the batch), so a batch split over devices samples exactly what
+ * the whole batch on one device does, and a resumed run samples what the uninterrupted one would
+ * have. Callers that go through DJL's {@code Block.forward} get the position in the batch as the
+ * seed, the same every call.
  *
  * @param boxes (N, 4) float32, x1, y1, x2, y2 in absolute pixels of the image as given to the
  *     model (before its own resize); N may be 0

@@ -23,7 +23,7 @@ import org.cardinal.core.io.AtomicFiles;
 /**
  * A small chart of estimates with their intervals, drawn with Java2D: a point per (category,
  * series) with a vertical error bar from its lower to its upper bound, categories side by side
- * along the x axis, and a dashed horizontal reference line (0 by default) so that one sees at a
+ * along the x axis, and a dashed horizontal line at 0 so that one sees at a
  * glance which intervals exclude it. For confidence intervals of differences, e.g. a paired
  * difference of AP, AP50, AP75 between two backbones.
  *
@@ -53,7 +53,6 @@ public final class IntervalChart {
     private final String title;
     private final String yLabel;
     private final List<Estimate> estimates = new ArrayList<>();
-    private double reference = 0;
     private int width = 820;
     private int height = 420;
 
@@ -79,12 +78,6 @@ public final class IntervalChart {
                     + "high with a finite value, found " + low + " <= " + value + " <= " + high);
         }
         estimates.add(e);
-        return this;
-    }
-
-    /** Moves the dashed reference line (0 by default); returns this chart. */
-    public IntervalChart referenceLine(double y) {
-        reference = y;
         return this;
     }
 
@@ -138,8 +131,8 @@ public final class IntervalChart {
             g.dispose();
             return;
         }
-        double lo = reference;
-        double hi = reference;
+        double lo = 0;
+        double hi = 0;
         for (Estimate e : estimates) {
             lo = Math.min(lo, e.hasInterval() ? e.low() : e.value());
             hi = Math.max(hi, e.hasInterval() ? e.high() : e.value());
@@ -162,7 +155,7 @@ public final class IntervalChart {
             String s = LineChart.Ticks.format(t, ticks[2]);
             g.drawString(s, left - 6 - fm.stringWidth(s), y + 4);
         }
-        int ry = (int) Math.round(py.applyAsDouble(reference));
+        int ry = (int) Math.round(py.applyAsDouble(0));
         g.setColor(Color.DARK_GRAY);
         g.setStroke(new BasicStroke(1.2f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_ROUND, 1f, new float[] {6f, 4f}, 0f));
         g.drawLine(left, ry, right, ry);

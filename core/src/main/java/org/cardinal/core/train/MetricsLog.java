@@ -22,7 +22,8 @@ import org.cardinal.core.io.AtomicFiles;
  * for pretraining, {@code "iteration"} for detector training). A run that resumes from a
  * checkpoint taken at position {@code p} keeps the lines with position {@code <= p} and drops the
  * rest (written by the interrupted run after its last checkpoint), so the resumed log has no
- * duplicates; a line cut short by a crash, or one without the position, is dropped too. A fresh
+ * duplicates; a last line cut short by a crash, or a record without the position, is dropped too,
+ * while any other malformed line stops the resume with an error rather than being lost. A fresh
  * run starts the file over. What the records hold is up to the caller.
  */
 public final class MetricsLog implements AutoCloseable {
@@ -44,29 +45,17 @@ public final class MetricsLog implements AutoCloseable {
      */
     public MetricsLog(Path file, String positionField, long keepUpTo) throws IOException {
         this.file = file;
-        List<String> kept = new ArrayList<>();
-        if (keepUpTo >= 0 && Files.exists(file)) {
-            for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
-                if (line.isBlank()) {
-                    continue;
-                }
-                try {
-                    JsonElement e = JsonParser.parseString(line);
-                    if (e.isJsonObject()
-                            && e.getAsJsonObject().has(positionField)
-                            && e.getAsJsonObject().get(positionField).getAsLong() <= keepUpTo) {
-                        records.add(e.getAsJsonObject());
-                        kept.add(line);
-                    }
-                } catch (RuntimeException ex) {
-                    // a line cut short by a crash: dropped
+        // Keep what the run already logged up to keepUpTo (read() refuses a malformed line other
+        // than a last one cut short by a crash), rewrite that atomically, then append.
+        StringBuilder sb = new StringBuilder();
+        if (keepUpTo >= 0) {
+            for (JsonObject o : read(file)) {
+                JsonElement position = o.get(positionField);
+                if (position != null && position.isJsonPrimitive() && position.getAsLong() <= keepUpTo) {
+                    records.add(o);
+                    sb.append(o).append('\n');
                 }
             }
-        }
-        // Rewrite the kept part atomically, then append.
-        StringBuilder sb = new StringBuilder();
-        for (String line : kept) {
-            sb.append(line).append('\n');
         }
         AtomicFiles.writeString(file, sb.toString());
         out = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.APPEND);

@@ -4,7 +4,8 @@ import java.nio.file.Path;
 import java.util.Locale;
 
 /**
- * Training stopped because a loss became NaN or infinite (a detector's or a pretraining run's).
+ * Training stopped because a loss, or the norm of its gradient, became NaN or infinite (a
+ * detector's or a pretraining run's).
  * The parameters were not updated with that iteration's gradients; the last checkpoint written
  * before it is intact and named here, so the run can continue from it with a lower learning rate.
  */

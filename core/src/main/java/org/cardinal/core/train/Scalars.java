@@ -14,7 +14,8 @@ import ai.djl.ndarray.types.Shape;
  * reads it. The gradient then silently uses whatever lies there: training differs from run to run
  * depending on when the collector ran, and can diverge. The constants made here are allocated by
  * the engine itself, so the graph keeps them alive as long as it needs them. Use these in every
- * computation that gradients flow through; the plain overloads are fine elsewhere.
+ * computation that gradients flow through; the plain overloads are fine elsewhere, and so are
+ * {@code add(Number)} and {@code sub(Number)}, whose backward passes do not read the constant.
  */
 public final class Scalars {
 
@@ -52,7 +53,7 @@ public final class Scalars {
      * @param value the constant
      * @return a 0-d array holding {@code value}, allocated by the engine
      */
-    public static NDArray constant(NDArray like, double value) {
+    private static NDArray constant(NDArray like, double value) {
         return like.getManager().full(new Shape(), (float) value, like.getDataType(), like.getDevice());
     }
 }

@@ -1,6 +1,7 @@
 package org.cardinal.core.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.google.gson.JsonObject;
 import java.io.IOException;
@@ -60,6 +61,17 @@ class MetricsLogTest {
                         "{\"type\":\"eval\",\"iteration\":20,\"AP\":0.1}",
                         "{\"type\":\"train\",\"iteration\":30,\"loss\":1.5}"),
                 Files.readAllLines(f));
+    }
+
+    @Test
+    void aResumeRefusesAMalformedLineBeforeTheLastAndKeepsTheFile(@TempDir Path dir) throws IOException {
+        Path f = dir.resolve(MetricsLog.FILE);
+        String text = "{\"iteration\":10}\nnot json\n{\"iteration\":20}\n";
+        Files.writeString(f, text);
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> new MetricsLog(f, "iteration", 20));
+        assertEquals(f + ": line 2: expected a JSON object, found 'not json'", e.getMessage());
+        assertEquals(text, Files.readString(f));
     }
 
     @Test

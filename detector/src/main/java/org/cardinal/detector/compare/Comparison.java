@@ -216,6 +216,44 @@ public final class Comparison {
 
     /**
      * @param run a planned run
+     * @param status its {@link #status}
+     * @return the iteration its training continues from (0 unless it was interrupted)
+     * @throws IOException if its checkpoint cannot be read
+     */
+    static int startIteration(Run run, Status status) throws IOException {
+        if (status != Status.PARTIAL) {
+            return 0;
+        }
+        return Checkpoint.readState(
+                        Checkpoint.latest(run.dir().resolve("checkpoints")).orElseThrow())
+                .iteration();
+    }
+
+    /**
+     * The pretraining images: the config's folder, or the recipe's synthetic set generated once
+     * into the comparison folder (a complete set is left as it is).
+     *
+     * @param recipe the pretraining recipe
+     * @return the folder with train/ and val/
+     * @throws IOException if the set cannot be written
+     */
+    Path pretrainImages(PretrainConfig recipe) throws IOException {
+        Pretraining p = config.pretrain();
+        if (p.images() == null) {
+            Path images = dir.resolve("pretrain-data");
+            recipe.generated().writeTo(images);
+            return images;
+        }
+        Path images = Path.of(p.images());
+        if (!Files.isDirectory(images.resolve("train"))) {
+            throw new IllegalArgumentException(
+                    "pretrain.images " + images + ": expected a folder with train/<class>/ images (ImageNet's layout)");
+        }
+        return images;
+    }
+
+    /**
+     * @param run a planned run
      * @return where it stands ({@link #setRetrain retrain} aside)
      * @throws IllegalArgumentException when its folder holds a run of another config
      * @throws IOException if the folder cannot be read
@@ -296,11 +334,7 @@ public final class Comparison {
                     break;
                 }
             }
-            int start = status == Status.PARTIAL
-                    ? Checkpoint.readState(Checkpoint.latest(run.dir().resolve("checkpoints"))
-                                    .orElseThrow())
-                            .iteration()
-                    : 0;
+            int start = startIteration(run, status);
             TrainingRun training = new TrainingRun(run.config(), run.dir())
                     .setStopRequest(stop)
                     .setLog(log);
@@ -447,13 +481,7 @@ public final class Comparison {
                         + "): pass --retrain to train it again, or --output DIR for a new comparison");
             }
         }
-        Path images = p.images() != null ? Path.of(p.images()) : dir.resolve("pretrain-data");
-        if (p.images() == null) {
-            recipe.generated().writeTo(images); // once: a complete set is left as it is
-        } else if (!Files.isDirectory(images.resolve("train"))) {
-            throw new IllegalArgumentException("pretrain.images " + images + ": expected a folder with train/<class>/ "
-                    + "images (ImageNet's layout)");
-        }
+        Path images = pretrainImages(recipe);
         if (Files.isRegularFile(folder.resolve(PretrainTrainer.WEIGHTS_FILE))) {
             listeners.forEach(l -> l.pretraining(run, folder, Status.FINISHED));
             return;

@@ -11,6 +11,7 @@ import java.util.stream.Collectors;
 import org.cardinal.core.io.AtomicFiles;
 import org.cardinal.core.train.IntervalChart;
 import org.cardinal.core.train.LineChart;
+import org.cardinal.detector.report.TrainingCurves;
 import org.cardinal.detector.report.TrainingHistory;
 
 /**
@@ -70,7 +71,6 @@ public final class ComparisonReport {
             new PaperRow("ResNeXt-101 (32x4d)", "44.2M", "8.0", "21.2", "51.9", "30.0"));
 
     /** Logged points averaged for the loss curves. */
-    private static final int LOSS_SMOOTHING = 5;
 
     /** A piece of the report, rendered to Markdown and to HTML alike. */
     private sealed interface Block {}
@@ -143,7 +143,7 @@ public final class ComparisonReport {
     /** Smoothed total training loss of every run. */
     public static LineChart lossCurves(Findings f, List<Curve> curves) {
         LineChart c = new LineChart(
-                        "Training loss, every run (moving average of " + LOSS_SMOOTHING + " log points)",
+                        "Training loss, every run (moving average of " + TrainingCurves.SMOOTHING + " log points)",
                         "iteration",
                         "total loss")
                 .logY(true);
@@ -151,7 +151,7 @@ public final class ComparisonReport {
             c.add(new LineChart.Series(
                     run.backbone() + " s" + run.seed(),
                     run.history().trainIterations(),
-                    run.history().smoothedLoss(LOSS_SMOOTHING),
+                    run.history().smoothedLoss(TrainingCurves.SMOOTHING),
                     f.backbones().indexOf(run.backbone()),
                     false));
         }

@@ -89,8 +89,8 @@ public record ComplexityCheck(int inputSize, List<ComplexityCheck.Row> rows) {
             out.add(String.format(
                     Locale.ROOT,
                     "%s is not of similar complexity to %s: %.2fx its parameters (%s vs %s) "
-                            + "and %.2fx its GMACs at %dx%d (%s vs %s), more than %.0f%% apart, so a difference in AP "
-                            + "may come from size rather than from the architecture",
+                            + "and %.2fx its GMACs at %dx%d (%s vs %s), and both should be within %.0f%%, "
+                            + "so a difference in AP may come from size rather than from the architecture",
                     r.backbone(),
                     ref.backbone(),
                     r.paramsRatio(),

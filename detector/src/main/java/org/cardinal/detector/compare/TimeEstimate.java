@@ -22,7 +22,6 @@ import org.cardinal.core.config.ConfigPath;
 import org.cardinal.core.config.JsonFiles;
 import org.cardinal.core.io.AtomicFiles;
 import org.cardinal.core.train.MetricsLog;
-import org.cardinal.detector.train.Checkpoint;
 import org.cardinal.detector.train.DataConfig;
 import org.cardinal.detector.train.DeviceSelection;
 import org.cardinal.detector.train.EvalResult;
@@ -91,13 +90,7 @@ public record TimeEstimate(
             Comparison.Status s = retrain ? Comparison.Status.TODO : comparison.status(r);
             if (s != Comparison.Status.FINISHED) {
                 todo.add(r);
-                start.put(
-                        r,
-                        s == Comparison.Status.PARTIAL
-                                ? Checkpoint.readState(Checkpoint.latest(r.dir().resolve("checkpoints"))
-                                                .orElseThrow())
-                                        .iteration()
-                                : 0);
+                start.put(r, Comparison.startIteration(r, s));
             }
         }
         if (todo.isEmpty()) {
@@ -124,9 +117,9 @@ public record TimeEstimate(
             Probe p = probes.get(r.backbone().name());
             SolverConfig s = r.config().solver();
             int from = start.get(r);
-            int evals = 1;
-            for (int it = from + 1; s.evalPeriod() > 0 && it < s.maxIter(); it++) {
-                evals += it % s.evalPeriod() == 0 ? 1 : 0;
+            int evals = 0;
+            for (int it = from + 1; it <= s.maxIter(); it++) {
+                evals += s.evaluatesAfter(it) ? 1 : 0;
             }
             total += fixed
                     + Math.max(0, s.maxIter() - from) * p.secondsPerIteration()
@@ -252,11 +245,7 @@ public record TimeEstimate(
     private static double pretrainSeconds(Comparison comparison, PretrainConfig recipe, RunConfig run)
             throws IOException {
         Pretraining pre = comparison.config().pretrain();
-        Path images =
-                pre.images() != null ? Path.of(pre.images()) : comparison.dir().resolve("pretrain-data");
-        if (pre.images() == null) {
-            recipe.generated().writeTo(images);
-        }
+        Path images = comparison.pretrainImages(recipe);
         Path scratch = Files.createTempDirectory(comparison.dir(), ".probe-");
         try {
             JsonObject j = recipe.toJson();

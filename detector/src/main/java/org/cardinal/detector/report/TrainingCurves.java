@@ -13,7 +13,7 @@ import org.cardinal.core.train.LineChart;
 public final class TrainingCurves {
 
     /** Points averaged for the plotted losses: single iterations are too noisy to read. */
-    static final int SMOOTHING = 5;
+    public static final int SMOOTHING = 5;
 
     private TrainingCurves() {}
 

@@ -112,11 +112,6 @@ public final class DetectorTrainer {
         return this;
     }
 
-    /** @return the run folder */
-    public Path runDir() {
-        return runDir;
-    }
-
     /** @return the checkpoints folder of the run */
     public Path checkpointsDir() {
         return runDir.resolve("checkpoints");
@@ -144,8 +139,10 @@ public final class DetectorTrainer {
         checkClasses(trainSet);
         ValidationEvaluator validation = null;
         if (Files.exists(data.valAnnotationsPath()) || Files.exists(data.valImagesPath())) {
-            validation = new ValidationEvaluator(CocoDetectionDataset.load(
-                    data.valAnnotationsPath(), data.valImagesPath(), CocoDetectionDataset.Options.defaults()));
+            validation = new ValidationEvaluator(
+                    CocoDetectionDataset.load(
+                            data.valAnnotationsPath(), data.valImagesPath(), CocoDetectionDataset.Options.defaults()),
+                    trainSet.categoryIds());
         }
         Files.createDirectories(runDir);
         int start = 0;
@@ -158,12 +155,12 @@ public final class DetectorTrainer {
         }
         AtomicFiles.writeString(runDir.resolve("config.json"), config.toJsonString() + "\n");
 
-        MomentumSgd optimizer = MomentumSgd.builder()
-                .setLearningRateTracker(WarmupMultiStepTracker.of(solver))
-                .optMomentum((float) solver.momentum())
-                .optWeightDecay((float) solver.weightDecay())
-                .build();
-        try (NDManager trainManager = NDManager.newBaseManager(devices[0]);
+        try (MomentumSgd optimizer = MomentumSgd.builder()
+                        .setLearningRateTracker(WarmupMultiStepTracker.of(solver))
+                        .optMomentum((float) solver.momentum())
+                        .optWeightDecay((float) solver.weightDecay())
+                        .build();
+                NDManager trainManager = NDManager.newBaseManager(devices[0]);
                 NDManager hostManager = NDManager.newBaseManager(Device.cpu());
                 TrainingStep step = new TrainingStep(model, devices, optimizer, solver.clipGradNorm());
                 MetricsLogListener metricsLog = new MetricsLogListener(runDir, solver.logPeriod(), start)) {
@@ -300,10 +297,7 @@ public final class DetectorTrainer {
                     if (done % solver.checkpointPeriod() == 0 || done == maxIter) {
                         save(done);
                     }
-                    if (validation != null
-                            && solver.evalPeriod() > 0
-                            && done % solver.evalPeriod() == 0
-                            && done != maxIter) {
+                    if (validation != null && done != maxIter && solver.evaluatesAfter(done)) {
                         evaluate(validation, done);
                     }
                 }

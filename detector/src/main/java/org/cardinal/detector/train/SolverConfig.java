@@ -222,6 +222,15 @@ public record SolverConfig(
         return o instanceof SolverConfig s && toJson().equals(s.toJson());
     }
 
+    /**
+     * @param iteration iterations done
+     * @return whether the val set is evaluated after that many iterations: every
+     *     {@code eval_period}, and once at {@code max_iter}
+     */
+    public boolean evaluatesAfter(int iteration) {
+        return iteration == maxIter || (evalPeriod > 0 && iteration % evalPeriod == 0 && iteration < maxIter);
+    }
+
     @Override
     public int hashCode() {
         return toJson().hashCode();

@@ -35,8 +35,10 @@ import org.cardinal.detector.data.DetectionSample;
  * <p>One replica per device: the first uses the model's own parameters, every other one a copy
  * on its device (two replicas may share a device, which is how the CPU tests run two). The batch
  * is split in contiguous parts; each replica runs forward and backward on its part on its own
- * thread, its loss weighted by its share of the images, so that the summed gradients are those of
- * the whole batch whatever the split. The gradients are then reduced onto the first replica, the
+ * thread, its loss weighted by its share of the images. The summed gradients are those of the
+ * whole batch when every image fills its anchor and RoI sampling quotas (the usual case; an image
+ * with fewer candidates weighs its few samples more, as under PyTorch's DistributedDataParallel,
+ * where each replica's losses are also means over its own samples). The gradients are then reduced onto the first replica, the
  * global norm clipped ({@code torch.nn.utils.clip_grad_norm_}), momentum SGD applied once, and the
  * result (with BatchNorm's running statistics) copied to every other replica, as
  * DistributedDataParallel does.
@@ -46,7 +48,7 @@ import org.cardinal.detector.data.DetectionSample;
  * and a resumed run draws what the uninterrupted one would have.
  *
  * <p>Memory: each replica's work runs in its own {@link NDScope} and sub-manager; replica copies
- * and momentum buffers are made once, here, and live until {@link #close()}.
+ * are made once, here, and live until {@link #close()}; the momentum buffers are the optimizer's.
  *
  * <p>The benchmarks run this very class, so what they time is what training runs.
  */
@@ -207,9 +209,7 @@ public final class TrainingStep implements AutoCloseable {
                 for (Part p : parts) {
                     futures.add(workers.submit(() -> p.run(collector, manager)));
                 }
-                for (Future<PartResult> f : futures) {
-                    results.add(await(f));
-                }
+                results.addAll(awaitAll(futures));
             }
             for (PartResult r : results) {
                 seconds[r.replica()] = r.seconds();
@@ -223,7 +223,7 @@ public final class TrainingStep implements AutoCloseable {
         try (var s = stages.stage("update");
                 NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
-            update(split.length);
+            update(split.length, iteration);
         }
         return new Result(losses, seconds);
     }
@@ -296,7 +296,7 @@ public final class TrainingStep implements AutoCloseable {
     private record PartResult(int replica, Map<String, Double> losses, String nonFinite, double seconds) {}
 
     /** Sums the replicas' gradients, clips the global norm, applies SGD once, copies it out. */
-    private void update(int usedReplicas) {
+    private void update(int usedReplicas, int iteration) {
         NDArray[] grads = new NDArray[trainables.size()];
         for (int i = 0; i < grads.length; i++) {
             NDArray[] replicas = trainables.get(i).replicas();
@@ -305,8 +305,15 @@ public final class TrainingStep implements AutoCloseable {
                 grads[i].addi(replicas[d].getGradient().toDevice(devices[0], false));
             }
         }
-        if (clipNorm > 0) {
-            clip(grads, clipNorm);
+        double norm = globalNorm(grads);
+        if (!Double.isFinite(norm)) {
+            throw new NonFiniteLossException(iteration + 1, "gradient norm", norm);
+        }
+        double coef = clipNorm > 0 ? Math.min(1.0, clipNorm / (norm + 1e-6)) : 1.0;
+        if (coef < 1.0) { // torch.nn.utils.clip_grad_norm_ over all gradients (L2), in place
+            for (NDArray g : grads) {
+                g.muli((float) coef);
+            }
         }
         for (int i = 0; i < grads.length; i++) {
             Trainable t = trainables.get(i);
@@ -325,24 +332,14 @@ public final class TrainingStep implements AutoCloseable {
         }
     }
 
-    /** torch.nn.utils.clip_grad_norm_ over all gradients (L2), in place. */
-    private static void clip(NDArray[] grads, double maxNorm) {
+    /** @return the L2 norm over all gradients (one host transfer: it decides every scale) */
+    private static double globalNorm(NDArray[] grads) {
         NDArray sum = null;
         for (NDArray g : grads) {
             NDArray s = g.square().sum();
             sum = sum == null ? s : sum.add(s);
         }
-        if (sum == null) {
-            return;
-        }
-        // deliberate host transfer: one scalar decides the scale for every gradient
-        double norm = Math.sqrt(sum.toType(DataType.FLOAT64, false).getDouble());
-        double coef = Math.min(1.0, maxNorm / (norm + 1e-6));
-        if (coef < 1.0) {
-            for (NDArray g : grads) {
-                g.muli((float) coef);
-            }
-        }
+        return sum == null ? 0 : Math.sqrt(sum.toType(DataType.FLOAT64, false).getDouble());
     }
 
     /** @return momentum buffers (first replica) by parameter path, for a checkpoint */
@@ -375,7 +372,9 @@ public final class TrainingStep implements AutoCloseable {
             for (int d = 1; d < devices.length; d++) {
                 NDArray copy =
                         ((ReplicaStore) stores[d]).arrays.get(e.getValue().getId());
-                e.getValue().getArray().toDevice(devices[d], false).copyTo(copy);
+                try (NDArray moved = e.getValue().getArray().toDevice(copy.getDevice(), true)) {
+                    moved.copyTo(copy);
+                }
             }
         }
     }
@@ -404,18 +403,38 @@ public final class TrainingStep implements AutoCloseable {
         return copy;
     }
 
-    private static PartResult await(Future<PartResult> f) {
-        try {
-            return f.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while a replica was training", e);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException re) {
-                throw re;
+    /**
+     * Waits for every replica, even after one failed: the others still use the step's collector
+     * and the replica arrays, which the caller frees once this throws.
+     */
+    private static List<PartResult> awaitAll(List<Future<PartResult>> futures) {
+        List<PartResult> results = new ArrayList<>();
+        RuntimeException failure = null;
+        boolean interrupted = false;
+        for (Future<PartResult> f : futures) {
+            while (true) {
+                try {
+                    results.add(f.get());
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true; // keep waiting: returning now would free arrays in use
+                } catch (ExecutionException e) {
+                    if (failure == null) {
+                        failure = e.getCause() instanceof RuntimeException re
+                                ? re
+                                : new IllegalStateException(e.getCause());
+                    }
+                    break;
+                }
             }
-            throw new IllegalStateException(e.getCause());
         }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        if (failure != null) {
+            throw failure;
+        }
+        return results;
     }
 
     /** A replica's parameters: its own copy of every array, whatever device is asked. */

@@ -21,7 +21,9 @@ import org.cardinal.detector.data.PrefetchingLoader;
 
 /**
  * COCO bbox evaluation of a detector on a val split, in process: inference over every image in
- * order, contiguous labels mapped back to COCO category ids, boxes converted to [x, y, w, h],
+ * order, contiguous labels mapped back to the training set's COCO category ids (labels beyond
+ * them, from a model with spare outputs, are dropped: no category is scored for them), boxes
+ * converted to [x, y, w, h],
  * and coco-eval's {@link CocoEvaluator} (pycocotools semantics, including crowd regions, which
  * the ground truth read from the same instances file keeps).
  */
@@ -29,11 +31,17 @@ public final class ValidationEvaluator {
 
     private final CocoDetectionDataset dataset;
     private final CocoGroundTruth groundTruth;
+    private final int[] categoryIds;
 
-    /** @param dataset the val split (its instances file is also the evaluation ground truth) */
-    public ValidationEvaluator(CocoDetectionDataset dataset) {
+    /**
+     * @param dataset the val split (its instances file is also the evaluation ground truth)
+     * @param categoryIds the COCO category id of each label 1..K the model was trained with, in
+     *     label order (the training set's {@link CocoDetectionDataset#categoryIds()})
+     */
+    public ValidationEvaluator(CocoDetectionDataset dataset, int[] categoryIds) {
         this.dataset = dataset;
         this.groundTruth = CocoGroundTruth.read(dataset.annotationFile());
+        this.categoryIds = categoryIds.clone();
     }
 
     /** The val split. */
@@ -105,7 +113,10 @@ public final class ValidationEvaluator {
         long[] labels = d.labels().toLongArray();
         List<ScoredBox> out = new ArrayList<>(scores.length);
         for (int j = 0; j < scores.length; j++) {
-            int categoryId = dataset.categoryIdOf((int) labels[j]);
+            if (labels[j] < 1 || labels[j] > categoryIds.length) {
+                continue;
+            }
+            int categoryId = categoryIds[(int) labels[j] - 1];
             out.add(ScoredBox.fromCorners(categoryId, b[4 * j], b[4 * j + 1], b[4 * j + 2], b[4 * j + 3], scores[j]));
         }
         return out;

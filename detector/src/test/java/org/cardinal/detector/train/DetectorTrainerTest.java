@@ -291,6 +291,34 @@ class DetectorTrainerTest {
     }
 
     @Test
+    void aFiniteLossWithNonFiniteGradientsStopsBeforeTheUpdate() throws IOException {
+        RunConfig cfg = config("{\"ims_per_batch\": 2, \"max_iter\": 10, \"base_lr\": 0.01,"
+                + " \"checkpoint_period\": 2, \"warmup_iters\": 0, \"clip_grad_norm\": 0}");
+        Path run = dir.resolve("nan-gradient");
+        try (NDManager m = NDManager.newBaseManager()) {
+            TinyDetector d = model(m, 5);
+            d.nanGradientAtCall = 3;
+            DetectorTrainer t = new DetectorTrainer(cfg, run, d);
+            List<Map<String, float[]>> afterIteration2 = new ArrayList<>();
+            t.addListener(new TrainingListener() {
+                @Override
+                public void onIteration(IterationMetrics it) {
+                    if (it.iteration() == 2) {
+                        afterIteration2.add(trainable(d, params(d)));
+                    }
+                }
+            });
+            NonFiniteLossException e = assertThrows(NonFiniteLossException.class, () -> t.train(false));
+            assertEquals(3, e.iteration());
+            assertTrue(
+                    e.getMessage().startsWith("gradient norm is NaN at iteration 3")
+                            && e.getMessage().contains("iter_0000002"),
+                    e.getMessage());
+            assertSameParams(afterIteration2.get(0), trainable(d, params(d)));
+        }
+    }
+
+    @Test
     void gradientClippingBoundsTheFirstStep() throws IOException {
         // wd 0, first step: buf = clipped g, so |w1 - w0| = lr * |clipped g| <= lr * clip
         RunConfig cfg = config("{\"ims_per_batch\": 2, \"max_iter\": 1, \"base_lr\": 0.1,"
@@ -315,6 +343,29 @@ class DetectorTrainerTest {
             assertTrue(stepNorm <= 0.1 * 0.001 * 1.001, "step " + stepNorm);
             assertTrue(stepNorm >= 0.1 * 0.001 * 0.99, "clipped to exactly the bound: " + stepNorm);
         }
+    }
+
+    @Test
+    void detectionsOfClassesBeyondTheDatasetsAreNotScored() throws IOException {
+        // num_classes 7 for a 2-category dataset (spare outputs, as a COCO-sized head would have)
+        RunConfig cfg = config("{\"ims_per_batch\": 2, \"max_iter\": 1}")
+                .withModel(DetectorConfig.defaults().withNumClasses(7));
+        List<EvalResult> evals = new ArrayList<>();
+        try (NDManager m = NDManager.newBaseManager()) {
+            TinyDetector d = model(m, 4);
+            d.detectedLabelOffset = 4; // labels 5..6: no category of the dataset
+            new DetectorTrainer(cfg, dir.resolve("spare"), d)
+                    .addListener(new TrainingListener() {
+                        @Override
+                        public void onEvaluation(EvalResult r) {
+                            evals.add(r);
+                        }
+                    })
+                    .train(false);
+        }
+        assertEquals(1, evals.size());
+        assertEquals(3, evals.get(0).numImages());
+        assertEquals(0, evals.get(0).numDetections());
     }
 
     @Test

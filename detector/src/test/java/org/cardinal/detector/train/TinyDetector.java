@@ -20,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import org.cardinal.core.train.Scalars;
 import org.cardinal.detector.Detections;
 import org.cardinal.detector.Target;
 import org.cardinal.detector.TrainableDetector;
@@ -30,13 +31,17 @@ import org.cardinal.detector.TrainableDetector;
  * image size) and classifies its label. It has trainable parameters, running statistics and a
  * random draw inside the loss from each image's sampling seed (like the detector's samplers), so
  * resume exactness covers all three. Its loss is a mean over images, so a batch split over
- * replicas has the gradient of the whole batch. {@code nanAtCall} makes the loss NaN from that call on (counted from 1).
+ * replicas has the gradient of the whole batch. {@code nanAtCall} makes the loss NaN from that call on (counted from 1);
+ * {@code nanGradientAtCall} keeps the loss finite but makes its gradient NaN from that call on;
+ * {@code detectedLabelOffset} shifts the labels it detects, as a model with spare outputs might.
  */
 final class TinyDetector implements TrainableDetector {
 
     private final SequentialBlock block;
     private final int numClasses;
     int nanAtCall = -1;
+    int nanGradientAtCall = -1;
+    int detectedLabelOffset = 0;
     private int calls;
 
     TinyDetector(NDManager manager, int numClasses) {
@@ -71,9 +76,11 @@ final class TinyDetector implements TrainableDetector {
         calls++;
         NDArray boxLoss = null;
         NDArray clsLoss = null;
+        NDArray lastOut = null;
         for (int i = 0; i < images.size(); i++) {
             NDArray img = images.get(i);
             NDArray out = head(ps, img, true);
+            lastOut = out;
             long h = img.getShape().get(1);
             long w = img.getShape().get(2);
             NDArray target;
@@ -88,7 +95,7 @@ final class TinyDetector implements TrainableDetector {
             // a random weight per image from its sampling seed, as proposal sampling makes the
             // detector's loss depend on it
             float weight = 0.5f + new Random(targets.get(i).samplingSeed()).nextFloat();
-            NDArray b = out.get("0:4").sub(target).square().sum().mul(weight);
+            NDArray b = Scalars.mul(out.get("0:4").sub(target).square().sum(), weight);
             NDArray logits = out.get("4:").expandDims(0);
             NDArray c = Loss.softmaxCrossEntropyLoss()
                     .evaluate(new NDList(img.getManager().create(new long[] {label})), new NDList(logits));
@@ -98,9 +105,13 @@ final class TinyDetector implements TrainableDetector {
         if (nanAtCall > 0 && calls >= nanAtCall) {
             boxLoss = boxLoss.mul(Float.NaN);
         }
+        if (nanGradientAtCall > 0 && calls >= nanGradientAtCall) {
+            // sqrt(x - x) is 0, its gradient inf - inf
+            boxLoss = boxLoss.add(lastOut.sub(lastOut).sqrt().sum());
+        }
         Map<String, NDArray> out = new LinkedHashMap<>();
-        out.put("loss_box", boxLoss.div(images.size()));
-        out.put("loss_cls", clsLoss.div(images.size()));
+        out.put("loss_box", Scalars.div(boxLoss, images.size()));
+        out.put("loss_cls", Scalars.div(clsLoss, images.size()));
         return out;
     }
 
@@ -127,7 +138,7 @@ final class TinyDetector implements TrainableDetector {
             out.add(new Detections(
                     m.create(new float[] {x1, y1, x2, y2}, new Shape(1, 4)),
                     m.create(new float[] {probs[best]}),
-                    m.create(new long[] {best})));
+                    m.create(new long[] {best + detectedLabelOffset})));
         }
         return out;
     }
