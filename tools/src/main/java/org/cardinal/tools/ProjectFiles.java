@@ -7,15 +7,27 @@ import java.nio.file.Path;
 /**
  * Finds the project's own files (configs) whether a tool runs from the project folder or from
  * anywhere else: a relative path is tried against the working folder first, then against the
- * project root (the folder holding {@code tools/target/classes}), and a bare name is looked up as
- * {@code configs/<kind>/<name>.json}.
+ * project root, and a bare name is looked up as {@code configs/<kind>/<name>.json}. The project
+ * root is the folder named by the system property {@value #HOME_PROPERTY} (the bundle's launchers
+ * set it to the bundle's folder, which ships {@code configs/}), else the checkout holding {@code
+ * tools/target/classes}.
  */
 final class ProjectFiles {
 
+    /** The system property naming the folder that holds {@code configs/}. */
+    static final String HOME_PROPERTY = "cardinal.home";
+
     private ProjectFiles() {}
 
-    /** The project root, or the working folder when the classes do not sit in a checkout. */
+    /**
+     * The folder of {@value #HOME_PROPERTY} when it holds {@code configs/}, else the checkout the
+     * classes sit in, else the working folder.
+     */
     static Path projectRoot() {
+        String home = System.getProperty(HOME_PROPERTY, "");
+        if (!home.isBlank() && Files.isDirectory(Path.of(home).resolve("configs"))) {
+            return Path.of(home).toAbsolutePath();
+        }
         try {
             Path classes = Path.of(ProjectFiles.class
                     .getProtectionDomain()

@@ -153,6 +153,51 @@ class BundleIT {
         assertTrue(noGpu.output.contains("no NVIDIA GPU"), noGpu.output);
     }
 
+    /**
+     * The bundle ships configs/: each tool finds a named config there, reads it and gets as far as
+     * its first check of the data (which fails on purpose: nothing trains), run from a folder that
+     * is not a checkout.
+     */
+    @Test
+    void namedConfigsResolveInTheBundle() throws Exception {
+        Path work = Files.createTempDirectory(TARGET, "bundle-configs");
+        Path noData = Files.createDirectories(work.resolve("no-data"));
+        Map<String, String> env =
+                Map.of("PYTORCH_LIBRARY_PATH", unpackCpuLibtorch().toString(), "HOME", work.toString());
+        Result help = exec(List.of(bin("train-detector"), "--help"), env, work);
+        assertEquals(0, help.code, help.output);
+        assertTrue(help.output.contains("usage: tools/train-detector"), help.output);
+
+        Result train = exec(
+                List.of(
+                        bin("train-detector"),
+                        "--config",
+                        "faster_rcnn_R_50_FPN_1x",
+                        "--data",
+                        noData.toString(),
+                        "--output",
+                        work.resolve("run").toString(),
+                        "--device",
+                        "gpu"),
+                env,
+                work);
+        assertEquals(2, train.code, train.output);
+        assertTrue(
+                train.output.contains("config " + BUNDLE.resolve("configs/detectors/faster_rcnn_R_50_FPN_1x.json")),
+                train.output);
+
+        Result pretrain =
+                exec(List.of(bin("pretrain-backbone"), "--config", "resnet50", "--data", noData.toString()), env, work);
+        assertEquals(2, pretrain.code, pretrain.output);
+        assertTrue(pretrain.output.contains("expected a folder with train/<class>/ images"), pretrain.output);
+
+        // the comparison's base config (configs/detectors/demo_tiny_fpn.json) is found too
+        Result compare = exec(
+                List.of(bin("compare-backbones"), "--config", "demo_resnet_vs_resnext", "--seeds", "-1"), env, work);
+        assertEquals(2, compare.code, compare.output);
+        assertTrue(compare.output.contains("--seeds must be positive"), compare.output);
+    }
+
     @Test
     void launcherWithoutLibtorchSaysWhatIsMissing() throws Exception {
         Result r = exec(List.of(BUNDLE.resolve("bin/engine-info").toString()), Map.of());
@@ -191,8 +236,16 @@ class BundleIT {
 
     private record Result(int code, String output) {}
 
+    private static String bin(String tool) {
+        return BUNDLE.resolve("bin").resolve(tool).toString();
+    }
+
     private static Result exec(List<String> command, Map<String, String> env) throws Exception {
-        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+        return exec(command, env, TOOLS);
+    }
+
+    private static Result exec(List<String> command, Map<String, String> env, Path dir) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
         pb.environment().clear();
         pb.environment().put("PATH", "/usr/bin:/bin");
         pb.environment().putAll(env);
