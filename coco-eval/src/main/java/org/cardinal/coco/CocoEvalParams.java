@@ -122,10 +122,6 @@ public record CocoEvalParams(
         return new CocoEvalParams(iouThrs, recThrs, maxDets, areaRanges, imgIds, v);
     }
 
-    public CocoEvalParams withRecThrs(double... v) {
-        return new CocoEvalParams(iouThrs, v, maxDets, areaRanges, imgIds, catIds);
-    }
-
     // Records compare arrays by identity; compare contents instead.
     @Override
     public boolean equals(Object o) {

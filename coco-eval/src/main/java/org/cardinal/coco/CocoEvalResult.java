@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -119,6 +120,41 @@ public final class CocoEvalResult {
             ap.put(catIds[k], PairwiseMean.definedMean(values, n));
         }
         return ap;
+    }
+
+    /**
+     * The per-category AP table every tool prints under the summary: a blank line, a header naming
+     * what is averaged, then one line per category (id, name, AP rounded as the summary's numbers,
+     * -1 where undefined).
+     *
+     * @param params the evaluation's parameters (IoU thresholds averaged, first area range,
+     *     largest maxDets)
+     * @param apByCategoryId AP per category id, as {@link #perCategoryAp()} gives it
+     * @param names category names by id (an id without one gets an empty name)
+     * @return the lines, each ending with a newline
+     */
+    public static String perCategoryTable(
+            CocoEvalParams params, Map<Integer, Double> apByCategoryId, Map<Integer, String> names) {
+        double[] iou = params.iouThrs();
+        int[] maxDets = params.maxDets();
+        int width = 24;
+        for (Integer id : apByCategoryId.keySet()) {
+            width = Math.max(width, names.getOrDefault(id, "").length());
+        }
+        StringBuilder sb = new StringBuilder(String.format(
+                Locale.ROOT,
+                "%nAP per category (IoU=%s:%s | area=%s | maxDets=%d):%n",
+                fixed(iou[0], 2),
+                fixed(iou[iou.length - 1], 2),
+                params.areaRanges().get(0).label(),
+                maxDets[maxDets.length - 1]));
+        String row = "%8s  %-" + width + "s %6s%n";
+        sb.append(String.format(Locale.ROOT, row, "id", "name", "AP"));
+        for (Map.Entry<Integer, Double> e : apByCategoryId.entrySet()) {
+            sb.append(String.format(
+                    Locale.ROOT, row, e.getKey(), names.getOrDefault(e.getKey(), ""), fixed(e.getValue(), 3)));
+        }
+        return sb.toString();
     }
 
     /** pycocotools' 12-line summary, as {@code COCOeval.summarize()} prints it. */

@@ -7,11 +7,9 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -28,10 +26,16 @@ import org.cardinal.coco.CocoEvalResult;
 import org.cardinal.coco.CocoGroundTruth;
 import org.cardinal.coco.ImageEvaluation;
 import org.cardinal.coco.PerImageEvaluator;
+import org.cardinal.detector.results.CocoCategories;
+import org.cardinal.detector.results.CocoResultsWriter;
+import org.cardinal.detector.results.ImageIds;
+import org.cardinal.detector.zoo.DetectorArtifact;
+import org.cardinal.detector.zoo.ModelLocator;
 
 /**
  * One run of {@code tools/spark-detect} on a Spark session: lists the images and resolves the
- * model on the driver, ships the model folder to the executors ({@code SparkContext.addFile}),
+ * model on the driver ({@link ModelLocator}, a copy of a remote one by {@link LocalCopies}, deleted
+ * when the job ends), ships the model folder to the executors ({@code SparkContext.addFile}),
  * detects (and evaluates) every image once in {@link PartitionDetector} tasks whose results Spark
  * keeps (memory, then disk), then writes from them:
  * <ul>
@@ -65,14 +69,28 @@ public final class DetectionJob {
      */
     public static Summary run(SparkSession spark, SparkDetectOptions options, PrintStream out, PrintStream progress)
             throws IOException {
+        Configuration conf = spark.sparkContext().hadoopConfiguration();
+        try (LocalCopies copies = new LocalCopies(conf)) {
+            return run(spark, options, copies, out, progress);
+        }
+    }
+
+    private static Summary run(
+            SparkSession spark, SparkDetectOptions options, LocalCopies copies, PrintStream out, PrintStream progress)
+            throws IOException {
         long begin = System.nanoTime();
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         Configuration conf = spark.sparkContext().hadoopConfiguration();
-        ModelArtifacts.Resolved model = ModelArtifacts.resolve(options.model(), conf);
+        // a model on another file system is copied to the driver first (a URL is the zoo's to fetch)
+        java.nio.file.Path modelDir = ModelLocator.locate(
+                LocalCopies.isRemote(options.model())
+                        ? copies.of(options.model(), "--model").toString()
+                        : options.model());
+        DetectorArtifact artifact = DetectorArtifact.read(modelDir);
         List<ImageRef> images = ImageListing.list(options.images(), conf);
         CocoGroundTruth gt = null;
         if (options.groundTruth() != null) {
-            gt = CocoGroundTruth.read(LocalCopies.of(options.groundTruth(), "--gt", conf));
+            gt = CocoGroundTruth.read(copies.of(options.groundTruth(), "--gt"));
         }
         checkImageIds(images, gt, options, progress);
         Path outDir = new Path(options.output());
@@ -80,16 +98,15 @@ public final class DetectionJob {
         fs.mkdirs(outDir);
         outDir = fs.makeQualified(outDir);
 
-        spark.sparkContext().addFile(model.dir().toUri().toString(), true);
+        spark.sparkContext().addFile(modelDir.toUri().toString(), true);
         Broadcast<SerializableWritable<Configuration>> hadoopConf = jsc.broadcast(new SerializableWritable<>(conf));
         Broadcast<CocoGroundTruth> gtShared = gt == null ? null : jsc.broadcast(gt);
         LongAccumulator done = spark.sparkContext().longAccumulator("cardinal images done");
         int partitions = partitions(images.size(), jsc.defaultParallelism());
         JavaRDD<ImageResult> results = jsc.parallelize(images, partitions)
                 .mapPartitions(new PartitionDetector(
-                        model.dir().getFileName().toString(),
-                        model.artifact().classNames(),
-                        model.artifact().categoryIds(),
+                        modelDir.getFileName().toString(),
+                        new CocoCategories(artifact),
                         hadoopConf,
                         gtShared,
                         options.threshold(),
@@ -102,7 +119,7 @@ public final class DetectionJob {
                 images.size(),
                 partitions,
                 spark.sparkContext().master(),
-                model.artifact().id());
+                artifact.id());
         try {
             spark.sparkContext().setJobDescription("cardinal spark-detect: " + images.size() + " images");
             try (ProgressReporter reporter =
@@ -124,7 +141,7 @@ public final class DetectionJob {
                         failed.add(r);
                         continue;
                     }
-                    writer.add(r);
+                    writer.add(r.ref().imageId(), r.ref().fileName(), r.detections());
                     if (r.evaluation() != null) {
                         evaluations.add(r.evaluation());
                     }
@@ -180,26 +197,27 @@ public final class DetectionJob {
     /**
      * Image ids identify images in every output, and the evaluation needs them in the ground
      * truth: with {@code --gt} an id outside it, or two files with one id, is an error; without,
-     * a repeated id is a warning.
+     * a repeated id is a warning (as in tools/predict).
      */
     private static void checkImageIds(
             List<ImageRef> images, CocoGroundTruth gt, SparkDetectOptions options, PrintStream progress) {
-        Map<Long, ImageRef> byId = new HashMap<>();
-        for (ImageRef ref : images) {
-            if (gt != null && !gt.hasImage(ref.imageId())) {
-                throw new IllegalArgumentException("--images " + options.images() + ": " + ref.path() + " has image id "
-                        + ref.imageId() + " (from its name or position), which is not an image of --gt "
-                        + options.groundTruth());
-            }
-            ImageRef before = byId.putIfAbsent(ref.imageId(), ref);
-            if (before != null) {
-                String message =
-                        "image id " + ref.imageId() + " is given to both " + before.path() + " and " + ref.path();
-                if (gt != null) {
-                    throw new IllegalArgumentException("--images " + options.images() + ": " + message);
+        if (gt != null) {
+            for (ImageRef ref : images) {
+                if (!gt.hasImage(ref.imageId())) {
+                    throw new IllegalArgumentException("--images " + options.images() + ": " + ref.path()
+                            + " has image id " + ref.imageId() + " (from its name or position), which is not an"
+                            + " image of --gt " + options.groundTruth());
                 }
-                progress.println("warning: " + message);
             }
+        }
+        List<String> repeated = ImageIds.repeated(
+                images.stream().map(ImageRef::path).toList(),
+                images.stream().mapToLong(ImageRef::imageId).toArray());
+        if (gt != null && !repeated.isEmpty()) {
+            throw new IllegalArgumentException("--images " + options.images() + ": " + repeated.get(0));
+        }
+        for (String message : repeated) {
+            progress.println("warning: " + message);
         }
     }
 

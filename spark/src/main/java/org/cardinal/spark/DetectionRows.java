@@ -7,6 +7,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.cardinal.detector.results.CocoDetection;
 
 /**
  * The Parquet table of detections, one row per detection: {@code image_path} (fully qualified),
@@ -35,22 +36,22 @@ final class DetectionRows {
 
     /** The rows of one image's detections (none for an image that could not be read). */
     static Iterator<Row> of(ImageResult image) {
-        List<Row> rows = new ArrayList<>(image.numDetections());
+        List<Row> rows = new ArrayList<>(image.detections().size());
         ImageRef ref = image.ref();
-        float[] b = image.boxes();
-        for (int i = 0; i < image.numDetections(); i++) {
+        int rank = 0;
+        for (CocoDetection d : image.detections()) {
             rows.add(RowFactory.create(
                     ref.path(),
                     ref.imageId(),
                     ref.fileName(),
-                    i,
-                    image.categoryIds()[i],
-                    image.categories()[i],
-                    image.scores()[i],
-                    b[4 * i],
-                    b[4 * i + 1],
-                    b[4 * i + 2],
-                    b[4 * i + 3]));
+                    rank++,
+                    d.categoryId(),
+                    d.className(),
+                    d.score(),
+                    d.x(),
+                    d.y(),
+                    d.width(),
+                    d.height()));
         }
         return rows.iterator();
     }

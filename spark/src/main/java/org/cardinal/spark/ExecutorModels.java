@@ -4,7 +4,6 @@ import ai.djl.Device;
 import ai.djl.ModelException;
 import ai.djl.modality.cv.Image;
 import ai.djl.modality.cv.output.DetectedObjects;
-import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ZooModel;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -15,13 +14,14 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.spark.TaskContext;
 import org.apache.spark.resource.ResourceInformation;
-import org.cardinal.detector.zoo.CardinalModelZoo;
+import org.cardinal.detector.zoo.ModelLocator;
 
 /**
  * The models of this JVM (an executor, or the driver in local mode): one per artifact folder and
- * device, loaded through DJL's {@link Criteria} by the first task that needs it and shared by
- * every later task of the JVM, each with its own predictor. Native memory goes back when the JVM
- * ends (a shutdown hook closes the models); tasks free theirs per image through their predictor.
+ * device, loaded through DJL's {@code Criteria} ({@link ModelLocator#criteria}) by the first task
+ * that needs it and shared by every later task of the JVM, each with its own predictor. Native
+ * memory goes back when the JVM ends (a shutdown hook closes the models); tasks free theirs per
+ * image through their predictor.
  *
  * <p>The device is the task's GPU when Spark assigned one ({@code spark.task.resource.gpu.amount},
  * the first address of the task's {@code gpu} resource), so an executor with several GPUs holds
@@ -66,13 +66,7 @@ final class ExecutorModels {
             if (System.getProperty(NUM_THREADS) == null && Device.Type.CPU.equals(device.getDeviceType())) {
                 System.setProperty(NUM_THREADS, Integer.toString(Math.max(1, taskCpus)));
             }
-            Criteria<Image, DetectedObjects> criteria = Criteria.builder()
-                    .setTypes(Image.class, DetectedObjects.class)
-                    .optModelZoo(CardinalModelZoo.of(dir.getParent()))
-                    .optArtifactId(dir.getFileName().toString())
-                    .optDevice(device)
-                    .build();
-            model = criteria.loadModel();
+            model = ModelLocator.criteria(dir, device).loadModel();
             MODELS.put(key, model);
             LOADS.incrementAndGet();
         }

@@ -3,18 +3,14 @@ package org.cardinal.spark;
 import ai.djl.inference.Predictor;
 import ai.djl.modality.cv.Image;
 import ai.djl.modality.cv.output.DetectedObjects;
-import ai.djl.modality.cv.output.Rectangle;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -29,7 +25,8 @@ import org.apache.spark.util.TaskCompletionListener;
 import org.cardinal.backbone.image.ImageDecoder;
 import org.cardinal.coco.CocoGroundTruth;
 import org.cardinal.coco.PerImageEvaluator;
-import org.cardinal.coco.ScoredBox;
+import org.cardinal.detector.results.CocoCategories;
+import org.cardinal.detector.results.CocoDetection;
 
 /**
  * The work of one Spark task: reads, decodes and detects its partition's images, a bounded batch
@@ -44,8 +41,7 @@ import org.cardinal.coco.ScoredBox;
  * <p>Numbers are computed as tools/predict computes them: each image through Cardinal's {@code
  * ImageDecoder} (the decoder of every other path) and its own forward pass (the translator does
  * not pad images of a batch together, so a batch only bounds how many decoded images a task
- * holds), boxes turned back into
- * pixels from DJL's relative rectangle and cast to float32.
+ * holds), then turned into COCO records by the same {@link CocoCategories}.
  */
 final class PartitionDetector implements FlatMapFunction<Iterator<ImageRef>, ImageResult> {
     private static final long serialVersionUID = 1L;
@@ -54,8 +50,7 @@ final class PartitionDetector implements FlatMapFunction<Iterator<ImageRef>, Ima
     static final Set<Integer> FAIL_FIRST_ATTEMPT_FOR_TESTS = ConcurrentHashMap.newKeySet();
 
     private final String modelFile;
-    private final List<String> classNames;
-    private final int[] categoryIds;
+    private final CocoCategories categories;
     private final Broadcast<SerializableWritable<Configuration>> hadoopConf;
     private final Broadcast<CocoGroundTruth> groundTruth;
     private final double threshold;
@@ -64,22 +59,19 @@ final class PartitionDetector implements FlatMapFunction<Iterator<ImageRef>, Ima
 
     /**
      * @param modelFile name of the artifact folder among the job's files ({@code SparkContext.addFile})
-     * @param classNames the artifact's class names (label 1, 2, ...)
-     * @param categoryIds the artifact's COCO category id per label
+     * @param categories the artifact's class names and COCO category ids
      * @param groundTruth the ground truth to evaluate against, or {@code null}
      */
     PartitionDetector(
             String modelFile,
-            List<String> classNames,
-            int[] categoryIds,
+            CocoCategories categories,
             Broadcast<SerializableWritable<Configuration>> hadoopConf,
             Broadcast<CocoGroundTruth> groundTruth,
             double threshold,
             int batchSize,
             LongAccumulator imagesDone) {
         this.modelFile = modelFile;
-        this.classNames = List.copyOf(classNames);
-        this.categoryIds = categoryIds.clone();
+        this.categories = categories;
         this.hadoopConf = hadoopConf;
         this.groundTruth = groundTruth;
         this.threshold = threshold;
@@ -95,12 +87,7 @@ final class PartitionDetector implements FlatMapFunction<Iterator<ImageRef>, Ima
                 .newPredictor();
         task.addTaskCompletionListener((TaskCompletionListener) context -> predictor.close());
         PerImageEvaluator evaluator = groundTruth == null ? null : ExecutorEvaluators.of(groundTruth);
-        Map<String, Integer> categoryOf = new HashMap<>();
-        for (int i = 0; i < classNames.size(); i++) {
-            categoryOf.putIfAbsent(classNames.get(i), categoryIds[i]);
-        }
-        return new Batches(
-                images, predictor, evaluator, categoryOf, hadoopConf.value().value(), task);
+        return new Batches(images, predictor, evaluator, hadoopConf.value().value(), task);
     }
 
     /** The task's results, produced a batch at a time as Spark pulls them. */
@@ -108,7 +95,6 @@ final class PartitionDetector implements FlatMapFunction<Iterator<ImageRef>, Ima
         private final Iterator<ImageRef> images;
         private final Predictor<Image, DetectedObjects> predictor;
         private final PerImageEvaluator evaluator;
-        private final Map<String, Integer> categoryOf;
         private final Configuration conf;
         private final TaskContext task;
         private final ArrayDeque<ImageResult> ready = new ArrayDeque<>();
@@ -118,13 +104,11 @@ final class PartitionDetector implements FlatMapFunction<Iterator<ImageRef>, Ima
                 Iterator<ImageRef> images,
                 Predictor<Image, DetectedObjects> predictor,
                 PerImageEvaluator evaluator,
-                Map<String, Integer> categoryOf,
                 Configuration conf,
                 TaskContext task) {
             this.images = images;
             this.predictor = predictor;
             this.evaluator = evaluator;
-            this.categoryOf = categoryOf;
             this.conf = conf;
             this.task = task;
         }
@@ -206,54 +190,21 @@ final class PartitionDetector implements FlatMapFunction<Iterator<ImageRef>, Ima
         }
 
         private ImageResult result(ImageRef ref, Image image, DetectedObjects dets) {
-            List<DetectedObjects.DetectedObject> items = dets.items();
-            int n = 0;
-            int[] cats = new int[items.size()];
-            String[] names = new String[items.size()];
-            float[] scores = new float[items.size()];
-            float[] boxes = new float[4 * items.size()];
-            List<ScoredBox> forEvaluation = new ArrayList<>();
-            for (DetectedObjects.DetectedObject d : items) {
-                if (d.getProbability() < threshold) {
-                    continue;
-                }
-                Rectangle r = d.getBoundingBox().getBounds();
-                // tools/predict's arithmetic: DJL's relative box times the image size, as float32
-                cats[n] = categoryOf.getOrDefault(d.getClassName(), -1);
-                names[n] = d.getClassName();
-                scores[n] = (float) d.getProbability();
-                boxes[4 * n] = (float) (r.getX() * image.getWidth());
-                boxes[4 * n + 1] = (float) (r.getY() * image.getHeight());
-                boxes[4 * n + 2] = (float) (r.getWidth() * image.getWidth());
-                boxes[4 * n + 3] = (float) (r.getHeight() * image.getHeight());
-                if (evaluator != null) {
-                    forEvaluation.add(new ScoredBox(
-                            cats[n],
-                            written(boxes[4 * n]),
-                            written(boxes[4 * n + 1]),
-                            written(boxes[4 * n + 2]),
-                            written(boxes[4 * n + 3]),
-                            written(scores[n])));
-                }
-                n++;
-            }
+            List<CocoDetection> kept = categories.detections(dets, image.getWidth(), image.getHeight()).stream()
+                    .filter(d -> d.score() >= threshold)
+                    .toList();
             return new ImageResult(
                     ref,
-                    Arrays.copyOf(cats, n),
-                    Arrays.copyOf(names, n),
-                    Arrays.copyOf(scores, n),
-                    Arrays.copyOf(boxes, 4 * n),
+                    kept,
                     null,
-                    evaluator == null ? null : evaluator.evaluate(ref.imageId(), forEvaluation));
+                    evaluator == null
+                            ? null
+                            : evaluator.evaluate(
+                                    ref.imageId(),
+                                    kept.stream()
+                                            .map(CocoDetection::toScoredBox)
+                                            .toList()));
         }
-    }
-
-    /**
-     * The number a reader of detections.json gets for a float written there: the evaluation runs
-     * on exactly these, so tools/coco-eval on the file gives the same numbers.
-     */
-    static double written(float v) {
-        return Double.parseDouble(Float.toString(v));
     }
 
     private static String reason(Exception e) {

@@ -1,19 +1,17 @@
 package org.cardinal.spark;
 
-import com.google.gson.JsonParseException;
-import java.io.IOException;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
-import java.nio.file.NoSuchFileException;
 import org.apache.spark.SparkConf;
+import org.apache.spark.SparkException;
 import org.apache.spark.sql.SparkSession;
+import org.cardinal.core.cli.Cli;
 
 /**
  * {@code tools/spark-detect}: runs a {@link DetectionJob} on an embedded Spark ({@code local[*]})
  * or on the cluster of {@code --master} or of {@code spark-submit} (whose {@code spark.master}
- * this keeps). Errors follow Cardinal's tools: a user's mistake prints one line
- * {@code error: ...} and exits 2 (a stack trace too with {@code CARDINAL_DEBUG=1}); anything else
- * is a bug, printed with its stack trace, exit 1.
+ * this keeps). Errors follow every Cardinal tool's policy ({@link Cli}): a user's mistake (a
+ * master Spark cannot start on included) prints one line {@code error: ...} and exits 2, anything
+ * else one line and exits 1; {@code CARDINAL_DEBUG=1} adds the stack trace.
  */
 public final class SparkDetect {
 
@@ -27,6 +25,7 @@ public final class SparkDetect {
     public static void main(String[] argv) {
         int code = run(argv, System.out, System.err);
         System.out.flush();
+        // a driver that ends well returns, as spark-submit expects of its main class
         if (code != 0) {
             System.exit(code);
         }
@@ -34,51 +33,23 @@ public final class SparkDetect {
 
     /** Parses, starts a Spark session, runs the job, stops the session; returns the exit code. */
     static int run(String[] argv, PrintStream out, PrintStream err) {
-        if (SparkDetectOptions.wantsHelp(argv)) {
-            out.println(SparkDetectOptions.USAGE);
-            return 0;
-        }
-        SparkDetectOptions options;
-        try {
-            options = SparkDetectOptions.parse(argv);
-        } catch (IllegalArgumentException e) {
-            return userError(e, e.getMessage(), err);
-        }
-        SparkSession spark = session(options.master());
-        try {
-            return execute(spark, options, out, err);
-        } finally {
-            spark.stop();
-        }
-    }
-
-    /** Runs the job on a session with the error policy above; returns the exit code. */
-    static int execute(SparkSession spark, SparkDetectOptions options, PrintStream out, PrintStream err) {
-        try {
-            DetectionJob.run(spark, options, out, err);
-            return 0;
-        } catch (IllegalArgumentException | JsonParseException e) {
-            return userError(e, e.getMessage(), err);
-        } catch (NoSuchFileException e) {
-            return userError(e, "no such file: " + e.getMessage(), err);
-        } catch (UncheckedIOException e) {
-            return userError(
-                    e,
-                    e.getCause().getClass().getSimpleName() + ": "
-                            + e.getCause().getMessage(),
-                    err);
-        } catch (IOException e) {
-            return userError(e, e.getClass().getSimpleName() + ": " + e.getMessage(), err);
-        } catch (RuntimeException e) {
-            e.printStackTrace(err);
-            return 1;
-        }
+        return Cli.execute(SparkDetectOptions.USAGE, argv, out, err, args -> {
+            SparkDetectOptions options = SparkDetectOptions.of(args);
+            SparkSession spark = session(options.master());
+            try {
+                DetectionJob.run(spark, options, out, err);
+            } finally {
+                spark.stop();
+            }
+        });
     }
 
     /**
      * A session on {@code master}, else on the master spark-submit configured, else embedded on
      * every core. An embedded driver binds to the loopback address: nothing outside the machine
      * needs to reach it.
+     *
+     * @throws IllegalArgumentException naming the master when Spark cannot start on it
      */
     static SparkSession session(String master) {
         SparkConf conf = new SparkConf(); // spark.* system properties, as spark-submit sets them
@@ -88,14 +59,15 @@ public final class SparkDetect {
         if (chosen.startsWith("local") && !conf.contains("spark.driver.host")) {
             builder = builder.config("spark.driver.bindAddress", "127.0.0.1").config("spark.driver.host", "127.0.0.1");
         }
-        return builder.getOrCreate();
-    }
-
-    private static int userError(Exception e, String message, PrintStream err) {
-        err.println("error: " + message);
-        if (System.getenv("CARDINAL_DEBUG") != null) {
-            e.printStackTrace(err);
+        try {
+            return builder.getOrCreate();
+        } catch (Exception e) {
+            // Scala declares no checked exception: Java sees SparkException only here
+            if (e instanceof SparkException) {
+                throw new IllegalArgumentException(
+                        "--master " + chosen + ": Spark cannot start on it: " + Cli.firstLine(e.getMessage()), e);
+            }
+            throw e;
         }
-        return 2;
     }
 }

@@ -1,12 +1,10 @@
 package org.cardinal.spark;
 
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
+import org.cardinal.core.cli.Args;
 
 /**
- * The options of {@code tools/spark-detect}, parsed with the conventions of Cardinal's other
- * tools: {@code --name value} or {@code --name=value}, every option at most once, an unknown or
+ * The options of {@code tools/spark-detect}, read by every Cardinal tool's parser ({@link Args}):
+ * {@code --name value} or {@code --name=value}, every option at most once, an unknown or
  * malformed one an {@link IllegalArgumentException} naming it.
  *
  * @param model artifact folder, run folder (its {@code model/}), artifact URL or zoo id
@@ -43,9 +41,6 @@ public record SparkDetectOptions(
             "                the default for COCO evaluation)",
             "  --batch-size  images a task decodes and runs at a time (default 8)");
 
-    private static final List<String> OPTIONS =
-            List.of("--model", "--images", "--output", "--gt", "--master", "--threshold", "--batch-size");
-
     /** Checks the values: a threshold in [0, 1], a positive batch size, the required options. */
     public SparkDetectOptions {
         require("--model", model);
@@ -59,78 +54,26 @@ public record SparkDetectOptions(
         }
     }
 
-    /** Whether the arguments ask for the usage text. */
-    static boolean wantsHelp(String[] argv) {
-        for (String a : argv) {
-            if (a.equals("--help") || a.equals("-h")) {
-                return true;
-            }
-        }
-        return false;
-    }
-
     /**
-     * Parses the command line.
+     * Reads the options of the command line.
      *
-     * @throws IllegalArgumentException naming the option that is unknown, repeated, missing or malformed
+     * @throws IllegalArgumentException naming the option that is unknown, missing or malformed
      */
-    public static SparkDetectOptions parse(String[] argv) {
-        Map<String, String> values = new LinkedHashMap<>();
-        for (int i = 0; i < argv.length; i++) {
-            String arg = argv[i];
-            String value = null;
-            int eq = arg.indexOf('=');
-            if (arg.startsWith("--") && eq > 0) {
-                value = arg.substring(eq + 1);
-                arg = arg.substring(0, eq);
-            }
-            if (!OPTIONS.contains(arg)) {
-                throw new IllegalArgumentException(
-                        arg.startsWith("--")
-                                ? "unknown option " + arg + " (see --help)"
-                                : "unexpected argument '" + arg + "' (options start with --)");
-            }
-            if (value == null) {
-                if (i + 1 >= argv.length || argv[i + 1].startsWith("--")) {
-                    throw new IllegalArgumentException(arg + " needs a value");
-                }
-                value = argv[++i];
-            }
-            if (values.put(arg, value) != null) {
-                throw new IllegalArgumentException("option " + arg + " given twice");
-            }
-        }
-        return new SparkDetectOptions(
-                values.get("--model"),
-                values.get("--images"),
-                values.get("--output"),
-                values.get("--gt"),
-                values.get("--master"),
-                number(values, "--threshold", 0),
-                (int) integer(values, "--batch-size", 8));
+    public static SparkDetectOptions of(Args args) {
+        String model = args.string("--model", null);
+        String images = args.string("--images", null);
+        String output = args.string("--output", null);
+        String groundTruth = args.string("--gt", null);
+        String master = args.string("--master", null);
+        double threshold = args.number("--threshold", 0);
+        int batchSize = args.integer("--batch-size", 8);
+        args.finish();
+        return new SparkDetectOptions(model, images, output, groundTruth, master, threshold, batchSize);
     }
 
     private static void require(String option, String value) {
         if (value == null || value.isBlank()) {
             throw new IllegalArgumentException("missing required option " + option);
-        }
-    }
-
-    private static double number(Map<String, String> values, String option, double defaultValue) {
-        String v = values.get(option);
-        try {
-            return v == null ? defaultValue : Double.parseDouble(v);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(option + " must be a number, got '" + v + "'");
-        }
-    }
-
-    private static long integer(Map<String, String> values, String option, long defaultValue) {
-        String v = values.get(option);
-        try {
-            return v == null ? defaultValue : Integer.parseInt(v);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(option + " must be an integer, got '" + v + "'");
         }
     }
 }

@@ -20,7 +20,7 @@ class ImageListingTest {
 
     @Test
     void aFolderGlobOrListGivesImagesNumberedAsPredictNumbersThem(@TempDir Path dir) throws Exception {
-        for (String f : List.of("000012.png", "b.JPG", "a.jpeg", "notes.txt", "7.bmp")) {
+        for (String f : List.of("000012.png", "b.JPG", "a.jpeg", "notes.txt", "7.bmp", "c.tif", "d.webp")) {
             Files.writeString(dir.resolve(f), "x");
         }
         Files.createDirectories(dir.resolve("sub"));
@@ -29,10 +29,11 @@ class ImageListingTest {
 
         // a folder: its image files by name, not recursive; ids from the name's number, else the position
         List<ImageRef> folder = ImageListing.list(dir.toString(), conf);
-        assertEquals(List.of("000012.png=12", "7.bmp=7", "a.jpeg=3", "b.JPG=4"), names(folder));
+        assertEquals(List.of("000012.png=12", "7.bmp=7", "a.jpeg=3", "b.JPG=4", "c.tif=5"), names(folder));
         assertTrue(folder.get(0).path().startsWith("file:/"), folder.get(0).path());
         assertEquals(
-                List.of(1L, 2L, 3L, 4L), folder.stream().map(ImageRef::position).toList());
+                List.of(1L, 2L, 3L, 4L, 5L),
+                folder.stream().map(ImageRef::position).toList());
 
         assertEquals(
                 List.of("000012.png=12", "7.bmp=7"),
@@ -50,7 +51,7 @@ class ImageListingTest {
         IllegalArgumentException none =
                 assertThrows(IllegalArgumentException.class, () -> ImageListing.list(dir.toString(), conf));
         assertEquals(
-                "--images " + dir + ": no image files (.png, .jpg, .jpeg, .bmp, .gif) in the folder",
+                "--images " + dir + ": no image files (.png, .jpg, .jpeg, .bmp, .gif, .tif, .tiff) in the folder",
                 none.getMessage());
         assertThrows(
                 IllegalArgumentException.class,
@@ -58,6 +59,14 @@ class ImageListingTest {
         assertThrows(
                 IllegalArgumentException.class,
                 () -> ImageListing.list(dir.resolve("absent").toString(), conf));
+        // a single file that is neither an image it reads nor a text list
+        Path webp = dir.resolve("photo.webp");
+        Files.write(webp, new byte[] {'R', 'I', 'F', 'F', 0x24, 0, 0, 0, 'W', 'E', 'B', 'P', (byte) 0x9d, 0x01});
+        assertEquals(
+                "--images " + webp + ": neither an image file (.png, .jpg, .jpeg, .bmp, .gif, .tif, .tiff) nor a list"
+                        + " file (text, one path a line)",
+                assertThrows(IllegalArgumentException.class, () -> ImageListing.list(webp.toString(), conf))
+                        .getMessage());
     }
 
     @Test

@@ -3,14 +3,19 @@ package org.cardinal.spark;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import org.cardinal.core.cli.Args;
 import org.junit.jupiter.api.Test;
 
 /** The command line of tools/spark-detect follows the other tools' conventions. */
 class SparkDetectOptionsTest {
 
+    private static SparkDetectOptions options(String[] argv) {
+        return SparkDetectOptions.of(Args.parse(argv));
+    }
+
     @Test
     void parsesValuesWithDefaults() {
-        SparkDetectOptions o = SparkDetectOptions.parse(new String[] {
+        SparkDetectOptions o = options(new String[] {
             "--model", "m", "--images=hdfs:///x/*.jpg", "--output", "out", "--master", "local[2]", "--threshold", "0.25"
         });
         assertEquals(new SparkDetectOptions("m", "hdfs:///x/*.jpg", "out", null, "local[2]", 0.25, 8), o);
@@ -22,19 +27,19 @@ class SparkDetectOptionsTest {
                 "missing required option --output",
                 assertThrows(
                                 IllegalArgumentException.class,
-                                () -> SparkDetectOptions.parse(new String[] {"--model", "m", "--images", "i"}))
+                                () -> options(new String[] {"--model", "m", "--images", "i"}))
                         .getMessage());
         assertEquals(
                 "option --model given twice",
                 assertThrows(
                                 IllegalArgumentException.class,
-                                () -> SparkDetectOptions.parse(new String[] {"--model", "m", "--model", "n"}))
+                                () -> options(new String[] {"--model", "m", "--model", "n"}))
                         .getMessage());
         assertEquals(
-                "--threshold must be a number, got 'high'",
+                "--threshold: expected a number, found 'high'",
                 assertThrows(
                                 IllegalArgumentException.class,
-                                () -> SparkDetectOptions.parse(new String[] {
+                                () -> options(new String[] {
                                     "--model", "m", "--images", "i", "--output", "o", "--threshold", "high"
                                 }))
                         .getMessage());
@@ -42,19 +47,17 @@ class SparkDetectOptionsTest {
                 "--batch-size must be at least 1, got 0",
                 assertThrows(
                                 IllegalArgumentException.class,
-                                () -> SparkDetectOptions.parse(new String[] {
+                                () -> options(new String[] {
                                     "--model", "m", "--images", "i", "--output", "o", "--batch-size", "0"
                                 }))
                         .getMessage());
         assertEquals(
                 "--gt needs a value",
-                assertThrows(
-                                IllegalArgumentException.class,
-                                () -> SparkDetectOptions.parse(new String[] {"--gt", "--model", "m"}))
+                assertThrows(IllegalArgumentException.class, () -> options(new String[] {"--gt", "--model", "m"}))
                         .getMessage());
         assertEquals(
                 "unexpected argument 'x' (options start with --)",
-                assertThrows(IllegalArgumentException.class, () -> SparkDetectOptions.parse(new String[] {"x"}))
+                assertThrows(IllegalArgumentException.class, () -> options(new String[] {"x"}))
                         .getMessage());
     }
 

@@ -22,6 +22,7 @@ import org.cardinal.coco.CocoEvalResult;
 import org.cardinal.coco.CocoEvaluator;
 import org.cardinal.coco.CocoGroundTruth;
 import org.cardinal.coco.CocoResults;
+import org.cardinal.core.cli.Cli;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -234,6 +235,11 @@ class SparkDetectTest {
         assertEquals(expected, kept);
     }
 
+    /** The job on the shared session, with the tools' error policy. */
+    private static int execute(SparkDetectOptions options, PrintStream out, PrintStream err) {
+        return Cli.execute(out, err, () -> DetectionJob.run(spark, options, out, err));
+    }
+
     @Test
     void userMistakesAreOneLineErrorsWithExitCodeTwo() throws Exception {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
@@ -252,8 +258,7 @@ class SparkDetectTest {
         Path nothing = dir.resolve("no-such-folder");
         assertEquals(
                 2,
-                SparkDetect.execute(
-                        spark,
+                execute(
                         new SparkDetectOptions(
                                 artifact.toString(),
                                 nothing.toString(),
@@ -269,8 +274,7 @@ class SparkDetectTest {
         err.reset();
         assertEquals(
                 2,
-                SparkDetect.execute(
-                        spark,
+                execute(
                         new SparkDetectOptions(
                                 dir.resolve("nomodel").toString(),
                                 data.resolve("val").toString(),
@@ -290,8 +294,7 @@ class SparkDetectTest {
         Files.copy(data.resolve("val").resolve("000001.png"), other.resolve("000999.png"));
         assertEquals(
                 2,
-                SparkDetect.execute(
-                        spark,
+                execute(
                         new SparkDetectOptions(
                                 artifact.toString(),
                                 other.toString(),

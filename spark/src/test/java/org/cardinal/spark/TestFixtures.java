@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.spark.sql.SparkSession;
 import org.cardinal.backbone.weights.StateDicts;
@@ -97,10 +98,20 @@ final class TestFixtures {
     /** What a tool printed and returned. */
     record Run(int code, String stdout, String stderr) {}
 
-    /** Runs a main class of Cardinal (e.g. org.cardinal.tools.Predict) in its own JVM with this class path. */
+    /** Runs a main class of Cardinal (e.g. org.cardinal.tools.Predict) as a user runs it: its own JVM. */
     static Run java(String mainClass, List<String> args, Path workDir) throws IOException, InterruptedException {
+        return java(mainClass, args, workDir, Map.of());
+    }
+
+    /**
+     * Runs a main class in its own JVM with this class path, the JVM options of tools/spark-detect
+     * and these environment variables.
+     */
+    static Run java(String mainClass, List<String> args, Path workDir, Map<String, String> env)
+            throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add("@" + Path.of("conf", "jvm.options").toAbsolutePath());
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add("-Dai.djl.offline=true");
@@ -113,10 +124,10 @@ final class TestFixtures {
         cmd.addAll(args);
         Path out = Files.createTempFile(workDir, "stdout", ".txt");
         Path err = Files.createTempFile(workDir, "stderr", ".txt");
-        Process p = new ProcessBuilder(cmd)
-                .redirectOutput(out.toFile())
-                .redirectError(err.toFile())
-                .start();
+        ProcessBuilder builder =
+                new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile());
+        builder.environment().putAll(env);
+        Process p = builder.start();
         if (!p.waitFor(5, TimeUnit.MINUTES)) {
             p.destroyForcibly();
             throw new IllegalStateException(mainClass + " did not finish in 5 minutes");

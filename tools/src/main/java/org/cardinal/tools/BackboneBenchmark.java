@@ -26,7 +26,9 @@ import java.util.Map;
 import org.cardinal.backbone.BackboneConfig;
 import org.cardinal.backbone.Norm;
 import org.cardinal.backbone.ResNet;
+import org.cardinal.core.cli.Cli;
 import org.cardinal.core.io.AtomicFiles;
+import org.cardinal.detector.train.DeviceSelection;
 
 /**
  * Times a backbone's forward pass (inference: no autograd graph, BatchNorm on running statistics)
@@ -87,7 +89,7 @@ public final class BackboneBenchmark {
                 System.setProperty("ai.djl.pytorch.num_interop_threads", Integer.toString(threads));
             }
             Engine engine = Engine.getEngine("PyTorch");
-            Device device = "gpu".equals(deviceName) ? Device.gpu() : Device.cpu();
+            Device device = DeviceSelection.single("--device", deviceName);
             JsonObject out = new JsonObject();
             out.addProperty("impl", "cardinal");
             out.addProperty("engine", engine.getEngineName() + " " + engine.getVersion());

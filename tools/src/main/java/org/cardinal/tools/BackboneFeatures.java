@@ -28,6 +28,7 @@ import org.cardinal.backbone.weights.StateDict;
 import org.cardinal.backbone.weights.StateDicts;
 import org.cardinal.backbone.weights.TensorDType;
 import org.cardinal.backbone.weights.TensorData;
+import org.cardinal.core.cli.Cli;
 import org.cardinal.core.io.AtomicFiles;
 
 /**

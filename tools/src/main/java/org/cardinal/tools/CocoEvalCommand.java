@@ -1,8 +1,6 @@
 package org.cardinal.tools;
 
 import java.io.IOException;
-import java.math.BigDecimal;
-import java.math.RoundingMode;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -15,6 +13,8 @@ import org.cardinal.coco.CocoEvalResult;
 import org.cardinal.coco.CocoEvaluator;
 import org.cardinal.coco.CocoGroundTruth;
 import org.cardinal.coco.CocoResults;
+import org.cardinal.core.cli.Args;
+import org.cardinal.core.cli.Cli;
 import org.cardinal.core.io.AtomicFiles;
 
 /**
@@ -103,7 +103,7 @@ public final class CocoEvalCommand {
         }
         System.out.print(out);
         if (jsonPath != null) {
-            writeAtomically(jsonPath, result.toJson());
+            AtomicFiles.writeString(jsonPath, result.toJson());
         }
     }
 
@@ -112,30 +112,7 @@ public final class CocoEvalCommand {
         for (CocoGroundTruth.Category c : gt.categories()) {
             names.put(c.id(), c.name());
         }
-        double[] iou = result.params().iouThrs();
-        String area = result.params().areaRanges().get(0).label();
-        int[] maxDets = result.params().maxDets();
-        StringBuilder sb = new StringBuilder(String.format(
-                "%nAP per category (IoU=%s:%s | area=%s | maxDets=%d):%n",
-                python2f(iou[0]), python2f(iou[iou.length - 1]), area, maxDets[maxDets.length - 1]));
-        sb.append(String.format("%8s  %-24s %s%n", "id", "name", "AP"));
-        for (Map.Entry<Integer, Double> e : result.perCategoryAp().entrySet()) {
-            // rounded as Python's '%.3f' (half to even on the exact value), like the summary lines
-            String ap = new BigDecimal(e.getValue())
-                    .setScale(3, RoundingMode.HALF_EVEN)
-                    .toPlainString();
-            sb.append(String.format("%8d  %-24s %6s%n", e.getKey(), names.getOrDefault(e.getKey(), ""), ap));
-        }
-        return sb.toString();
-    }
-
-    private static String python2f(double v) {
-        return new BigDecimal(v).setScale(2, RoundingMode.HALF_EVEN).toPlainString();
-    }
-
-    /** Writes next to the target, then renames, so a reader never sees half a file. */
-    static void writeAtomically(Path target, String text) throws IOException {
-        AtomicFiles.writeString(target, text);
+        return CocoEvalResult.perCategoryTable(result.params(), result.perCategoryAp(), names);
     }
 
     private static double[] doubles(String option, String list) {

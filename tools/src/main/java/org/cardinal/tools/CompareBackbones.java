@@ -1,11 +1,11 @@
 package org.cardinal.tools;
 
-import com.google.gson.JsonObject;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import org.cardinal.core.cli.Args;
+import org.cardinal.core.cli.Cli;
 import org.cardinal.core.train.NonFiniteLossException;
 import org.cardinal.core.train.StopRequest;
 import org.cardinal.detector.compare.Comparison;
@@ -29,10 +29,13 @@ public final class CompareBackbones {
 
     static final String DEFAULT_CONFIG = "demo_resnet_vs_resnext";
 
+    private static final String TOOL = "tools/compare-backbones";
+
     static final String USAGE = String.join(
             "\n",
-            "usage: tools/compare-backbones [--config configs/compare/NAME.json | NAME] [--output DIR] [--data DIR]",
-            "                               [--device cpu|gpu] [--max-iter N] [--seeds N] [--seed S] [--retrain]",
+            "usage: " + TOOL + " [--config configs/compare/NAME.json | NAME] [--output DIR] [--data DIR]",
+            "                               [--device cpu|gpu|gpu:0,1] [--max-iter N] [--seeds N] [--seed S]",
+            "                               [--retrain]",
             "Trains the same Faster R-CNN with each backbone of the config over several seeds (per seed every",
             "part but the backbone starts from the same weights and sees the same data), evaluates each run and",
             "writes DIR/report.md and DIR/report.html: AP as mean ± std over seeds, the paired difference from",
@@ -45,7 +48,8 @@ public final class CompareBackbones {
             "  --seeds     seeds per backbone (default: the config's, 3 unless it says otherwise)",
             "  --seed      the first seed (default: the base config's solver.seed); seed k is S + k",
             "  --retrain   train every run again, even where a finished or interrupted one exists",
-            "An interrupted comparison continues where it stopped when run again with the same options.");
+            "An interrupted comparison continues where it stopped when run again with the same options (finished",
+            "runs are reused; --retrain only to start over).");
 
     private CompareBackbones() {}
 
@@ -62,18 +66,20 @@ public final class CompareBackbones {
         long t0 = System.nanoTime();
         String spec = args.string("--config", DEFAULT_CONFIG);
         Path output = args.path("--output");
-        Path data = args.path("--data");
-        String device = args.string("--device", null);
-        int maxIter = args.integer("--max-iter", 0);
+        RunOverrides overrides = new RunOverrides(
+                args.path("--data"),
+                args.string("--device", null),
+                args.longInteger("--seed"),
+                args.integer("--max-iter", 0),
+                0);
         int seeds = args.integer("--seeds", 0);
-        Long firstSeed = args.longInteger("--seed");
         boolean retrain = args.flag("--retrain");
         args.finish();
 
         Path configFile = ProjectFiles.config(spec, "compare");
         // a bare base name ("demo_tiny_fpn") is also looked up in this installation's configs/
         ComparisonConfig config = ComparisonConfig.load(configFile, ProjectFiles.projectRoot());
-        config = config.withOverrides(overrides(data, device, maxIter, firstSeed));
+        config = config.withOverrides(overrides.toJson());
         if (seeds != 0) {
             if (seeds < 0) {
                 throw new IllegalArgumentException("--seeds must be positive, got " + seeds);
@@ -99,18 +105,20 @@ public final class CompareBackbones {
         } catch (NonFiniteLossException e) {
             throw new Cli.Exit(
                     Cli.NON_FINITE_LOSS,
-                    e.getMessage() + "; finished runs are kept: lower base_lr in the base"
-                            + " run config (or the comparison's overrides) and run the same command with --retrain");
+                    e.getMessage() + "; the runs of a comparison share one learning rate: lower base_lr in the base"
+                            + " run config (or the comparison's overrides) and run the same command with --retrain,"
+                            + " which trains every run again (or with --output DIR for a new comparison)");
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         out.println();
         if (outcome.stopped()) {
             out.printf(
                     Locale.ROOT,
-                    "stopped by %s: %d of %d runs finished; run the same command again to " + "continue%n",
+                    "stopped by %s: %d of %d runs finished; continue with: %s%n",
                     outcome.stoppedBy(),
                     outcome.results().size(),
-                    outcome.planned());
+                    outcome.planned(),
+                    args.rerun(TOOL).without("--retrain"));
         }
         for (String v : outcome.findings().verdicts()) {
             out.println("verdict: " + v);
@@ -122,41 +130,6 @@ public final class CompareBackbones {
                 "wall time: %s (all of it: the estimate's probes, training, evaluations, report)%n",
                 duration(seconds));
         return outcome.report();
-    }
-
-    /** The command line's changes to the runs, as overrides of the base run config. */
-    private static JsonObject overrides(Path data, String device, int maxIter, Long firstSeed) {
-        JsonObject solver = new JsonObject();
-        if (maxIter < 0) {
-            throw new IllegalArgumentException("--max-iter must be positive, got " + maxIter);
-        }
-        if (maxIter > 0) {
-            solver.addProperty("max_iter", maxIter);
-        }
-        if (device != null) {
-            String d = device.toLowerCase(Locale.ROOT);
-            if (!d.equals("cpu") && !d.equals("gpu") && !d.startsWith("gpu:") && !d.equals("auto")) {
-                throw new IllegalArgumentException(
-                        "--device: expected cpu, gpu, gpu:0,1 or auto, found '" + device + "'");
-            }
-            solver.addProperty("device", d);
-        }
-        if (firstSeed != null) {
-            solver.addProperty("seed", firstSeed);
-        }
-        JsonObject o = new JsonObject();
-        if (solver.size() > 0) {
-            o.add("solver", solver);
-        }
-        if (data != null) {
-            if (!Files.isDirectory(data)) {
-                throw new IllegalArgumentException("--data " + data + ": no such folder");
-            }
-            JsonObject d = new JsonObject();
-            d.addProperty("root", data.toString());
-            o.add("data", d);
-        }
-        return o;
     }
 
     private static void describe(Comparison c, Path configFile, PrintStream out) {

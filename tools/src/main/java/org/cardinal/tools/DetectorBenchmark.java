@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Random;
 import org.cardinal.backbone.weights.StateDict;
+import org.cardinal.core.cli.Cli;
 import org.cardinal.core.config.ConfigPath;
 import org.cardinal.core.config.JsonFiles;
 import org.cardinal.core.io.AtomicFiles;

@@ -9,6 +9,7 @@ import ai.djl.pytorch.jni.LibUtils;
 import ai.djl.util.cuda.CudaUtils;
 import java.util.ArrayList;
 import java.util.List;
+import org.cardinal.core.cli.Cli;
 
 /**
  * {@code tools/engine-info}: says which libtorch Cardinal runs on and proves that it computes on
@@ -20,7 +21,7 @@ public final class EngineInfo {
             "\n",
             "usage: tools/engine-info",
             "Prints the DJL and libtorch versions, the libtorch folder, the GPUs seen, and runs a",
-            "small matrix product on every device.");
+            "small matrix product on every device; exits with 1 when one computes a wrong result.");
 
     private EngineInfo() {}
 
@@ -42,13 +43,20 @@ public final class EngineInfo {
             for (int i = 0; i < engine.getGpuCount(); i++) {
                 devices.add(Device.gpu(i));
             }
+            List<Device> wrong = new ArrayList<>();
             for (Device device : devices) {
                 try (NDManager manager = engine.newBaseManager(device)) {
                     NDArray a = manager.arange(12f).reshape(new Shape(3, 4));
                     // 0..11 as 3x4 times its transpose: the first row's squared norm is 0+1+4+9 = 14.
                     float check = a.matMul(a.transpose()).getFloat(0, 0);
                     System.out.printf("%-11s %s%n", device + ":", check == 14f ? "ok" : "WRONG RESULT " + check);
+                    if (check != 14f) {
+                        wrong.add(device);
+                    }
                 }
+            }
+            if (!wrong.isEmpty()) {
+                throw new Cli.Exit(1, "libtorch computes a wrong matrix product on " + wrong + ": do not train on it");
             }
         });
     }

@@ -3,25 +3,24 @@ package org.cardinal.tools;
 import ai.djl.inference.Predictor;
 import ai.djl.modality.cv.Image;
 import ai.djl.modality.cv.output.DetectedObjects;
-import ai.djl.modality.cv.output.Rectangle;
 import ai.djl.repository.zoo.ZooModel;
-import com.google.gson.GsonBuilder;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import org.cardinal.coco.CocoEvalResult;
 import org.cardinal.coco.CocoEvaluator;
 import org.cardinal.coco.CocoFormatException;
 import org.cardinal.coco.CocoGroundTruth;
-import org.cardinal.coco.ScoredBox;
+import org.cardinal.core.cli.Args;
+import org.cardinal.core.cli.Cli;
 import org.cardinal.core.io.AtomicFiles;
 import org.cardinal.detector.data.CocoDetectionDataset;
+import org.cardinal.detector.results.CocoCategories;
+import org.cardinal.detector.results.CocoDetection;
+import org.cardinal.detector.results.CocoResultsWriter;
 import org.cardinal.detector.zoo.DetectorArtifact;
 
 /**
@@ -33,7 +32,7 @@ public final class Evaluate {
     static final String USAGE = String.join(
             "\n",
             "usage: tools/evaluate --model ARTIFACT_DIR|RUN_DIR|URL|ID --data DIR [--split val2017]",
-            "                      [--annotations FILE --images DIR] [--output DIR] [--device cpu|gpu]",
+            "                      [--annotations FILE --images DIR] [--output DIR] [--device cpu|gpu|gpu:N]",
             "Runs the model on every image of the split and prints pycocotools' 12-line summary and the",
             "per-category AP. Split layout under --data: annotations/instances_<split>.json and <split>/",
             "(default split: val2017, else val). --annotations/--images name the files directly.",
@@ -92,42 +91,23 @@ public final class Evaluate {
                 CocoDetectionDataset.load(annotations, imageDir, new CocoDetectionDataset.Options(true));
         ModelSource.Resolved source = ModelSource.resolve(model, device);
         DetectorArtifact artifact = source.artifact();
-        Map<String, Integer> categoryOf = new HashMap<>();
-        for (int i = 0; i < artifact.classNames().size(); i++) {
-            categoryOf.putIfAbsent(artifact.classNames().get(i), artifact.categoryIds()[i]);
-        }
+        CocoCategories categories = new CocoCategories(artifact);
         Path outDir = output != null ? output : Path.of("runs", "evaluate", artifact.id());
         Files.createDirectories(outDir);
 
         CocoEvaluator evaluator = new CocoEvaluator(gt);
-        List<Map<String, Object>> results = new ArrayList<>();
+        List<List<CocoDetection>> detections = new ArrayList<>();
         long begin = System.nanoTime();
         try (ZooModel<Image, DetectedObjects> zoo = source.load();
                 Predictor<Image, DetectedObjects> predictor = zoo.newPredictor()) {
             for (int i = 0; i < dataset.size(); i++) {
-                CocoDetectionDataset.ImageEntry e = dataset.entry(i);
                 Image image = dataset.readImage(i); // the annotations' frame, as in training
-                DetectedObjects dets = predictor.predict(image);
-                List<ScoredBox> list = new ArrayList<>();
-                for (DetectedObjects.DetectedObject d : dets.<DetectedObjects.DetectedObject>items()) {
-                    Rectangle r = d.getBoundingBox().getBounds();
-                    double x = r.getX() * image.getWidth();
-                    double y = r.getY() * image.getHeight();
-                    double w = r.getWidth() * image.getWidth();
-                    double h = r.getHeight() * image.getHeight();
-                    Integer cat = categoryOf.get(d.getClassName());
-                    if (cat == null) {
-                        continue; // a label the artifact has no name for cannot be matched to a category
-                    }
-                    list.add(new ScoredBox(cat, x, y, w, h, d.getProbability()));
-                    Map<String, Object> rec = new LinkedHashMap<>();
-                    rec.put("image_id", e.id());
-                    rec.put("category_id", cat);
-                    rec.put("bbox", List.of(x, y, w, h));
-                    rec.put("score", d.getProbability());
-                    results.add(rec);
-                }
-                evaluator.add(e.id(), list);
+                List<CocoDetection> dets =
+                        categories.detections(predictor.predict(image), image.getWidth(), image.getHeight());
+                detections.add(dets);
+                evaluator.add(
+                        dataset.entry(i).id(),
+                        dets.stream().map(CocoDetection::toScoredBox).toList());
             }
         }
         double seconds = (System.nanoTime() - begin) / 1e9;
@@ -138,22 +118,24 @@ public final class Evaluate {
                 artifact.id(),
                 annotations,
                 dataset.size(),
-                results.size(),
+                evaluator.numDetections(),
                 seconds,
                 dataset.size() / seconds);
         for (String w : result.warnings()) {
             out.println("warning: " + w);
         }
         out.print(result.summaryText());
-        out.println("per-category AP@[.5:.95] (%):");
-        out.print(CocoSummary.perCategory(result.perCategoryAp(), dataset.categoryNames()));
-        write(outDir.resolve("detections.json"), new GsonBuilder().create().toJson(results) + "\n");
-        write(outDir.resolve("eval.json"), result.toJson() + "\n");
+        out.print(CocoEvalResult.perCategoryTable(result.params(), result.perCategoryAp(), dataset.categoryNames()));
+        AtomicFiles.write(outDir.resolve("detections.json"), os -> {
+            CocoResultsWriter writer = new CocoResultsWriter(os);
+            for (int i = 0; i < dataset.size(); i++) {
+                CocoDetectionDataset.ImageEntry e = dataset.entry(i);
+                writer.add(e.id(), e.fileName(), detections.get(i));
+            }
+            writer.finish();
+        });
+        AtomicFiles.writeString(outDir.resolve("eval.json"), result.toJson() + "\n");
         out.println("wrote " + outDir.resolve("detections.json") + " and " + outDir.resolve("eval.json"));
         return result;
-    }
-
-    private static void write(Path file, String text) throws java.io.IOException {
-        AtomicFiles.writeString(file, text);
     }
 }

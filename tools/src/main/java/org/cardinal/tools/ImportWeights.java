@@ -17,6 +17,8 @@ import org.cardinal.backbone.weights.LoadReport;
 import org.cardinal.backbone.weights.StateDict;
 import org.cardinal.backbone.weights.StateDicts;
 import org.cardinal.backbone.weights.TensorData;
+import org.cardinal.core.cli.Args;
+import org.cardinal.core.cli.Cli;
 import org.cardinal.core.config.ConfigPath;
 import org.cardinal.core.config.JsonFiles;
 import org.cardinal.detector.DetectorConfig;
@@ -44,9 +46,10 @@ public final class ImportWeights {
             "tools/predict, tools/evaluate and DJL Criteria.",
             "  --output   artifact folder (default runs/zoo/<id>)",
             "  --id       artifact id (default: the file name without extension)",
-            "  --arch     backbone name when it cannot be read from the tensors (configs/backbones/)",
+            "  --arch     backbone name, replacing the config's and what the tensors tell (configs/backbones/)",
             "  --classes  class names, one per line for labels 1..K (default: COCO's names for 91 classes)",
-            "  --config   model config JSON whose fields override the defaults (e.g. min_size)");
+            "  --config   model config JSON: the fields it sets stand (e.g. min_size, backbone); variant,",
+            "             backbone and num_classes it leaves out are read from the tensors");
 
     private static final Pattern BLOCK = Pattern.compile("^backbone\\.body\\.layer(\\d)\\.(\\d+)\\.");
 
@@ -77,17 +80,29 @@ public final class ImportWeights {
             id = weights.getFileName().toString().replaceFirst("\\.(pth|pt|safetensors|bin)$", "");
         }
         JsonObject model = new JsonObject();
+        Integer configClasses = null;
         if (configFile != null) {
-            DetectorConfig.load(configFile); // its errors name the config file
+            DetectorConfig given = DetectorConfig.load(configFile); // its errors name the config file
             // Only the fields it sets: the others take the defaults of the checkpoint's variant.
             model = JsonFiles.readObject(configFile);
+            configClasses = model.has("num_classes") ? given.numClasses() : null;
         }
         if (!model.has("variant")) {
             // A variant the config sets and the file contradicts fails to load, naming a parameter.
             model.addProperty("variant", DetectorWeights.variant(sd).name().toLowerCase(Locale.ROOT));
         }
-        model.addProperty("backbone", arch != null ? arch : inferBackbone(DetectorWeights.modernNames(sd), weights));
+        // The config's own fields stand and the tensors tell the rest; --arch names the backbone. A
+        // backbone that does not fit the tensors fails to load, naming a parameter.
+        if (arch != null) {
+            model.addProperty("backbone", arch);
+        } else if (!model.has("backbone")) {
+            model.addProperty("backbone", inferBackbone(DetectorWeights.modernNames(sd), weights));
+        }
         int numClasses = numClasses(sd, weights);
+        if (configClasses != null && configClasses != numClasses) {
+            throw new IllegalArgumentException(configFile + ": field 'num_classes' is " + configClasses
+                    + " but the classifier of " + weights + " has " + numClasses + " outputs (classes + background)");
+        }
         model.addProperty("num_classes", numClasses);
         DetectorConfig config = DetectorConfig.fromJson(model, ConfigPath.root(weights.toString()));
         String variant = config.variant().name().toLowerCase(Locale.ROOT);

@@ -1,14 +1,14 @@
 package org.cardinal.tools;
 
-import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import org.cardinal.backbone.BackboneConfig;
 import org.cardinal.backbone.Complexity;
+import org.cardinal.core.cli.Cli;
+import org.cardinal.core.config.JsonFiles;
 import org.cardinal.core.io.AtomicFiles;
 
 /**
@@ -47,7 +47,7 @@ public final class ModelInfo {
             Complexity c = Complexity.of(cfg, size[0], size[1], top);
             System.out.print(table(cfg, c));
             if (json != null) {
-                writeAtomically(json, toJson(cfg, c));
+                AtomicFiles.writeString(json, JsonFiles.pretty(toJson(cfg, c)) + "\n");
                 System.out.println("wrote " + json);
             }
         });
@@ -149,12 +149,5 @@ public final class ModelInfo {
         }
         o.add("stages", stages);
         return o;
-    }
-
-    /** Writes to a temporary file in the same folder, then renames it over the target. */
-    static void writeAtomically(Path target, JsonObject json) throws IOException {
-        Path abs = target.toAbsolutePath();
-        AtomicFiles.writeString(
-                abs, new GsonBuilder().setPrettyPrinting().create().toJson(json) + "\n");
     }
 }

@@ -4,22 +4,23 @@ import ai.djl.inference.Predictor;
 import ai.djl.modality.cv.Image;
 import ai.djl.modality.cv.output.BoundingBox;
 import ai.djl.modality.cv.output.DetectedObjects;
-import ai.djl.modality.cv.output.Rectangle;
 import ai.djl.repository.zoo.ZooModel;
-import com.google.gson.GsonBuilder;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.stream.Stream;
 import org.cardinal.backbone.image.ImageDecoder;
+import org.cardinal.core.cli.Args;
+import org.cardinal.core.cli.Cli;
 import org.cardinal.core.io.AtomicFiles;
+import org.cardinal.detector.results.CocoCategories;
+import org.cardinal.detector.results.CocoDetection;
+import org.cardinal.detector.results.CocoResultsWriter;
+import org.cardinal.detector.results.ImageIds;
 import org.cardinal.detector.zoo.DetectorArtifact;
 
 /**
@@ -31,13 +32,12 @@ public final class Predict {
     static final String USAGE = String.join(
             "\n",
             "usage: tools/predict --model ARTIFACT_DIR|RUN_DIR|URL|ID --image FILE_OR_DIR [--output DIR]",
-            "                     [--threshold 0.5] [--device cpu|gpu]",
-            "Detects objects and writes DIR/detections.json (COCO results: image_id, category_id,",
-            "bbox [x, y, w, h], score; image_id is the file name's number, else its position) and",
-            "DIR/<image>.png with the detections scoring at least --threshold drawn.",
-            "  --output  default runs/predict/<model id>");
-
-    private static final List<String> IMAGE_SUFFIXES = List.of(".png", ".jpg", ".jpeg", ".bmp", ".gif");
+            "                     [--threshold 0.5] [--device cpu|gpu|gpu:N]",
+            "Detects objects and writes DIR/detections.json (COCO results: image_id, file_name, category_id,",
+            "bbox [x, y, w, h], score; image_id is the number the file name ends with, else its position)",
+            "and DIR/<file name>.png (a.jpg -> a.jpg.png) with the detections scoring at least --threshold",
+            "drawn. A folder's images are its " + String.join(", ", ImageDecoder.FILE_SUFFIXES) + " files.",
+            "  --output  default runs/predict/<model id>; not the folder of the images");
 
     private Predict() {}
 
@@ -50,6 +50,9 @@ public final class Predict {
         Cli.run(USAGE, argv, args -> run(args, System.out));
     }
 
+    /** One image's detections, kept for detections.json. */
+    private record ImageDetections(long imageId, String fileName, List<CocoDetection> detections) {}
+
     static Path run(Args args, PrintStream out) throws Exception {
         String model = args.required("--model");
         Path input = Path.of(args.required("--image"));
@@ -61,13 +64,18 @@ public final class Predict {
         ModelSource.Resolved source = ModelSource.resolve(model, device);
         DetectorArtifact artifact = source.artifact();
         Path outDir = output != null ? output : Path.of("runs", "predict", artifact.id());
+        checkOutput(input, outDir);
+        long[] ids = new long[images.size()];
+        for (int n = 0; n < ids.length; n++) {
+            ids[n] = ImageIds.of(images.get(n).getFileName().toString(), n + 1);
+        }
+        for (String w : ImageIds.repeated(images.stream().map(Path::toString).toList(), ids)) {
+            out.println("warning: " + w);
+        }
         Files.createDirectories(outDir);
 
-        Map<String, Integer> categoryOf = new HashMap<>();
-        for (int i = 0; i < artifact.classNames().size(); i++) {
-            categoryOf.putIfAbsent(artifact.classNames().get(i), artifact.categoryIds()[i]);
-        }
-        List<Map<String, Object>> results = new ArrayList<>();
+        CocoCategories categories = new CocoCategories(artifact);
+        List<ImageDetections> results = new ArrayList<>();
         long begin = System.nanoTime();
         try (ZooModel<Image, DetectedObjects> zoo = source.load();
                 Predictor<Image, DetectedObjects> predictor = zoo.newPredictor()) {
@@ -75,27 +83,13 @@ public final class Predict {
                 Path file = images.get(n);
                 Image image = ImageDecoder.readImage(file);
                 DetectedObjects dets = predictor.predict(image);
-                long imageId = imageId(file, n + 1);
+                String fileName = file.getFileName().toString();
+                results.add(new ImageDetections(
+                        ids[n], fileName, categories.detections(dets, image.getWidth(), image.getHeight())));
                 List<String> names = new ArrayList<>();
                 List<Double> probs = new ArrayList<>();
                 List<BoundingBox> boxes = new ArrayList<>();
                 for (DetectedObjects.DetectedObject d : dets.<DetectedObjects.DetectedObject>items()) {
-                    Rectangle r = d.getBoundingBox().getBounds();
-                    Map<String, Object> rec = new LinkedHashMap<>();
-                    rec.put("image_id", imageId);
-                    rec.put("file_name", file.getFileName().toString());
-                    rec.put("category_id", categoryOf.getOrDefault(d.getClassName(), -1));
-                    // The model computes in float32: written at that precision (a decimal that reads
-                    // back as the same float), since rounding further creates score ties and moves AP.
-                    rec.put(
-                            "bbox",
-                            List.of(
-                                    (float) (r.getX() * image.getWidth()),
-                                    (float) (r.getY() * image.getHeight()),
-                                    (float) (r.getWidth() * image.getWidth()),
-                                    (float) (r.getHeight() * image.getHeight())));
-                    rec.put("score", (float) d.getProbability());
-                    results.add(rec);
                     if (d.getProbability() >= threshold) {
                         names.add(String.format(Locale.ROOT, "%s %.2f", d.getClassName(), d.getProbability()));
                         probs.add(d.getProbability());
@@ -104,8 +98,8 @@ public final class Predict {
                 }
                 Image drawn = image.duplicate();
                 drawn.drawBoundingBoxes(new DetectedObjects(names, probs, boxes));
-                String stem = file.getFileName().toString().replaceFirst("\\.[^.]+$", "");
-                Path target = outDir.resolve(stem + ".png");
+                // the whole file name: a.jpg and a.png of one folder must not share an output
+                Path target = outDir.resolve(fileName + ".png");
                 AtomicFiles.write(target, os -> drawn.save(os, "png"));
                 out.printf(
                         Locale.ROOT,
@@ -119,12 +113,20 @@ public final class Predict {
         }
         double seconds = (System.nanoTime() - begin) / 1e9;
         Path json = outDir.resolve("detections.json");
-        AtomicFiles.writeString(json, new GsonBuilder().create().toJson(results) + "\n");
+        long[] count = new long[1];
+        AtomicFiles.write(json, os -> {
+            CocoResultsWriter writer = new CocoResultsWriter(os);
+            for (ImageDetections r : results) {
+                writer.add(r.imageId(), r.fileName(), r.detections());
+            }
+            writer.finish();
+            count[0] = writer.count();
+        });
         out.printf(
                 Locale.ROOT,
                 "%d images, %d detections in %.1f s (%.2f images/s, model load included) -> %s%n",
                 images.size(),
-                results.size(),
+                count[0],
                 seconds,
                 images.size() / seconds,
                 json);
@@ -142,28 +144,28 @@ public final class Predict {
         List<Path> files;
         try (Stream<Path> s = Files.list(input)) {
             files = s.filter(Files::isRegularFile)
-                    .filter(p -> IMAGE_SUFFIXES.stream()
-                            .anyMatch(x -> p.getFileName()
-                                    .toString()
-                                    .toLowerCase(Locale.ROOT)
-                                    .endsWith(x)))
+                    .filter(p -> ImageDecoder.isImageFile(p.getFileName().toString()))
                     .sorted()
                     .toList();
         }
         if (files.isEmpty()) {
-            throw new IllegalArgumentException(
-                    "--image " + input + ": no image files (" + String.join(", ", IMAGE_SUFFIXES) + ") in the folder");
+            throw new IllegalArgumentException("--image " + input + ": no image files ("
+                    + String.join(", ", ImageDecoder.FILE_SUFFIXES) + ") in the folder");
         }
         return files;
     }
 
-    /** COCO image id from a file name's digits (000123.png -> 123, as COCO names them), else the fallback. */
-    static long imageId(Path file, long fallback) {
-        String digits =
-                file.getFileName().toString().replaceFirst("\\.[^.]+$", "").replaceAll("^.*?(\\d+)$", "$1");
-        if (digits.matches("\\d{1,18}")) {
-            return Long.parseLong(digits);
+    /** The drawn images and detections.json go beside the originals only if they cannot replace one. */
+    static void checkOutput(Path input, Path outDir) throws IOException {
+        Path folder = Files.isDirectory(input) ? input : input.toAbsolutePath().getParent();
+        boolean same = Files.isDirectory(outDir)
+                ? Files.isSameFile(folder, outDir)
+                : folder.toAbsolutePath()
+                        .normalize()
+                        .equals(outDir.toAbsolutePath().normalize());
+        if (same) {
+            throw new IllegalArgumentException("--output " + outDir + " is the folder of the images (--image " + input
+                    + "): its files would be overwritten; choose another folder");
         }
-        return fallback;
     }
 }

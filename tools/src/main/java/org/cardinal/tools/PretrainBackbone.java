@@ -1,12 +1,14 @@
 package org.cardinal.tools;
 
 import ai.djl.Device;
-import ai.djl.engine.Engine;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.cardinal.backbone.pretrain.PretrainConfig;
 import org.cardinal.backbone.pretrain.PretrainTrainer;
+import org.cardinal.core.cli.Args;
+import org.cardinal.core.cli.Cli;
 import org.cardinal.core.train.NonFiniteLossException;
+import org.cardinal.detector.train.DeviceSelection;
 
 /**
  * {@code tools/pretrain-backbone}: ImageNet-style pretraining of a ResNet/ResNeXt classifier, whose
@@ -15,9 +17,11 @@ import org.cardinal.core.train.NonFiniteLossException;
  */
 public final class PretrainBackbone {
 
+    private static final String TOOL = "tools/pretrain-backbone";
+
     private static final String USAGE = String.join(
             "\n",
-            "usage: tools/pretrain-backbone [--config FILE] [--data DIR] [--output DIR] [--device cpu|gpu|gpu:N]",
+            "usage: " + TOOL + " [--config FILE] [--data DIR] [--output DIR] [--device cpu|gpu|gpu:N]",
             "                               [--resume] [--seed N] [--epochs N] [--batch-size N] [--workers N]",
             "                               [--stop-after-steps N] [--no-progress]",
             "",
@@ -53,13 +57,18 @@ public final class PretrainBackbone {
             String deviceName = args.string("--device", "cpu");
             boolean resume = args.flag("--resume");
             Long seed = args.longInteger("--seed");
-            int epochs = args.integer("--epochs", -1);
-            int batchSize = args.integer("--batch-size", -1);
-            int workers = args.integer("--workers", -1);
-            int stopAfter = args.integer("--stop-after-steps", -1);
+            int epochs = positive(args, "--epochs");
+            int batchSize = positive(args, "--batch-size");
+            int workers = positive(args, "--workers");
+            int stopAfter = positive(args, "--stop-after-steps");
             boolean noProgress = args.flag("--no-progress");
             args.finish();
 
+            // every option is checked before anything is generated or trained
+            Device device = DeviceSelection.single("--device", deviceName);
+            if (data != null && !Files.isDirectory(data.resolve("train"))) {
+                throw new IllegalArgumentException("--data " + data + ": expected a folder with train/<class>/ images");
+            }
             Path configFile = ProjectFiles.config(configSpec, "pretrain");
             PretrainConfig cfg = PretrainConfig.load(configFile);
             cfg = cfg.withRun(
@@ -80,10 +89,7 @@ public final class PretrainBackbone {
                         + cfg.generated().valPerClass()
                         + " val images each) in " + data);
                 cfg.generated().writeTo(data);
-            } else if (!Files.isDirectory(data.resolve("train"))) {
-                throw new IllegalArgumentException("--data " + data + ": expected a folder with train/<class>/ images");
             }
-            Device device = device(deviceName);
             System.out.printf(
                     "pretraining %s on %s (%s): %d epochs, batch %d, lr %.4g, %s schedule%n",
                     cfg.arch().name(),
@@ -103,15 +109,21 @@ public final class PretrainBackbone {
             try {
                 r = trainer.run(resume);
             } catch (NonFiniteLossException e) {
+                Args.Command command = args.rerun(TOOL);
+                if (e.lastCheckpoint() != null) {
+                    command.with("--resume");
+                }
                 throw new Cli.Exit(
                         Cli.NON_FINITE_LOSS,
-                        e.getMessage() + "; to go on with a lower learning rate, lower"
-                                + " base_lr in " + configFile + " and run: tools/pretrain-backbone --config "
-                                + configFile
-                                + " --output " + output + (e.lastCheckpoint() != null ? " --resume" : ""));
+                        e.getMessage() + "; to go on with a lower learning rate, lower base_lr in " + configFile
+                                + " and run: " + command);
             }
             if (r.weights() == null) {
-                System.out.println("stopped at step " + r.steps() + "; continue with the same command and --resume");
+                Args.Command next = args.rerun(TOOL).with("--resume");
+                if (stopAfter > 0 && r.steps() >= stopAfter) {
+                    next.without("--stop-after-steps"); // the limit is reached: the next slot sets its own
+                }
+                System.out.println("stopped at step " + r.steps() + "; continue with: " + next);
                 return;
             }
             System.out.printf(
@@ -123,24 +135,15 @@ public final class PretrainBackbone {
         });
     }
 
-    static Device device(String name) {
-        String n = name.trim().toLowerCase(java.util.Locale.ROOT);
-        if (n.equals("cpu")) {
-            return Device.cpu();
+    /** A positive integer option, 0 when it is not given. */
+    private static int positive(Args args, String name) {
+        Long v = args.longInteger(name);
+        if (v == null) {
+            return 0;
         }
-        int id;
-        if (n.equals("gpu") || n.equals("cuda")) {
-            id = 0;
-        } else if (n.matches("(gpu|cuda):?\\d+")) {
-            id = Integer.parseInt(n.replaceAll("\\D", ""));
-        } else {
-            throw new IllegalArgumentException("--device must be cpu, gpu or gpu:N, got '" + name + "'");
+        if (v < 1 || v > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(name + ": expected a positive integer, found " + v);
         }
-        int gpus = Engine.getInstance().getGpuCount();
-        if (id >= gpus) {
-            throw new IllegalArgumentException("--device " + name + ": " + gpus + " GPU(s) visible to libtorch"
-                    + " (the default build uses the CPU libtorch; see the README for the GPU profile)");
-        }
-        return Device.gpu(id);
+        return v.intValue();
     }
 }

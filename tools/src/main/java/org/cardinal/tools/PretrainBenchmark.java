@@ -9,18 +9,19 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
-import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import org.cardinal.backbone.BackboneConfig;
 import org.cardinal.backbone.Norm;
 import org.cardinal.backbone.ResNet;
 import org.cardinal.backbone.pretrain.ClassificationLoss;
 import org.cardinal.backbone.weights.StateDicts;
+import org.cardinal.core.cli.Cli;
+import org.cardinal.core.config.JsonFiles;
+import org.cardinal.core.io.AtomicFiles;
 import org.cardinal.core.train.MomentumSgd;
+import org.cardinal.detector.train.DeviceSelection;
 
 /**
  * Pretraining throughput: images per second of one full training step (forward, cross-entropy,
@@ -56,7 +57,7 @@ public final class PretrainBenchmark {
             if (batch < 2 || size < 32 || iters < 1 || warmup < 0) {
                 throw new IllegalArgumentException("need --batch >= 2, --size >= 32, --iters >= 1, --warmup >= 0");
             }
-            ai.djl.Device device = PretrainBackbone.device(deviceName);
+            ai.djl.Device device = DeviceSelection.single("--device", deviceName);
             JsonArray results = new JsonArray();
             System.out.printf("%-18s %6s %5s %12s %12s%n", "arch", "batch", "size", "s/step", "images/s");
             for (String arch : archs) {
@@ -108,10 +109,7 @@ public final class PretrainBenchmark {
                 }
             }
             if (json != null) {
-                Files.writeString(
-                        json,
-                        new GsonBuilder().setPrettyPrinting().create().toJson(results) + "\n",
-                        StandardCharsets.UTF_8);
+                AtomicFiles.writeString(json, JsonFiles.pretty(results) + "\n");
             }
         });
     }

@@ -3,10 +3,15 @@ package org.cardinal.tools;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Locale;
+import org.cardinal.coco.CocoEvalParams;
+import org.cardinal.coco.CocoEvalResult;
+import org.cardinal.core.cli.Args;
+import org.cardinal.core.cli.Cli;
 import org.cardinal.core.train.NonFiniteLossException;
 import org.cardinal.core.train.StopRequest;
 import org.cardinal.detector.data.EmbeddedDataset;
 import org.cardinal.detector.train.ConsoleProgressListener;
+import org.cardinal.detector.train.DetectorTrainer;
 import org.cardinal.detector.train.EvalResult;
 import org.cardinal.detector.train.RunConfig;
 import org.cardinal.detector.train.TrainingRun;
@@ -21,9 +26,11 @@ public final class TrainDetector {
 
     static final String DEFAULT_CONFIG = "demo_tiny_fpn";
 
+    private static final String TOOL = "tools/train-detector";
+
     static final String USAGE = String.join(
             "\n",
-            "usage: tools/train-detector [--config configs/detectors/NAME.json | NAME] [--data DIR] [--output DIR]",
+            "usage: " + TOOL + " [--config configs/detectors/NAME.json | NAME] [--data DIR] [--output DIR]",
             "                            [--device cpu|gpu|gpu:0,1] [--seed N] [--resume] [--max-iter N]",
             "                            [--base-lr LR]",
             "Trains a Faster R-CNN detector and evaluates it with COCO metrics.",
@@ -34,7 +41,8 @@ public final class TrainDetector {
             "  --output    run folder (default runs/<config name>, with _seed<N> when --seed is given)",
             "  --device    cpu, gpu (all GPUs) or gpu:0,1 (default: the config's, auto = GPUs if any)",
             "  --seed      the run's seed (initial weights, data order, sampling), replacing the config's",
-            "  --resume    continue the run in --output from its last checkpoint, exactly",
+            "  --resume    continue the run in --output from its last checkpoint, exactly; give the options it was",
+            "              started with (a stop or a NaN loss prints that command), other data is refused",
             "  --max-iter  stop after N iterations instead of the config's max_iter",
             "  --base-lr   the learning rate after warmup, replacing the config's (e.g. to resume after a",
             "              NaN loss with a lower one)",
@@ -56,25 +64,25 @@ public final class TrainDetector {
 
     static TrainingRun.Result run(Args args, PrintStream out, PrintStream err, StopRequest stop) throws Exception {
         String configSpec = args.string("--config", DEFAULT_CONFIG);
-        Path data = args.path("--data");
         Path output = args.path("--output");
-        String device = args.string("--device", null);
-        Long seed = args.longInteger("--seed");
         boolean resume = args.flag("--resume");
-        int maxIter = args.integer("--max-iter", 0);
-        double baseLr = args.number("--base-lr", 0);
+        RunOverrides overrides = new RunOverrides(
+                args.path("--data"),
+                args.string("--device", null),
+                args.longInteger("--seed"),
+                args.integer("--max-iter", 0),
+                args.number("--base-lr", 0));
         args.finish();
-        if (maxIter < 0) {
-            throw new IllegalArgumentException("--max-iter: expected a positive integer, found " + maxIter);
-        }
-        if (baseLr < 0) {
-            throw new IllegalArgumentException("--base-lr: expected a positive number, found " + baseLr);
-        }
 
         Path configFile = ProjectFiles.config(configSpec, "detectors");
-        RunConfig cfg = RunOverrides.apply(RunConfig.load(configFile), data, device, seed, maxIter, baseLr);
+        RunConfig cfg = overrides.apply(RunConfig.load(configFile));
+        Path runDir = output != null
+                ? output
+                : Path.of("runs", cfg.name() + (overrides.seed() != null ? "_seed" + overrides.seed() : ""));
+        if (resume) {
+            DetectorTrainer.checkResumable(cfg, runDir); // before generating or reading any data
+        }
         EmbeddedDataset.ensure(Path.of(cfg.data().root()), err);
-        Path runDir = output != null ? output : Path.of("runs", cfg.name() + (seed != null ? "_seed" + seed : ""));
         out.printf(Locale.ROOT, "config %s -> run folder %s%n", configFile, runDir);
         TrainingRun.Result r;
         try {
@@ -87,10 +95,13 @@ public final class TrainDetector {
                     .setLog(err)
                     .train(resume);
         } catch (NonFiniteLossException e) {
-            String command = "tools/train-detector --config " + configSpec + " --output " + runDir
-                    + (seed != null ? " --seed " + seed : "")
-                    + String.format(Locale.ROOT, " --base-lr %.3g", cfg.solver().baseLr() / 2)
-                    + (e.lastCheckpoint() != null ? " --resume" : "");
+            Args.Command command = args.rerun(TOOL)
+                    .with(
+                            "--base-lr",
+                            String.format(Locale.ROOT, "%.3g", cfg.solver().baseLr() / 2));
+            if (e.lastCheckpoint() != null) {
+                command.with("--resume");
+            }
             throw new Cli.Exit(
                     Cli.NON_FINITE_LOSS, e.getMessage() + "; to go on with a lower learning rate: " + command);
         }
@@ -101,12 +112,7 @@ public final class TrainDetector {
                     r.summary().stoppedBy(),
                     r.summary().iterations(),
                     r.summary().lastCheckpoint());
-            out.printf(
-                    Locale.ROOT,
-                    "continue with: tools/train-detector --config %s --output %s --resume%s%n",
-                    configSpec,
-                    runDir,
-                    seed != null ? " --seed " + seed : "");
+            out.println("continue with: " + args.rerun(TOOL).with("--resume"));
             return r;
         }
         out.printf(
@@ -124,8 +130,9 @@ public final class TrainDetector {
                     cfg.data().valAnnotationsPath(),
                     eval.numImages());
             out.print(eval.summary());
-            out.println("per-category AP@[.5:.95] (%):");
-            out.print(CocoSummary.perCategory(eval.perCategoryAp(), r.summary().categories()));
+            // the trainer evaluates with the default parameters
+            out.print(CocoEvalResult.perCategoryTable(
+                    CocoEvalParams.defaults(), eval.perCategoryAp(), r.summary().categories()));
         } else {
             out.println("no val split: skipped the COCO evaluation");
         }

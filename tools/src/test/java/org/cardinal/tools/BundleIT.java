@@ -115,10 +115,11 @@ class BundleIT {
                 Map.of("PYTORCH_LIBRARY_PATH", unpackCpuLibtorch().toString(), "HOME", work.toString()));
         assertEquals(0, r.code, r.output);
         // nothing scores 2, so the written images are the decoded ones, boxes-free
-        BufferedImage cmyk = ImageIO.read(out.resolve("cmyk.png").toFile());
+        BufferedImage cmyk = ImageIO.read(out.resolve("cmyk.jpg.png").toFile());
         assertEquals(64, cmyk.getWidth());
         assertTrue(near(cmyk.getRGB(24, 8), 0, 255, 255), "cyan patch: " + Integer.toHexString(cmyk.getRGB(24, 8)));
-        BufferedImage upright = ImageIO.read(out.resolve("orientation_6.png").toFile());
+        BufferedImage upright =
+                ImageIO.read(out.resolve("orientation_6.jpg.png").toFile());
         assertEquals(32, upright.getWidth(), "turned upright: 48x32 stored, orientation 6");
         assertEquals(48, upright.getHeight());
         assertTrue(

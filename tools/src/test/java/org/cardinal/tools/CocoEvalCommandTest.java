@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
+import org.cardinal.core.cli.Args;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

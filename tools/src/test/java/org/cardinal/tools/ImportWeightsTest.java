@@ -26,6 +26,7 @@ import org.cardinal.backbone.weights.Npy;
 import org.cardinal.backbone.weights.StateDict;
 import org.cardinal.backbone.weights.StateDicts;
 import org.cardinal.backbone.weights.TensorData;
+import org.cardinal.core.cli.Args;
 import org.cardinal.core.config.ConfigPath;
 import org.cardinal.detector.Detections;
 import org.cardinal.detector.DetectorConfig;
@@ -115,8 +116,7 @@ class ImportWeightsTest {
                 Args.parse(new String[] {
                     "--weights",
                     weights.toString(),
-                    "--arch",
-                    "resnet_tiny",
+                    // no --arch: the config's backbone stands (the tensors could not name resnet_tiny)
                     "--config",
                     modelJson.toString(),
                     "--classes",
@@ -159,7 +159,7 @@ class ImportWeightsTest {
             // with --classes and no category ids, label k is category k
             assertEquals(expectedLabels[i], r.get("category_id").getAsLong(), "detection " + i + " category");
         }
-        assertTrue(Files.isRegularFile(dir.resolve("pred").resolve("000001.png")), "image with boxes drawn");
+        assertTrue(Files.isRegularFile(dir.resolve("pred").resolve("000001.png.png")), "image with boxes drawn");
     }
 
     /** A tiny C4 fixture of the detector module: torchvision's weights, images and detections. */
@@ -281,6 +281,24 @@ class ImportWeightsTest {
         double areaA = (a[4 * i + 2] - a[4 * i]) * (a[4 * i + 3] - a[4 * i + 1]);
         double areaB = (b[4 * j + 2] - b[4 * j]) * (b[4 * j + 3] - b[4 * j + 1]);
         return inter / (areaA + areaB - inter);
+    }
+
+    @Test
+    void aConfigWhoseNumClassesTheClassifierContradictsIsRefused(@TempDir Path dir) throws Exception {
+        StateDict sd = new StateDict();
+        sd.put("roi_heads.box_predictor.cls_score.weight", TensorData.ofFloats(new float[10], 5, 2));
+        Path f = dir.resolve("detector.safetensors");
+        sd.write(f);
+        Path modelJson = dir.resolve("model.json");
+        Files.writeString(modelJson, "{\"variant\": \"fpn\", \"backbone\": \"resnet_tiny\", \"num_classes\": 4}");
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
+                () -> ImportWeights.run(
+                        Args.parse(new String[] {"--weights", f.toString(), "--config", modelJson.toString()}), SINK));
+        assertEquals(
+                modelJson + ": field 'num_classes' is 4 but the classifier of " + f
+                        + " has 5 outputs (classes + background)",
+                e.getMessage());
     }
 
     @Test

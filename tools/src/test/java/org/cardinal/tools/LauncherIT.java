@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.cardinal.core.cli.Cli;
 import org.cardinal.core.train.MetricsLog;
 import org.cardinal.detector.data.SyntheticCocoGenerator;
 import org.cardinal.detector.train.Checkpoint;

@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.cardinal.coco.CocoEvalResult;
+import org.cardinal.core.cli.Args;
 import org.cardinal.core.train.StopRequest;
 import org.cardinal.detector.data.SyntheticCocoGenerator;
 import org.cardinal.detector.train.TrainingRun;

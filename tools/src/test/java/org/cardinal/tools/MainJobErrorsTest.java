@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.cardinal.core.cli.Args;
 import org.cardinal.core.train.StopRequest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -88,6 +89,23 @@ class MainJobErrorsTest {
         assertTrue(
                 e.getMessage().startsWith("dataset not found") && e.getMessage().contains("instances_val.json"),
                 e.getMessage());
+    }
+
+    @Test
+    void predictTakesTheDecodersFormatsAndNeverWritesOverItsImages(@TempDir Path dir) throws IOException {
+        for (String f : List.of("a.png", "a.jpg", "b.TIF", "c.webp", "notes.txt")) {
+            Files.writeString(dir.resolve(f), "x");
+        }
+        assertEquals(
+                List.of("a.jpg", "a.png", "b.TIF"),
+                Predict.listImages(dir).stream()
+                        .map(p -> p.getFileName().toString())
+                        .toList());
+        IllegalArgumentException same =
+                assertThrows(IllegalArgumentException.class, () -> Predict.checkOutput(dir, dir.resolve(".")));
+        assertTrue(same.getMessage().startsWith("--output " + dir.resolve(".")), same.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Predict.checkOutput(dir.resolve("a.png"), dir));
+        Predict.checkOutput(dir, dir.resolve("out"));
     }
 
     @Test

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.cardinal.backbone.BackboneConfig;
@@ -17,19 +16,14 @@ import org.junit.jupiter.api.io.TempDir;
 class ModelInfoTest {
 
     @Test
-    void jsonReportHasTheTotalsOfTheReference(@TempDir Path dir) throws Exception {
+    void jsonReportHasTheTotalsOfTheReference() {
         BackboneConfig cfg = ModelInfo.resolve("resnext50_32x4d");
-        Path out = dir.resolve("sub/info.json");
-        ModelInfo.writeAtomically(out, ModelInfo.toJson(cfg, Complexity.of(cfg, 224, 224)));
-        JsonObject o = JsonParser.parseString(Files.readString(out)).getAsJsonObject();
+        JsonObject o = ModelInfo.toJson(cfg, Complexity.of(cfg, 224, 224));
         assertEquals("resnext50_32x4d", o.get("arch").getAsString());
         // Paper / torchvision reference: 25,028,904 parameters, 4.23 GMACs.
         assertEquals(25_028_904L, o.get("params").getAsLong());
         assertEquals(4.23, o.get("macs").getAsLong() / 1e9, 0.005);
         assertEquals(6, o.getAsJsonArray("stages").size());
-        try (var files = Files.list(out.getParent())) {
-            assertEquals(1, files.count(), "no temporary file left behind");
-        }
     }
 
     @Test

@@ -11,6 +11,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
 import javax.imageio.ImageIO;
 import javax.imageio.stream.MemoryCacheImageInputStream;
 
@@ -26,6 +28,12 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
  * stored pixels instead when annotations were evidently drawn on them (docs/images.md).
  */
 public final class ImageDecoder {
+
+    /**
+     * The file name endings (lower case) of the formats it reads: what the tools take from a
+     * folder of images.
+     */
+    public static final List<String> FILE_SUFFIXES = List.of(".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff");
 
     private static final BufferedImageFactory DJL_IMAGES = new BufferedImageFactory();
 
@@ -58,6 +66,12 @@ public final class ImageDecoder {
             }
             return upright();
         }
+    }
+
+    /** Whether a file name ends with one of the {@link #FILE_SUFFIXES}, in any case. */
+    public static boolean isImageFile(String fileName) {
+        String name = fileName.toLowerCase(Locale.ROOT);
+        return FILE_SUFFIXES.stream().anyMatch(name::endsWith);
     }
 
     /**
@@ -93,7 +107,7 @@ public final class ImageDecoder {
         }
         if (image == null) {
             throw new IOException(
-                    name + ": cannot decode image: not a format ImageIO reads (JPEG, PNG, BMP, GIF, TIFF)");
+                    name + ": cannot decode image: not a format it reads (" + String.join(", ", FILE_SUFFIXES) + ")");
         }
         return new Decoded(toRgb(image), ExifOrientation.of(bytes));
     }

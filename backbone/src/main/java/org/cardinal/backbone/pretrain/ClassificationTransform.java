@@ -61,11 +61,6 @@ public final class ClassificationTransform {
         return size;
     }
 
-    /** Whether this is the (random) training transform. */
-    public boolean isTrain() {
-        return train;
-    }
-
     /**
      * Transforms one decoded image into {@code out[offset .. offset + 3*size*size)}, CHW.
      *

@@ -2,6 +2,7 @@ package org.cardinal.backbone.image;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -18,6 +19,7 @@ import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Locale;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -137,6 +139,22 @@ class ImageDecoderTest {
         Image copy = image.duplicate();
         assertEquals(32, copy.getWidth());
         assertEquals(48, copy.getHeight());
+    }
+
+    @Test
+    void everyListedSuffixIsAFormatItDecodes(@TempDir Path dir) throws IOException {
+        BufferedImage image = new BufferedImage(5, 3, BufferedImage.TYPE_3BYTE_BGR);
+        image.setRGB(1, 1, 0xff0000);
+        for (String suffix : ImageDecoder.FILE_SUFFIXES) {
+            Path file = dir.resolve("image" + suffix.toUpperCase(Locale.ROOT));
+            assertTrue(ImageIO.write(image, suffix.substring(1), file.toFile()), "a writer for " + suffix);
+            assertTrue(ImageDecoder.isImageFile(file.getFileName().toString()), suffix);
+            BufferedImage decoded = ImageDecoder.read(file);
+            assertEquals(5, decoded.getWidth(), suffix);
+            assertEquals(3, decoded.getHeight(), suffix);
+        }
+        assertFalse(ImageDecoder.isImageFile("photo.webp"));
+        assertFalse(ImageDecoder.isImageFile("list.txt"));
     }
 
     @Test

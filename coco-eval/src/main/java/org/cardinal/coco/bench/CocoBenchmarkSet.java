@@ -4,9 +4,6 @@ import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.SplittableRandom;
 
 /**
@@ -17,11 +14,8 @@ import java.util.SplittableRandom;
  * truth of varying quality, some with the wrong category, plus background boxes. Boxes have two
  * decimals and scores three, so score ties are common, as in rounded real results files.
  *
- * <p>The same seed gives the same files byte for byte.
- *
- * <pre>java -cp coco-eval.jar org.cardinal.coco.bench.CocoBenchmarkSet OUT_DIR [--images N]
- *     [--categories K] [--dets-per-image D] [--seed S]</pre>
- * writes OUT_DIR/gt.json and OUT_DIR/dt.json (each atomically).
+ * <p>The same seed gives the same files byte for byte. {@code
+ * org.cardinal.tools.GenerateCocoBenchmarkSet} writes them into a folder, atomically.
  */
 public final class CocoBenchmarkSet {
     private final int numImages;
@@ -44,106 +38,104 @@ public final class CocoBenchmarkSet {
         return k + 1 + k / 8;
     }
 
-    /** Writes gt.json and dt.json into {@code dir}. */
-    public void write(Path dir) throws IOException {
-        Files.createDirectories(dir);
-        // temporary names in the same folder, so the final move is atomic
-        long pid = ProcessHandle.current().pid();
-        Path gtTmp = dir.resolve(".gt.json." + pid + ".tmp");
-        Path dtTmp = dir.resolve(".dt.json." + pid + ".tmp");
+    /**
+     * Writes the pair; the streams stay open.
+     *
+     * @param gtOut receives the ground truth (COCO instances JSON)
+     * @param dtOut receives the results (COCO results JSON)
+     * @throws IOException if writing fails
+     */
+    public void write(OutputStream gtOut, OutputStream dtOut) throws IOException {
         SplittableRandom rng = new SplittableRandom(seed);
-        try (Json gt = new Json(Files.newOutputStream(gtTmp));
-                Json dt = new Json(Files.newOutputStream(dtTmp))) {
-            gt.raw(
-                    "{\"info\": {\"description\": \"Cardinal synthetic benchmark set\"}, \"licenses\": [], \"images\": [");
-            for (int i = 0; i < numImages; i++) {
-                int[] size = SIZES[i % SIZES.length];
-                gt.raw(i == 0 ? "{\"id\": " : ", {\"id\": ")
-                        .num(imageId(i))
-                        .raw(", \"width\": ")
-                        .num(size[0])
-                        .raw(", \"height\": ")
-                        .num(size[1])
-                        .raw(", \"file_name\": \"")
-                        .num(imageId(i))
-                        .raw(".jpg\"}");
-            }
-            gt.raw("], \"annotations\": [");
-            dt.raw("[");
-            long annId = 1;
-            boolean firstAnn = true;
-            boolean firstDet = true;
-            double[] boxes = new double[4 * 12];
-            int[] cats = new int[12];
-            for (int i = 0; i < numImages; i++) {
-                int[] size = SIZES[i % SIZES.length];
-                int w = size[0];
-                int h = size[1];
-                int numGt = 1 + rng.nextInt(12);
-                int[] present = {rng.nextInt(numCategories), rng.nextInt(numCategories), rng.nextInt(numCategories)};
-                for (int g = 0; g < numGt; g++) {
-                    randomBox(rng, w, h, boxes, 4 * g);
-                    cats[g] = present[rng.nextInt(present.length)];
-                    boolean crowd = rng.nextDouble() < 0.01;
-                    double area = hundredths(
-                            boxes[4 * g + 2] * boxes[4 * g + 3] * (crowd ? 0.8 : 0.5 + 0.45 * rng.nextDouble()));
-                    gt.raw(firstAnn ? "{\"id\": " : ", {\"id\": ")
-                            .num(annId++)
-                            .raw(", \"image_id\": ")
-                            .num(imageId(i))
-                            .raw(", \"category_id\": ")
-                            .num(categoryId(cats[g]))
-                            .raw(", \"bbox\": ")
-                            .box(boxes, 4 * g)
-                            .raw(", \"area\": ")
-                            .fixed(area, 2)
-                            .raw(", \"iscrowd\": ")
-                            .num(crowd ? 1 : 0)
-                            .raw("}");
-                    firstAnn = false;
-                }
-                double[] d = new double[4];
-                for (int j = 0; j < detsPerImage; j++) {
-                    int category;
-                    double score;
-                    if (j < 3 * numGt && rng.nextDouble() < 0.8) {
-                        int g = j % numGt;
-                        double noise = NOISE[rng.nextInt(NOISE.length)];
-                        jitter(rng, boxes, 4 * g, noise, w, h, d);
-                        category = rng.nextDouble() < 0.9 ? cats[g] : rng.nextInt(numCategories);
-                        score = Math.sqrt(rng.nextDouble());
-                    } else {
-                        randomBox(rng, w, h, d, 0);
-                        category = rng.nextDouble() < 0.5
-                                ? present[rng.nextInt(present.length)]
-                                : rng.nextInt(numCategories);
-                        score = Math.pow(rng.nextDouble(), 2);
-                    }
-                    dt.raw(firstDet ? "{\"image_id\": " : ", {\"image_id\": ")
-                            .num(imageId(i))
-                            .raw(", \"category_id\": ")
-                            .num(categoryId(category))
-                            .raw(", \"bbox\": ")
-                            .box(d, 0)
-                            .raw(", \"score\": ")
-                            .fixed(Math.round(score * 1000) / 1000.0, 3)
-                            .raw("}");
-                    firstDet = false;
-                }
-            }
-            gt.raw("], \"categories\": [");
-            for (int k = 0; k < numCategories; k++) {
-                gt.raw(k == 0 ? "{\"id\": " : ", {\"id\": ")
-                        .num(categoryId(k))
-                        .raw(", \"name\": \"class")
-                        .num(categoryId(k))
-                        .raw("\", \"supercategory\": \"thing\"}");
-            }
-            gt.raw("]}\n");
-            dt.raw("]\n");
+        Json gt = new Json(gtOut);
+        Json dt = new Json(dtOut);
+        gt.raw("{\"info\": {\"description\": \"Cardinal synthetic benchmark set\"}, \"licenses\": [], \"images\": [");
+        for (int i = 0; i < numImages; i++) {
+            int[] size = SIZES[i % SIZES.length];
+            gt.raw(i == 0 ? "{\"id\": " : ", {\"id\": ")
+                    .num(imageId(i))
+                    .raw(", \"width\": ")
+                    .num(size[0])
+                    .raw(", \"height\": ")
+                    .num(size[1])
+                    .raw(", \"file_name\": \"")
+                    .num(imageId(i))
+                    .raw(".jpg\"}");
         }
-        Files.move(gtTmp, dir.resolve("gt.json"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        Files.move(dtTmp, dir.resolve("dt.json"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        gt.raw("], \"annotations\": [");
+        dt.raw("[");
+        long annId = 1;
+        boolean firstAnn = true;
+        boolean firstDet = true;
+        double[] boxes = new double[4 * 12];
+        int[] cats = new int[12];
+        for (int i = 0; i < numImages; i++) {
+            int[] size = SIZES[i % SIZES.length];
+            int w = size[0];
+            int h = size[1];
+            int numGt = 1 + rng.nextInt(12);
+            int[] present = {rng.nextInt(numCategories), rng.nextInt(numCategories), rng.nextInt(numCategories)};
+            for (int g = 0; g < numGt; g++) {
+                randomBox(rng, w, h, boxes, 4 * g);
+                cats[g] = present[rng.nextInt(present.length)];
+                boolean crowd = rng.nextDouble() < 0.01;
+                double area =
+                        hundredths(boxes[4 * g + 2] * boxes[4 * g + 3] * (crowd ? 0.8 : 0.5 + 0.45 * rng.nextDouble()));
+                gt.raw(firstAnn ? "{\"id\": " : ", {\"id\": ")
+                        .num(annId++)
+                        .raw(", \"image_id\": ")
+                        .num(imageId(i))
+                        .raw(", \"category_id\": ")
+                        .num(categoryId(cats[g]))
+                        .raw(", \"bbox\": ")
+                        .box(boxes, 4 * g)
+                        .raw(", \"area\": ")
+                        .fixed(area, 2)
+                        .raw(", \"iscrowd\": ")
+                        .num(crowd ? 1 : 0)
+                        .raw("}");
+                firstAnn = false;
+            }
+            double[] d = new double[4];
+            for (int j = 0; j < detsPerImage; j++) {
+                int category;
+                double score;
+                if (j < 3 * numGt && rng.nextDouble() < 0.8) {
+                    int g = j % numGt;
+                    double noise = NOISE[rng.nextInt(NOISE.length)];
+                    jitter(rng, boxes, 4 * g, noise, w, h, d);
+                    category = rng.nextDouble() < 0.9 ? cats[g] : rng.nextInt(numCategories);
+                    score = Math.sqrt(rng.nextDouble());
+                } else {
+                    randomBox(rng, w, h, d, 0);
+                    category =
+                            rng.nextDouble() < 0.5 ? present[rng.nextInt(present.length)] : rng.nextInt(numCategories);
+                    score = Math.pow(rng.nextDouble(), 2);
+                }
+                dt.raw(firstDet ? "{\"image_id\": " : ", {\"image_id\": ")
+                        .num(imageId(i))
+                        .raw(", \"category_id\": ")
+                        .num(categoryId(category))
+                        .raw(", \"bbox\": ")
+                        .box(d, 0)
+                        .raw(", \"score\": ")
+                        .fixed(Math.round(score * 1000) / 1000.0, 3)
+                        .raw("}");
+                firstDet = false;
+            }
+        }
+        gt.raw("], \"categories\": [");
+        for (int k = 0; k < numCategories; k++) {
+            gt.raw(k == 0 ? "{\"id\": " : ", {\"id\": ")
+                    .num(categoryId(k))
+                    .raw(", \"name\": \"class")
+                    .num(categoryId(k))
+                    .raw("\", \"supercategory\": \"thing\"}");
+        }
+        gt.raw("]}\n");
+        dt.raw("]\n");
+        gt.flush();
+        dt.flush();
     }
 
     private static final int[][] SIZES = {{640, 480}, {480, 640}, {640, 427}, {500, 375}, {640, 640}, {612, 612}};
@@ -183,7 +175,7 @@ public final class CocoBenchmarkSet {
     }
 
     /** A minimal JSON text writer: the generator's output is fixed, so no general encoder is needed. */
-    private static final class Json implements AutoCloseable {
+    private static final class Json {
         private final OutputStream out;
 
         Json(OutputStream out) {
@@ -221,41 +213,8 @@ public final class CocoBenchmarkSet {
                     .raw("]");
         }
 
-        @Override
-        public void close() throws IOException {
-            out.close();
+        void flush() throws IOException {
+            out.flush();
         }
-    }
-
-    public static void main(String[] args) throws IOException {
-        if (args.length < 1 || args[0].startsWith("-")) {
-            System.err.println("usage: CocoBenchmarkSet OUT_DIR [--images 5000] [--categories 80] "
-                    + "[--dets-per-image 100] [--seed 1]");
-            System.exit(2);
-        }
-        int images = 5000;
-        int categories = 80;
-        int dets = 100;
-        long seed = 1;
-        for (int i = 1; i + 1 < args.length; i += 2) {
-            switch (args[i]) {
-                case "--images":
-                    images = Integer.parseInt(args[i + 1]);
-                    break;
-                case "--categories":
-                    categories = Integer.parseInt(args[i + 1]);
-                    break;
-                case "--dets-per-image":
-                    dets = Integer.parseInt(args[i + 1]);
-                    break;
-                case "--seed":
-                    seed = Long.parseLong(args[i + 1]);
-                    break;
-                default:
-                    System.err.println("error: unknown option " + args[i]);
-                    System.exit(2);
-            }
-        }
-        new CocoBenchmarkSet(images, categories, dets, seed).write(Path.of(args[0]));
     }
 }

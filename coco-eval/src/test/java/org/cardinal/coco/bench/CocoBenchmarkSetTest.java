@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.cardinal.coco.CocoEvalResult;
@@ -18,10 +20,18 @@ class CocoBenchmarkSetTest {
     @TempDir
     Path dir;
 
+    private static void write(CocoBenchmarkSet set, Path folder) throws IOException {
+        Files.createDirectories(folder);
+        try (OutputStream gt = Files.newOutputStream(folder.resolve("gt.json"));
+                OutputStream dt = Files.newOutputStream(folder.resolve("dt.json"))) {
+            set.write(gt, dt);
+        }
+    }
+
     @Test
     void sameSeedSameFilesAndTheAdvertisedShape() throws Exception {
-        new CocoBenchmarkSet(60, 7, 20, 3).write(dir.resolve("a"));
-        new CocoBenchmarkSet(60, 7, 20, 3).write(dir.resolve("b"));
+        write(new CocoBenchmarkSet(60, 7, 20, 3), dir.resolve("a"));
+        write(new CocoBenchmarkSet(60, 7, 20, 3), dir.resolve("b"));
         for (String f : new String[] {"gt.json", "dt.json"}) {
             assertArrayEquals(
                     Files.readAllBytes(dir.resolve("a").resolve(f)),
@@ -44,7 +54,7 @@ class CocoBenchmarkSetTest {
     @Test
     @Tag("long")
     void fullSizeSetReadsTheSameWithBothReaders() throws Exception {
-        new CocoBenchmarkSet(5000, 80, 100, 1).write(dir);
+        write(new CocoBenchmarkSet(5000, 80, 100, 1), dir);
         CocoGroundTruth gt = CocoGroundTruth.read(dir.resolve("gt.json"));
         assertTrue(
                 gt.numAnnotations() > 30000 && gt.numAnnotations() < 36000, "about 33k boxes: " + gt.numAnnotations());

@@ -15,6 +15,7 @@ import java.util.Set;
 import org.cardinal.backbone.BackboneConfig;
 import org.cardinal.backbone.pretrain.PretrainConfig;
 import org.cardinal.backbone.pretrain.PretrainTrainer;
+import org.cardinal.core.config.JsonDifference;
 import org.cardinal.core.config.JsonFiles;
 import org.cardinal.core.io.AtomicFiles;
 import org.cardinal.core.train.StopRequest;

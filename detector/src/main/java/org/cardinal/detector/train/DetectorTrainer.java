@@ -13,6 +13,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import org.cardinal.core.config.JsonDifference;
 import org.cardinal.core.io.AtomicFiles;
 import org.cardinal.core.train.MomentumSgd;
 import org.cardinal.core.train.NonFiniteLossException;
@@ -48,6 +50,9 @@ import org.cardinal.detector.data.PrefetchingLoader;
  * iterations (host-side caches are fine).
  */
 public final class DetectorTrainer {
+
+    /** Data fields that do not change what is trained: a resumed run may set them anew. */
+    private static final Set<String> RESUME_MAY_CHANGE = Set.of("data.num_workers", "data.prefetch_batches");
 
     private final RunConfig config;
     private final Path runDir;
@@ -129,6 +134,7 @@ public final class DetectorTrainer {
     public TrainingSummary train(boolean resume) throws IOException {
         SolverConfig solver = config.solver();
         DataConfig data = config.data();
+        Optional<Path> resumeFrom = resume ? checkResumable(config, runDir) : Optional.empty();
         CocoDetectionDataset trainSet = CocoDetectionDataset.load(
                 data.trainAnnotationsPath(),
                 data.trainImagesPath(),
@@ -146,11 +152,8 @@ public final class DetectorTrainer {
         }
         Files.createDirectories(runDir);
         int start = 0;
-        Optional<Path> resumeFrom = resume ? Checkpoint.latest(checkpointsDir()) : Optional.empty();
         if (resumeFrom.isPresent()) {
-            Checkpoint.State resumed = Checkpoint.readState(resumeFrom.get());
-            checkResumable(resumed, resumeFrom.get());
-            start = resumed.iteration();
+            start = Checkpoint.readState(resumeFrom.get()).iteration();
             Checkpoint.loadParameters(model.block(), resumeFrom.get());
         }
         AtomicFiles.writeString(runDir.resolve("config.json"), config.toJsonString() + "\n");
@@ -199,10 +202,34 @@ public final class DetectorTrainer {
         }
     }
 
-    private void checkResumable(Checkpoint.State state, Path dir) {
+    /**
+     * Checks that a run folder's newest checkpoint can be resumed with {@code config}: same model,
+     * same data (the loader settings aside), same seed, and an iteration not beyond
+     * {@code max_iter}; the learning rate, the periods and the devices may change. Cheap: call it
+     * before preparing data, so that a resume with other options fails at once.
+     *
+     * @param config the run config as it would resume
+     * @param runDir the run folder
+     * @return the checkpoint to resume from, or empty when the folder has none
+     * @throws IllegalArgumentException naming the checkpoint and what differs
+     * @throws IOException if the checkpoint's state cannot be read
+     */
+    public static Optional<Path> checkResumable(RunConfig config, Path runDir) throws IOException {
+        Optional<Path> latest = Checkpoint.latest(runDir.resolve("checkpoints"));
+        if (latest.isEmpty()) {
+            return latest;
+        }
+        Path dir = latest.get();
+        Checkpoint.State state = Checkpoint.readState(dir);
         if (!config.model().toJson().equals(state.config().getAsJsonObject("model"))) {
             throw new IllegalArgumentException(
                     "cannot resume from " + dir + ": its model config differs from the run's");
+        }
+        String data =
+                JsonDifference.first(state.config().get("data"), config.data().toJson(), "data", RESUME_MAY_CHANGE);
+        if (data != null) {
+            throw new IllegalArgumentException("cannot resume from " + dir + ": it was trained on other data (" + data
+                    + "); resume with the data the run was started with (its --data)");
         }
         if (state.seed() != config.solver().seed()) {
             throw new IllegalArgumentException("cannot resume from " + dir + ": it was trained with seed "
@@ -212,6 +239,7 @@ public final class DetectorTrainer {
             throw new IllegalArgumentException("cannot resume from " + dir + ": it is at iteration " + state.iteration()
                     + ", beyond max_iter " + config.solver().maxIter());
         }
+        return latest;
     }
 
     /** The state of one call to {@link #train}. */

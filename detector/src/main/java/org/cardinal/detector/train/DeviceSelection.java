@@ -12,6 +12,9 @@ import org.cardinal.core.config.InvalidFieldException;
  * the engine sees and falls back to the CPU, "cpu" forces the CPU, "gpu" takes every GPU (error
  * if there is none), "gpu:0,2" takes the listed ones. More than one device means data-parallel
  * training: the batch is split across them and their gradients are summed.
+ *
+ * <p>The one parser of a device option: run configs ({@code solver.device}) and every tool's
+ * {@code --device} ({@link #checkOption}, {@link #single} for the tools that run on one device).
  */
 public final class DeviceSelection {
 
@@ -20,6 +23,48 @@ public final class DeviceSelection {
     /** Throws naming the field when {@code option} is not one of the accepted forms. */
     static void validate(String option) {
         parse(option, -1);
+    }
+
+    /**
+     * Checks the form of a command-line device option without looking for GPUs (a training tool
+     * puts it into the run config, which resolves it when the run starts).
+     *
+     * @param name the option, e.g. {@code --device}, for messages
+     * @param value its value
+     * @return the value in lower case
+     * @throws IllegalArgumentException naming the option when the value is not one of the forms
+     */
+    public static String checkOption(String name, String value) {
+        try {
+            parse(value, -1);
+        } catch (InvalidFieldException e) {
+            throw new IllegalArgumentException(name + ": expected " + e.expected() + ", found '" + value + "'");
+        }
+        return value.trim().toLowerCase(Locale.ROOT);
+    }
+
+    /**
+     * The device of a tool that runs on one: "cpu"; "gpu" the first GPU; "gpu:N" that one; "auto"
+     * the first GPU, else the CPU.
+     *
+     * @param name the option, e.g. {@code --device}, for messages
+     * @param value its value
+     * @return the device, checked against the GPUs the engine sees
+     * @throws IllegalArgumentException naming the option for another form, a GPU that is not there
+     *     or a list of several GPUs
+     */
+    public static Device single(String name, String value) {
+        return single(name, value, Engine.getInstance().getGpuCount());
+    }
+
+    static Device single(String name, String value, int gpuCount) {
+        String option = checkOption(name, value);
+        Device[] devices = parse(option, gpuCount);
+        if (devices.length > 1 && option.startsWith("gpu:")) {
+            throw new IllegalArgumentException(
+                    name + " " + value + ": this tool runs on one device; name one GPU, e.g. gpu:0");
+        }
+        return devices[0];
     }
 
     /**

@@ -178,6 +178,39 @@ class DetectorTrainerTest {
         assertEquals(12, a.size());
     }
 
+    @Test
+    void aResumeOnOtherDataIsRefusedNamingTheFieldWhileLoaderSettingsMayChange() throws IOException {
+        RunConfig cfg = config("{\"ims_per_batch\": 2, \"max_iter\": 2, \"warmup_iters\": 0}");
+        Path run = dir.resolve("run");
+        assertTrue(DetectorTrainer.checkResumable(cfg, run).isEmpty(), "nothing to resume yet");
+        try (NDManager m = NDManager.newBaseManager()) {
+            new DetectorTrainer(cfg, run, model(m, 2)).train(false);
+        }
+        RunConfig elsewhere = cfg.withDataRoot(dir.resolve("other"));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> DetectorTrainer.checkResumable(elsewhere, run));
+        assertTrue(
+                e.getMessage().contains("field 'data.root'") && e.getMessage().contains("other"), e.getMessage());
+        DataConfig d = cfg.data();
+        RunConfig fewerThreads = new RunConfig(
+                cfg.name(),
+                cfg.model(),
+                cfg.solver(),
+                new DataConfig(
+                        d.root(),
+                        d.trainImages(),
+                        d.trainAnnotations(),
+                        d.valImages(),
+                        d.valAnnotations(),
+                        d.flipProb(),
+                        d.keepEmptyImages(),
+                        1,
+                        1));
+        assertEquals(
+                run.resolve("checkpoints/iter_0000002"),
+                DetectorTrainer.checkResumable(fewerThreads, run).orElseThrow());
+    }
+
     private static List<String> lossLines(Path run) throws IOException {
         List<String> out = new ArrayList<>();
         for (String line : Files.readAllLines(run.resolve(MetricsLog.FILE))) {

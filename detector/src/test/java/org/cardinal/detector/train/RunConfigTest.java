@@ -139,4 +139,20 @@ class RunConfigTest {
         assertThrows(IllegalArgumentException.class, () -> DeviceSelection.parse("gpu:4", 4));
         assertThrows(IllegalArgumentException.class, () -> DeviceSelection.parse("gpu:1,1", 4));
     }
+
+    @Test
+    void aToolsDeviceOptionIsCheckedByTheSameParser() {
+        assertEquals("gpu:0,1", DeviceSelection.checkOption("--device", " GPU:0,1"));
+        IllegalArgumentException bad =
+                assertThrows(IllegalArgumentException.class, () -> DeviceSelection.checkOption("--device", "tpu"));
+        assertTrue(bad.getMessage().startsWith("--device: expected ")
+                && bad.getMessage().endsWith("found 'tpu'"));
+        assertEquals(Device.cpu(), DeviceSelection.single("--device", "auto", 0));
+        assertEquals(Device.gpu(0), DeviceSelection.single("--device", "gpu", 2));
+        assertEquals(Device.gpu(1), DeviceSelection.single("--device", "gpu:1", 2));
+        assertThrows(IllegalArgumentException.class, () -> DeviceSelection.single("--device", "gpu", 0));
+        IllegalArgumentException two =
+                assertThrows(IllegalArgumentException.class, () -> DeviceSelection.single("--device", "gpu:0,1", 2));
+        assertTrue(two.getMessage().contains("one device"), two.getMessage());
+    }
 }

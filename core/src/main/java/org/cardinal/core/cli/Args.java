@@ -1,21 +1,30 @@
-package org.cardinal.tools;
+package org.cardinal.core.cli;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
- * Command-line options of one tool: {@code --name value} pairs and {@code --flag} switches.
+ * Command-line options of one tool: {@code --name value} (or {@code --name=value}) pairs and
+ * {@code --flag} switches; {@code -h} is {@code --help}.
  *
  * <p>Read every option the tool knows with the typed getters, then call {@link #finish()}, which
  * rejects any option that was given but never read (a typo must not be silently ignored).
  * Malformed input raises {@link IllegalArgumentException}, which {@link Cli} prints in one line.
+ * {@link #rerun} gives the command line back, changed, for a message that tells how to go on.
  */
 public final class Args {
 
+    /** Arguments that a POSIX shell passes through unquoted. */
+    private static final Pattern PLAIN = Pattern.compile("[A-Za-z0-9_@%+=:,./-]+");
+
     private final Map<String, String> values = new LinkedHashMap<>();
+    /** The arguments each option was given with, in the order given. */
+    private final Map<String, List<String>> given = new LinkedHashMap<>();
+
     private final List<String> read = new ArrayList<>();
 
     private Args() {}
@@ -30,10 +39,11 @@ public final class Args {
     public static Args parse(String[] args) {
         Args a = new Args();
         for (int i = 0; i < args.length; i++) {
-            String arg = args[i];
+            String arg = args[i].equals("-h") ? "--help" : args[i];
             if (!arg.startsWith("--") || arg.length() == 2) {
                 throw new IllegalArgumentException("unexpected argument '" + arg + "' (options start with --)");
             }
+            List<String> tokens = new ArrayList<>(List.of(args[i]));
             String value = "true";
             int eq = arg.indexOf('=');
             if (eq > 0) {
@@ -41,15 +51,17 @@ public final class Args {
                 arg = arg.substring(0, eq);
             } else if (i + 1 < args.length && !args[i + 1].startsWith("--")) {
                 value = args[++i];
+                tokens.add(value);
             }
             if (a.values.put(arg, value) != null) {
                 throw new IllegalArgumentException("option " + arg + " given twice");
             }
+            a.given.put(arg, List.copyOf(tokens));
         }
         return a;
     }
 
-    /** Returns whether --help (or -h style --help) was asked for. */
+    /** Returns whether --help (or -h) was asked for. */
     public boolean help() {
         return flag("--help");
     }
@@ -138,5 +150,65 @@ public final class Args {
                 throw new IllegalArgumentException("unknown option " + name + " (see --help)");
             }
         }
+    }
+
+    /**
+     * The command that ran the tool, with these options, to print how to go on (e.g. with
+     * {@code --resume}).
+     *
+     * @param tool the tool as a user runs it, e.g. {@code tools/train-detector}
+     * @return the command, to change and print
+     */
+    public Command rerun(String tool) {
+        return new Command(tool, given);
+    }
+
+    /** A command line to print: a tool and its options, each argument quoted for a POSIX shell. */
+    public static final class Command {
+        private final String tool;
+        private final Map<String, List<String>> options;
+
+        private Command(String tool, Map<String, List<String>> options) {
+            this.tool = tool;
+            this.options = new LinkedHashMap<>(options);
+        }
+
+        /** Sets an option's value: in place of the one given, else at the end. */
+        public Command with(String option, String value) {
+            options.put(option, List.of(option, value));
+            return this;
+        }
+
+        /** Adds a switch at the end unless it is given already. */
+        public Command with(String flag) {
+            options.putIfAbsent(flag, List.of(flag));
+            return this;
+        }
+
+        /** Leaves an option out. */
+        public Command without(String option) {
+            options.remove(option);
+            return this;
+        }
+
+        /** The command line, each argument quoted where a shell would change it. */
+        @Override
+        public String toString() {
+            StringBuilder b = new StringBuilder(quote(tool));
+            for (List<String> tokens : options.values()) {
+                for (String t : tokens) {
+                    b.append(' ').append(quote(t));
+                }
+            }
+            return b.toString();
+        }
+    }
+
+    /** {@code s} as one argument of a POSIX shell: as it is when plain, else in single quotes. */
+    static String quote(String s) {
+        if (PLAIN.matcher(s).matches()) {
+            return s;
+        }
+        return "'" + s.replace("'", "'\\''") + "'";
     }
 }

@@ -1,8 +1,9 @@
-package org.cardinal.tools;
+package org.cardinal.core.cli;
 
 import ai.djl.ModelException;
 import ai.djl.engine.EngineException;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.NoSuchFileException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -12,11 +13,13 @@ import sun.misc.Signal;
 
 /**
  * Runs a tool's body with the project's error and exit policy. A tool never ends with a stack
- * trace unless {@code CARDINAL_DEBUG=1}; it prints one line {@code error: ...} and exits with:
+ * trace unless {@code CARDINAL_DEBUG} is set to anything but empty or {@code 0}; it prints one
+ * line {@code error: ...} and exits with:
  *
  * <ul>
  *   <li>0: done;
- *   <li>1: an internal error (a bug: please report it with the output of {@code CARDINAL_DEBUG=1});
+ *   <li>1: an internal error (a bug: please report it with the output of {@code CARDINAL_DEBUG=1}),
+ *       or a failure of the engine or of Spark;
  *   <li>2: a user's mistake: bad option, missing or malformed file, unknown architecture, weights
  *       that do not fit, a device that is not there (the message names the file and field);
  *   <li>3: training stopped on a NaN or infinite loss (the message names the iteration, the loss,
@@ -50,6 +53,15 @@ public final class Cli {
         void run(Args args) throws Exception;
     }
 
+    /** Work run under the error policy. */
+    @FunctionalInterface
+    public interface Action {
+        /**
+         * @throws Exception on failure
+         */
+        void run() throws Exception;
+    }
+
     /** Ends a tool with a message and an exit code of its own. */
     public static final class Exit extends RuntimeException {
         private static final long serialVersionUID = 1L;
@@ -75,41 +87,72 @@ public final class Cli {
      * @param body the tool
      */
     public static void run(String usage, String[] argv, Body body) {
-        int code = 0;
-        try {
+        int code = execute(usage, argv, System.out, System.err, body);
+        System.out.flush();
+        System.exit(code);
+    }
+
+    /**
+     * Parses the arguments, prints {@code usage} for --help or runs {@code body}.
+     *
+     * @param usage the tool's usage text
+     * @param argv the arguments of main
+     * @param out where the usage goes
+     * @param err where the error line goes
+     * @param body the tool
+     * @return the exit code
+     */
+    public static int execute(String usage, String[] argv, PrintStream out, PrintStream err, Body body) {
+        return execute(out, err, () -> {
             Args args = Args.parse(argv);
             if (args.help()) {
-                System.out.println(usage);
+                out.println(usage);
             } else {
                 body.run(args);
             }
+        });
+    }
+
+    /**
+     * Runs {@code action} with the policy above.
+     *
+     * @param out flushed before an error line, so that the two come in order
+     * @param err where the error line goes
+     * @param action the work
+     * @return the exit code
+     */
+    public static int execute(PrintStream out, PrintStream err, Action action) {
+        int code = 0;
+        try {
+            action.run();
             if (STOP.isRequested()) {
                 code = 128 + SIGNAL.get();
             }
         } catch (Exit e) {
-            code = fail(e, e.getMessage(), e.code);
+            code = fail(out, err, e, e.getMessage(), e.code);
         } catch (NonFiniteLossException e) {
-            code = fail(e, e.getMessage(), NON_FINITE_LOSS);
+            code = fail(out, err, e, e.getMessage(), NON_FINITE_LOSS);
         } catch (IllegalArgumentException e) {
-            code = fail(e, e.getMessage(), USER_ERROR);
+            code = fail(out, err, e, e.getMessage(), USER_ERROR);
         } catch (ModelException e) {
             // a model artifact that cannot be found or loaded: the zoo's message names its folder
-            code = fail(e, e.getMessage(), USER_ERROR);
+            code = fail(out, err, e, e.getMessage(), USER_ERROR);
         } catch (UncheckedIOException e) {
-            code = fail(e, describe(e.getCause()), USER_ERROR);
+            code = fail(out, err, e, describe(e.getCause()), USER_ERROR);
         } catch (IOException e) {
-            code = fail(e, describe(e), USER_ERROR);
+            code = fail(out, err, e, describe(e), USER_ERROR);
         } catch (EngineException e) {
-            code = fail(e, "the engine failed: " + firstLine(e.getMessage()), 1);
+            code = fail(out, err, e, "the engine failed: " + firstLine(e.getMessage()), 1);
         } catch (Exception | Error e) {
             code = fail(
+                    out,
+                    err,
                     e,
                     "internal error: " + e.getClass().getSimpleName() + ": " + firstLine(e.getMessage())
                             + (debug() ? "" : " (run with CARDINAL_DEBUG=1 for the stack trace, and please report it)"),
                     1);
         }
-        System.out.flush();
-        System.exit(code);
+        return code;
     }
 
     /**
@@ -144,8 +187,12 @@ public final class Cli {
     }
 
     private static boolean debug() {
-        String v = System.getenv("CARDINAL_DEBUG");
-        return v != null && !v.isEmpty() && !v.equals("0");
+        return debug(System.getenv("CARDINAL_DEBUG"));
+    }
+
+    /** Whether a value of {@code CARDINAL_DEBUG} asks for stack traces: anything but unset, empty or 0. */
+    static boolean debug(String value) {
+        return value != null && !value.isBlank() && !value.strip().equals("0");
     }
 
     private static String describe(IOException e) {
@@ -155,7 +202,8 @@ public final class Cli {
         return e.getClass().getSimpleName() + ": " + firstLine(e.getMessage());
     }
 
-    private static String firstLine(String s) {
+    /** The first line of a message, "(no message)" for none. */
+    public static String firstLine(String s) {
         if (s == null) {
             return "(no message)";
         }
@@ -163,11 +211,11 @@ public final class Cli {
         return nl < 0 ? s : s.substring(0, nl);
     }
 
-    private static int fail(Throwable e, String message, int code) {
-        System.out.flush();
-        System.err.println("error: " + firstLine(message));
+    private static int fail(PrintStream out, PrintStream err, Throwable e, String message, int code) {
+        out.flush();
+        err.println("error: " + firstLine(message));
         if (debug()) {
-            e.printStackTrace();
+            e.printStackTrace(err);
         }
         return code;
     }

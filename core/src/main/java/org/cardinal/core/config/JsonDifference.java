@@ -1,4 +1,4 @@
-package org.cardinal.detector.compare;
+package org.cardinal.core.config;
 
 import com.google.gson.JsonElement;
 import java.util.LinkedHashSet;
@@ -6,9 +6,10 @@ import java.util.Set;
 
 /**
  * Where two resolved configs differ, in words a user can act on: a run folder that holds a run of
- * another config must say which field changed, not just that something did.
+ * another config (a comparison's run, a checkpoint resumed) must say which field changed, not just
+ * that something did.
  */
-final class JsonDifference {
+public final class JsonDifference {
 
     private JsonDifference() {}
 
@@ -20,7 +21,7 @@ final class JsonDifference {
      * @return the first field where two JSON values differ, as "field 'a.b': X there, Y now", or
      *     null when they are equal outside {@code ignored}
      */
-    static String first(JsonElement there, JsonElement now, String path, Set<String> ignored) {
+    public static String first(JsonElement there, JsonElement now, String path, Set<String> ignored) {
         if (ignored.contains(path)) {
             return null;
         }
