@@ -26,7 +26,7 @@ import org.cardinal.detector.train.SolverConfig;
  * { "name": "demo_resnet_vs_resnext",
  *   "title": "...",
  *   "base": "configs/detectors/demo_tiny_fpn.json",       required: a run config file or a name
- *   "overrides": { "solver": { "max_iter": 400 } },        merged into the base, field by field
+ *   "overrides": { "solver": { "max_iter": 600 } },        merged into the base, field by field
  *   "backbones": ["resnet50", {"name": ..., "block": ...}, "my_backbone.json"],
  *   "seeds": 3,
  *   "macs_input_size": 224,                               default: the base model's min_size
