@@ -41,13 +41,16 @@ final class CategoryEvaluation {
     private final double[] precision;
     private final double[] recall;
 
+    /**
+     * @param gt the ground truth
+     * @param dt the detections, or null when every category is given its matches by the caller
+     * @param params the evaluation parameters
+     * @param numCategories categories evaluated
+     * @param accumulates whether {@link #run} accumulates precision and recall (they start at -1,
+     *     no data, as in pycocotools); false for matching one image at a time
+     */
     CategoryEvaluation(
-            CocoGroundTruth gt,
-            ResultColumns dt,
-            CocoEvalParams params,
-            int numCategories,
-            double[] precision,
-            double[] recall) {
+            CocoGroundTruth gt, ResultColumns dt, CocoEvalParams params, int numCategories, boolean accumulates) {
         this.gt = gt;
         this.dt = dt;
         this.iouThrs = params.iouThrs();
@@ -61,8 +64,24 @@ final class CategoryEvaluation {
             areaHi[i] = params.areaRanges().get(i).hi();
         }
         this.numCategories = numCategories;
-        this.precision = precision;
-        this.recall = recall;
+        int t = iouThrs.length;
+        int m = maxDets.length;
+        this.precision = accumulates ? new double[t * recThrs.length * numCategories * a * m] : null;
+        this.recall = accumulates ? new double[t * numCategories * a * m] : null;
+        if (accumulates) {
+            Arrays.fill(precision, -1);
+            Arrays.fill(recall, -1);
+        }
+    }
+
+    /** @return precision as pycocotools' {@code eval['precision']} [T, R, K, A, M], flattened */
+    double[] precision() {
+        return precision;
+    }
+
+    /** @return recall as pycocotools' {@code eval['recall']} [T, K, A, M], flattened */
+    double[] recall() {
+        return recall;
     }
 
     /**

@@ -185,15 +185,7 @@ public final class CocoEvaluator {
         long[] dtKeys =
                 group(detections.imageId, detections.categoryId, detections.size, imageIndex, categoryIndex, dtStart);
 
-        int numT = params.iouThrs().length;
-        int numR = params.recThrs().length;
-        int numA = params.areaRanges().size();
-        int numM = params.maxDets().length;
-        double[] precision = new double[numT * numR * numK * numA * numM];
-        double[] recall = new double[numT * numK * numA * numM];
-        Arrays.fill(precision, -1);
-        Arrays.fill(recall, -1);
-        CategoryEvaluation evaluation = new CategoryEvaluation(gt, detections, params, numK, precision, recall);
+        CategoryEvaluation evaluation = new CategoryEvaluation(gt, detections, params, numK, true);
         // Largest categories first keeps both cores busy to the end.
         Integer[] byWork = new Integer[numK];
         for (int k = 0; k < numK; k++) {
@@ -208,7 +200,8 @@ public final class CocoEvaluator {
             int k = byWork[i];
             evaluation.run(k, gtKeys, gtStart[k], gtStart[k + 1], dtKeys, dtStart[k], dtStart[k + 1]);
         });
-        return new CocoEvalResult(params, imgIds.length, catIds, precision, recall, warnings());
+        return new CocoEvalResult(
+                params, imgIds.length, catIds, evaluation.precision(), evaluation.recall(), warnings());
     }
 
     /**

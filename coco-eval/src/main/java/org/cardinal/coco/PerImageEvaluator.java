@@ -134,7 +134,7 @@ public final class PerImageEvaluator {
                     dtKeys[k] = append(dtKeys[k], dtCount[k]++, j);
                 }
             }
-            CategoryEvaluation evaluation = new CategoryEvaluation(gt, table, params, numK, null, null);
+            CategoryEvaluation evaluation = new CategoryEvaluation(gt, table, params, numK, false);
             for (int k = 0; k < numK; k++) {
                 if (gtCount[k] > 0 || dtCount[k] > 0) {
                     parts.add(evaluation.evaluateOne(catIds[k], gtKeys[k], 0, gtCount[k], dtKeys[k], 0, dtCount[k]));
@@ -190,15 +190,7 @@ public final class PerImageEvaluator {
                 addParts(evaluate(imgIds[i], List.of()), i, numAt, order, all);
             }
         }
-        int numT = params.iouThrs().length;
-        int numR = params.recThrs().length;
-        int numA = params.areaRanges().size();
-        int numM = params.maxDets().length;
-        double[] precision = new double[numT * numR * numK * numA * numM];
-        double[] recall = new double[numT * numK * numA * numM];
-        Arrays.fill(precision, -1);
-        Arrays.fill(recall, -1);
-        CategoryEvaluation evaluation = new CategoryEvaluation(gt, null, params, numK, precision, recall);
+        CategoryEvaluation evaluation = new CategoryEvaluation(gt, null, params, numK, true);
         for (int k = 0; k < numK; k++) {
             List<long[]> keys = order.get(k);
             if (keys.isEmpty()) {
@@ -212,7 +204,12 @@ public final class PerImageEvaluator {
             evaluation.accumulate(k, parts);
         }
         return new CocoEvalResult(
-                params, imgIds.length, catIds.clone(), precision, recall, CocoEvaluator.warnings(unknown));
+                params,
+                imgIds.length,
+                catIds.clone(),
+                evaluation.precision(),
+                evaluation.recall(),
+                CocoEvaluator.warnings(unknown));
     }
 
     private void addParts(

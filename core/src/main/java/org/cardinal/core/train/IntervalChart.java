@@ -5,11 +5,8 @@ import java.awt.Color;
 import java.awt.Font;
 import java.awt.FontMetrics;
 import java.awt.Graphics2D;
-import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -17,7 +14,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.function.DoubleUnaryOperator;
-import javax.imageio.ImageIO;
 import org.cardinal.core.io.AtomicFiles;
 
 /**
@@ -95,20 +91,12 @@ public final class IntervalChart {
 
     /** Draws the chart at its {@link #size}. */
     public BufferedImage render() {
-        BufferedImage img = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = img.createGraphics();
-        draw(g, 0, 0, width, height);
-        g.dispose();
-        return img;
+        return ChartCanvas.render(this::draw, width, height);
     }
 
     /** Draws the chart into the rectangle {@code (originX, originY, w, h)} of {@code target}; nothing outside it. */
     public void draw(Graphics2D target, int originX, int originY, int w, int h) {
-        Graphics2D g = (Graphics2D) target.create(originX, originY, w, h);
-        g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-        g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
-        g.setColor(Color.WHITE);
-        g.fillRect(0, 0, w, h);
+        Graphics2D g = ChartCanvas.open(target, originX, originY, w, h);
         Font font = new Font(Font.SANS_SERIF, Font.PLAIN, 12);
         FontMetrics fm = g.getFontMetrics(font);
         List<String> series = new ArrayList<>(distinct(true));
@@ -217,13 +205,7 @@ public final class IntervalChart {
 
     /** Renders and encodes as PNG bytes. */
     public byte[] toPng() {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try {
-            ImageIO.write(render(), "png", out);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return out.toByteArray();
+        return ChartCanvas.png(render());
     }
 
     /** Writes the PNG atomically. */

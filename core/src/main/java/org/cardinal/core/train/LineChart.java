@@ -5,17 +5,13 @@ import java.awt.Color;
 import java.awt.Font;
 import java.awt.FontMetrics;
 import java.awt.Graphics2D;
-import java.awt.RenderingHints;
 import java.awt.geom.Path2D;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import javax.imageio.ImageIO;
 import org.cardinal.core.io.AtomicFiles;
 
 /**
@@ -110,11 +106,7 @@ public final class LineChart {
 
     /** Draws the chart at its {@link #size}. */
     public BufferedImage render() {
-        BufferedImage img = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = img.createGraphics();
-        draw(g, 0, 0, width, height);
-        g.dispose();
-        return img;
+        return ChartCanvas.render(this::draw, width, height);
     }
 
     /**
@@ -122,11 +114,7 @@ public final class LineChart {
      * pixels; nothing is drawn outside it.
      */
     public void draw(Graphics2D target, int originX, int originY, int width, int height) {
-        Graphics2D g = (Graphics2D) target.create(originX, originY, width, height);
-        g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-        g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
-        g.setColor(Color.WHITE);
-        g.fillRect(0, 0, width, height);
+        Graphics2D g = ChartCanvas.open(target, originX, originY, width, height);
         Font font = new Font(Font.SANS_SERIF, Font.PLAIN, 12);
         g.setFont(font);
         FontMetrics fm = g.getFontMetrics();
@@ -276,13 +264,7 @@ public final class LineChart {
 
     /** Renders and encodes as PNG bytes. */
     public byte[] toPng() {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try {
-            ImageIO.write(render(), "png", out);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return out.toByteArray();
+        return ChartCanvas.png(render());
     }
 
     /** Writes the PNG atomically (temporary file in the same folder, then a rename). */
