@@ -94,7 +94,7 @@ final class CategoryEvaluation {
         if (gtFrom == gtTo && dtFrom == dtTo) {
             return; // no image has anything of this category: pycocotools leaves -1 everywhere
         }
-        Work w = new Work(dtTo - dtFrom, areaLo.length, iouThrs.length);
+        CategoryWork w = new CategoryWork(dtTo - dtFrom, areaLo.length, iouThrs.length);
         int gi = gtFrom;
         int di = dtFrom;
         while (gi < gtTo || di < dtTo) {
@@ -119,7 +119,7 @@ final class CategoryEvaluation {
      */
     ImageEvaluation.Part evaluateOne(
             int categoryId, long[] gtKeys, int gtFrom, int gtTo, long[] dtKeys, int dtFrom, int dtTo) {
-        Work w = new Work(dtTo - dtFrom, areaLo.length, iouThrs.length);
+        CategoryWork w = new CategoryWork(dtTo - dtFrom, areaLo.length, iouThrs.length);
         evaluateImage(w, gtKeys, gtFrom, gtTo, dtKeys, dtFrom, dtTo);
         int n = w.numKept;
         int numAt = areaLo.length * iouThrs.length;
@@ -146,7 +146,7 @@ final class CategoryEvaluation {
             total += p.score.length;
         }
         int numAt = areaLo.length * iouThrs.length;
-        Work w = new Work(total, areaLo.length, iouThrs.length);
+        CategoryWork w = new CategoryWork(total, areaLo.length, iouThrs.length);
         for (ImageEvaluation.Part p : parts) {
             int n = p.score.length;
             int base = w.numKept;
@@ -167,65 +167,8 @@ final class CategoryEvaluation {
         accumulate(k, w);
     }
 
-    /** Scratch space of one category's evaluation, grown as images need. */
-    private static final class Work {
-        final int capacity;
-        final double[] score; // kept detections in concatenation order (image, then score rank)
-        final int[] rank;
-        final double[] area; // width * height, as pycocotools' loadRes sets it
-        final boolean[] hasCandidate; // could match some ground truth at the lowest threshold
-        final byte[] flags; // [area * T + t][detection]: MATCHED | IGNORED, for detections with candidates
-        final long[] numRegularGt; // per area: pycocotools' npig
-        int numKept;
-
-        int[] dtIdx = new int[16];
-        int[] tmp = new int[16];
-        int[] dtOff = new int[16];
-        double[] dtArea = new double[16];
-        int[] candStart = new int[17];
-        int[] cand = new int[16];
-        int[] gtAnn = new int[16];
-        int[] gtOff = new int[16];
-        boolean[] gtCrowd = new boolean[16];
-        boolean[] gtIgnored = new boolean[16];
-        boolean[] gtMatched = new boolean[16];
-        int[] ordered = new int[16];
-        double[] ious = new double[256];
-
-        Work(int capacity, int numA, int numT) {
-            this.capacity = capacity;
-            score = new double[capacity];
-            rank = new int[capacity];
-            area = new double[capacity];
-            hasCandidate = new boolean[capacity];
-            flags = new byte[numA * numT * capacity];
-            numRegularGt = new long[numA];
-        }
-
-        void ensureDt(int n) {
-            if (dtIdx.length < n) {
-                dtIdx = new int[n];
-                tmp = new int[n];
-                dtOff = new int[n];
-                dtArea = new double[n];
-                candStart = new int[n + 1];
-            }
-        }
-
-        void ensureGt(int n, int numT) {
-            if (gtAnn.length < n || gtMatched.length < n * numT) {
-                gtAnn = new int[n];
-                gtOff = new int[n];
-                gtCrowd = new boolean[n];
-                gtIgnored = new boolean[n];
-                ordered = new int[n];
-                gtMatched = new boolean[n * numT];
-            }
-        }
-    }
-
     /** pycocotools' evaluateImg for one image of this category, for every area range and IoU threshold. */
-    private void evaluateImage(Work w, long[] gtKeys, int g0, int g1, long[] dtKeys, int d0, int d1) {
+    private void evaluateImage(CategoryWork w, long[] gtKeys, int g0, int g1, long[] dtKeys, int d0, int d1) {
         final int numT = iouThrs.length;
         final int numGt = g1 - g0;
         final int numDtAll = d1 - d0;
@@ -351,7 +294,7 @@ final class CategoryEvaluation {
      * skipped or end the loop at the ignored boxes after a regular match, and neither changes
      * which box is chosen, so leaving it out gives the same answer.
      */
-    private static int matchOne(Work w, int row, int n, int matchedBase, double threshold) {
+    private static int matchOne(CategoryWork w, int row, int n, int matchedBase, double threshold) {
         double best = threshold;
         int m = -1;
         for (int s = 0; s < n; s++) {
@@ -381,7 +324,7 @@ final class CategoryEvaluation {
     }
 
     /** pycocotools' accumulate for this category: precision and recall at every (t, a, m). */
-    private void accumulate(int k, Work w) {
+    private void accumulate(int k, CategoryWork w) {
         final int numT = iouThrs.length;
         final int numA = areaLo.length;
         final int numM = maxDets.length;

@@ -6,7 +6,6 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -379,60 +378,8 @@ public final class Comparison {
                         TrainingHistory.read(run.dir().resolve("metrics.jsonl"))));
             }
         }
-        return ComparisonReport.write(dir, setup(done), complexity(), findings, curves);
-    }
-
-    private ComparisonReport.Setup setup(int done) {
-        var s = base.solver();
-        String schedule = String.format(
-                java.util.Locale.ROOT,
-                "Faster R-CNN %s, %d iterations x %d images, base lr %s, "
-                        + "steps %s, warmup %d, weight decay %s, evaluation %s, input min %d / max %d",
-                base.model().variant().name(),
-                s.maxIter(),
-                s.imsPerBatch(),
-                plain(s.baseLr()),
-                Arrays.toString(s.steps()),
-                s.warmupIters(),
-                plain(s.weightDecay()),
-                s.evalPeriod() > 0 ? "every " + s.evalPeriod() + " iterations and at the end" : "at the end",
-                base.model().minSize(),
-                base.model().maxSize());
-        long[] seeds = config.seedValues();
-        StringBuilder seedText = new StringBuilder();
-        for (long v : seeds) {
-            seedText.append(seedText.length() == 0 ? "" : ", ").append(v);
-        }
-        seedText.append(" (seed k = the base config's solver.seed + k)");
-        Pretraining p = config.pretrain();
-        String init = p == null
-                ? "random (each parameter from its own stream of the run seed)"
-                : "pretrained on " + (p.images() != null ? p.images() : "the recipe's generated image set") + ", "
-                        + p.recipe().epochs() + " epochs at " + p.recipe().imageSize() + " px, "
-                        + (p.perSeed()
-                                ? "anew for every seed"
-                                : "once per backbone (recipe seed " + p.recipe().seed()
-                                        + "; the intervals cover detector training only)");
-        return new ComparisonReport.Setup(
-                config.title(),
-                base.data().trainAnnotationsPath() + " -> " + base.data().valAnnotationsPath(),
-                schedule,
-                describe(DeviceSelection.resolve(s.device())),
-                seedText.toString(),
-                init,
-                done,
-                runs.size());
-    }
-
-    private static String plain(double v) {
-        return java.math.BigDecimal.valueOf(v).stripTrailingZeros().toPlainString();
-    }
-
-    private static String describe(ai.djl.Device[] devices) {
-        if (devices.length == 1 && !devices[0].isGpu()) {
-            return "CPU (" + Runtime.getRuntime().availableProcessors() + " cores)";
-        }
-        return devices.length + (devices.length == 1 ? " GPU " : " GPUs ") + Arrays.toString(devices);
+        return ComparisonReport.write(
+                dir, ComparisonReport.Setup.of(config, base, done, runs.size()), complexity(), findings, curves);
     }
 
     private RunResult result(Run run, TrainingRun.Result trained, int start) throws IOException {

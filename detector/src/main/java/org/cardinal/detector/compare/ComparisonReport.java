@@ -1,9 +1,12 @@
 package org.cardinal.detector.compare;
 
+import ai.djl.Device;
 import java.io.IOException;
+import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
@@ -13,6 +16,9 @@ import org.cardinal.core.train.IntervalChart;
 import org.cardinal.core.train.LineChart;
 import org.cardinal.detector.report.TrainingCurves;
 import org.cardinal.detector.report.TrainingHistory;
+import org.cardinal.detector.train.DeviceSelection;
+import org.cardinal.detector.train.RunConfig;
+import org.cardinal.detector.train.SolverConfig;
 
 /**
  * The backbone-swap report: whether one backbone beats another of similar complexity on the
@@ -49,7 +55,66 @@ public final class ComparisonReport {
             String seeds,
             String pretraining,
             int runsDone,
-            int runsPlanned) {}
+            int runsPlanned) {
+
+        /**
+         * @param config the comparison
+         * @param base its base run config, overrides applied
+         * @param done runs finished
+         * @param planned runs planned
+         * @return the setup the report describes
+         */
+        static Setup of(ComparisonConfig config, RunConfig base, int done, int planned) {
+            SolverConfig s = base.solver();
+            String schedule = String.format(
+                    Locale.ROOT,
+                    "Faster R-CNN %s, %d iterations x %d images, base lr %s, "
+                            + "steps %s, warmup %d, weight decay %s, evaluation %s, input min %d / max %d",
+                    base.model().variant().name(),
+                    s.maxIter(),
+                    s.imsPerBatch(),
+                    plain(s.baseLr()),
+                    Arrays.toString(s.steps()),
+                    s.warmupIters(),
+                    plain(s.weightDecay()),
+                    s.evalPeriod() > 0 ? "every " + s.evalPeriod() + " iterations and at the end" : "at the end",
+                    base.model().minSize(),
+                    base.model().maxSize());
+            String seeds =
+                    Arrays.stream(config.seedValues()).mapToObj(Long::toString).collect(Collectors.joining(", "))
+                            + " (seed k = the base config's solver.seed + k)";
+            Pretraining p = config.pretrain();
+            String init = p == null
+                    ? "random (each parameter from its own stream of the run seed)"
+                    : "pretrained on " + (p.images() != null ? p.images() : "the recipe's generated image set")
+                            + ", " + p.recipe().epochs() + " epochs at "
+                            + p.recipe().imageSize() + " px, "
+                            + (p.perSeed()
+                                    ? "anew for every seed"
+                                    : "once per backbone (recipe seed "
+                                            + p.recipe().seed() + "; the intervals cover detector training only)");
+            return new Setup(
+                    config.title(),
+                    base.data().trainAnnotationsPath() + " -> " + base.data().valAnnotationsPath(),
+                    schedule,
+                    describe(DeviceSelection.resolve(s.device())),
+                    seeds,
+                    init,
+                    done,
+                    planned);
+        }
+
+        private static String plain(double v) {
+            return BigDecimal.valueOf(v).stripTrailingZeros().toPlainString();
+        }
+
+        private static String describe(Device[] devices) {
+            if (devices.length == 1 && !devices[0].isGpu()) {
+                return "CPU (" + Runtime.getRuntime().availableProcessors() + " cores)";
+            }
+            return devices.length + (devices.length == 1 ? " GPU " : " GPUs ") + Arrays.toString(devices);
+        }
+    }
 
     /**
      * One run's metrics log, for the curves.
