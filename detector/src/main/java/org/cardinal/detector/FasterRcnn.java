@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import org.cardinal.backbone.weights.StateDicts;
+import org.cardinal.core.train.InPlace;
 import org.cardinal.core.train.Seeds;
 
 /**
@@ -119,7 +120,7 @@ public final class FasterRcnn extends AbstractBlock implements TrainableDetector
                 Engine.getInstance().setRandomSeed(Seeds.toInt(Seeds.derive(seed, e.getKey())));
                 NDArray target = p.getArray();
                 NDArray fresh = p.getInitializer().initialize(target.getManager(), target.getShape(), dataType);
-                fresh.copyTo(target);
+                InPlace.copy(fresh, target);
                 fresh.close();
             }
         }

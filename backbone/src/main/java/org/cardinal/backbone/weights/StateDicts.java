@@ -9,13 +9,12 @@ import ai.djl.nn.Parameter;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.norm.BatchNorm;
 import ai.djl.util.Pair;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.cardinal.core.train.InPlace;
 
 /**
  * Moves weights between DJL blocks and {@link StateDict}s by torchvision's parameter names.
@@ -197,23 +196,10 @@ public final class StateDicts {
         return h;
     }
 
-    /** Copies a host tensor into an existing parameter array, casting to its dtype. */
+    /** Copies a host tensor into an existing parameter array, on its device, cast to its dtype. */
     private static void copyInto(NDArray target, TensorData t) {
-        if (t.dtype().toDataType() == target.getDataType()) {
-            // Same dtype: hand the raw bytes to the engine, which copies them to the array's device.
-            ByteBuffer buf = ByteBuffer.allocateDirect(t.data().length).order(ByteOrder.nativeOrder());
-            byte[] bytes = t.data();
-            if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) {
-                bytes = bytes.clone();
-                TensorData.swapBytes(bytes, t.dtype().byteSize());
-            }
-            buf.put(bytes).rewind();
-            target.set(buf);
-            return;
-        }
         try (NDManager tmp = target.getManager().newSubManager()) {
-            NDArray src = t.toNDArray(tmp).toType(target.getDataType(), false);
-            target.set(src.toByteBuffer());
+            InPlace.copy(t.toNDArray(tmp), target);
         }
     }
 }

@@ -160,7 +160,7 @@ public final class MomentumSgd extends Optimizer implements AutoCloseable {
             throw new IllegalArgumentException(
                     "momentum buffer shape " + value.getShape() + " does not match parameter " + weight.getShape());
         }
-        value.toDevice(buf.getDevice(), false).copyTo(buf);
+        InPlace.copy(value, buf);
     }
 
     /**
@@ -206,7 +206,7 @@ public final class MomentumSgd extends Optimizer implements AutoCloseable {
                 throw new IllegalArgumentException("optimizer state for " + e.getKey() + ": expected shape "
                         + buf.getShape() + ", found " + src.getShape());
             }
-            buf.set(src.toType(buf.getDataType(), false).toFloatArray());
+            InPlace.copy(src, buf);
         }
     }
 

@@ -20,6 +20,7 @@ import java.util.Optional;
 import java.util.stream.Stream;
 import org.cardinal.core.config.JsonFiles;
 import org.cardinal.core.io.AtomicFiles;
+import org.cardinal.core.train.InPlace;
 
 /**
  * A training checkpoint: one folder {@code checkpoints/iter_NNNNNNN/} holding
@@ -168,7 +169,7 @@ public final class Checkpoint {
                     throw new IOException(file + ": parameter " + e.getKey() + " has shape " + src.getShape()
                             + ", the model expects " + dst.getShape());
                 }
-                src.toDevice(dst.getDevice(), false).copyTo(dst);
+                InPlace.copy(src, dst);
             }
             for (String k : saved.keySet()) {
                 if (!params.containsKey(k)) {

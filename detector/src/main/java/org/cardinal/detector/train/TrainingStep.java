@@ -20,6 +20,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import org.cardinal.core.train.InPlace;
 import org.cardinal.core.train.MomentumSgd;
 import org.cardinal.core.train.NonFiniteLossException;
 import org.cardinal.core.train.Scalars;
@@ -321,7 +322,7 @@ public final class TrainingStep implements AutoCloseable {
         }
         for (NDArray[] arrays : broadcast) {
             for (int d = 1; d < arrays.length; d++) {
-                arrays[0].toDevice(devices[d], false).copyTo(arrays[d]);
+                InPlace.copy(arrays[0], arrays[d]);
             }
         }
         for (Trainable t : trainables) {
@@ -372,9 +373,7 @@ public final class TrainingStep implements AutoCloseable {
             for (int d = 1; d < devices.length; d++) {
                 NDArray copy =
                         ((ReplicaStore) stores[d]).arrays.get(e.getValue().getId());
-                try (NDArray moved = e.getValue().getArray().toDevice(copy.getDevice(), true)) {
-                    moved.copyTo(copy);
-                }
+                InPlace.copy(e.getValue().getArray(), copy);
             }
         }
     }
