@@ -109,8 +109,8 @@ public final class FasterRcnn extends AbstractBlock implements TrainableDetector
      * @param seed the run's seed
      */
     public void initialize(NDManager manager, DataType dataType, long seed) {
-        initialize(manager, dataType, new Shape(1, 3, 64, 64));
         synchronized (Engine.class) {
+            initialize(manager, dataType, new Shape(1, 3, 64, 64));
             for (Map.Entry<String, Parameter> e :
                     StateDicts.namedParameters(this).entrySet()) {
                 Parameter p = e.getValue();
@@ -123,6 +123,17 @@ public final class FasterRcnn extends AbstractBlock implements TrainableDetector
                 InPlace.copy(fresh, target);
                 fresh.close();
             }
+        }
+    }
+
+    /**
+     * DJL's initialization, which draws from the engine's one generator: it takes turns with the
+     * seeded initializations of other threads, whose draws it would otherwise move.
+     */
+    @Override
+    public void initialize(NDManager manager, DataType dataType, Shape... inputShapes) {
+        synchronized (Engine.class) {
+            super.initialize(manager, dataType, inputShapes);
         }
     }
 

@@ -25,6 +25,7 @@ import org.apache.spark.util.TaskCompletionListener;
 import org.cardinal.backbone.image.ImageDecoder;
 import org.cardinal.coco.CocoGroundTruth;
 import org.cardinal.coco.PerImageEvaluator;
+import org.cardinal.core.train.Autograd;
 import org.cardinal.detector.results.CocoCategories;
 import org.cardinal.detector.results.CocoDetection;
 
@@ -81,6 +82,7 @@ final class PartitionDetector implements FlatMapFunction<Iterator<ImageRef>, Ima
 
     @Override
     public Iterator<ImageResult> call(Iterator<ImageRef> images) throws Exception {
+        Autograd.offOnThisThread();
         TaskContext task = TaskContext.get();
         Predictor<Image, DetectedObjects> predictor = ExecutorModels.get(
                         Path.of(SparkFiles.get(modelFile)), ExecutorModels.deviceOf(task), task.cpus())

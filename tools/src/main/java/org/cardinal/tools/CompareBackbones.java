@@ -1,9 +1,12 @@
 package org.cardinal.tools;
 
+import ai.djl.util.cuda.CudaUtils;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.cardinal.core.cli.Args;
 import org.cardinal.core.cli.Cli;
 import org.cardinal.core.train.NonFiniteLossException;
@@ -31,11 +34,14 @@ public final class CompareBackbones {
 
     private static final String TOOL = "tools/compare-backbones";
 
+    /** DJL's system property for libtorch's intra-op thread count, read when the engine starts. */
+    private static final String NUM_THREADS = "ai.djl.pytorch.num_threads";
+
     static final String USAGE = String.join(
             "\n",
             "usage: " + TOOL + " [--config configs/compare/NAME.json | NAME] [--output DIR] [--data DIR]",
             "                               [--device cpu|gpu|gpu:0,1] [--max-iter N] [--seeds N] [--seed S]",
-            "                               [--retrain]",
+            "                               [--parallel N] [--retrain]",
             "Trains the same Faster R-CNN with each backbone of the config over several seeds (per seed every",
             "part but the backbone starts from the same weights and sees the same data), evaluates each run and",
             "writes DIR/report.md and DIR/report.html: AP as mean ± std over seeds, the paired difference from",
@@ -47,6 +53,8 @@ public final class CompareBackbones {
             "  --max-iter  iterations per run (the base schedule's steps and periods scale with it)",
             "  --seeds     seeds per backbone (default: the config's, 3 unless it says otherwise)",
             "  --seed      the first seed (default: the base config's solver.seed); seed k is S + k",
+            "  --parallel  runs trained at the same time (default on a CPU with 2 or more cores: 2, each with",
+            "              half the cores as libtorch threads; on a GPU: 1)",
             "  --retrain   train every run again, even where a finished or interrupted one exists",
             "An interrupted comparison continues where it stopped when run again with the same options (finished",
             "runs are reused; --retrain only to start over).");
@@ -73,8 +81,12 @@ public final class CompareBackbones {
                 args.integer("--max-iter", 0),
                 0);
         int seeds = args.integer("--seeds", 0);
+        int parallel = args.integer("--parallel", 0);
         boolean retrain = args.flag("--retrain");
         args.finish();
+        if (parallel < 0) {
+            throw new IllegalArgumentException("--parallel must be positive, got " + parallel);
+        }
 
         Path configFile = ProjectFiles.config(spec, "compare");
         // a bare base name ("demo_tiny_fpn") is also looked up in this installation's configs/
@@ -87,9 +99,17 @@ public final class CompareBackbones {
             config = config.withSeeds(seeds);
         }
         Path dir = output != null ? output : Path.of("runs", "compare", config.name());
+        String device = config.baseRun().solver().device();
+        boolean onCpu = device.equals("cpu") || (device.equals("auto") && CudaUtils.getGpuCount() == 0);
+        int cores = Runtime.getRuntime().availableProcessors();
+        int runsAtATime = parallel > 0 ? parallel : (onCpu && cores >= 2 ? 2 : 1);
+        if (onCpu && runsAtATime > 1) {
+            shareCores(Math.max(1, cores / runsAtATime));
+        }
         Comparison comparison = new Comparison(config, dir)
                 .setStopRequest(stop)
                 .setRetrain(retrain)
+                .setRunsAtATime(runsAtATime)
                 .setLog(err);
         describe(comparison, configFile, out);
         comparison.prepareData();
@@ -97,7 +117,7 @@ public final class CompareBackbones {
         out.println(
                 "estimated time: " + TimeEstimate.measure(comparison, retrain).describe());
 
-        Progress progress = new Progress(comparison.runs().size(), out, err);
+        Progress progress = new Progress(comparison.runs().size(), runsAtATime > 1, out, err);
         comparison.addListener(progress);
         Comparison.Outcome outcome;
         try {
@@ -132,6 +152,17 @@ public final class CompareBackbones {
         return outcome.report();
     }
 
+    /**
+     * Gives each run of a side-by-side comparison its share of the cores: libtorch's intra-op
+     * thread count, set before the engine starts, unless the user chose one ({@code
+     * OMP_NUM_THREADS} or {@code -Dai.djl.pytorch.num_threads}).
+     */
+    private static void shareCores(int threads) {
+        if (System.getenv("OMP_NUM_THREADS") == null && System.getProperty(NUM_THREADS) == null) {
+            System.setProperty(NUM_THREADS, Integer.toString(threads));
+        }
+    }
+
     private static void describe(Comparison c, Path configFile, PrintStream out) {
         ComparisonConfig cfg = c.config();
         RunConfig first = c.runs().get(0).config();
@@ -139,14 +170,27 @@ public final class CompareBackbones {
         out.printf(Locale.ROOT, "comparison %s (%s) -> %s%n", cfg.name(), configFile, c.dir());
         out.printf(
                 Locale.ROOT,
-                "%d backbones x %d seed%s (%s), %d iterations per run, Faster R-CNN %s%s%n",
+                "%d backbones x %d seed%s (%s), %d iterations per run, Faster R-CNN %s%s%s%n",
                 cfg.backbones().size(),
                 seeds.length,
                 seeds.length == 1 ? "" : "s",
                 seedList(seeds),
                 first.solver().maxIter(),
                 first.model().variant(),
-                cfg.pretrain() != null ? ", each backbone pretrained first" : "");
+                cfg.pretrain() != null ? ", each backbone pretrained first" : "",
+                c.runsAtATime() > 1
+                        ? String.format(
+                                Locale.ROOT,
+                                "; %d runs at a time%s",
+                                c.runsAtATime(),
+                                System.getProperty(NUM_THREADS) != null
+                                        ? ", " + System.getProperty(NUM_THREADS) + " libtorch thread"
+                                                + (System.getProperty(NUM_THREADS)
+                                                                .equals("1")
+                                                        ? ""
+                                                        : "s") + " each"
+                                        : "")
+                        : "");
         ComplexityCheck cx = c.complexity();
         StringBuilder b = new StringBuilder("complexity at " + cx.inputSize() + "x" + cx.inputSize() + ":");
         for (ComplexityCheck.Row r : cx.rows()) {
@@ -184,15 +228,20 @@ public final class CompareBackbones {
                 : String.format(Locale.ROOT, "%dm%02ds", s / 60, s % 60);
     }
 
-    /** One line per run on stdout, the training progress bar on stderr. */
+    /**
+     * One line per run on stdout, the training progress bar on stderr (plain lines, each with the
+     * run's label, when runs train side by side).
+     */
     private static final class Progress implements Comparison.Listener {
         private final int total;
+        private final boolean sideBySide;
         private final PrintStream out;
         private final PrintStream err;
-        private long started;
+        private final Map<Integer, Long> started = new ConcurrentHashMap<>();
 
-        Progress(int total, PrintStream out, PrintStream err) {
+        Progress(int total, boolean sideBySide, PrintStream out, PrintStream err) {
             this.total = total;
+            this.sideBySide = sideBySide;
             this.out = out;
             this.err = err;
         }
@@ -209,7 +258,7 @@ public final class CompareBackbones {
 
         @Override
         public void runStarting(Comparison.Run run, Comparison.Status status) {
-            started = System.nanoTime();
+            started.put(run.index(), System.nanoTime());
             out.println(prefix(run)
                     + switch (status) {
                         case FINISHED -> ": finished run found, reusing its result";
@@ -230,13 +279,14 @@ public final class CompareBackbones {
 
         @Override
         public TrainingListener trainingListener(Comparison.Run run) {
-            boolean interactive = System.console() != null;
+            boolean interactive = System.console() != null && !sideBySide;
             int maxIter = run.config().solver().maxIter();
             // redirected output gets about ten lines per run, whatever its length
             int period = interactive
                     ? run.config().solver().logPeriod()
                     : Math.max(run.config().solver().logPeriod(), maxIter / 10);
-            return new ConsoleProgressListener(err, interactive, period);
+            ConsoleProgressListener bar = new ConsoleProgressListener(err, interactive, period);
+            return sideBySide ? bar.withLabel(prefix(run)) : bar;
         }
 
         @Override
@@ -250,7 +300,7 @@ public final class CompareBackbones {
                 b.append(String.format(
                         Locale.ROOT,
                         " (%s, %.2f images/s)",
-                        duration((System.nanoTime() - started) / 1e9),
+                        duration((System.nanoTime() - started.get(run.index())) / 1e9),
                         r.imagesPerSecond()));
             }
             out.println(b);

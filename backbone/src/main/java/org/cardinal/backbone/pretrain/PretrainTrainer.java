@@ -28,6 +28,7 @@ import org.cardinal.backbone.ResNet;
 import org.cardinal.backbone.weights.StateDicts;
 import org.cardinal.core.config.JsonFiles;
 import org.cardinal.core.io.AtomicFiles;
+import org.cardinal.core.train.Autograd;
 import org.cardinal.core.train.MetricsLog;
 import org.cardinal.core.train.MomentumSgd;
 import org.cardinal.core.train.NonFiniteLossException;
@@ -113,6 +114,7 @@ public final class PretrainTrainer {
      * @throws NonFiniteLossException when the loss becomes NaN or infinite (the last checkpoint kept)
      */
     public Result run(boolean resume) throws IOException {
+        Autograd.offOnThisThread();
         ImageFolderDataset train = ImageFolderDataset.open(data.resolve("train"));
         ImageFolderDataset val = Files.isDirectory(data.resolve("val"))
                 ? ImageFolderDataset.open(data.resolve("val"), train.classes())
@@ -138,7 +140,6 @@ public final class PretrainTrainer {
                 output.resolve("classes.txt"),
                 (String.join("\n", train.classes()) + "\n").getBytes(StandardCharsets.UTF_8));
 
-        Engine.getEngine(Engine.getDefaultEngineName()).setRandomSeed((int) cfg.seed());
         try (NDManager manager = NDManager.newBaseManager(device);
                 ClassificationLoader loader = new ClassificationLoader(
                         cfg.workers(), cfg.prefetchBatches(), msg -> log.accept("warning: " + msg))) {
@@ -146,7 +147,12 @@ public final class PretrainTrainer {
                     .optNorm(Norm.BATCH)
                     .optIncludeTop(true)
                     .build();
-            net.initialize(manager, DataType.FLOAT32, new Shape(1, 3, cfg.imageSize(), cfg.imageSize()));
+            // the engine's generator is one per process: runs that initialize in other threads
+            // (FasterRcnn.initialize does the same) take turns
+            synchronized (Engine.class) {
+                Engine.getEngine(Engine.getDefaultEngineName()).setRandomSeed((int) cfg.seed());
+                net.initialize(manager, DataType.FLOAT32, new Shape(1, 3, cfg.imageSize(), cfg.imageSize()));
+            }
             ParameterStore ps = new ParameterStore(manager, false);
             try (MomentumSgd sgd = MomentumSgd.forParameters(
                     StateDicts.namedParameters(net), (float) cfg.momentum(), (float) cfg.weightDecay())) {
@@ -326,7 +332,7 @@ public final class PretrainTrainer {
             NDArray y = stepManager.create(batch.labels());
             NDArray loss;
             NDArray hits;
-            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+            try (GradientCollector gc = Autograd.record()) {
                 NDList out = net.forward(ps, new NDList(x), true);
                 NDArray logits = out.get(out.size() - 1);
                 loss = ClassificationLoss.crossEntropy(logits, y, (float) cfg.labelSmoothing());

@@ -111,19 +111,24 @@ public final class MomentumSgd extends Optimizer implements AutoCloseable {
         update(parameterId, weight, grad, learningRate());
     }
 
-    /** Updates {@code weight} in place with {@code grad} at learning rate {@code lr}. */
+    /**
+     * Updates {@code weight} in place with {@code grad} at learning rate {@code lr}, through a
+     * detached view of it (same storage, not recorded), so that it works on a thread whatever its
+     * autograd mode ({@link Autograd}).
+     */
     public void update(String key, NDArray weight, NDArray grad, float lr) {
         NDArray buf = buffer(key, weight);
-        try (NDArray decay = weight.mul(weightDecay);
+        try (NDArray w = weight.stopGradient();
+                NDArray decay = w.mul(weightDecay);
                 NDArray d = grad.add(decay)) {
             if (momentum != 0f) {
                 buf.muli(momentum).addi(d);
                 try (NDArray step = buf.mul(lr)) {
-                    weight.subi(step);
+                    w.subi(step);
                 }
             } else {
                 try (NDArray step = d.mul(lr)) {
-                    weight.subi(step);
+                    w.subi(step);
                 }
             }
         }

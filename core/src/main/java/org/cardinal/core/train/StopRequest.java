@@ -8,7 +8,25 @@ package org.cardinal.core.train;
  */
 public final class StopRequest {
 
+    private final StopRequest parent;
     private volatile String reason;
+
+    /** A request of its own. */
+    public StopRequest() {
+        this(null);
+    }
+
+    private StopRequest(StopRequest parent) {
+        this.parent = parent;
+    }
+
+    /**
+     * @return a request that is also requested whenever this one is, and that can be requested on
+     *     its own without touching this one (e.g. to stop a task's siblings when it fails)
+     */
+    public StopRequest child() {
+        return new StopRequest(this);
+    }
 
     /**
      * @param why what asked for the stop (shown to the user), e.g. "SIGTERM"
@@ -19,11 +37,12 @@ public final class StopRequest {
 
     /** @return whether a stop was asked for */
     public boolean isRequested() {
-        return reason != null;
+        return reason() != null;
     }
 
-    /** @return what asked for the stop, or null */
+    /** @return what asked for the stop (this request's parent first), or null */
     public String reason() {
-        return reason;
+        String inherited = parent == null ? null : parent.reason();
+        return inherited != null ? inherited : reason;
     }
 }

@@ -11,6 +11,10 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.cardinal.backbone.BackboneConfig;
 import org.cardinal.backbone.pretrain.PretrainConfig;
 import org.cardinal.backbone.pretrain.PretrainTrainer;
@@ -46,6 +50,10 @@ import org.cardinal.detector.train.TrainingSummary;
  * {@link StopRequest} ends the comparison cleanly: a run in progress checkpoints and stops, and the
  * report covers the runs finished so far. Running the comparison again continues where it
  * stopped.
+ *
+ * <p>Side by side: with {@link #setRunsAtATime} n &gt; 1, n runs train at the same time, taken in
+ * the order above; a run that fails (a non-finite loss) makes the others checkpoint and stop
+ * before its error is rethrown, and pretrainings still go one at a time.
  */
 public final class Comparison {
 
@@ -123,8 +131,10 @@ public final class Comparison {
     private final RunConfig base;
     private final List<Run> runs;
     private final List<Listener> listeners = new ArrayList<>();
+    private final Object pretrainLock = new Object();
     private StopRequest stop = new StopRequest();
     private boolean retrain;
+    private int runsAtATime = 1;
     private PrintStream log = System.err;
 
     /**
@@ -200,6 +210,25 @@ public final class Comparison {
     public Comparison setRetrain(boolean on) {
         retrain = on;
         return this;
+    }
+
+    /**
+     * @param n how many runs train at the same time (default 1). On a CPU, give each of them its
+     *     share of the cores through the engine's thread count ({@code ai.djl.pytorch.num_threads}
+     *     before the engine starts): a run then gives the same numbers whatever runs beside it.
+     *     With more than one, listeners are called from the runs' threads.
+     */
+    public Comparison setRunsAtATime(int n) {
+        if (n < 1) {
+            throw new IllegalArgumentException("runs at a time must be at least 1, got " + n);
+        }
+        runsAtATime = n;
+        return this;
+    }
+
+    /** @return how many runs train at the same time */
+    public int runsAtATime() {
+        return runsAtATime;
     }
 
     /** @param listener told about each run */
@@ -308,55 +337,112 @@ public final class Comparison {
         prepareData();
         Files.createDirectories(dir);
         AtomicFiles.writeString(dir.resolve("comparison.json"), JsonFiles.pretty(config.toJson()) + "\n");
-        Set<Path> cleared = new HashSet<>();
-        List<RunResult> results = new ArrayList<>();
-        String stoppedBy = null;
-        for (Run run : runs) {
-            if (stop.isRequested()) {
-                stoppedBy = stop.reason();
-                break;
-            }
-            if (retrain) {
+        if (retrain) {
+            // all at once, before anything trains: a comparison stopped early and continued
+            // without --retrain must not find the previous comparison's runs in the later folders
+            Set<Path> cleared = new HashSet<>();
+            for (Run run : runs) {
                 clear(run, cleared);
             }
-            Status status = status(run);
-            listeners.forEach(l -> l.runStarting(run, status));
-            if (status == Status.FINISHED) {
-                RunResult r = RunResult.read(run.resultFile());
-                results.add(r);
-                listeners.forEach(l -> l.runFinished(run, r, true));
-                continue;
-            }
-            if (config.pretrain() != null) {
-                pretrain(run);
-                if (stop.isRequested()) {
-                    stoppedBy = stop.reason();
-                    break;
-                }
-            }
-            int start = startIteration(run, status);
-            TrainingRun training = new TrainingRun(run.config(), run.dir())
-                    .setStopRequest(stop)
-                    .setLog(log);
-            for (Listener l : listeners) {
-                TrainingListener t = l.trainingListener(run);
-                if (t != null) {
-                    training.addListener(t);
-                }
-            }
-            TrainingRun.Result trained = training.train(status == Status.PARTIAL);
-            if (trained.summary().stopped()) {
-                stoppedBy = trained.summary().stoppedBy();
-                break;
-            }
-            RunResult r = result(run, trained, start);
-            r.write(run.resultFile());
-            results.add(r);
-            listeners.forEach(l -> l.runFinished(run, r, false));
         }
+        StopRequest runsStop = stop.child();
+        RunResult[] finished = new RunResult[runs.size()];
+        ExecutorService pool = Executors.newFixedThreadPool(runsAtATime, r -> {
+            Thread t = new Thread(r, "comparison-run");
+            t.setDaemon(true);
+            return t;
+        });
+        List<Future<?>> tasks = new ArrayList<>();
+        try {
+            for (Run run : runs) {
+                tasks.add(pool.submit(() -> {
+                    try {
+                        finished[run.index()] = runOne(run, runsStop);
+                    } catch (IOException | RuntimeException | Error e) {
+                        // the runs beside it checkpoint and stop; the first failure is rethrown
+                        runsStop.request(run.config().name() + " failed");
+                        throw e;
+                    }
+                    return null;
+                }));
+            }
+            Throwable failure = null;
+            for (Future<?> task : tasks) {
+                try {
+                    task.get();
+                } catch (ExecutionException e) {
+                    failure = failure == null ? e.getCause() : failure;
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    runsStop.request("interrupted");
+                    throw new IOException("interrupted while the comparison's runs were training", e);
+                }
+            }
+            if (failure instanceof IOException io) {
+                throw io;
+            } else if (failure instanceof RuntimeException re) {
+                throw re;
+            } else if (failure instanceof Error err) {
+                throw err;
+            }
+        } finally {
+            pool.shutdown();
+        }
+        List<RunResult> results = new ArrayList<>();
+        for (RunResult r : finished) {
+            if (r != null) {
+                results.add(r);
+            }
+        }
+        String stoppedBy = results.size() < runs.size() ? runsStop.reason() : null;
         Findings findings = findings(results);
         return new Outcome(
                 List.copyOf(results), runs.size(), stoppedBy, writeReport(findings, results.size()), findings);
+    }
+
+    /**
+     * Reuses, resumes or trains one run (and pretrains its backbone first when configured).
+     *
+     * @return its result, or null when a stop request ended it (or came before it started)
+     */
+    private RunResult runOne(Run run, StopRequest runStop) throws IOException {
+        if (runStop.isRequested()) {
+            return null;
+        }
+        Status status = status(run);
+        listeners.forEach(l -> l.runStarting(run, status));
+        if (status == Status.FINISHED) {
+            RunResult r = RunResult.read(run.resultFile());
+            listeners.forEach(l -> l.runFinished(run, r, true));
+            return r;
+        }
+        if (config.pretrain() != null) {
+            // one pretraining at a time: backbones of several seeds may share one, and it uses
+            // every thread the engine has
+            synchronized (pretrainLock) {
+                pretrain(run, runStop);
+            }
+            if (runStop.isRequested()) {
+                return null;
+            }
+        }
+        int start = startIteration(run, status);
+        TrainingRun training =
+                new TrainingRun(run.config(), run.dir()).setStopRequest(runStop).setLog(log);
+        for (Listener l : listeners) {
+            TrainingListener t = l.trainingListener(run);
+            if (t != null) {
+                training.addListener(t);
+            }
+        }
+        TrainingRun.Result trained = training.train(status == Status.PARTIAL);
+        if (trained.summary().stopped()) {
+            return null;
+        }
+        RunResult r = result(run, trained, start);
+        r.write(run.resultFile());
+        listeners.forEach(l -> l.runFinished(run, r, false));
+        return r;
     }
 
     /**
@@ -417,7 +503,7 @@ public final class Comparison {
     }
 
     /** Pretrains a run's backbone unless a finished pretraining of the same recipe is there. */
-    private void pretrain(Run run) throws IOException {
+    private void pretrain(Run run, StopRequest runStop) throws IOException {
         Pretraining p = config.pretrain();
         PretrainConfig recipe = p.recipeFor(run.backbone(), run.seed());
         Path folder = pretrainFolder(run.backbone(), run.seed());
@@ -445,7 +531,7 @@ public final class Comparison {
                         device,
                         line -> log.println(run.backbone().name() + " seed " + run.seed() + " pretraining: " + line))
                 .optProgressBar(false)
-                .optStopRequest(stop)
+                .optStopRequest(runStop)
                 .run(true);
     }
 

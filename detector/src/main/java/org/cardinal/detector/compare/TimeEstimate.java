@@ -9,6 +9,7 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -42,7 +43,11 @@ import org.cardinal.detector.train.TrainingRun;
  * warms the JVM and the engine up, once for the whole comparison). Each remaining run then costs
  * the fixed time, its remaining iterations, and its evaluations (every {@code eval_period} and at
  * the end) over the whole val split. Finished runs cost nothing; a run that resumes counts only
- * the iterations after its checkpoint. The probes themselves take a few seconds per backbone.
+ * the iterations after its checkpoint. With several runs at a time ({@link
+ * Comparison#setRunsAtATime}) the runs go, in order, to whichever slot frees first, and the
+ * estimate is the busiest slot's total; the probes run one at a time, so the slowdown that runs
+ * training side by side cause each other (shared memory bandwidth and caches) is not in it. The
+ * probes themselves take a few seconds per backbone.
  *
  * <p>Pretraining, when the comparison has it, is probed the same way (a few optimizer steps)
  * and counted for every pretraining still to do; its per-epoch validation passes are counted at a
@@ -51,6 +56,7 @@ import org.cardinal.detector.train.TrainingRun;
  *
  * @param seconds the estimated wall time of what is left
  * @param runsToDo runs not finished yet
+ * @param runsAtATime how many of them train at the same time
  * @param secondsPerIteration measured training time per iteration, by backbone
  * @param evalSecondsPerImage measured evaluation time per val image (slowest backbone)
  * @param pretrainSeconds the part of {@code seconds} spent pretraining
@@ -58,6 +64,7 @@ import org.cardinal.detector.train.TrainingRun;
 public record TimeEstimate(
         double seconds,
         int runsToDo,
+        int runsAtATime,
         Map<String, Double> secondsPerIteration,
         double evalSecondsPerImage,
         double pretrainSeconds) {
@@ -94,7 +101,7 @@ public record TimeEstimate(
             }
         }
         if (todo.isEmpty()) {
-            return new TimeEstimate(0, 0, Map.of(), 0, 0);
+            return new TimeEstimate(0, 0, comparison.runsAtATime(), Map.of(), 0, 0);
         }
         Files.createDirectories(comparison.dir());
         DataConfig data = todo.get(0).config().data();
@@ -112,7 +119,8 @@ public record TimeEstimate(
                 probes.values().stream().mapToDouble(Probe::fixedSeconds).min().orElse(0);
         double pretrain = 0;
         Set<Path> pretrainings = new HashSet<>();
-        double total = 0;
+        // the runs go, in order, to whichever of the comparison's parallel slots frees first
+        double[] slots = new double[comparison.runsAtATime()];
         for (Comparison.Run r : todo) {
             Probe p = probes.get(r.backbone().name());
             SolverConfig s = r.config().solver();
@@ -121,7 +129,11 @@ public record TimeEstimate(
             for (int it = from + 1; it <= s.maxIter(); it++) {
                 evals += s.evaluatesAfter(it) ? 1 : 0;
             }
-            total += fixed
+            int next = 0;
+            for (int k = 1; k < slots.length; k++) {
+                next = slots[k] < slots[next] ? k : next;
+            }
+            slots[next] += fixed
                     + Math.max(0, s.maxIter() - from) * p.secondsPerIteration()
                     + evals * valImages * p.evalSecondsPerImage();
             Pretraining pre = comparison.config().pretrain();
@@ -138,7 +150,9 @@ public record TimeEstimate(
             perIteration.put(e.getKey(), e.getValue().secondsPerIteration());
             evalPerImage = Math.max(evalPerImage, e.getValue().evalSecondsPerImage());
         }
-        return new TimeEstimate(total + pretrain, todo.size(), perIteration, evalPerImage, pretrain);
+        double total = Arrays.stream(slots).max().orElse(0);
+        return new TimeEstimate(
+                total + pretrain, todo.size(), comparison.runsAtATime(), perIteration, evalPerImage, pretrain);
     }
 
     /** @return one line for the console, e.g. "about 24m10s for 6 runs (...)" */
@@ -151,10 +165,12 @@ public record TimeEstimate(
                 b.append(b.length() == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%s %.2f s/iteration", k, v)));
         return String.format(
                 Locale.ROOT,
-                "about %s for %d run%s still to do (measured now on this machine: %s, " + "evaluation %.3f s/image%s)",
+                "about %s for %d run%s still to do%s (measured now on this machine, one run alone: %s, evaluation"
+                        + " %.3f s/image%s)",
                 ComparisonReport.duration(seconds),
                 runsToDo,
                 runsToDo == 1 ? "" : "s",
+                runsAtATime > 1 && runsToDo > 1 ? ", " + runsAtATime + " at a time" : "",
                 b,
                 evalSecondsPerImage,
                 pretrainSeconds > 0 ? "; pretraining about " + ComparisonReport.duration(pretrainSeconds) : "");

@@ -15,6 +15,7 @@ public final class ConsoleProgressListener implements TrainingListener {
     private final PrintStream out;
     private final boolean interactive;
     private final int period;
+    private final String label;
 
     /**
      * @param out where to print
@@ -22,9 +23,23 @@ public final class ConsoleProgressListener implements TrainingListener {
      * @param period print every this many iterations when not interactive
      */
     public ConsoleProgressListener(PrintStream out, boolean interactive, int period) {
+        this(out, interactive, period, "");
+    }
+
+    private ConsoleProgressListener(PrintStream out, boolean interactive, int period, String label) {
         this.out = out;
         this.interactive = interactive;
         this.period = Math.max(1, period);
+        this.label = label;
+    }
+
+    /**
+     * @param prefix put before every progress and evaluation line, e.g. the run's name when several
+     *     runs print to one console (use it with {@code interactive} false)
+     * @return a listener like this one with that prefix
+     */
+    public ConsoleProgressListener withLabel(String prefix) {
+        return new ConsoleProgressListener(out, interactive, period, prefix + " ");
     }
 
     /** Progress on stdout, interactive when the JVM has a console. */
@@ -43,7 +58,7 @@ public final class ConsoleProgressListener implements TrainingListener {
         if (!interactive && m.iteration() % period != 0 && !last) {
             return;
         }
-        String line = format(m);
+        String line = label + format(m);
         if (interactive) {
             out.print("\r" + line + "\u001b[K");
             if (last) {
@@ -62,7 +77,8 @@ public final class ConsoleProgressListener implements TrainingListener {
         }
         out.printf(
                 Locale.ROOT,
-                "eval @%d: AP %.4f  AP50 %.4f  AP75 %.4f  (%d images, %.1f s)%n",
+                "%seval @%d: AP %.4f  AP50 %.4f  AP75 %.4f  (%d images, %.1f s)%n",
+                label,
                 r.iteration(),
                 r.ap(),
                 r.ap50(),

@@ -16,6 +16,7 @@ import java.util.Optional;
 import java.util.Set;
 import org.cardinal.core.config.JsonDifference;
 import org.cardinal.core.io.AtomicFiles;
+import org.cardinal.core.train.Autograd;
 import org.cardinal.core.train.MomentumSgd;
 import org.cardinal.core.train.NonFiniteLossException;
 import org.cardinal.core.train.StopRequest;
@@ -132,6 +133,7 @@ public final class DetectorTrainer {
      * @throws NonFiniteLossException when a loss becomes NaN/Inf (last good checkpoint kept)
      */
     public TrainingSummary train(boolean resume) throws IOException {
+        Autograd.offOnThisThread();
         SolverConfig solver = config.solver();
         DataConfig data = config.data();
         Optional<Path> resumeFrom = resume ? checkResumable(config, runDir) : Optional.empty();

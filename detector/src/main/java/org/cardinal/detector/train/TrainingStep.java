@@ -1,7 +1,6 @@
 package org.cardinal.detector.train;
 
 import ai.djl.Device;
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
@@ -20,6 +19,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import org.cardinal.core.train.Autograd;
 import org.cardinal.core.train.InPlace;
 import org.cardinal.core.train.MomentumSgd;
 import org.cardinal.core.train.NonFiniteLossException;
@@ -199,9 +199,9 @@ public final class TrainingStep implements AutoCloseable {
         }
         Map<String, Double> losses = new LinkedHashMap<>();
         double[] seconds = new double[split.length];
-        // One collector for the whole step (the engine allows one at a time); backward from any
-        // thread only walks that thread's graph.
-        try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+        // One collector for the whole step; backward from any thread only walks that thread's
+        // graph. Autograd's, not DJL's, which allows one in the whole process at a time.
+        try (GradientCollector collector = Autograd.record()) {
             List<PartResult> results = new ArrayList<>();
             if (parts.size() == 1) {
                 results.add(parts.get(0).run(collector, manager));
