@@ -38,7 +38,7 @@ public final class PretrainBackbone {
             "  --seed N        the run's seed (initial weights, data order, augmentation), replacing the recipe's",
             "  --epochs, --batch-size, --workers   override the recipe (batch size rescales the lr linearly)",
             "  --stop-after-steps N   stop with a checkpoint after N optimizer steps in total",
-            "  --no-progress   no progress bar (epoch summaries only)",
+            "  --no-progress   no progress bar (epoch summaries only, as when the output is redirected)",
             "Ctrl-C or SIGTERM stops after the current step with a checkpoint (exit code 130 / 143);",
             "--resume continues from it.");
 
@@ -100,7 +100,8 @@ public final class PretrainBackbone {
                     cfg.learningRate(),
                     cfg.schedule());
             PretrainTrainer trainer = new PretrainTrainer(cfg, data, output, device, System.out::println)
-                    .optProgressBar(!noProgress)
+                    // redrawn in place on a terminal; redirected output gets the epoch summaries only
+                    .optProgressBar(!noProgress && System.console() != null)
                     .optStopRequest(Cli.stopOnSignals());
             if (stopAfter > 0) {
                 trainer.optStopAfterSteps(stopAfter);
