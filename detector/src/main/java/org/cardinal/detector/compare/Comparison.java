@@ -11,10 +11,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import org.cardinal.backbone.BackboneConfig;
 import org.cardinal.backbone.pretrain.PretrainConfig;
 import org.cardinal.backbone.pretrain.PretrainTrainer;
@@ -26,11 +22,9 @@ import org.cardinal.detector.data.EmbeddedDataset;
 import org.cardinal.detector.report.TrainingHistory;
 import org.cardinal.detector.train.Checkpoint;
 import org.cardinal.detector.train.DeviceSelection;
-import org.cardinal.detector.train.EvalResult;
 import org.cardinal.detector.train.RunConfig;
 import org.cardinal.detector.train.TrainingListener;
 import org.cardinal.detector.train.TrainingRun;
-import org.cardinal.detector.train.TrainingSummary;
 
 /**
  * Runs a {@link ComparisonConfig}: every backbone with every seed, each (backbone, seed) pair one
@@ -347,47 +341,15 @@ public final class Comparison {
         }
         StopRequest runsStop = stop.child();
         RunResult[] finished = new RunResult[runs.size()];
-        ExecutorService pool = Executors.newFixedThreadPool(runsAtATime, r -> {
-            Thread t = new Thread(r, "comparison-run");
-            t.setDaemon(true);
-            return t;
-        });
-        List<Future<?>> tasks = new ArrayList<>();
-        try {
-            for (Run run : runs) {
-                tasks.add(pool.submit(() -> {
-                    try {
-                        finished[run.index()] = runOne(run, runsStop);
-                    } catch (IOException | RuntimeException | Error e) {
-                        // the runs beside it checkpoint and stop; the first failure is rethrown
-                        runsStop.request(run.config().name() + " failed");
-                        throw e;
-                    }
-                    return null;
-                }));
-            }
-            Throwable failure = null;
-            for (Future<?> task : tasks) {
-                try {
-                    task.get();
-                } catch (ExecutionException e) {
-                    failure = failure == null ? e.getCause() : failure;
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    runsStop.request("interrupted");
-                    throw new IOException("interrupted while the comparison's runs were training", e);
-                }
-            }
-            if (failure instanceof IOException io) {
-                throw io;
-            } else if (failure instanceof RuntimeException re) {
-                throw re;
-            } else if (failure instanceof Error err) {
-                throw err;
-            }
-        } finally {
-            pool.shutdown();
+        List<SideBySide.Task> tasks = new ArrayList<>();
+        for (Run run : runs) {
+            tasks.add(() -> finished[run.index()] = runOne(run, runsStop));
         }
+        SideBySide.run(
+                tasks,
+                runsAtATime,
+                runsStop,
+                runs.stream().map(r -> r.config().name()).toList());
         List<RunResult> results = new ArrayList<>();
         for (RunResult r : finished) {
             if (r != null) {
@@ -439,7 +401,7 @@ public final class Comparison {
         if (trained.summary().stopped()) {
             return null;
         }
-        RunResult r = result(run, trained, start);
+        RunResult r = RunResult.of(run, trained, start);
         r.write(run.resultFile());
         listeners.forEach(l -> l.runFinished(run, r, false));
         return r;
@@ -466,33 +428,6 @@ public final class Comparison {
         }
         return ComparisonReport.write(
                 dir, ComparisonReport.Setup.of(config, base, done, runs.size()), complexity(), findings, curves);
-    }
-
-    private RunResult result(Run run, TrainingRun.Result trained, int start) throws IOException {
-        TrainingSummary s = trained.summary();
-        EvalResult e = s.finalEval();
-        List<RunResult.CategoryAp> cats = new ArrayList<>();
-        s.categories()
-                .forEach((id, name) -> cats.add(
-                        new RunResult.CategoryAp(name, e.perCategoryAp().getOrDefault(id, -1.0))));
-        double imagesPerSecond = s.imagesPerSecond();
-        if (!(imagesPerSecond > 0)) {
-            // resumed after its last iteration (killed during the final evaluation): the log has it
-            List<TrainingHistory.TrainPoint> log =
-                    TrainingHistory.read(run.dir().resolve("metrics.jsonl")).train();
-            imagesPerSecond = log.isEmpty() ? 0 : log.get(log.size() - 1).imagesPerSecond();
-        }
-        return new RunResult(
-                run.backbone().name(),
-                run.seed(),
-                s.iterations(),
-                e.stats(),
-                cats,
-                Double.isFinite(imagesPerSecond) ? imagesPerSecond : 0,
-                s.seconds(),
-                start,
-                trained.detectorParams(),
-                run.config().toJson());
     }
 
     private Path pretrainFolder(BackboneConfig b, long seed) {

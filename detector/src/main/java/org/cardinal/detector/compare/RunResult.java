@@ -3,11 +3,16 @@ package org.cardinal.detector.compare;
 import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.cardinal.core.config.ConfigBinder;
 import org.cardinal.core.config.ConfigPath;
 import org.cardinal.core.config.JsonFiles;
 import org.cardinal.core.io.AtomicFiles;
+import org.cardinal.detector.report.TrainingHistory;
+import org.cardinal.detector.train.EvalResult;
+import org.cardinal.detector.train.TrainingRun;
+import org.cardinal.detector.train.TrainingSummary;
 
 /**
  * The outcome of one finished run of a comparison, one backbone trained with one seed, as kept in
@@ -38,6 +43,41 @@ public record RunResult(
         int resumedFrom,
         long detectorParams,
         JsonObject config) {
+
+    /**
+     * The result of a run that has just finished training and its final evaluation.
+     *
+     * @param run the comparison's run
+     * @param trained what its training returned
+     * @param start the iteration this call started at
+     * @throws IOException if a resumed run's metrics log cannot be read
+     */
+    static RunResult of(Comparison.Run run, TrainingRun.Result trained, int start) throws IOException {
+        TrainingSummary s = trained.summary();
+        EvalResult e = s.finalEval();
+        List<CategoryAp> cats = new ArrayList<>();
+        s.categories()
+                .forEach((id, name) ->
+                        cats.add(new CategoryAp(name, e.perCategoryAp().getOrDefault(id, -1.0))));
+        double imagesPerSecond = s.imagesPerSecond();
+        if (!(imagesPerSecond > 0)) {
+            // resumed after its last iteration (killed during the final evaluation): the log has it
+            List<TrainingHistory.TrainPoint> log =
+                    TrainingHistory.read(run.dir().resolve("metrics.jsonl")).train();
+            imagesPerSecond = log.isEmpty() ? 0 : log.get(log.size() - 1).imagesPerSecond();
+        }
+        return new RunResult(
+                run.backbone().name(),
+                run.seed(),
+                s.iterations(),
+                e.stats(),
+                cats,
+                Double.isFinite(imagesPerSecond) ? imagesPerSecond : 0,
+                s.seconds(),
+                start,
+                trained.detectorParams(),
+                run.config().toJson());
+    }
 
     /** File name in a run folder. */
     public static final String FILE = "result.json";
