@@ -120,8 +120,10 @@ public final class RegionProposalNetwork extends AbstractBlock {
                     .transpose(0, 3, 4, 1, 2)
                     .reshape(numImages, -1, 4));
         }
-        NDArray objAll = NDArrays.concat(objectness, 1); // (N, T)
-        NDArray deltaAll = NDArrays.concat(deltas, 1); // (N, T, 4)
+        // DJL's concat of a single array returns a copy that autograd does not trace back to
+        // the head, so with one level (C4) the RPN never trained: take the array itself
+        NDArray objAll = levels == 1 ? objectness.get(0) : NDArrays.concat(objectness, 1); // (N, T)
+        NDArray deltaAll = levels == 1 ? deltas.get(0) : NDArrays.concat(deltas, 1); // (N, T, 4)
         Shape padded = images.tensors().getShape();
         NDManager manager = objAll.getManager();
         NDArray anchors = anchorGenerator.anchors(manager, padded.get(2), padded.get(3), featureShapes);

@@ -150,4 +150,36 @@ class FasterRcnnTrainingTest {
             assertTrue(n <= 100);
         }
     }
+
+    /** A part that computes on a copy detached from the graph (DJL's one-array concat did) never trains. */
+    @Test
+    void everyTrainableParameterOfBothVariantsGetsAGradient() throws Exception {
+        JsonObject c4 = JsonParser.parseString(
+                        "{\"variant\": \"c4\", \"num_classes\": 3, \"min_size\": 128, \"max_size\": 160,"
+                                + " \"backbone\": {\"block\": \"bottleneck\", \"layers\": [1, 1, 1, 1],"
+                                + " \"cardinality\": 4, \"bottleneck_width\": 8, \"base_channels\": 16},"
+                                + " \"box_batch_size_per_image\": 64}")
+                .getAsJsonObject();
+        for (DetectorConfig config :
+                List.of(ModelFixtures.config(), DetectorConfig.fromJson(c4, ConfigPath.root("c4 test")))) {
+            try (NDManager manager = NDManager.newBaseManager()) {
+                FasterRcnn model = FasterRcnnFactory.create(config);
+                model.initialize(manager, DataType.FLOAT32, 5L);
+                NDArray image = ModelFixtures.images(manager).get(1);
+                try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                    Map<String, NDArray> losses =
+                            model.losses(new ParameterStore(manager, false), List.of(image), List.of(target(manager)));
+                    gc.backward(NDArrays.add(losses.values().toArray(new NDArray[0])));
+                    List<String> without = new ArrayList<>();
+                    StateDicts.namedParameters(model).forEach((name, p) -> {
+                        if (p.requiresGradient()
+                                && p.getArray().getGradient().abs().sum().getFloat() == 0) {
+                            without.add(name);
+                        }
+                    });
+                    assertEquals(List.of(), without, config.variant() + ": parameters without a gradient");
+                }
+            }
+        }
+    }
 }

@@ -130,7 +130,8 @@ public final class MultiScaleRoiAlign {
             rows += shape.get(0) * mapH[l] * mapW[l];
             tables.add(features.get(l).transpose(0, 2, 3, 1).reshape(-1, c));
         }
-        NDArray table = NDArrays.concat(tables, 0);
+        // one level: the array itself (DJL's concat of one array is a copy autograd may not trace)
+        NDArray table = levels == 1 ? tables.get(0) : NDArrays.concat(tables, 0);
         NDArray level = levels(rois.get(":, 1:5"), s);
         // Per-level constants are tiny; RoIs pick theirs by their level index.
         NDArray h = constant(manager, mapH, rois).get(level);
