@@ -82,11 +82,12 @@ final class PartitionDetector implements FlatMapFunction<Iterator<ImageRef>, Ima
 
     @Override
     public Iterator<ImageResult> call(Iterator<ImageRef> images) throws Exception {
-        Autograd.offOnThisThread();
         TaskContext task = TaskContext.get();
+        // the model first: it starts the engine with the task's thread count
         Predictor<Image, DetectedObjects> predictor = ExecutorModels.get(
                         Path.of(SparkFiles.get(modelFile)), ExecutorModels.deviceOf(task), task.cpus())
                 .newPredictor();
+        Autograd.offOnThisThread();
         task.addTaskCompletionListener((TaskCompletionListener) context -> predictor.close());
         PerImageEvaluator evaluator = groundTruth == null ? null : ExecutorEvaluators.of(groundTruth);
         return new Batches(images, predictor, evaluator, hadoopConf.value().value(), task);
