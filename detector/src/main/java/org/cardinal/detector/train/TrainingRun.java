@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.cardinal.backbone.weights.StateDicts;
-import org.cardinal.core.train.Autograd;
 import org.cardinal.core.train.StopRequest;
 import org.cardinal.detector.DetectorWeights;
 import org.cardinal.detector.FasterRcnn;
@@ -114,7 +113,6 @@ public final class TrainingRun {
      *     resume} is false, naming both ways out
      */
     public Result train(boolean resume) throws IOException {
-        Autograd.offOnThisThread();
         if (!resume && Checkpoint.latest(runDir.resolve("checkpoints")).isPresent()) {
             throw new IllegalArgumentException("run folder " + runDir + " already holds checkpoints: pass --resume to "
                     + "continue it, or --output DIR for a new run");
