@@ -68,7 +68,12 @@ public final class Npy {
         }
         long[] shape = parseShape(file, group(file, SHAPE, header, "shape"));
         TensorDType dtype = dtypeOf(file, descr);
-        long need = TensorData.numel(shape) * dtype.byteSize();
+        long need;
+        try {
+            need = TensorData.byteSize(dtype, shape);
+        } catch (IllegalArgumentException e) {
+            throw new WeightsFormatException(file, "field 'shape': " + e.getMessage(), e);
+        }
         int dataStart = (int) (headerStart + headerLen);
         if (all.length - dataStart != need) {
             throw new WeightsFormatException(

@@ -7,11 +7,13 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
+import java.util.Collections;
 import java.util.Enumeration;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
 import java.util.zip.ZipFile;
@@ -33,39 +35,51 @@ import org.cardinal.backbone.weights.Unpickler.Tuple;
  * refused with an error naming the file and the global; none of them is ever looked up.
  *
  * <p>Views are materialised: a tensor with a storage offset and strides (a transposed or sliced
- * view, or several tensors sharing one storage) becomes its own contiguous copy.
+ * view, or several tensors sharing one storage) becomes its own contiguous copy, once it is known
+ * to be part of the state dict and by name.
+ *
+ * <p>Every size in the file is treated as hostile: byte counts are overflow-checked, zip entries are
+ * read through a stream capped at their declared size, and every allocation (entries, copies of
+ * views, the unpickler's objects, the names) is counted against a {@link ReadBudget} before it is
+ * made. Cyclic, deeply nested or exponentially shared containers end in a {@link
+ * WeightsFormatException}, like every other malformed file.
  */
 final class PthReader {
     private static final String[] WRAPPER_KEYS = {"state_dict", "model", "model_state", "model_state_dict"};
+    /** Deepest container nesting of a state dict (torch checkpoints nest a few levels). */
+    static final int MAX_NESTING = 100;
+    /** What the budget counts per container or value visited when flattening, besides its name. */
+    private static final int NODE_COST = 64;
+
+    private static final int MAX_ARRAY = Integer.MAX_VALUE - 16;
 
     private final Path file;
     private final ZipFile zip;
     private final String prefix;
     private final boolean bigEndian;
+    private final ReadBudget budget;
     private final Map<String, Storage> storages = new HashMap<>();
+    private final Map<StridedView, TensorData> materialized = new IdentityHashMap<>();
 
     /** A storage type named in a persistent id (torch.FloatStorage -> F32). */
     private record StorageType(TensorDType dtype) {}
 
     /** One raw storage of the archive: dtype and its bytes (little-endian after reading). */
-    private record Storage(String key, TensorDType dtype, byte[] data) {
-        long numel() {
-            return data.length / dtype.byteSize();
-        }
-    }
+    private record Storage(String key, TensorDType dtype, byte[] data) {}
 
     /** A type named only to be passed to _rebuild_from_type_v2. */
     private record TypeMarker(String qualifiedName) {}
 
-    private PthReader(Path file, ZipFile zip, String prefix, boolean bigEndian) {
+    private PthReader(Path file, ZipFile zip, String prefix, boolean bigEndian, ReadBudget budget) {
         this.file = file;
         this.zip = zip;
         this.prefix = prefix;
         this.bigEndian = bigEndian;
+        this.budget = budget;
     }
 
-    /** Reads a {@code .pth} zip checkpoint into a flat state dict. */
-    static StateDict read(Path file) throws IOException {
+    /** Reads a {@code .pth} zip checkpoint into a flat state dict within {@code budget}. */
+    static StateDict read(Path file, ReadBudget budget) throws IOException {
         checkMagic(file);
         ZipFile zip;
         try {
@@ -79,17 +93,23 @@ final class PthReader {
             boolean big = false;
             ZipEntry bo = zip.getEntry(prefix + "byteorder");
             if (bo != null) {
-                String order = new String(readEntry(file, zip, bo, 16), StandardCharsets.US_ASCII).trim();
+                if (bo.getSize() > 16) {
+                    throw new WeightsFormatException(
+                            file,
+                            "entry " + bo.getName() + " is too large (" + bo.getSize()
+                                    + " bytes, expected 'little' or 'big')");
+                }
+                String order = new String(readEntry(file, zip, bo, budget), StandardCharsets.US_ASCII).trim();
                 if (!order.equals("little") && !order.equals("big")) {
                     throw new WeightsFormatException(
                             file, "byteorder entry says '" + order + "', expected little or big");
                 }
                 big = order.equals("big");
             }
-            PthReader reader = new PthReader(file, zip, prefix, big);
-            byte[] code = readEntry(file, zip, pkl, Integer.MAX_VALUE - 16);
-            Object root = Unpickler.load(code, file, pkl.getName(), reader.resolver());
-            return toStateDict(file, root);
+            PthReader reader = new PthReader(file, zip, prefix, big, budget);
+            byte[] code = readEntry(file, zip, pkl, budget);
+            Object root = Unpickler.load(code, file, pkl.getName(), reader.resolver(), budget);
+            return reader.toStateDict(root);
         } catch (ZipException e) {
             throw new WeightsFormatException(file, "corrupt zip archive (" + e.getMessage() + ")", e);
         }
@@ -136,13 +156,33 @@ final class PthReader {
         return found;
     }
 
-    private static byte[] readEntry(Path file, ZipFile zip, ZipEntry e, int max) throws IOException {
-        if (e.getSize() > max) {
+    /**
+     * The bytes of an entry, read through a stream capped at its declared size: the budget is charged
+     * that size first, and an entry that holds more (a deflate stream that inflates past it) or less
+     * is refused.
+     */
+    private static byte[] readEntry(Path file, ZipFile zip, ZipEntry e, ReadBudget budget) throws IOException {
+        long size = e.getSize();
+        if (size < 0 || size > MAX_ARRAY) {
             throw new WeightsFormatException(
-                    file, "entry " + e.getName() + " is too large (" + e.getSize() + " bytes)");
+                    file,
+                    "entry " + e.getName() + " declares " + (size < 0 ? "no" : "too large a") + " size (" + size
+                            + " bytes)");
         }
+        budget.charge(size, "entry " + e.getName() + " (" + size + " bytes)");
         try (InputStream in = zip.getInputStream(e)) {
-            return in.readAllBytes();
+            byte[] data = in.readNBytes((int) size);
+            if (data.length < size) {
+                throw new WeightsFormatException(
+                        file,
+                        "entry " + e.getName() + " holds " + data.length + " bytes but declares " + size
+                                + " (corrupt or truncated)");
+            }
+            if (in.read() >= 0) {
+                throw new WeightsFormatException(
+                        file, "entry " + e.getName() + " holds more than the " + size + " bytes it declares");
+            }
+            return data;
         } catch (ZipException | java.io.EOFException ex) {
             throw new WeightsFormatException(
                     file, "entry " + e.getName() + " is corrupt or truncated (" + ex.getMessage() + ")", ex);
@@ -172,6 +212,10 @@ final class PthReader {
                     if (args.size() > 0 && args.get(0) instanceof List<?> pairs) {
                         for (Object p : pairs) {
                             if (p instanceof Tuple t && t.size() == 2) {
+                                String why = Unpickler.unhashable(t.get(0));
+                                if (why != null) {
+                                    throw new WeightsFormatException(file, q + ": " + why);
+                                }
                                 d.put(t.get(0), t.get(1));
                             }
                         }
@@ -184,7 +228,7 @@ final class PthReader {
             case "torch._utils._rebuild_parameter":
             case "torch._utils._rebuild_parameter_with_state":
                 return (PyCallable) args -> {
-                    if (args.size() < 1 || !(args.get(0) instanceof TensorData t)) {
+                    if (args.size() < 1 || !(args.get(0) instanceof StridedView t)) {
                         throw new WeightsFormatException(file, q + " expects a tensor as first argument");
                     }
                     return t;
@@ -203,7 +247,7 @@ final class PthReader {
             case "torch.nn.parameter.Parameter":
                 return new TypeMarker(q);
             case "torch.device":
-                return (PyCallable) args -> "device(" + args.items() + ")";
+                return (PyCallable) args -> "device" + describe(args);
             case "_codecs.encode":
                 return (PyCallable) args -> {
                     if (args.size() < 1 || !(args.get(0) instanceof String s)) {
@@ -250,22 +294,26 @@ final class PthReader {
         String entryName = prefix + "data/" + key;
         ZipEntry e = zip.getEntry(entryName);
         if (e == null) {
-            throw new WeightsFormatException(file, "storage '" + key + "' missing: no entry " + entryName);
+            throw new WeightsFormatException(
+                    file, "storage '" + describe(key) + "' missing: no entry " + describe(entryName));
+        }
+        long need = numel < 0 || numel > Long.MAX_VALUE / st.dtype().byteSize()
+                ? -1
+                : numel * st.dtype().byteSize();
+        if (need < 0 || e.getSize() < need) {
+            throw new WeightsFormatException(
+                    file,
+                    "storage '" + key + "' (" + entryName + ") holds " + e.getSize() + " bytes but declares " + numel
+                            + " elements of " + st.dtype() + (need < 0 ? "" : " (" + need + " bytes)")
+                            + ": truncated or corrupt");
         }
         byte[] data;
         try {
-            data = readEntry(file, zip, e, Integer.MAX_VALUE - 16);
+            data = readEntry(file, zip, e, budget);
         } catch (WeightsFormatException ex) {
             throw ex;
         } catch (IOException ex) {
             throw new WeightsFormatException(file, "cannot read " + entryName + ": " + ex.getMessage(), ex);
-        }
-        long need = numel * st.dtype().byteSize();
-        if (data.length < need) {
-            throw new WeightsFormatException(
-                    file,
-                    "storage '" + key + "' (" + entryName + ") holds " + data.length + " bytes but declares " + numel
-                            + " elements of " + st.dtype() + " (" + need + " bytes): truncated");
         }
         if (bigEndian) {
             TensorData.swapBytes(data, st.dtype().byteSize());
@@ -276,7 +324,7 @@ final class PthReader {
     }
 
     /** _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad, backward_hooks[, metadata]). */
-    private TensorData rebuildTensor(Tuple args) throws WeightsFormatException {
+    private StridedView rebuildTensor(Tuple args) throws WeightsFormatException {
         if (args.size() < 4
                 || !(args.get(0) instanceof Storage st)
                 || !(args.get(1) instanceof Long offset)
@@ -285,72 +333,7 @@ final class PthReader {
             throw new WeightsFormatException(
                     file, "_rebuild_tensor_v2 called with unexpected arguments " + describe(args));
         }
-        long[] size = longs(sizeT);
-        long[] stride = longs(strideT);
-        String where = "tensor on storage '" + st.key() + "' with size " + Arrays.toString(size) + ", stride "
-                + Arrays.toString(stride) + ", offset " + offset;
-        if (size.length != stride.length) {
-            throw new WeightsFormatException(file, where + ": size and stride have different lengths");
-        }
-        long numel = TensorData.numel(size);
-        int es = st.dtype().byteSize();
-        if (numel == 0) {
-            return new TensorData(st.dtype(), size, new byte[0]);
-        }
-        long last = offset;
-        for (int i = 0; i < size.length; i++) {
-            if (stride[i] < 0 || size[i] < 0) {
-                throw new WeightsFormatException(file, where + ": negative size or stride");
-            }
-            last = Math.addExact(last, Math.multiplyExact(size[i] - 1, stride[i]));
-        }
-        if (offset < 0 || last >= st.numel()) {
-            throw new WeightsFormatException(
-                    file,
-                    where + ": needs element " + last + " but the storage holds " + st.numel()
-                            + " elements (storage too short)");
-        }
-        if (numel * es > Integer.MAX_VALUE - 16) {
-            throw new WeightsFormatException(file, where + ": larger than 2 GiB");
-        }
-        byte[] out = new byte[(int) (numel * es)];
-        if (isContiguous(size, stride)) {
-            System.arraycopy(st.data(), (int) (offset * es), out, 0, out.length);
-        } else {
-            gather(st.data(), es, offset, size, stride, out);
-        }
-        return new TensorData(st.dtype(), size, out);
-    }
-
-    private static boolean isContiguous(long[] size, long[] stride) {
-        long expect = 1;
-        for (int i = size.length - 1; i >= 0; i--) {
-            if (size[i] != 1 && stride[i] != expect) {
-                return false;
-            }
-            expect *= size[i];
-        }
-        return true;
-    }
-
-    /** Copies a strided view element by element into C order. */
-    private static void gather(byte[] src, int es, long offset, long[] size, long[] stride, byte[] out) {
-        int rank = size.length;
-        long[] idx = new long[rank];
-        long n = out.length / es;
-        long srcPos = offset;
-        for (long k = 0; k < n; k++) {
-            System.arraycopy(src, (int) (srcPos * es), out, (int) (k * es), es);
-            for (int d = rank - 1; d >= 0; d--) {
-                idx[d]++;
-                srcPos += stride[d];
-                if (idx[d] < size[d]) {
-                    break;
-                }
-                srcPos -= idx[d] * stride[d];
-                idx[d] = 0;
-            }
-        }
+        return StridedView.of(file, st.key(), st.dtype(), st.data(), offset, longs(sizeT), longs(strideT));
     }
 
     private long[] longs(Tuple t) throws WeightsFormatException {
@@ -365,13 +348,12 @@ final class PthReader {
     }
 
     private static String describe(Object o) {
-        String s = o instanceof Tuple t ? "tuple" + t.items() : String.valueOf(o);
-        return s.length() > 200 ? s.substring(0, 200) + "..." : s;
+        return Unpickler.describe(o, 200);
     }
 
     /** Turns the unpickled object into a flat state dict, unwrapping {"model": {...}} checkpoints. */
-    static StateDict toStateDict(Path file, Object root) throws WeightsFormatException {
-        if (root instanceof TensorData) {
+    private StateDict toStateDict(Object root) throws WeightsFormatException {
+        if (root instanceof StridedView) {
             throw new WeightsFormatException(file, "holds a single tensor, not a state_dict (a dict of tensors)");
         }
         if (!(root instanceof Map<?, ?> map)) {
@@ -379,7 +361,7 @@ final class PthReader {
                     file, "holds a " + Unpickler.typeName(root) + ", expected a state_dict (dict of tensors)");
         }
         Map<?, ?> dict = map;
-        boolean hasTensors = map.values().stream().anyMatch(v -> v instanceof TensorData);
+        boolean hasTensors = map.values().stream().anyMatch(v -> v instanceof StridedView);
         if (!hasTensors) {
             for (String k : WRAPPER_KEYS) {
                 if (map.get(k) instanceof Map<?, ?> inner) {
@@ -389,7 +371,7 @@ final class PthReader {
             }
         }
         StateDict sd = new StateDict();
-        flatten("", dict, sd);
+        flatten("", dict, sd, Collections.newSetFromMap(new IdentityHashMap<>()));
         if (sd.size() == 0) {
             throw new WeightsFormatException(
                     file, "contains no tensors (keys: " + describe(new ArrayList<>(map.keySet())) + ")");
@@ -397,19 +379,47 @@ final class PthReader {
         return sd;
     }
 
-    private static void flatten(String prefix, Object value, StateDict sd) {
-        if (value instanceof TensorData t) {
-            sd.put(prefix, t);
-        } else if (value instanceof Map<?, ?> m) {
-            for (Map.Entry<?, ?> e : m.entrySet()) {
-                flatten(prefix.isEmpty() ? String.valueOf(e.getKey()) : prefix + "." + e.getKey(), e.getValue(), sd);
+    /**
+     * Adds the tensors under {@code value} to {@code sd}, named by their path of keys and indices.
+     * Containers on the current path are in {@code path}: one met again contains itself. Every
+     * visit and name is charged to the budget, so shared containers cannot make the walk
+     * exponential, and the nesting is bounded, so it cannot overflow the stack.
+     */
+    private void flatten(String prefix, Object value, StateDict sd, Set<Object> path) throws WeightsFormatException {
+        budget.charge(NODE_COST + 2L * prefix.length(), "the state dict's names (at '" + prefix + "')");
+        if (value instanceof StridedView v) {
+            TensorData t = materialized.get(v);
+            if (t == null) {
+                budget.charge(v.bytes(), "tensor '" + prefix + "' (" + v + ", " + v.bytes() + " bytes)");
+                t = v.materialize();
+                materialized.put(v, t);
             }
-        } else if (value instanceof List<?> || value instanceof Tuple) {
+            sd.put(prefix, t);
+            return;
+        }
+        boolean container = value instanceof Map<?, ?> || value instanceof List<?> || value instanceof Tuple;
+        if (!container) {
+            return; // numbers, strings, None: training metadata (epoch, iteration), not weights
+        }
+        if (path.size() >= MAX_NESTING) {
+            throw new WeightsFormatException(
+                    file, "containers nested deeper than " + MAX_NESTING + " levels at '" + prefix + "'");
+        }
+        if (!path.add(value)) {
+            throw new WeightsFormatException(
+                    file, "the " + Unpickler.typeName(value) + " at '" + prefix + "' contains itself (a cycle)");
+        }
+        if (value instanceof Map<?, ?> m) {
+            for (Map.Entry<?, ?> e : m.entrySet()) {
+                String k = e.getKey() instanceof String s ? s : describe(e.getKey());
+                flatten(prefix.isEmpty() ? k : prefix + "." + k, e.getValue(), sd, path);
+            }
+        } else {
             List<?> l = value instanceof Tuple t ? t.items() : (List<?>) value;
             for (int i = 0; i < l.size(); i++) {
-                flatten(prefix.isEmpty() ? String.valueOf(i) : prefix + "." + i, l.get(i), sd);
+                flatten(prefix.isEmpty() ? String.valueOf(i) : prefix + "." + i, l.get(i), sd, path);
             }
         }
-        // numbers, strings, None: training metadata (epoch, iteration), not weights
+        path.remove(value);
     }
 }

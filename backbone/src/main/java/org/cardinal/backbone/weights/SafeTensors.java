@@ -14,6 +14,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -24,15 +25,27 @@ import org.cardinal.core.io.AtomicFiles;
  * of JSON ({@code name -> {dtype, shape, data_offsets: [begin, end)}} plus an optional
  * {@code __metadata__} string map), then the raw little-endian tensor bytes. Offsets are relative
  * to the first byte after the header. Nothing in the file is trusted: every offset and size is
- * checked against the file length and the tensor's shape.
+ * checked against the file length and the tensor's shape, all before any tensor is read, and the
+ * reader allocates within a {@link ReadBudget}.
  */
 public final class SafeTensors {
     private static final long MAX_HEADER = 100L << 20;
+    /** What the budget counts per header byte: the JSON text, its decoded string and the parsed tree. */
+    private static final int HEADER_COST = 16;
 
     private SafeTensors() {}
 
-    /** Reads all tensors (in header order) and the metadata of a safetensors file. */
+    /** Reads all tensors (in header order) and the metadata of a safetensors file, within the default budget. */
     public static StateDict read(Path file) throws IOException {
+        return read(file, ReadBudget.forFile(file, 0));
+    }
+
+    /**
+     * Reads a safetensors file within {@code budget}. The whole header is checked before any tensor
+     * is read: every dtype and shape, every range in bounds, of the size its shape and dtype give
+     * (overflow-checked), no two ranges overlapping, and the total within the budget.
+     */
+    static StateDict read(Path file, ReadBudget budget) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = ch.size();
             if (size < 8) {
@@ -46,6 +59,7 @@ public final class SafeTensors {
                         file,
                         "safetensors header length " + headerLen + " does not fit the file of " + size + " bytes");
             }
+            budget.charge(HEADER_COST * headerLen, "the safetensors header (" + headerLen + " bytes)");
             ByteBuffer headerBuf = ByteBuffer.allocate((int) headerLen);
             readFully(ch, headerBuf, 8, file);
             JsonObject header;
@@ -61,46 +75,61 @@ public final class SafeTensors {
             long dataStart = 8 + headerLen;
             long dataLen = size - dataStart;
             StateDict sd = new StateDict();
-            List<long[]> ranges = new ArrayList<>();
-            List<String> rangeNames = new ArrayList<>();
+            List<Entry> entries = new ArrayList<>();
             for (Map.Entry<String, JsonElement> e : header.entrySet()) {
-                String name = e.getKey();
-                if (name.equals("__metadata__")) {
+                if (e.getKey().equals("__metadata__")) {
                     readMetadata(file, e.getValue(), sd);
-                    continue;
+                } else {
+                    entries.add(checked(file, parseEntry(file, e.getKey(), e.getValue()), dataLen));
                 }
-                Entry entry = parseEntry(file, name, e.getValue());
-                long begin = entry.begin;
-                long end = entry.end;
-                long expected = TensorData.numel(entry.shape) * entry.dtype.byteSize();
-                if (begin < 0 || end < begin || end > dataLen) {
-                    throw new WeightsFormatException(
-                            file,
-                            "tensor '" + name + "': data_offsets [" + begin + ", " + end
-                                    + ") outside the data section of " + dataLen + " bytes (file truncated?)");
-                }
-                if (end - begin != expected) {
-                    throw new WeightsFormatException(
-                            file,
-                            "tensor '" + name + "': data_offsets cover " + (end - begin)
-                                    + " bytes but dtype " + entry.dtype + " and shape "
-                                    + java.util.Arrays.toString(entry.shape)
-                                    + " need " + expected);
-                }
-                if (expected > Integer.MAX_VALUE - 16) {
-                    throw new WeightsFormatException(file, "tensor '" + name + "' is larger than 2 GiB");
-                }
-                ByteBuffer buf = ByteBuffer.allocate((int) expected);
-                readFully(ch, buf, dataStart + begin, file);
-                sd.put(name, new TensorData(entry.dtype, entry.shape, buf.array()));
-                ranges.add(new long[] {begin, end, ranges.size()});
-                rangeNames.add(name);
             }
-            checkNoOverlap(file, ranges, rangeNames);
+            checkNoOverlap(file, entries);
+            for (Entry entry : entries) {
+                long bytes = entry.end - entry.begin;
+                budget.charge(bytes, "tensor '" + entry.name + "' (" + bytes + " bytes)");
+            }
+            for (Entry entry : entries) {
+                ByteBuffer buf = ByteBuffer.allocate((int) (entry.end - entry.begin));
+                readFully(ch, buf, dataStart + entry.begin, file);
+                sd.put(entry.name, new TensorData(entry.dtype, entry.shape, buf.array()));
+            }
             return sd;
         } catch (NoSuchFileException e) {
             throw new WeightsFormatException(file, "no such file", e);
         }
+    }
+
+    /** The entry if its range lies in the data section and holds exactly what its dtype and shape need. */
+    private static Entry checked(Path file, Entry entry, long dataLen) throws WeightsFormatException {
+        String name = entry.name;
+        long begin = entry.begin;
+        long end = entry.end;
+        if (begin < 0 || end < begin || end > dataLen) {
+            throw new WeightsFormatException(
+                    file,
+                    "tensor '" + name + "': data_offsets [" + begin + ", " + end + ") outside the data section of "
+                            + dataLen + " bytes (file truncated?)");
+        }
+        long expected;
+        try {
+            expected = TensorData.byteSize(entry.dtype, entry.shape);
+        } catch (IllegalArgumentException e) {
+            throw new WeightsFormatException(
+                    file,
+                    "tensor '" + name + "': shape " + Arrays.toString(entry.shape) + " of dtype " + entry.dtype
+                            + " overflows a 64-bit size",
+                    e);
+        }
+        if (end - begin != expected) {
+            throw new WeightsFormatException(
+                    file,
+                    "tensor '" + name + "': data_offsets cover " + (end - begin) + " bytes but dtype " + entry.dtype
+                            + " and shape " + Arrays.toString(entry.shape) + " need " + expected);
+        }
+        if (expected > Integer.MAX_VALUE - 16) {
+            throw new WeightsFormatException(file, "tensor '" + name + "' is larger than 2 GiB");
+        }
+        return entry;
     }
 
     /** Writes {@code sd} atomically as safetensors (header padded with spaces to 8 bytes). */
@@ -146,7 +175,7 @@ public final class SafeTensors {
         });
     }
 
-    private record Entry(TensorDType dtype, long[] shape, long begin, long end) {}
+    private record Entry(String name, TensorDType dtype, long[] shape, long begin, long end) {}
 
     private static Entry parseEntry(Path file, String name, JsonElement value) throws WeightsFormatException {
         String where = "tensor '" + name + "': ";
@@ -173,7 +202,7 @@ public final class SafeTensors {
             JsonArray sa = sh.getAsJsonArray();
             long[] shape = new long[sa.size()];
             for (int i = 0; i < shape.length; i++) {
-                shape[i] = sa.get(i).getAsLong();
+                shape[i] = integer(file, where + "'shape'", sa.get(i));
                 if (shape[i] < 0) {
                     throw new WeightsFormatException(file, where + "negative dimension in 'shape'");
                 }
@@ -183,15 +212,29 @@ public final class SafeTensors {
                 throw new WeightsFormatException(file, where + "field 'data_offsets' must be [begin, end]");
             }
             return new Entry(
+                    name,
                     dtype,
                     shape,
-                    off.getAsJsonArray().get(0).getAsLong(),
-                    off.getAsJsonArray().get(1).getAsLong());
+                    integer(file, where + "'data_offsets'", off.getAsJsonArray().get(0)),
+                    integer(file, where + "'data_offsets'", off.getAsJsonArray().get(1)));
         } catch (IllegalStateException | NumberFormatException | UnsupportedOperationException e) {
             throw new WeightsFormatException(file, where + "malformed header entry: " + e.getMessage(), e);
-        } catch (ArithmeticException e) {
-            throw new WeightsFormatException(file, where + "shape too large", e);
         }
+    }
+
+    /** A JSON integer that fits a long exactly (no fraction, no silent wrap-around). */
+    private static long integer(Path file, String where, JsonElement e) throws WeightsFormatException {
+        try {
+            if (e.isJsonPrimitive() && e.getAsJsonPrimitive().isNumber()) {
+                return e.getAsBigDecimal().longValueExact();
+            }
+        } catch (ArithmeticException | NumberFormatException ex) {
+            // reported below
+        }
+        throw new WeightsFormatException(
+                file,
+                where + " holds " + (e.isJsonPrimitive() ? e : "a JSON " + (e.isJsonArray() ? "list" : "object"))
+                        + ", expected an integer of 64 bits");
     }
 
     private static void readMetadata(Path file, JsonElement value, StateDict sd) throws WeightsFormatException {
@@ -206,17 +249,23 @@ public final class SafeTensors {
         }
     }
 
-    private static void checkNoOverlap(Path file, List<long[]> ranges, List<String> names)
-            throws WeightsFormatException {
-        ranges.sort(Comparator.comparingLong(r -> r[0]));
-        for (int i = 1; i < ranges.size(); i++) {
-            long[] prev = ranges.get(i - 1);
-            long[] cur = ranges.get(i);
-            if (cur[0] < prev[1] && cur[1] > cur[0]) {
+    /** Sorted by begin, each non-empty range must start at or after the furthest end before it. */
+    private static void checkNoOverlap(Path file, List<Entry> entries) throws WeightsFormatException {
+        List<Entry> sorted = new ArrayList<>(entries);
+        sorted.sort(Comparator.comparingLong(Entry::begin));
+        Entry furthest = null;
+        for (Entry cur : sorted) {
+            if (cur.end == cur.begin) {
+                continue;
+            }
+            if (furthest != null && cur.begin < furthest.end) {
                 throw new WeightsFormatException(
                         file,
-                        "tensors '" + names.get((int) prev[2]) + "' and '" + names.get((int) cur[2])
-                                + "' overlap in the data section");
+                        "tensors '" + furthest.name + "' and '" + cur.name + "' overlap in the data section (["
+                                + furthest.begin + ", " + furthest.end + ") and [" + cur.begin + ", " + cur.end + "))");
+            }
+            if (furthest == null || cur.end > furthest.end) {
+                furthest = cur;
             }
         }
     }

@@ -29,9 +29,32 @@ public final class StateDict {
 
     /**
      * Reads a weight file. The format is chosen by content: a zip archive is a PyTorch checkpoint,
-     * a file whose 9th byte opens a JSON header is safetensors. Errors name the file and the tensor.
+     * a file whose 9th byte opens a JSON header is safetensors. Every size in the file is checked
+     * before it is trusted, and the reader allocates no more than the default {@linkplain ReadBudget
+     * budget} for the file's size (4x the file plus 64 MiB; {@code -Dcardinal.weights.budget} or
+     * {@code CARDINAL_WEIGHTS_BUDGET} replaces it).
+     *
+     * @throws WeightsFormatException naming the file and the tensor, entry or field, for a malformed,
+     *     truncated, hostile or over-budget file
+     * @throws IllegalArgumentException if the budget override is not a byte count
      */
     public static StateDict read(Path file) throws IOException {
+        return read(file, 0);
+    }
+
+    /**
+     * Same as {@link #read(Path)} for a file meant for a model of {@code modelBytes} bytes of
+     * parameters, whose default budget grows by twice that (a small file may legitimately expand
+     * into its model, e.g. through broadcast views).
+     *
+     * @param modelBytes bytes of the model's parameters, 0 when unknown
+     */
+    public static StateDict read(Path file, long modelBytes) throws IOException {
+        return read(file, ReadBudget.forFile(file, Math.max(0, modelBytes)));
+    }
+
+    /** Reads a weight file within {@code budget}. */
+    static StateDict read(Path file, ReadBudget budget) throws IOException {
         byte[] head = new byte[9];
         int n;
         try (InputStream in = Files.newInputStream(file)) {
@@ -41,7 +64,7 @@ public final class StateDict {
         }
         boolean zip = n >= 4 && head[0] == 'P' && head[1] == 'K';
         boolean safetensors = !zip && (file.toString().endsWith(".safetensors") || (n == 9 && head[8] == '{'));
-        StateDict sd = safetensors ? SafeTensors.read(file) : PthReader.read(file);
+        StateDict sd = safetensors ? SafeTensors.read(file, budget) : PthReader.read(file, budget);
         sd.source = file;
         return sd;
     }

@@ -20,10 +20,10 @@ public record TensorData(TensorDType dtype, long[] shape, byte[] data) {
     public TensorData {
         Objects.requireNonNull(dtype, "dtype");
         shape = shape.clone();
-        long n = numel(shape);
-        if (n * dtype.byteSize() != data.length) {
+        long need = byteSize(dtype, shape);
+        if (need != data.length) {
             throw new IllegalArgumentException("tensor of shape " + Arrays.toString(shape) + " and dtype " + dtype
-                    + " needs " + n * dtype.byteSize() + " bytes, got " + data.length);
+                    + " needs " + need + " bytes, got " + data.length);
         }
     }
 
@@ -58,7 +58,12 @@ public record TensorData(TensorDType dtype, long[] shape, byte[] data) {
         return numel(shape);
     }
 
-    /** Number of elements of a shape (1 for the empty shape). */
+    /**
+     * Number of elements of a shape (1 for the empty shape).
+     *
+     * @throws IllegalArgumentException if a dimension is negative
+     * @throws ArithmeticException if the product overflows a long
+     */
     public static long numel(long[] shape) {
         long n = 1;
         for (long d : shape) {
@@ -68,6 +73,20 @@ public record TensorData(TensorDType dtype, long[] shape, byte[] data) {
             n = Math.multiplyExact(n, d);
         }
         return n;
+    }
+
+    /**
+     * Bytes of a tensor of that dtype and shape, {@code numel * element size}.
+     *
+     * @throws IllegalArgumentException if a dimension is negative or the size overflows a long
+     */
+    public static long byteSize(TensorDType dtype, long[] shape) {
+        try {
+            return Math.multiplyExact(numel(shape), dtype.byteSize());
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException(
+                    "tensor of shape " + Arrays.toString(shape) + " and dtype " + dtype + " overflows a 64-bit size");
+        }
     }
 
     /** The shape as a DJL Shape. */

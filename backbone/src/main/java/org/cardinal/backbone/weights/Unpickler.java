@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -77,26 +78,44 @@ final class Unpickler {
         }
     };
     private static final int MAX_DEPTH = 1 << 20;
+    /** What the budget counts for each opcode run: the largest Java object one opcode creates. */
+    static final int OPCODE_COST = 64;
+    /** Deepest dict key (a tuple of tuples) accepted; Python's own repr and hash recurse too. */
+    static final int MAX_KEY_DEPTH = 100;
+    /** Most values in one dict key (tuples count with their elements, shared ones each time). */
+    static final int MAX_KEY_VALUES = 1000;
 
     private final byte[] code;
     private final Path file;
     private final Resolver resolver;
     private final String what;
+    private final ReadBudget budget;
     private int pos;
     private final ArrayList<Object> stack = new ArrayList<>();
     private final ArrayList<Integer> marks = new ArrayList<>();
     private final Map<Long, Object> memo = new HashMap<>();
 
-    private Unpickler(byte[] code, Path file, String what, Resolver resolver) {
+    private Unpickler(byte[] code, Path file, String what, Resolver resolver, ReadBudget budget) {
         this.code = code;
         this.file = file;
         this.what = what;
         this.resolver = resolver;
+        this.budget = budget;
     }
 
-    /** Runs the pickle in {@code code} (named {@code what} in errors, e.g. "archive/data.pkl"). */
+    /** Runs the pickle in {@code code} with the default budget for a file of its length. */
     static Object load(byte[] code, Path file, String what, Resolver resolver) throws WeightsFormatException {
-        Unpickler u = new Unpickler(code, file, what, resolver);
+        return load(code, file, what, resolver, ReadBudget.forFile(file, code.length, 0));
+    }
+
+    /**
+     * Runs the pickle in {@code code} (named {@code what} in errors, e.g. "archive/data.pkl"),
+     * counting {@value #OPCODE_COST} bytes per opcode and three bytes per byte of every string or
+     * bytes value against {@code budget}.
+     */
+    static Object load(byte[] code, Path file, String what, Resolver resolver, ReadBudget budget)
+            throws WeightsFormatException {
+        Unpickler u = new Unpickler(code, file, what, resolver, budget);
         try {
             return u.run();
         } catch (ArithmeticException | IllegalArgumentException | IndexOutOfBoundsException | ClassCastException e) {
@@ -112,6 +131,7 @@ final class Unpickler {
     private Object run() throws WeightsFormatException {
         while (true) {
             int op = u8();
+            budget.charge(OPCODE_COST, what + " (opcode at byte " + (pos - 1) + ")");
             switch (op) {
                 case 0x80 -> { // PROTO
                     int proto = u8();
@@ -268,10 +288,107 @@ final class Unpickler {
     }
 
     private Object key(Object k) throws WeightsFormatException {
-        if (k instanceof List<?> || k instanceof Map<?, ?> || k instanceof byte[]) {
-            throw error("unhashable dict key of type " + typeName(k));
+        String why = unhashable(k);
+        if (why != null) {
+            throw error(why);
         }
         return k;
+    }
+
+    /**
+     * Why {@code k} cannot be a dict key, or null when it can. Lists, dicts and bytes cannot (nor a
+     * tuple holding one, as in Python, which also rules out cyclic keys); a tuple key is at most
+     * {@value #MAX_KEY_DEPTH} deep and {@value #MAX_KEY_VALUES} values large, so that hashing and
+     * comparing it stays cheap and shallow.
+     */
+    static String unhashable(Object k) {
+        ArrayDeque<Object> todo = new ArrayDeque<>();
+        ArrayDeque<Integer> depths = new ArrayDeque<>();
+        todo.push(k);
+        depths.push(1);
+        int seen = 0;
+        while (!todo.isEmpty()) {
+            Object o = todo.pop();
+            int depth = depths.pop();
+            if (++seen > MAX_KEY_VALUES) {
+                return "dict key holds more than " + MAX_KEY_VALUES + " values";
+            }
+            if (depth > MAX_KEY_DEPTH) {
+                return "dict key nested deeper than " + MAX_KEY_DEPTH + " tuples";
+            }
+            if (o instanceof List<?> || o instanceof Map<?, ?> || o instanceof byte[]) {
+                return "unhashable dict key of type " + typeName(o) + (o == k ? "" : " (inside a tuple)");
+            }
+            if (o instanceof Tuple t) {
+                for (Object item : t.items()) {
+                    todo.push(item);
+                    depths.push(depth + 1);
+                }
+            }
+        }
+        return null;
+    }
+
+    /**
+     * A short, one-line rendering of an unpickled value for error messages: at most {@code max}
+     * characters, whatever the value's size, depth or cycles.
+     */
+    static String describe(Object o, int max) {
+        StringBuilder sb = new StringBuilder();
+        describe(o, sb, max);
+        if (sb.length() > max) {
+            sb.setLength(max);
+            sb.append("...");
+        }
+        return sb.toString().replace('\n', ' ').replace('\r', ' ');
+    }
+
+    /** Appends until {@code sb} passes {@code max}; each level appends before it recurses, so depth <= max. */
+    private static void describe(Object o, StringBuilder sb, int max) {
+        if (sb.length() > max) {
+            return;
+        }
+        if (o instanceof Tuple t) {
+            sb.append('(');
+            items(t.items(), sb, max);
+            sb.append(t.size() == 1 ? ",)" : ")");
+        } else if (o instanceof List<?> l) {
+            sb.append('[');
+            items(l, sb, max);
+            sb.append(']');
+        } else if (o instanceof Map<?, ?> m) {
+            sb.append('{');
+            for (Map.Entry<?, ?> e : m.entrySet()) {
+                if (sb.length() > max) {
+                    return;
+                }
+                if (sb.charAt(sb.length() - 1) != '{') {
+                    sb.append(", ");
+                }
+                describe(e.getKey(), sb, max);
+                sb.append(": ");
+                describe(e.getValue(), sb, max);
+            }
+            sb.append('}');
+        } else if (o instanceof String s) {
+            sb.append('\'').append(s, 0, Math.min(s.length(), max + 1)).append('\'');
+        } else if (o instanceof byte[] b) {
+            sb.append("b<").append(b.length).append(" bytes>");
+        } else if (o instanceof BigInteger b && b.bitLength() > 256) {
+            sb.append("<an int of ").append(b.bitLength()).append(" bits>");
+        } else {
+            String s = String.valueOf(o);
+            sb.append(s, 0, Math.min(s.length(), max + 1));
+        }
+    }
+
+    private static void items(List<?> items, StringBuilder sb, int max) {
+        for (int i = 0; i < items.size() && sb.length() <= max; i++) {
+            if (i > 0) {
+                sb.append(", ");
+            }
+            describe(items.get(i), sb, max);
+        }
     }
 
     @SuppressWarnings("unchecked")
@@ -356,6 +473,7 @@ final class Unpickler {
         if (n < 0 || n > code.length - pos) {
             throw error("unexpected end of pickle (truncated file?)");
         }
+        budget.charge(3L * n, what + " (a value of " + n + " bytes at byte " + pos + ")");
         byte[] b = new byte[n];
         System.arraycopy(code, pos, b, 0, n);
         pos += n;
@@ -374,6 +492,8 @@ final class Unpickler {
         if (pos >= code.length) {
             throw error("unterminated text argument (truncated file?)");
         }
+        budget.charge(
+                3L * (pos - start), what + " (a text argument of " + (pos - start) + " bytes at byte " + start + ")");
         String s = new String(code, start, pos - start, StandardCharsets.UTF_8);
         pos++;
         return s;
