@@ -169,7 +169,7 @@ final class PthReader {
                     "entry " + e.getName() + " declares " + (size < 0 ? "no" : "too large a") + " size (" + size
                             + " bytes)");
         }
-        budget.charge(size, "entry " + e.getName() + " (" + size + " bytes)");
+        budget.charge(size, () -> "entry " + e.getName() + " (" + size + " bytes)");
         try (InputStream in = zip.getInputStream(e)) {
             byte[] data = in.readNBytes((int) size);
             if (data.length < size) {
@@ -212,7 +212,7 @@ final class PthReader {
                     if (args.size() > 0 && args.get(0) instanceof List<?> pairs) {
                         for (Object p : pairs) {
                             if (p instanceof Tuple t && t.size() == 2) {
-                                String why = Unpickler.unhashable(t.get(0));
+                                String why = PickleValues.unhashable(t.get(0));
                                 if (why != null) {
                                     throw new WeightsFormatException(file, q + ": " + why);
                                 }
@@ -348,7 +348,7 @@ final class PthReader {
     }
 
     private static String describe(Object o) {
-        return Unpickler.describe(o, 200);
+        return PickleValues.describe(o, 200);
     }
 
     /** Turns the unpickled object into a flat state dict, unwrapping {"model": {...}} checkpoints. */
@@ -358,7 +358,7 @@ final class PthReader {
         }
         if (!(root instanceof Map<?, ?> map)) {
             throw new WeightsFormatException(
-                    file, "holds a " + Unpickler.typeName(root) + ", expected a state_dict (dict of tensors)");
+                    file, "holds a " + PickleValues.typeName(root) + ", expected a state_dict (dict of tensors)");
         }
         Map<?, ?> dict = map;
         boolean hasTensors = map.values().stream().anyMatch(v -> v instanceof StridedView);
@@ -382,15 +382,14 @@ final class PthReader {
     /**
      * Adds the tensors under {@code value} to {@code sd}, named by their path of keys and indices.
      * Containers on the current path are in {@code path}: one met again contains itself. Every
-     * visit and name is charged to the budget, so shared containers cannot make the walk
-     * exponential, and the nesting is bounded, so it cannot overflow the stack.
+     * visit and name is charged to the budget before the name is built, so shared containers cannot
+     * make the walk exponential, and the nesting is bounded, so it cannot overflow the stack.
      */
     private void flatten(String prefix, Object value, StateDict sd, Set<Object> path) throws WeightsFormatException {
-        budget.charge(NODE_COST + 2L * prefix.length(), "the state dict's names (at '" + prefix + "')");
         if (value instanceof StridedView v) {
             TensorData t = materialized.get(v);
             if (t == null) {
-                budget.charge(v.bytes(), "tensor '" + prefix + "' (" + v + ", " + v.bytes() + " bytes)");
+                budget.charge(v.bytes(), () -> "tensor '" + prefix + "' (" + v + ", " + v.bytes() + " bytes)");
                 t = v.materialize();
                 materialized.put(v, t);
             }
@@ -407,19 +406,26 @@ final class PthReader {
         }
         if (!path.add(value)) {
             throw new WeightsFormatException(
-                    file, "the " + Unpickler.typeName(value) + " at '" + prefix + "' contains itself (a cycle)");
+                    file, "the " + PickleValues.typeName(value) + " at '" + prefix + "' contains itself (a cycle)");
         }
         if (value instanceof Map<?, ?> m) {
             for (Map.Entry<?, ?> e : m.entrySet()) {
                 String k = e.getKey() instanceof String s ? s : describe(e.getKey());
-                flatten(prefix.isEmpty() ? k : prefix + "." + k, e.getValue(), sd, path);
+                flatten(child(prefix, k), e.getValue(), sd, path);
             }
         } else {
             List<?> l = value instanceof Tuple t ? t.items() : (List<?>) value;
             for (int i = 0; i < l.size(); i++) {
-                flatten(prefix.isEmpty() ? String.valueOf(i) : prefix + "." + i, l.get(i), sd, path);
+                flatten(child(prefix, String.valueOf(i)), l.get(i), sd, path);
             }
         }
         path.remove(value);
+    }
+
+    /** The name of a child, charged to the budget (with the visit) before it is built. */
+    private String child(String prefix, String key) throws WeightsFormatException {
+        long chars = (long) prefix.length() + 1 + key.length();
+        budget.charge(NODE_COST + 2 * chars, () -> "the state dict's names (at '" + prefix + "')");
+        return prefix.isEmpty() ? key : prefix + "." + key;
     }
 }

@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.function.Supplier;
 
 /**
  * The bytes that reading one weight file may make the reader allocate, counted before each
@@ -85,18 +86,19 @@ final class ReadBudget {
     }
 
     /**
-     * Counts {@code bytes} about to be allocated for {@code what}.
+     * Counts {@code bytes} about to be allocated for {@code what} (built only for the error).
      *
      * @throws WeightsFormatException if the total would pass the limit (nothing is counted then)
      */
-    void charge(long bytes, String what) throws WeightsFormatException {
+    void charge(long bytes, Supplier<String> what) throws WeightsFormatException {
         if (bytes < 0 || bytes > limit - used) {
             throw new WeightsFormatException(
                     file,
-                    what + " would make the reader allocate " + (bytes < 0 ? "an overflowing number of" : bytes)
-                            + " bytes, beyond the budget of " + limit + " bytes for this file (" + used
-                            + " already used; limit set by " + origin + "); if the file is trusted, raise it with -D"
-                            + PROPERTY + "=SIZE or " + ENV + "=SIZE (e.g. 16g)");
+                    what.get() + " would make the reader allocate "
+                            + (bytes < 0 ? "an overflowing number of" : bytes) + " bytes, beyond the budget of "
+                            + limit + " bytes for this file (" + used + " already used; limit set by " + origin
+                            + "); if the file is trusted, raise it with -D" + PROPERTY + "=SIZE or " + ENV
+                            + "=SIZE (e.g. 16g)");
         }
         used += bytes;
     }

@@ -59,7 +59,7 @@ public final class SafeTensors {
                         file,
                         "safetensors header length " + headerLen + " does not fit the file of " + size + " bytes");
             }
-            budget.charge(HEADER_COST * headerLen, "the safetensors header (" + headerLen + " bytes)");
+            budget.charge(HEADER_COST * headerLen, () -> "the safetensors header (" + headerLen + " bytes)");
             ByteBuffer headerBuf = ByteBuffer.allocate((int) headerLen);
             readFully(ch, headerBuf, 8, file);
             JsonObject header;
@@ -86,7 +86,7 @@ public final class SafeTensors {
             checkNoOverlap(file, entries);
             for (Entry entry : entries) {
                 long bytes = entry.end - entry.begin;
-                budget.charge(bytes, "tensor '" + entry.name + "' (" + bytes + " bytes)");
+                budget.charge(bytes, () -> "tensor '" + entry.name + "' (" + bytes + " bytes)");
             }
             for (Entry entry : entries) {
                 ByteBuffer buf = ByteBuffer.allocate((int) (entry.end - entry.begin));

@@ -5,7 +5,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -80,10 +79,6 @@ final class Unpickler {
     private static final int MAX_DEPTH = 1 << 20;
     /** What the budget counts for each opcode run: the largest Java object one opcode creates. */
     static final int OPCODE_COST = 64;
-    /** Deepest dict key (a tuple of tuples) accepted; Python's own repr and hash recurse too. */
-    static final int MAX_KEY_DEPTH = 100;
-    /** Most values in one dict key (tuples count with their elements, shared ones each time). */
-    static final int MAX_KEY_VALUES = 1000;
 
     private final byte[] code;
     private final Path file;
@@ -131,7 +126,8 @@ final class Unpickler {
     private Object run() throws WeightsFormatException {
         while (true) {
             int op = u8();
-            budget.charge(OPCODE_COST, what + " (opcode at byte " + (pos - 1) + ")");
+            int at = pos - 1;
+            budget.charge(OPCODE_COST, () -> what + " (opcode at byte " + at + ")");
             switch (op) {
                 case 0x80 -> { // PROTO
                     int proto = u8();
@@ -253,7 +249,7 @@ final class Unpickler {
                     if (obj instanceof Buildable b) {
                         b.build(state);
                     } else {
-                        throw error("BUILD on a " + typeName(obj) + " is not allowed in a state dict");
+                        throw error("BUILD on a " + PickleValues.typeName(obj) + " is not allowed in a state dict");
                     }
                 }
                 default ->
@@ -264,10 +260,10 @@ final class Unpickler {
 
     private Object call(Object fn, Object args) throws WeightsFormatException {
         if (!(fn instanceof PyCallable c)) {
-            throw error("cannot call a " + typeName(fn) + " (only allowlisted functions may be called)");
+            throw error("cannot call a " + PickleValues.typeName(fn) + " (only allowlisted functions may be called)");
         }
         if (!(args instanceof Tuple t)) {
-            throw error("call arguments must be a tuple, got " + typeName(args));
+            throw error("call arguments must be a tuple, got " + PickleValues.typeName(args));
         }
         return c.call(t);
     }
@@ -288,107 +284,11 @@ final class Unpickler {
     }
 
     private Object key(Object k) throws WeightsFormatException {
-        String why = unhashable(k);
+        String why = PickleValues.unhashable(k);
         if (why != null) {
             throw error(why);
         }
         return k;
-    }
-
-    /**
-     * Why {@code k} cannot be a dict key, or null when it can. Lists, dicts and bytes cannot (nor a
-     * tuple holding one, as in Python, which also rules out cyclic keys); a tuple key is at most
-     * {@value #MAX_KEY_DEPTH} deep and {@value #MAX_KEY_VALUES} values large, so that hashing and
-     * comparing it stays cheap and shallow.
-     */
-    static String unhashable(Object k) {
-        ArrayDeque<Object> todo = new ArrayDeque<>();
-        ArrayDeque<Integer> depths = new ArrayDeque<>();
-        todo.push(k);
-        depths.push(1);
-        int seen = 0;
-        while (!todo.isEmpty()) {
-            Object o = todo.pop();
-            int depth = depths.pop();
-            if (++seen > MAX_KEY_VALUES) {
-                return "dict key holds more than " + MAX_KEY_VALUES + " values";
-            }
-            if (depth > MAX_KEY_DEPTH) {
-                return "dict key nested deeper than " + MAX_KEY_DEPTH + " tuples";
-            }
-            if (o instanceof List<?> || o instanceof Map<?, ?> || o instanceof byte[]) {
-                return "unhashable dict key of type " + typeName(o) + (o == k ? "" : " (inside a tuple)");
-            }
-            if (o instanceof Tuple t) {
-                for (Object item : t.items()) {
-                    todo.push(item);
-                    depths.push(depth + 1);
-                }
-            }
-        }
-        return null;
-    }
-
-    /**
-     * A short, one-line rendering of an unpickled value for error messages: at most {@code max}
-     * characters, whatever the value's size, depth or cycles.
-     */
-    static String describe(Object o, int max) {
-        StringBuilder sb = new StringBuilder();
-        describe(o, sb, max);
-        if (sb.length() > max) {
-            sb.setLength(max);
-            sb.append("...");
-        }
-        return sb.toString().replace('\n', ' ').replace('\r', ' ');
-    }
-
-    /** Appends until {@code sb} passes {@code max}; each level appends before it recurses, so depth <= max. */
-    private static void describe(Object o, StringBuilder sb, int max) {
-        if (sb.length() > max) {
-            return;
-        }
-        if (o instanceof Tuple t) {
-            sb.append('(');
-            items(t.items(), sb, max);
-            sb.append(t.size() == 1 ? ",)" : ")");
-        } else if (o instanceof List<?> l) {
-            sb.append('[');
-            items(l, sb, max);
-            sb.append(']');
-        } else if (o instanceof Map<?, ?> m) {
-            sb.append('{');
-            for (Map.Entry<?, ?> e : m.entrySet()) {
-                if (sb.length() > max) {
-                    return;
-                }
-                if (sb.charAt(sb.length() - 1) != '{') {
-                    sb.append(", ");
-                }
-                describe(e.getKey(), sb, max);
-                sb.append(": ");
-                describe(e.getValue(), sb, max);
-            }
-            sb.append('}');
-        } else if (o instanceof String s) {
-            sb.append('\'').append(s, 0, Math.min(s.length(), max + 1)).append('\'');
-        } else if (o instanceof byte[] b) {
-            sb.append("b<").append(b.length).append(" bytes>");
-        } else if (o instanceof BigInteger b && b.bitLength() > 256) {
-            sb.append("<an int of ").append(b.bitLength()).append(" bits>");
-        } else {
-            String s = String.valueOf(o);
-            sb.append(s, 0, Math.min(s.length(), max + 1));
-        }
-    }
-
-    private static void items(List<?> items, StringBuilder sb, int max) {
-        for (int i = 0; i < items.size() && sb.length() <= max; i++) {
-            if (i > 0) {
-                sb.append(", ");
-            }
-            describe(items.get(i), sb, max);
-        }
     }
 
     @SuppressWarnings("unchecked")
@@ -396,7 +296,7 @@ final class Unpickler {
         if (o instanceof List<?> l && !(o instanceof Tuple)) {
             return (List<Object>) l;
         }
-        throw error("expected a list on the stack, found " + typeName(o));
+        throw error("expected a list on the stack, found " + PickleValues.typeName(o));
     }
 
     @SuppressWarnings("unchecked")
@@ -404,11 +304,7 @@ final class Unpickler {
         if (o instanceof Map<?, ?> m) {
             return (Map<Object, Object>) m;
         }
-        throw error("expected a dict on the stack, found " + typeName(o));
-    }
-
-    static String typeName(Object o) {
-        return o == null ? "None" : o instanceof Tuple ? "tuple" : o.getClass().getSimpleName();
+        throw error("expected a dict on the stack, found " + PickleValues.typeName(o));
     }
 
     private Object memoGet(long idx) throws WeightsFormatException {
@@ -473,7 +369,8 @@ final class Unpickler {
         if (n < 0 || n > code.length - pos) {
             throw error("unexpected end of pickle (truncated file?)");
         }
-        budget.charge(3L * n, what + " (a value of " + n + " bytes at byte " + pos + ")");
+        int at = pos;
+        budget.charge(3L * n, () -> what + " (a value of " + n + " bytes at byte " + at + ")");
         byte[] b = new byte[n];
         System.arraycopy(code, pos, b, 0, n);
         pos += n;
@@ -492,8 +389,8 @@ final class Unpickler {
         if (pos >= code.length) {
             throw error("unterminated text argument (truncated file?)");
         }
-        budget.charge(
-                3L * (pos - start), what + " (a text argument of " + (pos - start) + " bytes at byte " + start + ")");
+        int len = pos - start;
+        budget.charge(3L * len, () -> what + " (a text argument of " + len + " bytes at byte " + start + ")");
         String s = new String(code, start, pos - start, StandardCharsets.UTF_8);
         pos++;
         return s;

@@ -218,7 +218,7 @@ class HostileWeightsTest {
                         .op('s')
                         .stop(),
                 Map.of());
-        assertTrue(refused(f).contains("nested deeper than " + Unpickler.MAX_KEY_DEPTH), refused(f));
+        assertTrue(refused(f).contains("nested deeper than " + PickleValues.MAX_KEY_DEPTH), refused(f));
     }
 
     @Test
@@ -238,7 +238,7 @@ class HostileWeightsTest {
             q.get(k - 1).get(k - 1).op(0x86).put(k).op('0');
         }
         writePth(f, q.get(60).integer(1).op('s').stop(), Map.of());
-        assertTrue(refused(f).contains("dict key holds more than " + Unpickler.MAX_KEY_VALUES), refused(f));
+        assertTrue(refused(f).contains("dict key holds more than " + PickleValues.MAX_KEY_VALUES), refused(f));
     }
 
     @Test
