@@ -57,7 +57,7 @@ public final class DetectorWeights {
      * @throws IllegalArgumentException naming the file and parameter on a mismatch
      */
     public static LoadReport loadTorchvision(FasterRcnn model, Path file, boolean strict) throws IOException {
-        return loadTorchvision(model, StateDict.read(file), strict);
+        return loadTorchvision(model, StateDict.read(file, StateDicts.parameterBytes(model)), strict);
     }
 
     /**
@@ -128,7 +128,7 @@ public final class DetectorWeights {
      */
     public static LoadReport loadBackbone(FasterRcnn model, Path file) throws IOException {
         // A C4 detector's res5 may sit in its box head; the body takes it as layer4.
-        StateDict sd = modernNames(StateDict.read(file));
+        StateDict sd = modernNames(StateDict.read(file, StateDicts.parameterBytes(model)));
         String prefix = sd.contains("conv1.weight") ? "" : "backbone.body.";
         Block body = model.backbone().body();
         LoadReport report = StateDicts.load(body, sd, prefix, false);

@@ -149,6 +149,21 @@ public final class StateDicts {
         return sd;
     }
 
+    /**
+     * Bytes of the initialized parameters of {@code root} (what a weight file for it holds), for
+     * {@link StateDict#read(java.nio.file.Path, long)}'s budget; uninitialized ones count 0.
+     */
+    public static long parameterBytes(Block root) {
+        long total = 0;
+        for (Parameter p : namedParameters(root).values()) {
+            if (p.isInitialized()) {
+                NDArray a = p.getArray();
+                total += a.size() * a.getDataType().getNumOfBytes();
+            }
+        }
+        return total;
+    }
+
     /** torchvision's name for a DJL parameter name. */
     public static String torchName(String djlName) {
         return switch (djlName) {

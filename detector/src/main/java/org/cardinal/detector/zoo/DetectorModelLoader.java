@@ -19,7 +19,6 @@ import ai.djl.translate.TranslatorFactory;
 import ai.djl.util.Progress;
 import java.io.IOException;
 import java.nio.file.Path;
-import org.cardinal.backbone.weights.StateDict;
 import org.cardinal.detector.DetectorWeights;
 import org.cardinal.detector.FasterRcnn;
 import org.cardinal.detector.FasterRcnnFactory;
@@ -117,7 +116,7 @@ public final class DetectorModelLoader implements ModelLoader {
         FasterRcnn net = FasterRcnnFactory.create(artifact.config());
         net.initialize(model.getNDManager(), DataType.FLOAT32);
         Path weights = artifact.weightsFile();
-        DetectorWeights.loadTorchvision(net, StateDict.read(weights), true);
+        DetectorWeights.loadTorchvision(net, weights, true);
         return net;
     }
 
