@@ -294,8 +294,7 @@ final class PthReader {
         String entryName = prefix + "data/" + key;
         ZipEntry e = zip.getEntry(entryName);
         if (e == null) {
-            throw new WeightsFormatException(
-                    file, "storage '" + describe(key) + "' missing: no entry " + describe(entryName));
+            throw new WeightsFormatException(file, "storage '" + key + "' missing: no entry " + entryName);
         }
         long need = numel < 0 || numel > Long.MAX_VALUE / st.dtype().byteSize()
                 ? -1
@@ -389,7 +388,7 @@ final class PthReader {
         if (value instanceof StridedView v) {
             TensorData t = materialized.get(v);
             if (t == null) {
-                budget.charge(v.bytes(), () -> "tensor '" + prefix + "' (" + v + ", " + v.bytes() + " bytes)");
+                budget.charge(v.bytes(), () -> "tensor '" + prefix + "' (" + v + ")");
                 t = v.materialize();
                 materialized.put(v, t);
             }
