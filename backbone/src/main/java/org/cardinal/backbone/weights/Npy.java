@@ -31,7 +31,11 @@ public final class Npy {
     public static TensorData read(Path file) throws IOException {
         byte[] all;
         try (InputStream in = Files.newInputStream(file)) {
-            all = in.readAllBytes();
+            long size = Files.size(file);
+            if (size > Integer.MAX_VALUE - 16) {
+                throw new WeightsFormatException(file, "a .npy file of " + size + " bytes is larger than 2 GiB");
+            }
+            all = in.readNBytes((int) size);
         } catch (NoSuchFileException e) {
             throw new WeightsFormatException(file, "no such .npy file", e);
         }

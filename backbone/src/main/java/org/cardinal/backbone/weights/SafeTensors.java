@@ -64,6 +64,7 @@ public final class SafeTensors {
             readFully(ch, headerBuf, 8, file);
             JsonObject header;
             try {
+                // Gson builds the tree without recursion; nothing below recurses into it either
                 JsonElement el = JsonParser.parseString(new String(headerBuf.array(), StandardCharsets.UTF_8));
                 if (!el.isJsonObject()) {
                     throw new WeightsFormatException(file, "safetensors header is not a JSON object");

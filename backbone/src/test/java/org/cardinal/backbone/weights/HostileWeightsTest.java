@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.cardinal.backbone.weights.HostileFiles.Pickle;
 import org.junit.jupiter.api.Test;
@@ -288,6 +289,38 @@ class HostileWeightsTest {
         String m = refused(f);
         assertTrue(m.contains("tensor 'b'") && m.contains("outside the data section"), m);
         assertTrue(allocated() - before < (4L << 20), "allocated " + (allocated() - before) + " bytes");
+    }
+
+    @Test
+    void safetensorsHeaderNestedDeeplyIsAFormatError() throws IOException {
+        // a shape of 100000 nested lists: neither parsing nor the error message may recurse into it
+        Path f = tmp.resolve("deep.safetensors");
+        String deep = "[".repeat(100_000) + "]".repeat(100_000);
+        writeSafetensors(f, "{\"a\": {\"dtype\": \"F32\", \"shape\": " + deep + ", \"data_offsets\": [0, 0]}}", 0);
+        assertTrue(refused(f).contains("tensor 'a': 'shape' holds a JSON list"), refused(f));
+        writeSafetensors(f, "{\"__metadata__\": {\"k\": " + deep + "}}", 0);
+        assertTrue(refused(f).contains("'__metadata__.k' must be a string"), refused(f));
+    }
+
+    @Test
+    void filesTorchSaveWroteNeedAboutTwiceTheirSize() throws IOException {
+        // what the default budget (4x the file + 64 MiB) leaves room for: the storages and one copy each
+        for (String name : List.of(
+                "resnext_tiny.pth",
+                "resnet_tiny.pth",
+                "resnext_tiny.safetensors",
+                "nested_checkpoint.pth",
+                "protocol4.pth",
+                "views.pth")) {
+            Path f = Fixtures.path(name);
+            ReadBudget budget = ReadBudget.of(f, Long.MAX_VALUE);
+            long before = allocated();
+            StateDict.read(f, budget);
+            long used = allocated() - before;
+            assertTrue(budget.used() <= 2 * Files.size(f) + (1 << 20), name + ": counted " + budget.used());
+            // the count covers what was allocated, up to a fixed overhead (zip directory, buffers)
+            assertTrue(used <= budget.used() + (4 << 20), name + ": allocated " + used + ", counted " + budget.used());
+        }
     }
 
     @Test
