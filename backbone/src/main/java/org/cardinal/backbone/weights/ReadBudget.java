@@ -40,7 +40,7 @@ final class ReadBudget {
     private final String origin;
     private long used;
 
-    ReadBudget(Path file, long limit, String origin) {
+    private ReadBudget(Path file, long limit, String origin) {
         this.file = file;
         this.limit = limit;
         this.origin = origin;
