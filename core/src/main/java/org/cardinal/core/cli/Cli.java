@@ -9,6 +9,7 @@ import java.nio.file.NoSuchFileException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.cardinal.core.train.NonFiniteLossException;
 import org.cardinal.core.train.StopRequest;
+import org.cardinal.core.train.StoppedException;
 import sun.misc.Signal;
 
 /**
@@ -24,8 +25,11 @@ import sun.misc.Signal;
  *       that do not fit, a device that is not there (the message names the file and field);
  *   <li>3: training stopped on a NaN or infinite loss (the message names the iteration, the loss,
  *       the last good checkpoint and how to go on with a lower learning rate);
- *   <li>130 / 143: stopped by Ctrl-C (SIGINT) / SIGTERM after saving a checkpoint at the current
- *       iteration; the same command with {@code --resume} continues from it.
+ *   <li>130 / 143: stopped by Ctrl-C (SIGINT) / SIGTERM before the work was done (the tool throws
+ *       {@link StoppedException}), after saving a checkpoint at the current iteration where there
+ *       is one; the same command with {@code --resume} continues from it. A signal that comes when
+ *       the work is done anyway (during the last iteration's closing steps) changes nothing: the
+ *       exit code is 0 and a line says the signal came too late to matter.
  * </ul>
  *
  * <p>Libraries report a user's mistake as {@link IllegalArgumentException} (message naming the
@@ -38,7 +42,12 @@ public final class Cli {
     /** Exit code of a run stopped by a NaN or infinite loss. */
     public static final int NON_FINITE_LOSS = 3;
 
+    private static final int SIGTERM = 15;
+    /** {@link #SIGNAL} once the handlers are installed, until the first signal. */
+    private static final int NO_SIGNAL_YET = -1;
+
     private static final StopRequest STOP = new StopRequest();
+    /** 0 before {@link #stopOnSignals}, then {@link #NO_SIGNAL_YET}, then the first signal's number. */
     private static final AtomicInteger SIGNAL = new AtomicInteger();
 
     /** A tool's body. */
@@ -126,8 +135,13 @@ public final class Cli {
         try {
             action.run();
             if (STOP.isRequested()) {
-                code = 128 + SIGNAL.get();
+                out.flush();
+                err.println(STOP.reason() + " came when the work was done: nothing was cut short");
             }
+        } catch (StoppedException e) {
+            out.flush();
+            err.println(firstLine(e.getMessage()));
+            code = 128 + (SIGNAL.get() > 0 ? SIGNAL.get() : SIGTERM);
         } catch (Exit e) {
             code = fail(out, err, e, e.getMessage(), e.code);
         } catch (NonFiniteLossException e) {
@@ -157,17 +171,18 @@ public final class Cli {
 
     /**
      * The request that Ctrl-C and SIGTERM make: the first signal asks the running loop to stop
-     * after its current iteration and save a checkpoint there (the tool then exits with 130 or
-     * 143); a second one ends the process at once.
+     * after its current iteration and save a checkpoint there (the tool then throws {@link
+     * StoppedException} and exits with 130 or 143); a second one, or one of two that come
+     * together, ends the process at once with 128 + its number.
      *
      * @return the process's stop request
      */
     public static StopRequest stopOnSignals() {
         synchronized (STOP) {
             if (SIGNAL.get() == 0) {
-                SIGNAL.set(-1);
+                SIGNAL.set(NO_SIGNAL_YET);
                 handle("INT", 2);
-                handle("TERM", 15);
+                handle("TERM", SIGTERM);
             }
         }
         return STOP;
@@ -175,11 +190,11 @@ public final class Cli {
 
     private static void handle(String name, int number) {
         Signal.handle(new Signal(name), s -> {
-            if (STOP.isRequested()) {
+            // compare-and-set: of two signals that come together, exactly one is the first
+            if (!SIGNAL.compareAndSet(NO_SIGNAL_YET, number)) {
                 System.err.println("\nstopping at once");
                 Runtime.getRuntime().halt(128 + number);
             }
-            SIGNAL.set(number);
             STOP.request("SIG" + name);
             System.err.println("\nSIG" + name + ": stopping after the current iteration and saving a checkpoint"
                     + " (send it again to stop at once)");
