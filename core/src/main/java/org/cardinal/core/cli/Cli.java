@@ -10,6 +10,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.cardinal.core.train.NonFiniteLossException;
 import org.cardinal.core.train.StopRequest;
 import org.cardinal.core.train.StoppedException;
+import picocli.CommandLine;
 import sun.misc.Signal;
 
 /**
@@ -60,6 +61,22 @@ public final class Cli {
          * @throws Exception on failure
          */
         void run(Args args) throws Exception;
+    }
+
+    /**
+     * A tool's body, given its options filled in from the command line.
+     *
+     * @param <T> the tool's options
+     */
+    @FunctionalInterface
+    public interface Tool<T extends ToolOptions> {
+        /**
+         * Runs the tool.
+         *
+         * @param options the options as given
+         * @throws Exception on failure
+         */
+        void run(T options) throws Exception;
     }
 
     /** Work run under the error policy. */
@@ -120,6 +137,72 @@ public final class Cli {
                 body.run(args);
             }
         });
+    }
+
+    /**
+     * Fills {@code options} in from the arguments, prints the usage for --help or runs {@code tool},
+     * and exits.
+     *
+     * @param <T> the tool's options
+     * @param options the tool's options, unfilled
+     * @param argv the arguments of main
+     * @param tool the tool
+     */
+    public static <T extends ToolOptions> void run(T options, String[] argv, Tool<T> tool) {
+        int code = execute(options, argv, System.out, System.err, tool);
+        System.out.flush();
+        System.exit(code);
+    }
+
+    /**
+     * Fills {@code options} in from the arguments, prints the usage for --help or runs {@code tool}.
+     *
+     * @param <T> the tool's options
+     * @param options the tool's options, unfilled
+     * @param argv the arguments of main
+     * @param out where the usage goes
+     * @param err where the error line goes
+     * @param tool the tool
+     * @return the exit code
+     */
+    public static <T extends ToolOptions> int execute(
+            T options, String[] argv, PrintStream out, PrintStream err, Tool<T> tool) {
+        return execute(out, err, () -> {
+            CommandLine line = parse(options, argv);
+            if (options.helpRequested()) {
+                out.print(line.getUsageMessage(CommandLine.Help.Ansi.OFF));
+            } else {
+                tool.run(options);
+            }
+        });
+    }
+
+    /**
+     * Fills {@code options} in from the arguments.
+     *
+     * @param <T> the tool's options
+     * @param options the tool's options, unfilled
+     * @param argv the arguments of main
+     * @return {@code options}
+     * @throws IllegalArgumentException naming the option that is unknown, given twice, missing or
+     *     of the wrong type
+     */
+    public static <T extends ToolOptions> T options(T options, String... argv) {
+        parse(options, argv);
+        return options;
+    }
+
+    private static CommandLine parse(ToolOptions options, String[] argv) {
+        CommandLine line = new CommandLine(options)
+                .setExpandAtFiles(false) // "@file" is an argument like any other
+                .setUsageHelpWidth(100);
+        line.getCommandSpec().usageMessage().synopsisHeading("usage: ").sortOptions(false);
+        try {
+            line.parseArgs(argv);
+        } catch (CommandLine.ParameterException e) {
+            throw new IllegalArgumentException(firstLine(e.getMessage()) + " (see --help)");
+        }
+        return line;
     }
 
     /**
