@@ -51,18 +51,6 @@ public final class Cli {
     /** 0 before {@link #stopOnSignals}, then {@link #NO_SIGNAL_YET}, then the first signal's number. */
     private static final AtomicInteger SIGNAL = new AtomicInteger();
 
-    /** A tool's body. */
-    @FunctionalInterface
-    public interface Body {
-        /**
-         * Runs the tool.
-         *
-         * @param args the parsed options
-         * @throws Exception on failure
-         */
-        void run(Args args) throws Exception;
-    }
-
     /**
      * A tool's body, given its options filled in from the command line.
      *
@@ -104,40 +92,6 @@ public final class Cli {
     }
 
     private Cli() {}
-
-    /**
-     * Parses the arguments, prints {@code usage} for --help, runs {@code body} and exits.
-     *
-     * @param usage the tool's usage text
-     * @param argv the arguments of main
-     * @param body the tool
-     */
-    public static void run(String usage, String[] argv, Body body) {
-        int code = execute(usage, argv, System.out, System.err, body);
-        System.out.flush();
-        System.exit(code);
-    }
-
-    /**
-     * Parses the arguments, prints {@code usage} for --help or runs {@code body}.
-     *
-     * @param usage the tool's usage text
-     * @param argv the arguments of main
-     * @param out where the usage goes
-     * @param err where the error line goes
-     * @param body the tool
-     * @return the exit code
-     */
-    public static int execute(String usage, String[] argv, PrintStream out, PrintStream err, Body body) {
-        return execute(out, err, () -> {
-            Args args = Args.parse(argv);
-            if (args.help()) {
-                out.println(usage);
-            } else {
-                body.run(args);
-            }
-        });
-    }
 
     /**
      * Fills {@code options} in from the arguments, prints the usage for --help or runs {@code tool},

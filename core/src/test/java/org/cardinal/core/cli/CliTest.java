@@ -40,14 +40,6 @@ class CliTest {
     }
 
     @Test
-    void helpPrintsTheUsageWithoutRunningTheBody() {
-        assertEquals(0, Cli.execute("usage: x", new String[] {"-h"}, outStream, errStream, args -> {
-            throw new AssertionError("ran");
-        }));
-        assertEquals("usage: x\n", out.toString(StandardCharsets.UTF_8));
-    }
-
-    @Test
     void debugIsOnForAnythingButUnsetEmptyOrZero() {
         assertFalse(Cli.debug(null));
         assertFalse(Cli.debug(""));

@@ -1,6 +1,7 @@
 package org.cardinal.core.cli;
 
 import org.cardinal.core.train.StopRequest;
+import picocli.CommandLine.Command;
 
 /**
  * A tool for {@link CliSignalTest}, run in a JVM of its own: installs the signal handlers, says
@@ -12,8 +13,12 @@ final class SignalChild {
 
     private SignalChild() {}
 
+    /** No options: the mode is read from main's arguments. */
+    @Command(name = "signal-child")
+    static final class Options extends ToolOptions {}
+
     public static void main(String[] argv) {
-        Cli.run("usage: signal-child ignore|finish", new String[0], args -> {
+        Cli.run(new Options(), new String[0], options -> {
             StopRequest stop = Cli.stopOnSignals();
             System.out.println("ready");
             System.out.flush();
