@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import org.cardinal.core.train.StoppedException;
 import org.junit.jupiter.api.Test;
 
 class CliTest {
@@ -37,6 +38,17 @@ class CliTest {
         assertEquals(7, execute(() -> {
             throw new Cli.Exit(7, "own code");
         }));
+    }
+
+    @Test
+    void workCutShortByAStopExitsWith143AndSaysWhatWasCutShort() {
+        assertEquals(143, execute(() -> {
+            throw new StoppedException("stopped by SIGTERM after iteration 4 (continue with the command above)");
+        }));
+        assertEquals(
+                "stopped by SIGTERM after iteration 4 (continue with the command above)\n",
+                err.toString(StandardCharsets.UTF_8),
+                "one line, not an error");
     }
 
     @Test
