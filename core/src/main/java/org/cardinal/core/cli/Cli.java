@@ -14,9 +14,10 @@ import picocli.CommandLine;
 import sun.misc.Signal;
 
 /**
- * Runs a tool's body with the project's error and exit policy. A tool never ends with a stack
- * trace unless {@code CARDINAL_DEBUG} is set to anything but empty or {@code 0}; it prints one
- * line {@code error: ...} and exits with:
+ * Runs a tool: fills its {@link ToolOptions} in from the command line (printing the usage for
+ * {@code --help}), then its body, with the project's error and exit policy. A tool never ends with
+ * a stack trace unless {@code CARDINAL_DEBUG} is set to anything but empty or {@code 0}; it prints
+ * one line {@code error: ...} and exits with:
  *
  * <ul>
  *   <li>0: done;
