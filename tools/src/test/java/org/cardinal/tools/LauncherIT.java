@@ -107,11 +107,11 @@ class LauncherIT {
         assertUserError(
                 tool("train-detector", dir, "--config", cfg.toString(), "--threshold", "0.5"),
                 "--threshold",
-                "unknown option");
+                "Unknown option");
         assertUserError(
                 tool("train-detector", dir, "--config", cfg.toString(), "--seed", "seven"),
                 "--seed",
-                "expected an integer");
+                "'seven' is not a long");
         assertUserError(
                 tool(
                         "train-detector",
@@ -135,7 +135,7 @@ class LauncherIT {
                         "--max-iter",
                         "3"),
                 "--max-iter",
-                "unknown option");
+                "Unknown option");
     }
 
     @Test
