@@ -33,8 +33,8 @@ public final class SparkDetect {
 
     /** Parses, starts a Spark session, runs the job, stops the session; returns the exit code. */
     static int run(String[] argv, PrintStream out, PrintStream err) {
-        return Cli.execute(SparkDetectOptions.USAGE, argv, out, err, args -> {
-            SparkDetectOptions options = SparkDetectOptions.of(args);
+        return Cli.execute(new SparkDetectOptions.Given(), argv, out, err, given -> {
+            SparkDetectOptions options = SparkDetectOptions.of(given);
             SparkSession spark = session(options.master());
             try {
                 DetectionJob.run(spark, options, out, err);

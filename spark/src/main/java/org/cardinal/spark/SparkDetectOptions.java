@@ -1,9 +1,12 @@
 package org.cardinal.spark;
 
-import org.cardinal.core.cli.Args;
+import org.cardinal.core.cli.Cli;
+import org.cardinal.core.cli.ToolOptions;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
- * The options of {@code tools/spark-detect}, read by every Cardinal tool's parser ({@link Args}):
+ * The options of {@code tools/spark-detect}, read as every Cardinal tool's ({@link ToolOptions}):
  * {@code --name value} or {@code --name=value}, every option at most once, an unknown or
  * malformed one an {@link IllegalArgumentException} naming it.
  *
@@ -24,23 +27,6 @@ public record SparkDetectOptions(
         double threshold,
         int batchSize) {
 
-    static final String USAGE = String.join(
-            "\n",
-            "usage: tools/spark-detect --model MODEL --images PATH --output DIR [--gt GT.json] [--master URL]",
-            "                          [--threshold T] [--batch-size N]",
-            "Runs a Cardinal detector over images as an Apache Spark job (embedded local[*] by default) and",
-            "writes DIR/detections.json (COCO results, as tools/predict writes them), DIR/detections.parquet/",
-            "(one row per detection) and DIR/failures.json (images that could not be read, with the reason).",
-            "  --model       artifact folder, run folder (its model/), artifact URL or model-zoo id",
-            "  --images      a folder, a glob (quoted) or a list file (one path per line) on any Hadoop",
-            "                file system (file:, hdfs:, s3a: with the connector); image_id is the file",
-            "                name's number (000123.png -> 123), else its position in the listing",
-            "  --gt          COCO instances file: also evaluate (pycocotools' numbers) into DIR/eval.json",
-            "  --master      Spark master URL (default: spark-submit's, else local[*])",
-            "  --threshold   keep detections scoring at least T (default 0: all the model returns; keep",
-            "                the default for COCO evaluation)",
-            "  --batch-size  images a task decodes and runs at a time (default 8)");
-
     /** Checks the values: a threshold in [0, 1], a positive batch size, the required options. */
     public SparkDetectOptions {
         require("--model", model);
@@ -57,18 +43,78 @@ public record SparkDetectOptions(
     /**
      * Reads the options of the command line.
      *
+     * @param argv the arguments of main
      * @throws IllegalArgumentException naming the option that is unknown, missing or malformed
      */
-    public static SparkDetectOptions of(Args args) {
-        String model = args.string("--model", null);
-        String images = args.string("--images", null);
-        String output = args.string("--output", null);
-        String groundTruth = args.string("--gt", null);
-        String master = args.string("--master", null);
-        double threshold = args.number("--threshold", 0);
-        int batchSize = args.integer("--batch-size", 8);
-        args.finish();
-        return new SparkDetectOptions(model, images, output, groundTruth, master, threshold, batchSize);
+    public static SparkDetectOptions parse(String... argv) {
+        return of(Cli.options(new Given(), argv));
+    }
+
+    /** The options as the command line gave them, checked by the record's constructor. */
+    static SparkDetectOptions of(Given given) {
+        return new SparkDetectOptions(
+                given.model,
+                given.images,
+                given.output,
+                given.groundTruth,
+                given.master,
+                given.threshold,
+                given.batchSize);
+    }
+
+    /** The command line of {@code tools/spark-detect}: each option declared once. */
+    @Command(
+            name = "tools/spark-detect",
+            description = {
+                "Runs a Cardinal detector over images as an Apache Spark job (embedded local[*] by default) and"
+                        + " writes DIR/detections.json (COCO results, as tools/predict writes them),"
+                        + " DIR/detections.parquet/ (one row per detection) and DIR/failures.json (images that"
+                        + " could not be read, with the reason)."
+            })
+    static final class Given extends ToolOptions {
+        @Option(
+                names = "--model",
+                required = true,
+                paramLabel = "MODEL",
+                description = "artifact folder, run folder (its model/), artifact URL or model-zoo id")
+        String model;
+
+        @Option(
+                names = "--images",
+                required = true,
+                paramLabel = "PATH",
+                description = "a folder, a glob (quoted) or a list file (one path per line) on any Hadoop file system"
+                        + " (file:, hdfs:, s3a: with the connector); image_id is the file name's number"
+                        + " (000123.png -> 123), else its position in the listing")
+        String images;
+
+        @Option(names = "--output", required = true, paramLabel = "DIR", description = "the output folder")
+        String output;
+
+        @Option(
+                names = "--gt",
+                paramLabel = "GT.json",
+                description = "COCO instances file: also evaluate (pycocotools' numbers) into DIR/eval.json")
+        String groundTruth;
+
+        @Option(
+                names = "--master",
+                paramLabel = "URL",
+                description = "Spark master URL (default: spark-submit's, else local[*])")
+        String master;
+
+        @Option(
+                names = "--threshold",
+                paramLabel = "T",
+                description = "keep detections scoring at least T (default 0: all the model returns; keep the default"
+                        + " for COCO evaluation)")
+        double threshold;
+
+        @Option(
+                names = "--batch-size",
+                paramLabel = "N",
+                description = "images a task decodes and runs at a time (default 8)")
+        int batchSize = 8;
     }
 
     private static void require(String option, String value) {

@@ -3,14 +3,13 @@ package org.cardinal.spark;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import org.cardinal.core.cli.Args;
 import org.junit.jupiter.api.Test;
 
 /** The command line of tools/spark-detect follows the other tools' conventions. */
 class SparkDetectOptionsTest {
 
     private static SparkDetectOptions options(String[] argv) {
-        return SparkDetectOptions.of(Args.parse(argv));
+        return SparkDetectOptions.parse(argv);
     }
 
     @Test
@@ -24,19 +23,19 @@ class SparkDetectOptionsTest {
     @Test
     void mistakesNameTheOption() {
         assertEquals(
-                "missing required option --output",
+                "Missing required option: '--output=DIR' (see --help)",
                 assertThrows(
                                 IllegalArgumentException.class,
                                 () -> options(new String[] {"--model", "m", "--images", "i"}))
                         .getMessage());
         assertEquals(
-                "option --model given twice",
+                "option '--model' (MODEL) should be specified only once (see --help)",
                 assertThrows(
                                 IllegalArgumentException.class,
                                 () -> options(new String[] {"--model", "m", "--model", "n"}))
                         .getMessage());
         assertEquals(
-                "--threshold: expected a number, found 'high'",
+                "Invalid value for option '--threshold': 'high' is not a double (see --help)",
                 assertThrows(
                                 IllegalArgumentException.class,
                                 () -> options(new String[] {
@@ -52,12 +51,14 @@ class SparkDetectOptionsTest {
                                 }))
                         .getMessage());
         assertEquals(
-                "--gt needs a value",
+                "Expected parameter for option '--gt' but found '--model' (see --help)",
                 assertThrows(IllegalArgumentException.class, () -> options(new String[] {"--gt", "--model", "m"}))
                         .getMessage());
         assertEquals(
-                "unexpected argument 'x' (options start with --)",
-                assertThrows(IllegalArgumentException.class, () -> options(new String[] {"x"}))
+                "Unmatched argument at index 6: 'x' (see --help)",
+                assertThrows(
+                                IllegalArgumentException.class,
+                                () -> options(new String[] {"--model", "m", "--images", "i", "--output", "o", "x"}))
                         .getMessage());
     }
 

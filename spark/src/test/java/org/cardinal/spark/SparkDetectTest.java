@@ -252,7 +252,7 @@ class SparkDetectTest {
                         new String[] {"--model", "m", "--images", "i", "--output", "o", "--bogus", "1"},
                         sink,
                         errStream));
-        assertEquals("error: unknown option --bogus (see --help)\n", err.toString(StandardCharsets.UTF_8));
+        assertEquals("error: Unknown options: '--bogus', '1' (see --help)\n", err.toString(StandardCharsets.UTF_8));
 
         err.reset();
         Path nothing = dir.resolve("no-such-folder");

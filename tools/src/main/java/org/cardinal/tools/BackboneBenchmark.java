@@ -27,8 +27,11 @@ import org.cardinal.backbone.BackboneConfig;
 import org.cardinal.backbone.Norm;
 import org.cardinal.backbone.ResNet;
 import org.cardinal.core.cli.Cli;
+import org.cardinal.core.cli.ToolOptions;
 import org.cardinal.core.io.AtomicFiles;
 import org.cardinal.detector.train.DeviceSelection;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * Times a backbone's forward pass (inference: no autograd graph, BatchNorm on running statistics)
@@ -39,12 +42,42 @@ import org.cardinal.detector.train.DeviceSelection;
  */
 public final class BackboneBenchmark {
 
-    private static final String USAGE = String.join(
-            "\n",
-            "usage: BackboneBenchmark [--arch resnet50,resnext50_32x4d] [--batch 8] [--size 224] [--iters 10]",
-            "                         [--warmup 3] [--threads N] [--mode forward,train] [--device cpu|gpu]",
-            "                         [--peer PEER.json] [--json OUT]",
-            "Prefer tools/bench/backbone, which runs torchvision with the same settings and passes --peer.");
+    /** The options of the backbone benchmark. */
+    @Command(
+            name = "BackboneBenchmark",
+            description =
+                    "Prefer tools/bench/backbone, which runs torchvision with the same settings and passes --peer.")
+    static final class Options extends ToolOptions {
+        @Option(names = "--arch", paramLabel = "LIST", description = "architectures (default resnet50,resnext50_32x4d)")
+        String arch = "resnet50,resnext50_32x4d";
+
+        @Option(names = "--batch", paramLabel = "N", description = "images per step (default 8)")
+        int batch = 8;
+
+        @Option(names = "--size", paramLabel = "S", description = "image side in pixels (default 224)")
+        int size = 224;
+
+        @Option(names = "--iters", paramLabel = "N", description = "timed iterations (default 10)")
+        int iters = 10;
+
+        @Option(names = "--warmup", paramLabel = "N", description = "untimed iterations first (default 3)")
+        int warmup = 3;
+
+        @Option(names = "--threads", paramLabel = "N", description = "libtorch threads (default: libtorch's)")
+        Integer threads;
+
+        @Option(names = "--mode", paramLabel = "LIST", description = "forward and/or train (default forward,train)")
+        String mode = "forward,train";
+
+        @Option(names = "--device", paramLabel = "cpu|gpu", description = "where to run (default cpu)")
+        String device = "cpu";
+
+        @Option(names = "--peer", paramLabel = "PEER.json", description = "torchvision's results, printed beside")
+        Path peer;
+
+        @Option(names = "--json", paramLabel = "OUT", description = "also write the results to OUT")
+        Path json;
+    }
 
     private BackboneBenchmark() {}
 
@@ -54,22 +87,20 @@ public final class BackboneBenchmark {
      * @param argv command-line arguments
      */
     public static void main(String[] argv) {
-        Cli.run(USAGE, argv, args -> {
-            List<String> archs = Arrays.asList(
-                    args.string("--arch", "resnet50,resnext50_32x4d").split(","));
-            int batch = args.integer("--batch", 8);
-            int size = args.integer("--size", 224);
-            int iters = args.integer("--iters", 10);
-            int warmup = args.integer("--warmup", 3);
-            int threads = args.integer("--threads", 0);
-            List<String> modes =
-                    Arrays.asList(args.string("--mode", "forward,train").split(","));
-            String deviceName = args.string("--device", "cpu");
-            Path peer = args.path("--peer");
-            Path json = args.path("--json");
-            args.finish();
-            if (batch < 1 || size < 32 || iters < 1 || warmup < 0) {
-                throw new IllegalArgumentException("--batch and --iters must be >= 1, --size >= 32, --warmup >= 0");
+        Cli.run(new Options(), argv, args -> {
+            List<String> archs = Arrays.asList(args.arch.split(","));
+            int batch = args.batch;
+            int size = args.size;
+            int iters = args.iters;
+            int warmup = args.warmup;
+            int threads = args.threads == null ? 0 : args.threads;
+            List<String> modes = Arrays.asList(args.mode.split(","));
+            String deviceName = args.device;
+            Path peer = args.peer;
+            Path json = args.json;
+            if (batch < 1 || size < 32 || iters < 1 || warmup < 0 || (args.threads != null && threads < 1)) {
+                throw new IllegalArgumentException(
+                        "--batch, --iters and --threads must be >= 1, --size >= 32, --warmup >= 0");
             }
             for (String m : modes) {
                 if (!m.equals("forward") && !m.equals("train")) {

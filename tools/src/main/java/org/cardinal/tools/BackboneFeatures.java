@@ -29,7 +29,10 @@ import org.cardinal.backbone.weights.StateDicts;
 import org.cardinal.backbone.weights.TensorDType;
 import org.cardinal.backbone.weights.TensorData;
 import org.cardinal.core.cli.Cli;
+import org.cardinal.core.cli.ToolOptions;
 import org.cardinal.core.io.AtomicFiles;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * {@code tools/backbone-features}: runs a ResNet/ResNeXt classifier with imported torchvision
@@ -38,19 +41,51 @@ import org.cardinal.core.io.AtomicFiles;
  */
 public final class BackboneFeatures {
 
-    private static final String USAGE = String.join(
-            "\n",
-            "usage: tools/backbone-features --arch NAME|CONFIG.json --weights FILE (--input X.npy | --image FILE)",
-            "                               [--json OUT] [--export FILE]",
-            "  --arch     a shipped architecture (" + String.join(", ", BackboneConfig.KNOWN) + ")",
-            "             or a backbone config file; num_classes follows the weights' fc layer",
-            "  --weights  torchvision state_dict: .pth (PyTorch zip, read without executing anything) or .safetensors",
-            "  --input    NCHW float32 .npy tensor, already normalized (C order)",
-            "  --image    an image file, preprocessed as torchvision's ImageNet eval transform:",
-            "             Resize(256) bilinear, CenterCrop(224), ToTensor, Normalize(ImageNet mean/std)",
-            "  --json     write {\"logits\": [[...] per sample], \"stages\": {\"C2\": {\"shape\": [...],",
-            "             \"channel_mean\": [...]}, ...}} to OUT (atomically)",
-            "  --export   also write the loaded weights back out (.pth or .safetensors), e.g. to convert formats");
+    /** The options of {@code tools/backbone-features}. */
+    @Command(name = "tools/backbone-features", description = "Runs a backbone on one input; give --input or --image.")
+    static final class Options extends ToolOptions {
+        @Option(
+                names = "--arch",
+                required = true,
+                paramLabel = "NAME|CONFIG.json",
+                description = "a shipped architecture (tools/model-info --help lists them) or a backbone config file;"
+                        + " num_classes follows the weights' fc layer")
+        String arch;
+
+        @Option(
+                names = "--weights",
+                required = true,
+                paramLabel = "FILE",
+                description = "torchvision state_dict: .pth (PyTorch zip, read without executing anything) or"
+                        + " .safetensors")
+        Path weights;
+
+        @Option(
+                names = "--input",
+                paramLabel = "X.npy",
+                description = "NCHW float32 .npy tensor, already normalized (C order)")
+        Path input;
+
+        @Option(
+                names = "--image",
+                paramLabel = "FILE",
+                description = "an image file, preprocessed as torchvision's ImageNet eval transform: Resize(256)"
+                        + " bilinear, CenterCrop(224), ToTensor, Normalize(ImageNet mean/std)")
+        Path image;
+
+        @Option(
+                names = "--json",
+                paramLabel = "OUT",
+                description = "write {\"logits\": [[...] per sample], \"stages\": {\"C2\": {\"shape\": [...],"
+                        + " \"channel_mean\": [...]}, ...}} to OUT (atomically)")
+        Path json;
+
+        @Option(
+                names = "--export",
+                paramLabel = "FILE",
+                description = "also write the loaded weights back out (.pth or .safetensors), e.g. to convert formats")
+        Path export;
+    }
 
     private BackboneFeatures() {}
 
@@ -60,14 +95,13 @@ public final class BackboneFeatures {
      * @param argv command-line arguments
      */
     public static void main(String[] argv) {
-        Cli.run(USAGE, argv, args -> {
-            String arch = args.required("--arch");
-            Path weights = Path.of(args.required("--weights"));
-            Path input = args.path("--input");
-            Path image = args.path("--image");
-            Path json = args.path("--json");
-            Path export = args.path("--export");
-            args.finish();
+        Cli.run(new Options(), argv, args -> {
+            String arch = args.arch;
+            Path weights = args.weights;
+            Path input = args.input;
+            Path image = args.image;
+            Path json = args.json;
+            Path export = args.export;
             if ((input == null) == (image == null)) {
                 throw new IllegalArgumentException("give exactly one of --input X.npy or --image FILE");
             }

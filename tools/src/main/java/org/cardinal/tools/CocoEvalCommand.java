@@ -13,59 +13,107 @@ import org.cardinal.coco.CocoEvalResult;
 import org.cardinal.coco.CocoEvaluator;
 import org.cardinal.coco.CocoGroundTruth;
 import org.cardinal.coco.CocoResults;
-import org.cardinal.core.cli.Args;
 import org.cardinal.core.cli.Cli;
+import org.cardinal.core.cli.ToolOptions;
 import org.cardinal.core.io.AtomicFiles;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * {@code tools/coco-eval}: COCO bbox evaluation of a results file against a ground-truth file,
  * with pycocotools' numbers, printed in pycocotools' 12-line format.
  */
 public final class CocoEvalCommand {
-    static final String USAGE = String.join(
-            "\n",
-            "usage: tools/coco-eval --gt GT.json --dt DT.json [--json OUT.json] [--per-category] [options]",
-            "",
-            "Evaluates COCO-format detection results (bbox) exactly as pycocotools' COCOeval does.",
-            "",
-            "  --gt FILE            COCO instances file (images, annotations, categories)",
-            "  --dt FILE            COCO results file: [{\"image_id\", \"category_id\", \"bbox\": [x,y,w,h], \"score\"}, ...]",
-            "  --json FILE          also write {\"stats\": [12], \"per_category_ap\": {\"<id>\": ap}, ...} (atomically)",
-            "  --per-category       also print AP per category (IoU 0.50:0.95, area all, largest maxDets)",
-            "  --iou-thrs LIST      IoU thresholds, e.g. 0.5,0.75 (default 0.50:0.05:0.95)",
-            "  --max-dets LIST      detections kept per image, e.g. 1,10,100 (default)",
-            "  --area-rng LIST      label=lo:hi,... in square pixels of the gt 'area' field",
-            "                       (default all=0:1e10,small=0:1024,medium=1024:9216,large=9216:1e10)",
-            "  --img-ids LIST       evaluate only these image ids (default: all of the ground truth)",
-            "  --cat-ids LIST       evaluate only these category ids (default: all of the ground truth)",
-            "",
-            "Bad input prints one line 'error: <file>: <record/field>: <what>' and exits with code 2.",
-            "Results for categories the ground truth does not have are ignored with a warning.");
+    /** The options of {@code tools/coco-eval}. */
+    @Command(
+            name = "tools/coco-eval",
+            description = "Evaluates COCO-format detection results (bbox) exactly as pycocotools' COCOeval does.",
+            footer = {
+                "Bad input prints one line 'error: <file>: <record/field>: <what>' and exits with code 2.",
+                "Results for categories the ground truth does not have are ignored with a warning."
+            })
+    static final class Options extends ToolOptions {
+        @Option(
+                names = "--gt",
+                required = true,
+                paramLabel = "FILE",
+                description = "COCO instances file (images, annotations, categories)")
+        Path gt;
+
+        @Option(
+                names = "--dt",
+                required = true,
+                paramLabel = "FILE",
+                description =
+                        "COCO results file: [{\"image_id\", \"category_id\", \"bbox\": [x,y,w,h], \"score\"}, ...]")
+        Path dt;
+
+        @Option(
+                names = "--json",
+                paramLabel = "FILE",
+                description = "also write {\"stats\": [12], \"per_category_ap\": {\"<id>\": ap}, ...} (atomically)")
+        Path json;
+
+        @Option(
+                names = "--per-category",
+                description = "also print AP per category (IoU 0.50:0.95, area all, largest maxDets)")
+        boolean perCategory;
+
+        @Option(
+                names = "--iou-thrs",
+                paramLabel = "LIST",
+                description = "IoU thresholds, e.g. 0.5,0.75 (default 0.50:0.05:0.95)")
+        String iouThrs;
+
+        @Option(
+                names = "--max-dets",
+                paramLabel = "LIST",
+                description = "detections kept per image, e.g. 1,10,100 (default)")
+        String maxDets;
+
+        @Option(
+                names = "--area-rng",
+                paramLabel = "LIST",
+                description = "label=lo:hi,... in square pixels of the gt 'area' field (default"
+                        + " all=0:1e10,small=0:1024,medium=1024:9216,large=9216:1e10)")
+        String areaRng;
+
+        @Option(
+                names = "--img-ids",
+                paramLabel = "LIST",
+                description = "evaluate only these image ids (default: all of the ground truth)")
+        String imgIds;
+
+        @Option(
+                names = "--cat-ids",
+                paramLabel = "LIST",
+                description = "evaluate only these category ids (default: all of the ground truth)")
+        String catIds;
+    }
 
     private CocoEvalCommand() {}
 
     public static void main(String[] argv) {
-        Cli.run(USAGE, argv, CocoEvalCommand::run);
+        Cli.run(new Options(), argv, CocoEvalCommand::run);
     }
 
-    static void run(Args args) throws IOException {
-        Path gtPath = Path.of(args.required("--gt"));
-        Path dtPath = Path.of(args.required("--dt"));
-        Path jsonPath = args.path("--json");
-        boolean perCategory = args.flag("--per-category");
+    static void run(Options args) throws IOException {
+        Path gtPath = args.gt;
+        Path dtPath = args.dt;
+        Path jsonPath = args.json;
+        boolean perCategory = args.perCategory;
         CocoEvalParams params = CocoEvalParams.defaults();
-        String v;
-        if ((v = args.string("--iou-thrs", null)) != null) {
-            params = params.withIouThrs(doubles("--iou-thrs", v));
+        if (args.iouThrs != null) {
+            params = params.withIouThrs(doubles("--iou-thrs", args.iouThrs));
         }
-        if ((v = args.string("--max-dets", null)) != null) {
-            params = params.withMaxDets(ints("--max-dets", v));
+        if (args.maxDets != null) {
+            params = params.withMaxDets(ints("--max-dets", args.maxDets));
         }
-        if ((v = args.string("--area-rng", null)) != null) {
-            params = params.withAreaRanges(areaRanges(v));
+        if (args.areaRng != null) {
+            params = params.withAreaRanges(areaRanges(args.areaRng));
         }
-        if ((v = args.string("--img-ids", null)) != null) {
-            String[] parts = v.split(",");
+        if (args.imgIds != null) {
+            String[] parts = args.imgIds.split(",");
             long[] ids = new long[parts.length];
             for (int i = 0; i < parts.length; i++) {
                 try {
@@ -76,10 +124,9 @@ public final class CocoEvalCommand {
             }
             params = params.withImgIds(ids);
         }
-        if ((v = args.string("--cat-ids", null)) != null) {
-            params = params.withCatIds(ints("--cat-ids", v));
+        if (args.catIds != null) {
+            params = params.withCatIds(ints("--cat-ids", args.catIds));
         }
-        args.finish();
 
         // The results file is the big one: read it on a second core while the ground truth loads.
         CompletableFuture<CocoResults> results = CompletableFuture.supplyAsync(() -> CocoResults.read(dtPath));

@@ -7,10 +7,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import org.cardinal.core.cli.Args;
 import org.cardinal.core.cli.Cli;
+import org.cardinal.core.cli.ToolOptions;
 import org.cardinal.core.train.NonFiniteLossException;
 import org.cardinal.core.train.StopRequest;
+import org.cardinal.core.train.StoppedException;
 import org.cardinal.detector.compare.Comparison;
 import org.cardinal.detector.compare.ComparisonConfig;
 import org.cardinal.detector.compare.ComplexityCheck;
@@ -19,6 +20,8 @@ import org.cardinal.detector.compare.TimeEstimate;
 import org.cardinal.detector.train.ConsoleProgressListener;
 import org.cardinal.detector.train.RunConfig;
 import org.cardinal.detector.train.TrainingListener;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * {@code tools/compare-backbones}: the paper's backbone swap on the user's data. Runs a
@@ -37,27 +40,76 @@ public final class CompareBackbones {
     /** DJL's system property for libtorch's intra-op thread count, read when the engine starts. */
     private static final String NUM_THREADS = "ai.djl.pytorch.num_threads";
 
-    static final String USAGE = String.join(
-            "\n",
-            "usage: " + TOOL + " [--config configs/compare/NAME.json | NAME] [--output DIR] [--data DIR]",
-            "                               [--device cpu|gpu|gpu:0,1] [--max-iter N] [--seeds N] [--seed S]",
-            "                               [--parallel N] [--retrain]",
-            "Trains the same Faster R-CNN with each backbone of the config over several seeds (per seed every",
-            "part but the backbone starts from the same weights and sees the same data), evaluates each run and",
-            "writes DIR/report.md and DIR/report.html: AP as mean ± std over seeds, the paired difference from",
-            "the first backbone with its 95% confidence interval, the verdict, complexity, curves. Default",
-            "config " + DEFAULT_CONFIG + ": small ResNet vs ResNeXt on the embedded synthetic dataset.",
-            "  --output    comparison folder (default runs/compare/<name>); run k of backbone B in DIR/B/seed_S",
-            "  --data      dataset root replacing the base config's data.root",
-            "  --device    cpu, gpu or gpu:0,1 (default: the base config's)",
-            "  --max-iter  iterations per run (the base schedule's steps and periods scale with it)",
-            "  --seeds     seeds per backbone (default: the config's, 3 unless it says otherwise)",
-            "  --seed      the first seed (default: the base config's solver.seed); seed k is S + k",
-            "  --parallel  runs trained at the same time (default on a CPU with 2 or more cores: 2, each with",
-            "              half the cores as libtorch threads; on a GPU: 1)",
-            "  --retrain   train every run again, even where a finished or interrupted one exists",
-            "An interrupted comparison continues where it stopped when run again with the same options (finished",
-            "runs are reused; --retrain only to start over).");
+    /** The options of {@code tools/compare-backbones}. */
+    @Command(
+            name = TOOL,
+            description = {
+                "Trains the same Faster R-CNN with each backbone of the config over several seeds (per seed every"
+                        + " part but the backbone starts from the same weights and sees the same data), evaluates"
+                        + " each run and writes DIR/report.md and DIR/report.html: AP as mean ± std over seeds, the"
+                        + " paired difference from the first backbone with its 95% confidence interval, the verdict,"
+                        + " complexity, curves. Default config " + DEFAULT_CONFIG
+                        + ": small ResNet vs ResNeXt on the embedded synthetic dataset."
+            },
+            footer = {
+                "An interrupted comparison continues where it stopped when run again with the same options (finished",
+                "runs are reused; --retrain only to start over)."
+            })
+    static final class Options extends ToolOptions {
+        @Option(
+                names = "--config",
+                paramLabel = "FILE|NAME",
+                description = "comparison config, configs/compare/NAME.json or NAME (default " + DEFAULT_CONFIG + ")")
+        String config = DEFAULT_CONFIG;
+
+        @Option(
+                names = "--output",
+                paramLabel = "DIR",
+                description = "comparison folder (default runs/compare/<name>); run k of backbone B in DIR/B/seed_S")
+        Path output;
+
+        @Option(
+                names = "--data",
+                paramLabel = "DIR",
+                description = "dataset root replacing the base config's data.root")
+        Path data;
+
+        @Option(
+                names = "--device",
+                paramLabel = "cpu|gpu|gpu:0,1",
+                description = "cpu, gpu or gpu:0,1 (default: the base config's)")
+        String device;
+
+        @Option(
+                names = "--max-iter",
+                paramLabel = "N",
+                description = "iterations per run, N > 0 (the base schedule's steps and periods scale with it)")
+        Integer maxIter;
+
+        @Option(
+                names = "--seeds",
+                paramLabel = "N",
+                description = "seeds per backbone, N > 0 (default: the config's, 3 unless it says otherwise)")
+        Integer seeds;
+
+        @Option(
+                names = "--seed",
+                paramLabel = "S",
+                description = "the first seed (default: the base config's solver.seed); seed k is S + k")
+        Long seed;
+
+        @Option(
+                names = "--parallel",
+                paramLabel = "N",
+                description = "runs trained at the same time, N > 0 (default on a CPU with 2 or more cores: 2, each"
+                        + " with half the cores as libtorch threads; on a GPU: 1)")
+        Integer parallel;
+
+        @Option(
+                names = "--retrain",
+                description = "train every run again, even where a finished or interrupted one exists")
+        boolean retrain;
+    }
 
     private CompareBackbones() {}
 
@@ -67,42 +119,36 @@ public final class CompareBackbones {
      * @param argv command-line arguments
      */
     public static void main(String[] argv) {
-        Cli.run(USAGE, argv, args -> run(args, System.out, System.err, Cli.stopOnSignals()));
+        Cli.run(new Options(), argv, options -> run(options, System.out, System.err, Cli.stopOnSignals()));
     }
 
-    static Path run(Args args, PrintStream out, PrintStream err, StopRequest stop) throws Exception {
+    static Path run(Options args, PrintStream out, PrintStream err, StopRequest stop) throws Exception {
         long t0 = System.nanoTime();
-        String spec = args.string("--config", DEFAULT_CONFIG);
-        Path output = args.path("--output");
-        RunOverrides overrides = new RunOverrides(
-                args.path("--data"),
-                args.string("--device", null),
-                args.longInteger("--seed"),
-                args.integer("--max-iter", 0),
-                0);
-        int seeds = args.integer("--seeds", 0);
-        int parallel = args.integer("--parallel", 0);
-        boolean retrain = args.flag("--retrain");
-        args.finish();
-        if (parallel < 0) {
+        String spec = args.config;
+        Path output = args.output;
+        RunOverrides overrides = new RunOverrides(args.data, args.device, args.seed, args.maxIter, null);
+        Integer seeds = args.seeds;
+        Integer parallel = args.parallel;
+        boolean retrain = args.retrain;
+        if (parallel != null && parallel <= 0) {
             throw new IllegalArgumentException("--parallel must be positive, got " + parallel);
+        }
+        if (seeds != null && seeds <= 0) {
+            throw new IllegalArgumentException("--seeds must be positive, got " + seeds);
         }
 
         Path configFile = ProjectFiles.config(spec, "compare");
         // a bare base name ("demo_tiny_fpn") is also looked up in this installation's configs/
         ComparisonConfig config = ComparisonConfig.load(configFile, ProjectFiles.projectRoot());
         config = config.withOverrides(overrides.toJson());
-        if (seeds != 0) {
-            if (seeds < 0) {
-                throw new IllegalArgumentException("--seeds must be positive, got " + seeds);
-            }
+        if (seeds != null) {
             config = config.withSeeds(seeds);
         }
         Path dir = output != null ? output : Path.of("runs", "compare", config.name());
         String device = config.baseRun().solver().device();
         boolean onCpu = device.equals("cpu") || (device.equals("auto") && CudaUtils.getGpuCount() == 0);
         int cores = Runtime.getRuntime().availableProcessors();
-        int runsAtATime = parallel > 0 ? parallel : (onCpu && cores >= 2 ? 2 : 1);
+        int runsAtATime = parallel != null ? parallel : (onCpu && cores >= 2 ? 2 : 1);
         if (onCpu && runsAtATime > 1) {
             shareCores(Math.max(1, cores / runsAtATime));
         }
@@ -138,7 +184,7 @@ public final class CompareBackbones {
                     outcome.stoppedBy(),
                     outcome.results().size(),
                     outcome.planned(),
-                    args.rerun(TOOL).without("--retrain"));
+                    args.rerun().without("--retrain"));
         }
         for (String v : outcome.findings().verdicts()) {
             out.println("verdict: " + v);
@@ -149,6 +195,11 @@ public final class CompareBackbones {
                 Locale.ROOT,
                 "wall time: %s (all of it: the estimate's probes, training, evaluations, report)%n",
                 duration(seconds));
+        if (outcome.stopped()) {
+            throw new StoppedException("stopped by " + outcome.stoppedBy() + ": "
+                    + outcome.results().size() + " of " + outcome.planned()
+                    + " runs finished (continue with the command above)");
+        }
         return outcome.report();
     }
 

@@ -19,6 +19,7 @@ import java.util.Locale;
 import java.util.Random;
 import org.cardinal.backbone.weights.StateDict;
 import org.cardinal.core.cli.Cli;
+import org.cardinal.core.cli.ToolOptions;
 import org.cardinal.core.config.ConfigPath;
 import org.cardinal.core.config.JsonFiles;
 import org.cardinal.core.io.AtomicFiles;
@@ -33,6 +34,8 @@ import org.cardinal.detector.StageTimes;
 import org.cardinal.detector.data.DetectionSample;
 import org.cardinal.detector.train.DeviceSelection;
 import org.cardinal.detector.train.TrainingStep;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * Times Faster R-CNN training iterations and inference on synthetic images through the production
@@ -52,20 +55,82 @@ import org.cardinal.detector.train.TrainingStep;
  */
 public final class DetectorBenchmark {
 
-    private static final String USAGE = String.join(
-            "\n",
-            "usage: DetectorBenchmark [--arch resnet50,resnext50_32x4d] [--size 512|HxW] [--batch 2] [--boxes 4]",
-            "                         [--iters 3] [--warmup 1] [--threads N] [--interop-threads N]",
-            "                         [--devices cpu|gpu|gpu:0,1] [--replicas N] [--mode train,infer] [--seed 0]",
-            "                         [--stages] [--inputs DIR] [--profile DIR] [--peer PEER.json] [--json OUT]",
-            "  --size      SxS images (or HxW), min_size/max_size set so that the transform keeps them",
-            "  --batch     images per device",
-            "  --devices   where to train: one replica per device (default cpu)",
-            "  --replicas  replicas on the CPU (tests the data-parallel step without GPUs)",
-            "  --stages    also report the time of each stage of the production path",
-            "  --profile   write libtorch's op trace of the last timed step to DIR/cardinal_<arch>_<mode>.json",
-            "  --inputs    folder with the peer's inputs.safetensors and <arch>.safetensors",
-            "Prefer tools/bench/detector or tools/bench/gpu, which run torchvision with the same settings.");
+    /** The options of the detector benchmark. */
+    @Command(
+            name = "DetectorBenchmark",
+            description =
+                    "Prefer tools/bench/detector or tools/bench/gpu, which run torchvision with the same settings.")
+    static final class Options extends ToolOptions {
+        @Option(names = "--arch", paramLabel = "LIST", description = "architectures (default resnet50,resnext50_32x4d)")
+        String arch = "resnet50,resnext50_32x4d";
+
+        @Option(
+                names = "--size",
+                paramLabel = "S|HxW",
+                description =
+                        "SxS images (or HxW), min_size/max_size set so that the transform keeps them (default 512)")
+        String size = "512";
+
+        @Option(names = "--batch", paramLabel = "N", description = "images per device (default 2)")
+        int batch = 2;
+
+        @Option(names = "--boxes", paramLabel = "N", description = "ground-truth boxes per image (default 4)")
+        int boxes = 4;
+
+        @Option(names = "--iters", paramLabel = "N", description = "timed iterations (default 3)")
+        int iters = 3;
+
+        @Option(names = "--warmup", paramLabel = "N", description = "untimed iterations first (default 1)")
+        int warmup = 1;
+
+        @Option(names = "--threads", paramLabel = "N", description = "libtorch intra-op threads (default: the cores)")
+        int threads = Runtime.getRuntime().availableProcessors();
+
+        @Option(
+                names = "--interop-threads",
+                paramLabel = "N",
+                description = "libtorch inter-op threads (default --threads)")
+        Integer interopThreads;
+
+        @Option(
+                names = "--devices",
+                paramLabel = "cpu|gpu|gpu:0,1",
+                description = "where to train: one replica per device (default cpu)")
+        String devices = "cpu";
+
+        @Option(
+                names = "--replicas",
+                paramLabel = "N",
+                description = "replicas on the CPU (tests the data-parallel step without GPUs; default 1)")
+        int replicas = 1;
+
+        @Option(names = "--mode", paramLabel = "LIST", description = "train and/or infer (default train,infer)")
+        String mode = "train,infer";
+
+        @Option(names = "--seed", paramLabel = "N", description = "the seed of the weights and inputs (default 0)")
+        long seed;
+
+        @Option(names = "--stages", description = "also report the time of each stage of the production path")
+        boolean stages;
+
+        @Option(
+                names = "--inputs",
+                paramLabel = "DIR",
+                description = "folder with the peer's inputs.safetensors and <arch>.safetensors")
+        Path inputs;
+
+        @Option(
+                names = "--profile",
+                paramLabel = "DIR",
+                description = "write libtorch's op trace of the last timed step to DIR/cardinal_<arch>_<mode>.json")
+        Path profile;
+
+        @Option(names = "--peer", paramLabel = "PEER.json", description = "torchvision's results, printed beside")
+        Path peer;
+
+        @Option(names = "--json", paramLabel = "OUT", description = "also write the results to OUT")
+        Path json;
+    }
 
     /** Process CPU time: on a shared machine it shows the work done, whatever the wall clock says. */
     static final com.sun.management.OperatingSystemMXBean CPU = (com.sun.management.OperatingSystemMXBean)
@@ -73,8 +138,8 @@ public final class DetectorBenchmark {
 
     private DetectorBenchmark() {}
 
-    /** Options of one run. */
-    record Options(
+    /** Settings of one run. */
+    record Settings(
             int height,
             int width,
             int batch,
@@ -93,27 +158,24 @@ public final class DetectorBenchmark {
      * @param argv command-line arguments
      */
     public static void main(String[] argv) {
-        Cli.run(USAGE, argv, args -> {
-            List<String> archs = Arrays.asList(
-                    args.string("--arch", "resnet50,resnext50_32x4d").split(","));
-            int[] size = size(args.string("--size", "512"));
-            int batch = args.integer("--batch", 2);
-            int boxes = args.integer("--boxes", 4);
-            int iters = args.integer("--iters", 3);
-            int warmup = args.integer("--warmup", 1);
-            int threads = args.integer("--threads", Runtime.getRuntime().availableProcessors());
-            int interop = args.integer("--interop-threads", threads);
-            String devicesOption = args.string("--devices", "cpu");
-            int replicas = args.integer("--replicas", 1);
-            List<String> modes =
-                    Arrays.asList(args.string("--mode", "train,infer").split(","));
-            long seed = args.integer("--seed", 0);
-            boolean stages = args.flag("--stages");
-            Path profile = args.path("--profile");
-            Path inputs = args.path("--inputs");
-            Path peer = args.path("--peer");
-            Path json = args.path("--json");
-            args.finish();
+        Cli.run(new Options(), argv, args -> {
+            List<String> archs = Arrays.asList(args.arch.split(","));
+            int[] size = size(args.size);
+            int batch = args.batch;
+            int boxes = args.boxes;
+            int iters = args.iters;
+            int warmup = args.warmup;
+            int threads = args.threads;
+            int interop = args.interopThreads != null ? args.interopThreads : threads;
+            String devicesOption = args.devices;
+            int replicas = args.replicas;
+            List<String> modes = Arrays.asList(args.mode.split(","));
+            long seed = args.seed;
+            boolean stages = args.stages;
+            Path profile = args.profile;
+            Path inputs = args.inputs;
+            Path peer = args.peer;
+            Path json = args.json;
             if (batch < 1 || iters < 1 || warmup < 0 || boxes < 0 || threads < 1 || interop < 1 || replicas < 1) {
                 throw new IllegalArgumentException(
                         "need --batch, --iters, --threads, --interop-threads, --replicas >= 1, --warmup, --boxes >= 0");
@@ -135,8 +197,8 @@ public final class DetectorBenchmark {
                 }
                 devices = java.util.Collections.nCopies(replicas, Device.cpu()).toArray(new Device[0]);
             }
-            Options opt =
-                    new Options(size[0], size[1], batch, boxes, iters, warmup, seed, stages, inputs, profile, devices);
+            Settings opt =
+                    new Settings(size[0], size[1], batch, boxes, iters, warmup, seed, stages, inputs, profile, devices);
             if (profile != null) {
                 Files.createDirectories(profile);
             }
@@ -176,7 +238,7 @@ public final class DetectorBenchmark {
         throw new IllegalArgumentException("--size: expected S or HxW with sides >= 64, found '" + spec + "'");
     }
 
-    private static JsonObject runArch(String arch, List<String> modes, Options opt) throws Exception {
+    private static JsonObject runArch(String arch, List<String> modes, Settings opt) throws Exception {
         JsonObject model = new JsonObject();
         model.addProperty("backbone", arch);
         model.addProperty("min_size", Math.min(opt.height(), opt.width()));
@@ -304,7 +366,7 @@ public final class DetectorBenchmark {
     }
 
     /** Uniform-noise images and random boxes (sides min/16..min/2), seeded; as the peer draws them. */
-    private static void makeInputs(Options opt, int batch, NDManager manager, List<DetectionSample> samples) {
+    private static void makeInputs(Settings opt, int batch, NDManager manager, List<DetectionSample> samples) {
         Random rnd = new Random(opt.seed());
         int h = opt.height();
         int w = opt.width();

@@ -10,6 +10,8 @@ import ai.djl.util.cuda.CudaUtils;
 import java.util.ArrayList;
 import java.util.List;
 import org.cardinal.core.cli.Cli;
+import org.cardinal.core.cli.ToolOptions;
+import picocli.CommandLine.Command;
 
 /**
  * {@code tools/engine-info}: says which libtorch Cardinal runs on and proves that it computes on
@@ -17,11 +19,14 @@ import org.cardinal.core.cli.Cli;
  */
 public final class EngineInfo {
 
-    private static final String USAGE = String.join(
-            "\n",
-            "usage: tools/engine-info",
-            "Prints the DJL and libtorch versions, the libtorch folder, the GPUs seen, and runs a",
-            "small matrix product on every device; exits with 1 when one computes a wrong result.");
+    /** The options of {@code tools/engine-info}: none but --help. */
+    @Command(
+            name = "tools/engine-info",
+            description = {
+                "Prints the DJL and libtorch versions, the libtorch folder, the GPUs seen, and runs a small matrix"
+                        + " product on every device; exits with 1 when one computes a wrong result."
+            })
+    static final class Options extends ToolOptions {}
 
     private EngineInfo() {}
 
@@ -31,8 +36,7 @@ public final class EngineInfo {
      * @param argv command-line arguments
      */
     public static void main(String[] argv) {
-        Cli.run(USAGE, argv, args -> {
-            args.finish();
+        Cli.run(new Options(), argv, args -> {
             Engine engine = Engine.getEngine("PyTorch");
             System.out.println("DJL:        " + Engine.getDjlVersion());
             System.out.println("engine:     " + engine.getEngineName() + " " + engine.getVersion());

@@ -14,14 +14,16 @@ import org.cardinal.coco.CocoEvalResult;
 import org.cardinal.coco.CocoEvaluator;
 import org.cardinal.coco.CocoFormatException;
 import org.cardinal.coco.CocoGroundTruth;
-import org.cardinal.core.cli.Args;
 import org.cardinal.core.cli.Cli;
+import org.cardinal.core.cli.ToolOptions;
 import org.cardinal.core.io.AtomicFiles;
 import org.cardinal.detector.data.CocoDetectionDataset;
 import org.cardinal.detector.results.CocoCategories;
 import org.cardinal.detector.results.CocoDetection;
 import org.cardinal.detector.results.CocoResultsWriter;
 import org.cardinal.detector.zoo.DetectorArtifact;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * {@code tools/evaluate}: COCO bbox evaluation of a model artifact on a dataset split, with
@@ -29,15 +31,45 @@ import org.cardinal.detector.zoo.DetectorArtifact;
  */
 public final class Evaluate {
 
-    static final String USAGE = String.join(
-            "\n",
-            "usage: tools/evaluate --model ARTIFACT_DIR|RUN_DIR|URL|ID --data DIR [--split val2017]",
-            "                      [--annotations FILE --images DIR] [--output DIR] [--device cpu|gpu|gpu:N]",
-            "Runs the model on every image of the split and prints pycocotools' 12-line summary and the",
-            "per-category AP. Split layout under --data: annotations/instances_<split>.json and <split>/",
-            "(default split: val2017, else val). --annotations/--images name the files directly.",
-            "Writes DIR/detections.json (COCO results) and DIR/eval.json (stats, per-category AP);",
-            "default DIR runs/evaluate/<model id>.");
+    /** The options of {@code tools/evaluate}. */
+    @Command(
+            name = "tools/evaluate",
+            description = {
+                "Runs the model on every image of the split and prints pycocotools' 12-line summary and the"
+                        + " per-category AP. Split layout under --data: annotations/instances_<split>.json and"
+                        + " <split>/ (default split: val2017, else val). --annotations/--images name the files"
+                        + " directly. Writes DIR/detections.json (COCO results) and DIR/eval.json (stats,"
+                        + " per-category AP)."
+            })
+    static final class Options extends ToolOptions {
+        @Option(
+                names = "--model",
+                required = true,
+                paramLabel = "ARTIFACT_DIR|RUN_DIR|URL|ID",
+                description = "the model: an artifact folder, a run folder, a URL or a zoo id")
+        String model;
+
+        @Option(names = "--data", paramLabel = "DIR", description = "the dataset root (COCO layout)")
+        Path data;
+
+        @Option(
+                names = "--split",
+                paramLabel = "NAME",
+                description = "the split under --data (default val2017, else val)")
+        String split;
+
+        @Option(names = "--annotations", paramLabel = "FILE", description = "the instances file, with --images")
+        Path annotations;
+
+        @Option(names = "--images", paramLabel = "DIR", description = "the images folder, with --annotations")
+        Path images;
+
+        @Option(names = "--output", paramLabel = "DIR", description = "default runs/evaluate/<model id>")
+        Path output;
+
+        @Option(names = "--device", paramLabel = "cpu|gpu|gpu:N", description = "where the model runs")
+        String device;
+    }
 
     private Evaluate() {}
 
@@ -47,18 +79,17 @@ public final class Evaluate {
      * @param argv command-line arguments
      */
     public static void main(String[] argv) {
-        Cli.run(USAGE, argv, args -> run(args, System.out));
+        Cli.run(new Options(), argv, options -> run(options, System.out));
     }
 
-    static CocoEvalResult run(Args args, PrintStream out) throws Exception {
-        String model = args.required("--model");
-        Path data = args.path("--data");
-        String split = args.string("--split", null);
-        Path annotations = args.path("--annotations");
-        Path imageDir = args.path("--images");
-        Path output = args.path("--output");
-        String device = args.string("--device", null);
-        args.finish();
+    static CocoEvalResult run(Options args, PrintStream out) throws Exception {
+        String model = args.model;
+        Path data = args.data;
+        String split = args.split;
+        Path annotations = args.annotations;
+        Path imageDir = args.images;
+        Path output = args.output;
+        String device = args.device;
         if (annotations == null || imageDir == null) {
             if (data == null) {
                 throw new IllegalArgumentException("give --data DIR (or both --annotations FILE and --images DIR)");

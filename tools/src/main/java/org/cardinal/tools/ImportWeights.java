@@ -17,8 +17,8 @@ import org.cardinal.backbone.weights.LoadReport;
 import org.cardinal.backbone.weights.StateDict;
 import org.cardinal.backbone.weights.StateDicts;
 import org.cardinal.backbone.weights.TensorData;
-import org.cardinal.core.cli.Args;
 import org.cardinal.core.cli.Cli;
+import org.cardinal.core.cli.ToolOptions;
 import org.cardinal.core.config.ConfigPath;
 import org.cardinal.core.config.JsonFiles;
 import org.cardinal.detector.DetectorConfig;
@@ -26,6 +26,8 @@ import org.cardinal.detector.DetectorWeights;
 import org.cardinal.detector.FasterRcnn;
 import org.cardinal.detector.FasterRcnnFactory;
 import org.cardinal.detector.zoo.DetectorArtifact;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * {@code tools/import-weights}: turns a torchvision Faster R-CNN checkpoint ({@code .pth} or
@@ -38,18 +40,49 @@ import org.cardinal.detector.zoo.DetectorArtifact;
  */
 public final class ImportWeights {
 
-    static final String USAGE = String.join(
-            "\n",
-            "usage: tools/import-weights --weights FILE.pth|FILE.safetensors [--output DIR] [--id NAME]",
-            "                            [--arch BACKBONE] [--classes FILE] [--config MODEL.json]",
-            "Writes a model artifact (artifact.json, config.json, synset.txt, model.safetensors) for",
-            "tools/predict, tools/evaluate and DJL Criteria.",
-            "  --output   artifact folder (default runs/zoo/<id>)",
-            "  --id       artifact id (default: the file name without extension)",
-            "  --arch     backbone name, replacing the config's and what the tensors tell (configs/backbones/)",
-            "  --classes  class names, one per line for labels 1..K (default: COCO's names for 91 classes)",
-            "  --config   model config JSON: the fields it sets stand (e.g. min_size, backbone); variant,",
-            "             backbone and num_classes it leaves out are read from the tensors");
+    /** The options of {@code tools/import-weights}. */
+    @Command(
+            name = "tools/import-weights",
+            description = {
+                "Writes a model artifact (artifact.json, config.json, synset.txt, model.safetensors) for"
+                        + " tools/predict, tools/evaluate and DJL Criteria."
+            })
+    static final class Options extends ToolOptions {
+        @Option(
+                names = "--weights",
+                required = true,
+                paramLabel = "FILE.pth|FILE.safetensors",
+                description = "torchvision weights to import")
+        Path weights;
+
+        @Option(names = "--output", paramLabel = "DIR", description = "artifact folder (default runs/zoo/<id>)")
+        Path output;
+
+        @Option(
+                names = "--id",
+                paramLabel = "NAME",
+                description = "artifact id (default: the file name without extension)")
+        String id;
+
+        @Option(
+                names = "--arch",
+                paramLabel = "BACKBONE",
+                description = "backbone name, replacing the config's and what the tensors tell (configs/backbones/)")
+        String arch;
+
+        @Option(
+                names = "--classes",
+                paramLabel = "FILE",
+                description = "class names, one per line for labels 1..K (default: COCO's names for 91 classes)")
+        Path classes;
+
+        @Option(
+                names = "--config",
+                paramLabel = "MODEL.json",
+                description = "model config JSON: the fields it sets stand (e.g. min_size, backbone); variant,"
+                        + " backbone and num_classes it leaves out are read from the tensors")
+        Path config;
+    }
 
     private static final Pattern BLOCK = Pattern.compile("^backbone\\.body\\.layer(\\d)\\.(\\d+)\\.");
 
@@ -61,17 +94,16 @@ public final class ImportWeights {
      * @param argv command-line arguments
      */
     public static void main(String[] argv) {
-        Cli.run(USAGE, argv, args -> run(args, System.out));
+        Cli.run(new Options(), argv, options -> run(options, System.out));
     }
 
-    static DetectorArtifact run(Args args, PrintStream out) throws Exception {
-        Path weights = Path.of(args.required("--weights"));
-        Path output = args.path("--output");
-        String id = args.string("--id", null);
-        String arch = args.string("--arch", null);
-        Path classesFile = args.path("--classes");
-        Path configFile = args.path("--config");
-        args.finish();
+    static DetectorArtifact run(Options args, PrintStream out) throws Exception {
+        Path weights = args.weights;
+        Path output = args.output;
+        String id = args.id;
+        String arch = args.arch;
+        Path classesFile = args.classes;
+        Path configFile = args.config;
         if (!Files.isRegularFile(weights)) {
             throw new IllegalArgumentException("--weights " + weights + ": no such file");
         }

@@ -8,8 +8,11 @@ import java.util.Locale;
 import org.cardinal.backbone.BackboneConfig;
 import org.cardinal.backbone.Complexity;
 import org.cardinal.core.cli.Cli;
+import org.cardinal.core.cli.ToolOptions;
 import org.cardinal.core.config.JsonFiles;
 import org.cardinal.core.io.AtomicFiles;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * {@code tools/model-info}: the complexity of a backbone as in Table 1 of the ResNeXt paper (stage,
@@ -18,16 +21,38 @@ import org.cardinal.core.io.AtomicFiles;
  */
 public final class ModelInfo {
 
-    private static final String USAGE = String.join(
-            "\n",
-            "usage: tools/model-info --arch NAME|CONFIG.json [--size 224|HxW] [--no-top] [--json OUT]",
-            "  --arch    a shipped architecture (" + String.join(", ", BackboneConfig.KNOWN) + ")",
-            "            or a backbone config file (configs/backbones/*.json format)",
-            "  --size    input size in pixels, square or HxW (default 224)",
-            "  --no-top  leave out the classification layer fc (a detection backbone)",
-            "  --json    also write {\"arch\", \"params\", \"macs\", \"stages\": [...]} to OUT (atomically)",
-            "Parameters count trainable tensors; MACs count conv and fc multiply-adds for one image",
-            "(torchvision's convention: resnet50 at 224 = 25,557,032 params, 4.09 GMACs).");
+    /** The options of {@code tools/model-info}. */
+    @Command(
+            name = "tools/model-info",
+            description = "Prints a backbone's parameters and multiply-adds, stage by stage.",
+            footer = {
+                "Parameters count trainable tensors; MACs count conv and fc multiply-adds for one image",
+                "(torchvision's convention: resnet50 at 224 = 25,557,032 params, 4.09 GMACs)."
+            })
+    static final class Options extends ToolOptions {
+        @Option(
+                names = "--arch",
+                required = true,
+                paramLabel = "NAME|CONFIG.json",
+                description = "a shipped architecture (configs/backbones/NAME.json) or a backbone config file"
+                        + " (configs/backbones/*.json format)")
+        String arch;
+
+        @Option(
+                names = "--size",
+                paramLabel = "S|HxW",
+                description = "input size in pixels, square or HxW (default 224)")
+        String size = "224";
+
+        @Option(names = "--no-top", description = "leave out the classification layer fc (a detection backbone)")
+        boolean noTop;
+
+        @Option(
+                names = "--json",
+                paramLabel = "OUT",
+                description = "also write {\"arch\", \"params\", \"macs\", \"stages\": [...]} to OUT (atomically)")
+        Path json;
+    }
 
     private ModelInfo() {}
 
@@ -37,12 +62,11 @@ public final class ModelInfo {
      * @param argv command-line arguments
      */
     public static void main(String[] argv) {
-        Cli.run(USAGE, argv, args -> {
-            String arch = args.required("--arch");
-            long[] size = parseSize(args.string("--size", "224"));
-            boolean top = !args.flag("--no-top");
-            Path json = args.path("--json");
-            args.finish();
+        Cli.run(new Options(), argv, args -> {
+            String arch = args.arch;
+            long[] size = parseSize(args.size);
+            boolean top = !args.noTop;
+            Path json = args.json;
             BackboneConfig cfg = resolve(arch);
             Complexity c = Complexity.of(cfg, size[0], size[1], top);
             System.out.print(table(cfg, c));

@@ -14,14 +14,16 @@ import java.util.List;
 import java.util.Locale;
 import java.util.stream.Stream;
 import org.cardinal.backbone.image.ImageDecoder;
-import org.cardinal.core.cli.Args;
 import org.cardinal.core.cli.Cli;
+import org.cardinal.core.cli.ToolOptions;
 import org.cardinal.core.io.AtomicFiles;
 import org.cardinal.detector.results.CocoCategories;
 import org.cardinal.detector.results.CocoDetection;
 import org.cardinal.detector.results.CocoResultsWriter;
 import org.cardinal.detector.results.ImageIds;
 import org.cardinal.detector.zoo.DetectorArtifact;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * {@code tools/predict}: runs a model artifact on images and writes COCO results JSON plus
@@ -29,15 +31,42 @@ import org.cardinal.detector.zoo.DetectorArtifact;
  */
 public final class Predict {
 
-    static final String USAGE = String.join(
-            "\n",
-            "usage: tools/predict --model ARTIFACT_DIR|RUN_DIR|URL|ID --image FILE_OR_DIR [--output DIR]",
-            "                     [--threshold 0.5] [--device cpu|gpu|gpu:N]",
-            "Detects objects and writes DIR/detections.json (COCO results: image_id, file_name, category_id,",
-            "bbox [x, y, w, h], score; image_id is the number the file name ends with, else its position)",
-            "and DIR/<file name>.png (a.jpg -> a.jpg.png) with the detections scoring at least --threshold",
-            "drawn. A folder's images are its " + String.join(", ", ImageDecoder.FILE_SUFFIXES) + " files.",
-            "  --output  default runs/predict/<model id>; not the folder of the images");
+    /** The options of {@code tools/predict}. */
+    @Command(
+            name = "tools/predict",
+            description = {
+                "Detects objects and writes DIR/detections.json (COCO results: image_id, file_name, category_id,"
+                        + " bbox [x, y, w, h], score; image_id is the number the file name ends with, else its"
+                        + " position) and DIR/<file name>.png (a.jpg -> a.jpg.png) with the detections scoring at"
+                        + " least --threshold drawn."
+            })
+    static final class Options extends ToolOptions {
+        @Option(
+                names = "--model",
+                required = true,
+                paramLabel = "ARTIFACT_DIR|RUN_DIR|URL|ID",
+                description = "the model: an artifact folder, a run folder, a URL or a zoo id")
+        String model;
+
+        @Option(
+                names = "--image",
+                required = true,
+                paramLabel = "FILE_OR_DIR",
+                description = "an image, or a folder: its .png, .jpg, .jpeg, .bmp, .gif, .tif and .tiff files")
+        Path image;
+
+        @Option(
+                names = "--output",
+                paramLabel = "DIR",
+                description = "default runs/predict/<model id>; not the folder of the images")
+        Path output;
+
+        @Option(names = "--threshold", paramLabel = "SCORE", description = "the lowest score drawn (default 0.5)")
+        double threshold = 0.5;
+
+        @Option(names = "--device", paramLabel = "cpu|gpu|gpu:N", description = "where the model runs")
+        String device;
+    }
 
     private Predict() {}
 
@@ -47,19 +76,18 @@ public final class Predict {
      * @param argv command-line arguments
      */
     public static void main(String[] argv) {
-        Cli.run(USAGE, argv, args -> run(args, System.out));
+        Cli.run(new Options(), argv, options -> run(options, System.out));
     }
 
     /** One image's detections, kept for detections.json. */
     private record ImageDetections(long imageId, String fileName, List<CocoDetection> detections) {}
 
-    static Path run(Args args, PrintStream out) throws Exception {
-        String model = args.required("--model");
-        Path input = Path.of(args.required("--image"));
-        Path output = args.path("--output");
-        double threshold = args.number("--threshold", 0.5);
-        String device = args.string("--device", null);
-        args.finish();
+    static Path run(Options args, PrintStream out) throws Exception {
+        String model = args.model;
+        Path input = args.image;
+        Path output = args.output;
+        double threshold = args.threshold;
+        String device = args.device;
         List<Path> images = listImages(input);
         ModelSource.Resolved source = ModelSource.resolve(model, device);
         DetectorArtifact artifact = source.artifact();

@@ -5,10 +5,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.cardinal.backbone.pretrain.PretrainConfig;
 import org.cardinal.backbone.pretrain.PretrainTrainer;
-import org.cardinal.core.cli.Args;
 import org.cardinal.core.cli.Cli;
+import org.cardinal.core.cli.Rerun;
+import org.cardinal.core.cli.ToolOptions;
 import org.cardinal.core.train.NonFiniteLossException;
+import org.cardinal.core.train.StopRequest;
+import org.cardinal.core.train.StoppedException;
 import org.cardinal.detector.train.DeviceSelection;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * {@code tools/pretrain-backbone}: ImageNet-style pretraining of a ResNet/ResNeXt classifier, whose
@@ -19,28 +24,74 @@ public final class PretrainBackbone {
 
     private static final String TOOL = "tools/pretrain-backbone";
 
-    private static final String USAGE = String.join(
-            "\n",
-            "usage: " + TOOL + " [--config FILE] [--data DIR] [--output DIR] [--device cpu|gpu|gpu:N]",
-            "                               [--resume] [--seed N] [--epochs N] [--batch-size N] [--workers N]",
-            "                               [--stop-after-steps N] [--no-progress]",
-            "",
-            "Trains a backbone with its classification head on an image folder in ImageNet's layout",
-            "(DIR/train/<class>/*.JPEG, DIR/val/<class>/*.JPEG; classes = sorted folder names).",
-            "  --config FILE   recipe: a file or a name in configs/pretrain/ (default: default, a tiny",
-            "                  ResNeXt on 64-pixel images; resnet50 / resnext50_32x4d: the paper's recipe)",
-            "  --data DIR      dataset root; without it a small synthetic set (textures and shapes) is",
-            "                  generated into OUTPUT/generated-data and used",
-            "  --output DIR    run folder (default runs/pretrain/<config name>): config.json, metrics.jsonl,",
-            "                  curves.png, checkpoints/, and backbone.safetensors (torchvision names)",
-            "  --device D      cpu (default), gpu, gpu:N",
-            "  --resume        continue from the newest checkpoint in OUTPUT/checkpoints",
-            "  --seed N        the run's seed (initial weights, data order, augmentation), replacing the recipe's",
-            "  --epochs, --batch-size, --workers   override the recipe (batch size rescales the lr linearly)",
-            "  --stop-after-steps N   stop with a checkpoint after N optimizer steps in total",
-            "  --no-progress   no progress bar (epoch summaries only, as when the output is redirected)",
-            "Ctrl-C or SIGTERM stops after the current step with a checkpoint (exit code 130 / 143);",
-            "--resume continues from it.");
+    /** The options of {@code tools/pretrain-backbone}. */
+    @Command(
+            name = TOOL,
+            description = {
+                "Trains a backbone with its classification head on an image folder in ImageNet's layout"
+                        + " (DIR/train/<class>/*.JPEG, DIR/val/<class>/*.JPEG; classes = sorted folder names)."
+            },
+            footer = {
+                "Ctrl-C or SIGTERM stops after the current step with a checkpoint (exit code 130 / 143);",
+                "--resume continues from it."
+            })
+    static final class Options extends ToolOptions {
+        @Option(
+                names = "--config",
+                paramLabel = "FILE",
+                description = "recipe: a file or a name in configs/pretrain/ (default: default, a tiny ResNeXt on"
+                        + " 64-pixel images; resnet50 / resnext50_32x4d: the paper's recipe)")
+        String config = "default";
+
+        @Option(
+                names = "--data",
+                paramLabel = "DIR",
+                description = "dataset root; without it a small synthetic set (textures and shapes) is generated"
+                        + " into OUTPUT/generated-data and used")
+        Path data;
+
+        @Option(
+                names = "--output",
+                paramLabel = "DIR",
+                description = "run folder (default runs/pretrain/<config name>): config.json, metrics.jsonl,"
+                        + " curves.png, checkpoints/, and backbone.safetensors (torchvision names)")
+        Path output;
+
+        @Option(names = "--device", paramLabel = "D", description = "cpu (default), gpu, gpu:N")
+        String device = "cpu";
+
+        @Option(names = "--resume", description = "continue from the newest checkpoint in OUTPUT/checkpoints")
+        boolean resume;
+
+        @Option(
+                names = "--seed",
+                paramLabel = "N",
+                description = "the run's seed (initial weights, data order, augmentation), replacing the recipe's")
+        Long seed;
+
+        @Option(names = "--epochs", paramLabel = "N", description = "epochs, replacing the recipe's")
+        Integer epochs;
+
+        @Option(
+                names = "--batch-size",
+                paramLabel = "N",
+                description = "batch size, replacing the recipe's (rescales the lr linearly)")
+        Integer batchSize;
+
+        @Option(names = "--workers", paramLabel = "N", description = "decoding threads, replacing the recipe's")
+        Integer workers;
+
+        @Option(
+                names = "--stop-after-steps",
+                paramLabel = "N",
+                description = "stop with a checkpoint after N optimizer steps in total")
+        Integer stopAfterSteps;
+
+        @Option(
+                names = "--no-progress",
+                description = "no progress bar (epoch summaries only, as when the output is redirected)")
+        boolean noProgress;
+    }
 
     private PretrainBackbone() {}
 
@@ -50,19 +101,18 @@ public final class PretrainBackbone {
      * @param argv command-line arguments
      */
     public static void main(String[] argv) {
-        Cli.run(USAGE, argv, args -> {
-            String configSpec = args.string("--config", "default");
-            Path data = args.path("--data");
-            Path output = args.path("--output");
-            String deviceName = args.string("--device", "cpu");
-            boolean resume = args.flag("--resume");
-            Long seed = args.longInteger("--seed");
-            int epochs = positive(args, "--epochs");
-            int batchSize = positive(args, "--batch-size");
-            int workers = positive(args, "--workers");
-            int stopAfter = positive(args, "--stop-after-steps");
-            boolean noProgress = args.flag("--no-progress");
-            args.finish();
+        Cli.run(new Options(), argv, args -> {
+            String configSpec = args.config;
+            Path data = args.data;
+            Path output = args.output;
+            String deviceName = args.device;
+            boolean resume = args.resume;
+            Long seed = args.seed;
+            int epochs = positive("--epochs", args.epochs);
+            int batchSize = positive("--batch-size", args.batchSize);
+            int workers = positive("--workers", args.workers);
+            int stopAfter = positive("--stop-after-steps", args.stopAfterSteps);
+            boolean noProgress = args.noProgress;
 
             // every option is checked before anything is generated or trained
             Device device = DeviceSelection.single("--device", deviceName);
@@ -99,10 +149,11 @@ public final class PretrainBackbone {
                     cfg.batchSize(),
                     cfg.learningRate(),
                     cfg.schedule());
+            StopRequest stop = Cli.stopOnSignals();
             PretrainTrainer trainer = new PretrainTrainer(cfg, data, output, device, System.out::println)
                     // redrawn in place on a terminal; redirected output gets the epoch summaries only
                     .optProgressBar(!noProgress && System.console() != null)
-                    .optStopRequest(Cli.stopOnSignals());
+                    .optStopRequest(stop);
             if (stopAfter > 0) {
                 trainer.optStopAfterSteps(stopAfter);
             }
@@ -110,7 +161,7 @@ public final class PretrainBackbone {
             try {
                 r = trainer.run(resume);
             } catch (NonFiniteLossException e) {
-                Args.Command command = args.rerun(TOOL);
+                Rerun command = args.rerun();
                 if (e.lastCheckpoint() != null) {
                     command.with("--resume");
                 }
@@ -120,11 +171,15 @@ public final class PretrainBackbone {
                                 + " and run: " + command);
             }
             if (r.weights() == null) {
-                Args.Command next = args.rerun(TOOL).with("--resume");
+                Rerun next = args.rerun().with("--resume");
                 if (stopAfter > 0 && r.steps() >= stopAfter) {
                     next.without("--stop-after-steps"); // the limit is reached: the next slot sets its own
                 }
                 System.out.println("stopped at step " + r.steps() + "; continue with: " + next);
+                if (stop.isRequested()) {
+                    throw new StoppedException("stopped by " + stop.reason() + " at step " + r.steps()
+                            + " (continue with the command above)");
+                }
                 return;
             }
             System.out.printf(
@@ -137,14 +192,13 @@ public final class PretrainBackbone {
     }
 
     /** A positive integer option, 0 when it is not given. */
-    private static int positive(Args args, String name) {
-        Long v = args.longInteger(name);
+    private static int positive(String name, Integer v) {
         if (v == null) {
             return 0;
         }
-        if (v < 1 || v > Integer.MAX_VALUE) {
+        if (v < 1) {
             throw new IllegalArgumentException(name + ": expected a positive integer, found " + v);
         }
-        return v.intValue();
+        return v;
     }
 }

@@ -18,10 +18,13 @@ import org.cardinal.backbone.ResNet;
 import org.cardinal.backbone.pretrain.ClassificationLoss;
 import org.cardinal.backbone.weights.StateDicts;
 import org.cardinal.core.cli.Cli;
+import org.cardinal.core.cli.ToolOptions;
 import org.cardinal.core.config.JsonFiles;
 import org.cardinal.core.io.AtomicFiles;
 import org.cardinal.core.train.MomentumSgd;
 import org.cardinal.detector.train.DeviceSelection;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * Pretraining throughput: images per second of one full training step (forward, cross-entropy,
@@ -31,11 +34,32 @@ import org.cardinal.detector.train.DeviceSelection;
  */
 public final class PretrainBenchmark {
 
-    private static final String USAGE = String.join(
-            "\n",
-            "usage: PretrainBenchmark [--arch resnet50,resnext50_32x4d] [--batch 32] [--size 224]",
-            "                         [--warmup 1] [--iters 3] [--json OUT]",
-            "Times forward+backward+SGD steps of each architecture on the CPU (or --device gpu).");
+    /** The options of the pretraining benchmark. */
+    @Command(
+            name = "PretrainBenchmark",
+            description = "Times forward+backward+SGD steps of each architecture on the CPU (or --device gpu).")
+    static final class Options extends ToolOptions {
+        @Option(names = "--arch", paramLabel = "LIST", description = "architectures (default resnet50,resnext50_32x4d)")
+        String arch = "resnet50,resnext50_32x4d";
+
+        @Option(names = "--batch", paramLabel = "N", description = "images per step (default 32)")
+        int batch = 32;
+
+        @Option(names = "--size", paramLabel = "S", description = "image side in pixels (default 224)")
+        int size = 224;
+
+        @Option(names = "--warmup", paramLabel = "N", description = "untimed steps first (default 1)")
+        int warmup = 1;
+
+        @Option(names = "--iters", paramLabel = "N", description = "timed steps (default 3)")
+        int iters = 3;
+
+        @Option(names = "--json", paramLabel = "OUT", description = "also write the results to OUT")
+        Path json;
+
+        @Option(names = "--device", paramLabel = "cpu|gpu", description = "where to run (default cpu)")
+        String device = "cpu";
+    }
 
     private PretrainBenchmark() {}
 
@@ -45,15 +69,14 @@ public final class PretrainBenchmark {
      * @param argv command-line arguments
      */
     public static void main(String[] argv) {
-        Cli.run(USAGE, argv, args -> {
-            String[] archs = args.string("--arch", "resnet50,resnext50_32x4d").split(",");
-            int batch = args.integer("--batch", 32);
-            int size = args.integer("--size", 224);
-            int warmup = args.integer("--warmup", 1);
-            int iters = args.integer("--iters", 3);
-            Path json = args.path("--json");
-            String deviceName = args.string("--device", "cpu");
-            args.finish();
+        Cli.run(new Options(), argv, args -> {
+            String[] archs = args.arch.split(",");
+            int batch = args.batch;
+            int size = args.size;
+            int warmup = args.warmup;
+            int iters = args.iters;
+            Path json = args.json;
+            String deviceName = args.device;
             if (batch < 2 || size < 32 || iters < 1 || warmup < 0) {
                 throw new IllegalArgumentException("need --batch >= 2, --size >= 32, --iters >= 1, --warmup >= 0");
             }

@@ -15,10 +15,10 @@ import org.cardinal.detector.train.SolverConfig;
  * @param data {@code --data} (a folder that exists), or null
  * @param device {@code --device} in lower case (checked by {@link DeviceSelection}), or null
  * @param seed {@code --seed}, or null
- * @param maxIter {@code --max-iter}, or 0
- * @param baseLr {@code --base-lr}, or 0
+ * @param maxIter {@code --max-iter} (positive), or null
+ * @param baseLr {@code --base-lr} (positive), or null
  */
-record RunOverrides(Path data, String device, Long seed, int maxIter, double baseLr) {
+record RunOverrides(Path data, String device, Long seed, Integer maxIter, Double baseLr) {
 
     RunOverrides {
         if (data != null && !Files.isDirectory(data)) {
@@ -27,10 +27,10 @@ record RunOverrides(Path data, String device, Long seed, int maxIter, double bas
         if (device != null) {
             device = DeviceSelection.checkOption("--device", device);
         }
-        if (maxIter < 0) {
+        if (maxIter != null && maxIter <= 0) {
             throw new IllegalArgumentException("--max-iter: expected a positive integer, found " + maxIter);
         }
-        if (baseLr < 0) {
+        if (baseLr != null && !(baseLr > 0 && Double.isFinite(baseLr))) {
             throw new IllegalArgumentException("--base-lr: expected a positive number, found " + baseLr);
         }
     }
@@ -47,10 +47,10 @@ record RunOverrides(Path data, String device, Long seed, int maxIter, double bas
         if (seed != null) {
             s = s.withSeed(seed);
         }
-        if (maxIter > 0) {
+        if (maxIter != null) {
             s = s.withMaxIter(maxIter);
         }
-        if (baseLr > 0) {
+        if (baseLr != null) {
             s = s.withBaseLr(baseLr);
         }
         return cfg.withSolver(s);
@@ -65,10 +65,10 @@ record RunOverrides(Path data, String device, Long seed, int maxIter, double bas
         if (seed != null) {
             solver.addProperty("seed", seed);
         }
-        if (maxIter > 0) {
+        if (maxIter != null) {
             solver.addProperty("max_iter", maxIter);
         }
-        if (baseLr > 0) {
+        if (baseLr != null) {
             solver.addProperty("base_lr", baseLr);
         }
         JsonObject o = new JsonObject();

@@ -5,16 +5,20 @@ import java.nio.file.Path;
 import java.util.Locale;
 import org.cardinal.coco.CocoEvalParams;
 import org.cardinal.coco.CocoEvalResult;
-import org.cardinal.core.cli.Args;
 import org.cardinal.core.cli.Cli;
+import org.cardinal.core.cli.Rerun;
+import org.cardinal.core.cli.ToolOptions;
 import org.cardinal.core.train.NonFiniteLossException;
 import org.cardinal.core.train.StopRequest;
+import org.cardinal.core.train.StoppedException;
 import org.cardinal.detector.data.EmbeddedDataset;
 import org.cardinal.detector.train.ConsoleProgressListener;
 import org.cardinal.detector.train.DetectorTrainer;
 import org.cardinal.detector.train.EvalResult;
 import org.cardinal.detector.train.RunConfig;
 import org.cardinal.detector.train.TrainingRun;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * {@code tools/train-detector}: trains a Faster R-CNN as a config describes, with a progress bar,
@@ -28,28 +32,68 @@ public final class TrainDetector {
 
     private static final String TOOL = "tools/train-detector";
 
-    static final String USAGE = String.join(
-            "\n",
-            "usage: " + TOOL + " [--config configs/detectors/NAME.json | NAME] [--data DIR] [--output DIR]",
-            "                            [--device cpu|gpu|gpu:0,1] [--seed N] [--resume] [--max-iter N]",
-            "                            [--base-lr LR]",
-            "Trains a Faster R-CNN detector and evaluates it with COCO metrics.",
-            "  --config    run config (default " + DEFAULT_CONFIG + ": tiny ResNeXt FPN on the embedded synthetic",
-            "              dataset, a few minutes on a laptop CPU)",
-            "  --data      dataset root replacing the config's data.root (COCO 2017 layout: train2017/, val2017/,",
-            "              annotations/instances_train2017.json, annotations/instances_val2017.json)",
-            "  --output    run folder (default runs/<config name>, with _seed<N> when --seed is given)",
-            "  --device    cpu, gpu (all GPUs) or gpu:0,1 (default: the config's, auto = GPUs if any)",
-            "  --seed      the run's seed (initial weights, data order, sampling), replacing the config's",
-            "  --resume    continue the run in --output from its last checkpoint, exactly; give the options it was",
-            "              started with (a stop or a NaN loss prints that command), other data is refused",
-            "  --max-iter  stop after N iterations instead of the config's max_iter",
-            "  --base-lr   the learning rate after warmup, replacing the config's (e.g. to resume after a",
-            "              NaN loss with a lower one)",
-            "Writes into the run folder: config.json, metrics.jsonl, loss.png, ap.png, lr.png, checkpoints/,",
-            "model/ (artifact for tools/predict and tools/evaluate).",
-            "Exit codes: 0 done, 2 a mistake in the options or files, 3 a NaN/infinite loss (the message says",
-            "how to resume), 130/143 stopped by Ctrl-C/SIGTERM after a checkpoint (resume with --resume).");
+    /** The options of {@code tools/train-detector}. */
+    @Command(
+            name = TOOL,
+            description = "Trains a Faster R-CNN detector and evaluates it with COCO metrics.",
+            footer = {
+                "Writes into the run folder: config.json, metrics.jsonl, loss.png, ap.png, lr.png, checkpoints/,",
+                "model/ (artifact for tools/predict and tools/evaluate).",
+                "Exit codes: 0 done, 2 a mistake in the options or files, 3 a NaN/infinite loss (the message says",
+                "how to resume), 130/143 stopped by Ctrl-C/SIGTERM after a checkpoint (resume with --resume)."
+            })
+    static final class Options extends ToolOptions {
+        @Option(
+                names = "--config",
+                paramLabel = "FILE|NAME",
+                description = "run config, configs/detectors/NAME.json or NAME (default " + DEFAULT_CONFIG
+                        + ": tiny ResNeXt FPN on the embedded synthetic dataset, a few minutes on a laptop CPU)")
+        String config = DEFAULT_CONFIG;
+
+        @Option(
+                names = "--data",
+                paramLabel = "DIR",
+                description = "dataset root replacing the config's data.root (COCO 2017 layout: train2017/,"
+                        + " val2017/, annotations/instances_train2017.json, annotations/instances_val2017.json)")
+        Path data;
+
+        @Option(
+                names = "--output",
+                paramLabel = "DIR",
+                description = "run folder (default runs/<config name>, with _seed<N> when --seed is given)")
+        Path output;
+
+        @Option(
+                names = "--device",
+                paramLabel = "cpu|gpu|gpu:0,1",
+                description = "cpu, gpu (all GPUs) or gpu:0,1 (default: the config's, auto = GPUs if any)")
+        String device;
+
+        @Option(
+                names = "--seed",
+                paramLabel = "N",
+                description = "the run's seed (initial weights, data order, sampling), replacing the config's")
+        Long seed;
+
+        @Option(
+                names = "--resume",
+                description = "continue the run in --output from its last checkpoint, exactly; give the options it"
+                        + " was started with (a stop or a NaN loss prints that command), other data is refused")
+        boolean resume;
+
+        @Option(
+                names = "--max-iter",
+                paramLabel = "N",
+                description = "stop after N iterations (N > 0) instead of the config's max_iter")
+        Integer maxIter;
+
+        @Option(
+                names = "--base-lr",
+                paramLabel = "LR",
+                description = "the learning rate after warmup (LR > 0), replacing the config's (e.g. to resume after"
+                        + " a NaN loss with a lower one)")
+        Double baseLr;
+    }
 
     private TrainDetector() {}
 
@@ -59,20 +103,14 @@ public final class TrainDetector {
      * @param argv command-line arguments
      */
     public static void main(String[] argv) {
-        Cli.run(USAGE, argv, args -> run(args, System.out, System.err, Cli.stopOnSignals()));
+        Cli.run(new Options(), argv, options -> run(options, System.out, System.err, Cli.stopOnSignals()));
     }
 
-    static TrainingRun.Result run(Args args, PrintStream out, PrintStream err, StopRequest stop) throws Exception {
-        String configSpec = args.string("--config", DEFAULT_CONFIG);
-        Path output = args.path("--output");
-        boolean resume = args.flag("--resume");
-        RunOverrides overrides = new RunOverrides(
-                args.path("--data"),
-                args.string("--device", null),
-                args.longInteger("--seed"),
-                args.integer("--max-iter", 0),
-                args.number("--base-lr", 0));
-        args.finish();
+    static TrainingRun.Result run(Options args, PrintStream out, PrintStream err, StopRequest stop) throws Exception {
+        String configSpec = args.config;
+        Path output = args.output;
+        boolean resume = args.resume;
+        RunOverrides overrides = new RunOverrides(args.data, args.device, args.seed, args.maxIter, args.baseLr);
 
         Path configFile = ProjectFiles.config(configSpec, "detectors");
         RunConfig cfg = overrides.apply(RunConfig.load(configFile));
@@ -95,7 +133,7 @@ public final class TrainDetector {
                     .setLog(err)
                     .train(resume);
         } catch (NonFiniteLossException e) {
-            Args.Command command = args.rerun(TOOL)
+            Rerun command = args.rerun()
                     .with(
                             "--base-lr",
                             String.format(Locale.ROOT, "%.3g", cfg.solver().baseLr() / 2));
@@ -112,16 +150,11 @@ public final class TrainDetector {
                     r.summary().stoppedBy(),
                     r.summary().iterations(),
                     r.summary().lastCheckpoint());
-            out.println("continue with: " + args.rerun(TOOL).with("--resume"));
-            return r;
+            out.println("continue with: " + args.rerun().with("--resume"));
+            throw new StoppedException("stopped by " + r.summary().stoppedBy() + " after iteration "
+                    + r.summary().iterations() + " (continue with the command above)");
         }
-        out.printf(
-                Locale.ROOT,
-                "%ntrained %d iterations in %.1f s (%.2f images/s), %,d parameters%n",
-                r.summary().iterations(),
-                r.summary().seconds(),
-                r.summary().imagesPerSecond(),
-                r.detectorParams());
+        out.printf(Locale.ROOT, "%n%s, %,d parameters%n", r.summary().describe(), r.detectorParams());
         EvalResult eval = r.summary().finalEval();
         if (eval != null) {
             out.printf(

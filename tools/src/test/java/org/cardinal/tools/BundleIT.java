@@ -62,7 +62,7 @@ class BundleIT {
     void launcherRunsOnGivenLibtorchWithoutJavaOrHome() throws Exception {
         Path libtorch = unpackCpuLibtorch();
         Path home = Files.createTempDirectory("bundle-home");
-        Result r = exec(
+        Result r = execWithoutJava(
                 List.of(BUNDLE.resolve("bin/engine-info").toString()),
                 Map.of("PYTORCH_LIBRARY_PATH", libtorch.toString(), "HOME", home.toString()));
         assertEquals(0, r.code, r.output);
@@ -101,7 +101,7 @@ class BundleIT {
                     .write(model, StateDicts.export(net));
         }
         Path out = work.resolve("out");
-        Result r = exec(
+        Result r = execWithoutJava(
                 List.of(
                         BUNDLE.resolve("bin/predict").toString(),
                         "--model",
@@ -141,13 +141,13 @@ class BundleIT {
     @Test
     void gpuBenchmarkScriptRunsFromTheBundle() throws Exception {
         Path home = Files.createTempDirectory("bundle-home");
-        Result r = exec(
+        Result r = execWithoutJava(
                 List.of(BUNDLE.resolve("bin/bench-gpu").toString(), "--cpu-smoke"),
                 Map.of("PYTORCH_LIBRARY_PATH", unpackCpuLibtorch().toString(), "HOME", home.toString()));
         assertEquals(0, r.code, r.output);
         assertTrue(r.output.contains("devices [cpu()]") && r.output.contains("devices [cpu(), cpu()]"), r.output);
         assertTrue(r.output.contains("train iterations/s") && r.output.contains("peak RSS MiB"), r.output);
-        Result noGpu = exec(
+        Result noGpu = execWithoutJava(
                 List.of(BUNDLE.resolve("bin/bench-gpu").toString()),
                 Map.of("PYTORCH_LIBRARY_PATH", unpackCpuLibtorch().toString(), "HOME", home.toString()));
         assertEquals(2, noGpu.code, noGpu.output);
@@ -165,11 +165,11 @@ class BundleIT {
         Path noData = Files.createDirectories(work.resolve("no-data"));
         Map<String, String> env =
                 Map.of("PYTORCH_LIBRARY_PATH", unpackCpuLibtorch().toString(), "HOME", work.toString());
-        Result help = exec(List.of(bin("train-detector"), "--help"), env, work);
+        Result help = execWithoutJava(List.of(bin("train-detector"), "--help"), env, work);
         assertEquals(0, help.code, help.output);
         assertTrue(help.output.contains("usage: tools/train-detector"), help.output);
 
-        Result train = exec(
+        Result train = execWithoutJava(
                 List.of(
                         bin("train-detector"),
                         "--config",
@@ -187,13 +187,13 @@ class BundleIT {
                 train.output.contains("config " + BUNDLE.resolve("configs/detectors/faster_rcnn_R_50_FPN_1x.json")),
                 train.output);
 
-        Result pretrain =
-                exec(List.of(bin("pretrain-backbone"), "--config", "resnet50", "--data", noData.toString()), env, work);
+        Result pretrain = execWithoutJava(
+                List.of(bin("pretrain-backbone"), "--config", "resnet50", "--data", noData.toString()), env, work);
         assertEquals(2, pretrain.code, pretrain.output);
         assertTrue(pretrain.output.contains("expected a folder with train/<class>/ images"), pretrain.output);
 
         // the comparison's base config (configs/detectors/demo_tiny_fpn.json) is found too
-        Result compare = exec(
+        Result compare = execWithoutJava(
                 List.of(bin("compare-backbones"), "--config", "demo_resnet_vs_resnext", "--seeds", "-1"), env, work);
         assertEquals(2, compare.code, compare.output);
         assertTrue(compare.output.contains("--seeds must be positive"), compare.output);
@@ -201,7 +201,7 @@ class BundleIT {
 
     @Test
     void launcherWithoutLibtorchSaysWhatIsMissing() throws Exception {
-        Result r = exec(List.of(BUNDLE.resolve("bin/engine-info").toString()), Map.of());
+        Result r = execWithoutJava(List.of(BUNDLE.resolve("bin/engine-info").toString()), Map.of());
         assertEquals(2, r.code, r.output);
         assertTrue(r.output.contains("PYTORCH_LIBRARY_PATH"), r.output);
     }
@@ -246,13 +246,57 @@ class BundleIT {
     }
 
     private static Result exec(List<String> command, Map<String, String> env, Path dir) throws Exception {
+        return exec(command, env, dir, "/usr/bin:/bin");
+    }
+
+    /** Runs a bundle's launcher as on a machine without Java: a PATH with every command but Java's. */
+    private static Result execWithoutJava(List<String> command, Map<String, String> env) throws Exception {
+        return execWithoutJava(command, env, TOOLS);
+    }
+
+    private static Result execWithoutJava(List<String> command, Map<String, String> env, Path dir) throws Exception {
+        return exec(command, env, dir, pathWithoutJava().toString());
+    }
+
+    private static Result exec(List<String> command, Map<String, String> env, Path dir, String path) throws Exception {
         ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
         pb.environment().clear();
-        pb.environment().put("PATH", "/usr/bin:/bin");
+        pb.environment().put("PATH", path);
         pb.environment().putAll(env);
         Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         return new Result(p.waitFor(), out);
+    }
+
+    /**
+     * A folder of links to every command in /usr/bin and /bin except those of a Java installation
+     * (any whose target lies in a JDK: java, jlink, keytool...), made once; checked to hold no java.
+     */
+    private static Path pathWithoutJava() throws IOException {
+        Path bin = TARGET.resolve("bundle-it-bin");
+        if (Files.isDirectory(bin)) {
+            return bin;
+        }
+        Path javaHome = Path.of(System.getProperty("java.home")).toRealPath();
+        Path tmp = Files.createTempDirectory(TARGET, "bundle-it-bin");
+        for (String folder : List.of("/usr/bin", "/bin")) {
+            try (Stream<Path> commands = Files.list(Path.of(folder))) {
+                for (Path c : commands.toList()) {
+                    Path link = tmp.resolve(c.getFileName().toString());
+                    if (Files.exists(link) || !Files.isExecutable(c) || Files.isDirectory(c)) {
+                        continue;
+                    }
+                    Path real = c.toRealPath();
+                    if (real.startsWith(javaHome) || real.toString().contains("/jvm/")) {
+                        continue;
+                    }
+                    Files.createSymbolicLink(link, real);
+                }
+            }
+        }
+        assertTrue(!Files.exists(tmp.resolve("java")) && Files.isExecutable(tmp.resolve("bash")), tmp.toString());
+        Files.move(tmp, bin);
+        return bin;
     }
 
     private static void deleteTree(Path root) throws IOException {

@@ -12,7 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
-import org.cardinal.core.cli.Args;
+import org.cardinal.core.cli.Cli;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -42,7 +42,7 @@ class CocoEvalCommandTest {
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
         System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
         try {
-            CocoEvalCommand.run(Args.parse(new String[] {
+            CocoEvalCommand.run(Cli.options(new CocoEvalCommand.Options(), new String[] {
                 "--gt",
                 basic.resolve("gt.json").toString(),
                 "--dt",
@@ -88,12 +88,14 @@ class CocoEvalCommandTest {
         Files.writeString(dt, "[{\"image_id\": 1, \"category_id\": 1, \"bbox\": [1, 2, 3], \"score\": 0.5}]");
         IllegalArgumentException e = assertThrows(
                 IllegalArgumentException.class,
-                () -> CocoEvalCommand.run(Args.parse(
+                () -> CocoEvalCommand.run(Cli.options(
+                        new CocoEvalCommand.Options(),
                         new String[] {"--gt", basic.resolve("gt.json").toString(), "--dt", dt.toString()})));
         assertEquals(dt + ": results[0].bbox: expected 4 numbers [x, y, width, height], found 3", e.getMessage());
         IllegalArgumentException option = assertThrows(
                 IllegalArgumentException.class,
-                () -> CocoEvalCommand.run(Args.parse(new String[] {"--gt", "a", "--dt", "b", "--area-rng", "all"})));
+                () -> CocoEvalCommand.run(Cli.options(
+                        new CocoEvalCommand.Options(), new String[] {"--gt", "a", "--dt", "b", "--area-rng", "all"})));
         assertEquals("--area-rng: expected label=lo:hi, got 'all'", option.getMessage());
     }
 }

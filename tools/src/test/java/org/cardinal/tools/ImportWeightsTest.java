@@ -26,7 +26,7 @@ import org.cardinal.backbone.weights.Npy;
 import org.cardinal.backbone.weights.StateDict;
 import org.cardinal.backbone.weights.StateDicts;
 import org.cardinal.backbone.weights.TensorData;
-import org.cardinal.core.cli.Args;
+import org.cardinal.core.cli.Cli;
 import org.cardinal.core.config.ConfigPath;
 import org.cardinal.detector.Detections;
 import org.cardinal.detector.DetectorConfig;
@@ -113,7 +113,7 @@ class ImportWeightsTest {
         Files.writeString(classes, "circle\nsquare\ntriangle\n");
         Path artifactDir = dir.resolve("zoo").resolve("tiny_fpn");
         DetectorArtifact artifact = ImportWeights.run(
-                Args.parse(new String[] {
+                Cli.options(new ImportWeights.Options(), new String[] {
                     "--weights",
                     weights.toString(),
                     // no --arch: the config's backbone stands (the tensors could not name resnet_tiny)
@@ -129,7 +129,7 @@ class ImportWeightsTest {
         assertEquals(DetectorConfig.Variant.FPN, artifact.config().variant());
 
         Path json = Predict.run(
-                Args.parse(new String[] {
+                Cli.options(new Predict.Options(), new String[] {
                     "--model",
                     artifactDir.toString(),
                     "--image",
@@ -179,7 +179,7 @@ class ImportWeightsTest {
         String weights = fixture.resolve("fasterrcnn.pth").toString();
         // torchvision's names (res5 as roi_heads.box_head.0.*) tell the variant without a config.
         DetectorArtifact detected = ImportWeights.run(
-                Args.parse(new String[] {
+                Cli.options(new ImportWeights.Options(), new String[] {
                     "--weights",
                     weights,
                     "--arch",
@@ -193,7 +193,7 @@ class ImportWeightsTest {
         // The fixture's model config sets its image and anchor sizes.
         Path artifactDir = dir.resolve("zoo").resolve("c4");
         DetectorArtifact artifact = ImportWeights.run(
-                Args.parse(new String[] {
+                Cli.options(new ImportWeights.Options(), new String[] {
                     "--weights",
                     weights,
                     "--arch",
@@ -255,7 +255,7 @@ class ImportWeightsTest {
         IllegalArgumentException e = assertThrows(
                 IllegalArgumentException.class,
                 () -> ImportWeights.run(
-                        Args.parse(new String[] {
+                        Cli.options(new ImportWeights.Options(), new String[] {
                             "--weights",
                             weights.toString(),
                             "--arch",
@@ -294,7 +294,10 @@ class ImportWeightsTest {
         IllegalArgumentException e = assertThrows(
                 IllegalArgumentException.class,
                 () -> ImportWeights.run(
-                        Args.parse(new String[] {"--weights", f.toString(), "--config", modelJson.toString()}), SINK));
+                        Cli.options(
+                                new ImportWeights.Options(),
+                                new String[] {"--weights", f.toString(), "--config", modelJson.toString()}),
+                        SINK));
         assertEquals(
                 modelJson + ": field 'num_classes' is 4 but the classifier of " + f
                         + " has 5 outputs (classes + background)",
@@ -309,7 +312,8 @@ class ImportWeightsTest {
         sd.write(f);
         IllegalArgumentException e = assertThrows(
                 IllegalArgumentException.class,
-                () -> ImportWeights.run(Args.parse(new String[] {"--weights", f.toString()}), SINK));
+                () -> ImportWeights.run(
+                        Cli.options(new ImportWeights.Options(), new String[] {"--weights", f.toString()}), SINK));
         assertTrue(e.getMessage().contains(f.toString()) && e.getMessage().contains("Faster R-CNN"), e.getMessage());
     }
 }

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code tools/} as a user types them: the exit code, one line {@code error: ...} naming the file
  * and field, never a stack trace; a NaN loss with its own exit code and the command to go on;
  * SIGTERM in the middle of training, several times: a checkpoint at the stop, no JVM crash, and a
- * resume from it. Runs after {@code package} (failsafe), on the freshly built project.
+ * resume from it; SIGTERM during compare-backbones' time estimate. Runs after {@code package} (failsafe), on the freshly built project.
  */
 class LauncherIT {
 
@@ -107,11 +107,11 @@ class LauncherIT {
         assertUserError(
                 tool("train-detector", dir, "--config", cfg.toString(), "--threshold", "0.5"),
                 "--threshold",
-                "unknown option");
+                "Unknown option");
         assertUserError(
                 tool("train-detector", dir, "--config", cfg.toString(), "--seed", "seven"),
                 "--seed",
-                "expected an integer");
+                "'seven' is not a long");
         assertUserError(
                 tool(
                         "train-detector",
@@ -135,7 +135,7 @@ class LauncherIT {
                         "--max-iter",
                         "3"),
                 "--max-iter",
-                "unknown option");
+                "Unknown option");
     }
 
     @Test
@@ -182,6 +182,45 @@ class LauncherIT {
                 line.contains("tools/train-detector --config " + cfg + " --output " + run + " --base-lr 5.00e+11"
                         + " --resume"),
                 line);
+    }
+
+    /**
+     * A first SIGTERM while compare-backbones probes each backbone for its time estimate ends the
+     * probes (it was ignored until every probe had trained: minutes per backbone for a full-size
+     * model).
+     */
+    @Test
+    void sigtermWhileTheComparisonMeasuresItsTimeEstimateStopsIt(@TempDir Path dir) throws Exception {
+        Path base =
+                tinyConfig(dir, "{\"ims_per_batch\": 2, \"max_iter\": 20, \"eval_period\": 0, \"device\": \"cpu\"}");
+        Path comparison = dir.resolve("cmp.json");
+        Files.writeString(
+                comparison,
+                "{\"name\": \"tiny_cmp\", \"base\": \"" + base
+                        + "\", \"backbones\": [\"resnet_tiny\", \"resnext_tiny\"], \"seeds\": 2}");
+        Path log = dir.resolve("compare.log");
+        Process p = start(
+                List.of(
+                        ROOT.resolve("tools/compare-backbones").toString(),
+                        "--config",
+                        comparison.toString(),
+                        "--output",
+                        dir.resolve("out").toString()),
+                dir,
+                log);
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+        while (!Files.readString(log).contains("measuring the speed of each backbone")
+                && p.isAlive()
+                && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertTrue(p.isAlive(), Files.readString(log));
+        p.destroy(); // SIGTERM
+        assertTrue(p.waitFor(1, TimeUnit.MINUTES), "the estimate did not stop within a minute of SIGTERM");
+        String out = Files.readString(log);
+        assertEquals(143, p.exitValue(), out);
+        assertTrue(out.contains("stopped by SIGTERM while measuring the speed of each backbone"), out);
+        assertFalse(out.contains("\tat ") || out.contains("estimated time:"), out);
     }
 
     @Test

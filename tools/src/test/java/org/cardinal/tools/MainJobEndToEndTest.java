@@ -9,7 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.cardinal.coco.CocoEvalResult;
-import org.cardinal.core.cli.Args;
+import org.cardinal.core.cli.Cli;
 import org.cardinal.core.train.StopRequest;
 import org.cardinal.detector.data.SyntheticCocoGenerator;
 import org.cardinal.detector.train.TrainingRun;
@@ -30,7 +30,7 @@ class MainJobEndToEndTest {
         ByteArrayOutputStream text = new ByteArrayOutputStream();
         PrintStream out = new PrintStream(text, true, StandardCharsets.UTF_8);
         TrainingRun.Result r = TrainDetector.run(
-                Args.parse(new String[] {
+                Cli.options(new TrainDetector.Options(), new String[] {
                     "--data", data.toString(), "--output", dir.resolve("run").toString()
                 }),
                 out,
@@ -44,7 +44,7 @@ class MainJobEndToEndTest {
             assertTrue(Files.isRegularFile(dir.resolve("run").resolve(f)), f);
         }
         CocoEvalResult eval = Evaluate.run(
-                Args.parse(new String[] {
+                Cli.options(new Evaluate.Options(), new String[] {
                     "--model",
                     dir.resolve("run").toString(),
                     "--data",
@@ -69,13 +69,14 @@ class MainJobEndToEndTest {
         };
         ByteArrayOutputStream text = new ByteArrayOutputStream();
         PrintStream out = new PrintStream(text, true, StandardCharsets.UTF_8);
-        Path html = CompareBackbones.run(Args.parse(argv), out, System.err, new StopRequest());
+        Path html = CompareBackbones.run(
+                Cli.options(new CompareBackbones.Options(), argv), out, System.err, new StopRequest());
         String h = Files.readString(html);
         assertTrue(h.contains("resnet_mini") && h.contains("resnext_mini_16x8d") && h.contains("49.7"), h);
         assertTrue(h.contains("95% CI"), "the paired difference's interval");
         assertTrue(Files.isRegularFile(dir.resolve("cmp").resolve("report.md")));
         text.reset();
-        CompareBackbones.run(Args.parse(argv), out, System.err, new StopRequest());
+        CompareBackbones.run(Cli.options(new CompareBackbones.Options(), argv), out, System.err, new StopRequest());
         assertEquals(4, text.toString().split("finished run found", -1).length - 1, text.toString());
         assertTrue(text.toString().contains("verdict: "), text.toString());
     }

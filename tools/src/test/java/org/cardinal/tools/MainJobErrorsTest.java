@@ -13,7 +13,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.cardinal.core.cli.Args;
+import org.cardinal.core.cli.Cli;
+import org.cardinal.core.testing.JvmOutput;
 import org.cardinal.core.train.StopRequest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,7 +27,7 @@ class MainJobErrorsTest {
     private static IllegalArgumentException trainFails(String... argv) {
         return assertThrows(
                 IllegalArgumentException.class,
-                () -> TrainDetector.run(Args.parse(argv), SINK, SINK, new StopRequest()));
+                () -> TrainDetector.run(Cli.options(new TrainDetector.Options(), argv), SINK, SINK, new StopRequest()));
     }
 
     @Test
@@ -76,16 +77,48 @@ class MainJobErrorsTest {
     }
 
     @Test
+    void valuesThatOnceMeantNotGivenAreRefused() {
+        // --max-iter 0 and --base-lr 0 were taken as "not given" and silently ignored; the config
+        // that cannot be found comes after the options' checks
+        for (String[] option : List.of(
+                new String[] {"--max-iter", "0"},
+                new String[] {"--max-iter", "-3"},
+                new String[] {"--base-lr", "0"},
+                new String[] {"--base-lr", "-0.01"},
+                new String[] {"--base-lr", "NaN"})) {
+            String message = trainFails("--config", "no_such_config", option[0], option[1])
+                    .getMessage();
+            assertTrue(message.startsWith(option[0] + ": expected a positive"), message);
+        }
+        for (String option : List.of("--max-iter", "--seeds", "--parallel")) {
+            IllegalArgumentException e = assertThrows(
+                    IllegalArgumentException.class,
+                    () -> CompareBackbones.run(
+                            Cli.options(new CompareBackbones.Options(), "--config", "no_such_config", option, "0"),
+                            SINK,
+                            SINK,
+                            new StopRequest()));
+            assertTrue(e.getMessage().startsWith(option), e.getMessage());
+        }
+    }
+
+    @Test
     void predictAndEvaluateNameAMissingModelOrImage(@TempDir Path dir) {
         IllegalArgumentException p = assertThrows(
                 IllegalArgumentException.class,
                 () -> Predict.run(
-                        Args.parse(new String[] {"--model", dir.toString(), "--image", dir.toString()}), SINK));
+                        Cli.options(
+                                new Predict.Options(),
+                                new String[] {"--model", dir.toString(), "--image", dir.toString()}),
+                        SINK));
         assertTrue(p.getMessage().contains("no image files") || p.getMessage().contains("artifact"), p.getMessage());
         IllegalArgumentException e = assertThrows(
                 IllegalArgumentException.class,
                 () -> Evaluate.run(
-                        Args.parse(new String[] {"--model", dir.toString(), "--data", dir.toString()}), SINK));
+                        Cli.options(
+                                new Evaluate.Options(),
+                                new String[] {"--model", dir.toString(), "--data", dir.toString()}),
+                        SINK));
         assertTrue(
                 e.getMessage().startsWith("dataset not found") && e.getMessage().contains("instances_val.json"),
                 e.getMessage());
@@ -115,7 +148,9 @@ class MainJobErrorsTest {
         IllegalArgumentException e = assertThrows(
                 IllegalArgumentException.class,
                 () -> CompareBackbones.run(
-                        Args.parse(new String[] {"--config", one.toString(), "--output", dir.toString()}),
+                        Cli.options(
+                                new CompareBackbones.Options(),
+                                new String[] {"--config", one.toString(), "--output", dir.toString()}),
                         SINK,
                         SINK,
                         new StopRequest()));
@@ -125,7 +160,7 @@ class MainJobErrorsTest {
         IllegalArgumentException u = assertThrows(
                 IllegalArgumentException.class,
                 () -> CompareBackbones.run(
-                        Args.parse(new String[] {
+                        Cli.options(new CompareBackbones.Options(), new String[] {
                             "--config", typo.toString(), "--output", dir.toString(), "--data", dir.toString()
                         }),
                         SINK,
@@ -151,7 +186,7 @@ class MainJobErrorsTest {
         String err = new String(proc.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(proc.waitFor(120, TimeUnit.SECONDS));
         assertEquals(2, proc.exitValue(), err);
-        List<String> lines = err.lines().filter(l -> !l.isBlank()).toList();
+        List<String> lines = JvmOutput.lines(err); // the JVM's own "Picked up ..." lines aside
         assertEquals(1, lines.size(), err);
         assertTrue(lines.get(0).startsWith("error: ") && lines.get(0).contains("resnext50_32x5d"), err);
     }

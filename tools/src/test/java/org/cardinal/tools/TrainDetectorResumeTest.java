@@ -8,8 +8,9 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.cardinal.core.cli.Args;
+import org.cardinal.core.cli.Cli;
 import org.cardinal.core.train.StopRequest;
+import org.cardinal.core.train.StoppedException;
 import org.cardinal.detector.data.SyntheticCocoGenerator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,7 +42,10 @@ class TrainDetectorResumeTest {
         String[] argv = {
             "--config", cfg.toString(), "--data", data.toString(), "--device", "cpu", "--output", run.toString()
         };
-        TrainDetector.run(Args.parse(argv), out, sink, stop);
+        StoppedException stopped = assertThrows(
+                StoppedException.class,
+                () -> TrainDetector.run(Cli.options(new TrainDetector.Options(), argv), out, sink, stop));
+        assertTrue(stopped.getMessage().startsWith("stopped by a test after iteration 0"), stopped.getMessage());
         String printed = text.toString(StandardCharsets.UTF_8);
         assertTrue(
                 printed.contains("continue with: tools/train-detector --config " + cfg + " --data '" + data
@@ -51,7 +55,9 @@ class TrainDetectorResumeTest {
         IllegalArgumentException e = assertThrows(
                 IllegalArgumentException.class,
                 () -> TrainDetector.run(
-                        Args.parse(new String[] {"--config", cfg.toString(), "--output", run.toString(), "--resume"}),
+                        Cli.options(
+                                new TrainDetector.Options(),
+                                new String[] {"--config", cfg.toString(), "--output", run.toString(), "--resume"}),
                         sink,
                         sink,
                         new StopRequest()));

@@ -274,7 +274,15 @@ public final class PretrainTrainer {
                     "epoch %d/%d: train loss %.4f top-1 %.2f%%",
                     epoch + 1, cfg.epochs(), epochStats.loss(), 100 * epochStats.top1());
             if (val != null && ((epoch + 1) % cfg.evalEveryEpochs() == 0 || last)) {
-                lastVal = evaluate(net, ps, loader, val, evalTransform, cfg, manager);
+                double[] v = evaluate(net, ps, loader, val, evalTransform, cfg, manager, stopRequest);
+                if (v == null) { // stopped during the evaluation: the epoch's training is kept, its val pass is not
+                    new PretrainCheckpoint(epoch + 1, 0, step, cfg.seed(), cfg.batchSize(), train.classes())
+                            .write(ckptDir, net, sgd);
+                    log.accept("stopped during the evaluation after step " + step
+                            + " (checkpoint written; --resume continues)");
+                    return new Result(null, epoch + 1, step, lastTrainTop1, lastVal[1], lastVal[2], lastVal[0]);
+                }
+                lastVal = v;
                 JsonObject rec = record("val", step, epoch, itersPerEpoch, itersPerEpoch);
                 rec.addProperty("loss", lastVal[0]);
                 rec.addProperty("top1", lastVal[1]);
@@ -350,7 +358,10 @@ public final class PretrainTrainer {
         }
     }
 
-    /** Evaluates on {@code val}; returns {mean loss, top-1, top-5, images read} (fractions over the images read). */
+    /**
+     * Evaluates on {@code val}; returns {mean loss, top-1, top-5, images read} (fractions over the
+     * images read), or null when {@code stop} was asked for before the last batch.
+     */
     static double[] evaluate(
             ResNet net,
             ParameterStore ps,
@@ -358,7 +369,8 @@ public final class PretrainTrainer {
             ImageFolderDataset val,
             ClassificationTransform transform,
             PretrainConfig cfg,
-            NDManager manager) {
+            NDManager manager,
+            StopRequest stop) {
         int[] order = new int[val.size()];
         for (int i = 0; i < order.length; i++) {
             order[i] = i;
@@ -370,6 +382,9 @@ public final class PretrainTrainer {
         long top5 = 0;
         long n = 0;
         while (it.hasNext()) {
+            if (stop.isRequested()) {
+                return null;
+            }
             ClassificationLoader.HostBatch batch = it.next();
             if (batch.count() == 0) {
                 continue;

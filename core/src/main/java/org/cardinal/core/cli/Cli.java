@@ -9,12 +9,15 @@ import java.nio.file.NoSuchFileException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.cardinal.core.train.NonFiniteLossException;
 import org.cardinal.core.train.StopRequest;
+import org.cardinal.core.train.StoppedException;
+import picocli.CommandLine;
 import sun.misc.Signal;
 
 /**
- * Runs a tool's body with the project's error and exit policy. A tool never ends with a stack
- * trace unless {@code CARDINAL_DEBUG} is set to anything but empty or {@code 0}; it prints one
- * line {@code error: ...} and exits with:
+ * Runs a tool: fills its {@link ToolOptions} in from the command line (printing the usage for
+ * {@code --help}), then its body, with the project's error and exit policy. A tool never ends with
+ * a stack trace unless {@code CARDINAL_DEBUG} is set to anything but empty or {@code 0}; it prints
+ * one line {@code error: ...} and exits with:
  *
  * <ul>
  *   <li>0: done;
@@ -24,8 +27,11 @@ import sun.misc.Signal;
  *       that do not fit, a device that is not there (the message names the file and field);
  *   <li>3: training stopped on a NaN or infinite loss (the message names the iteration, the loss,
  *       the last good checkpoint and how to go on with a lower learning rate);
- *   <li>130 / 143: stopped by Ctrl-C (SIGINT) / SIGTERM after saving a checkpoint at the current
- *       iteration; the same command with {@code --resume} continues from it.
+ *   <li>130 / 143: stopped by Ctrl-C (SIGINT) / SIGTERM before the work was done (the tool throws
+ *       {@link StoppedException}), after saving a checkpoint at the current iteration where there
+ *       is one; the same command with {@code --resume} continues from it. A signal that comes when
+ *       the work is done anyway (during the last iteration's closing steps) changes nothing: the
+ *       exit code is 0 and a line says the signal came too late to matter.
  * </ul>
  *
  * <p>Libraries report a user's mistake as {@link IllegalArgumentException} (message naming the
@@ -38,19 +44,28 @@ public final class Cli {
     /** Exit code of a run stopped by a NaN or infinite loss. */
     public static final int NON_FINITE_LOSS = 3;
 
+    private static final int SIGTERM = 15;
+    /** {@link #SIGNAL} once the handlers are installed, until the first signal. */
+    private static final int NO_SIGNAL_YET = -1;
+
     private static final StopRequest STOP = new StopRequest();
+    /** 0 before {@link #stopOnSignals}, then {@link #NO_SIGNAL_YET}, then the first signal's number. */
     private static final AtomicInteger SIGNAL = new AtomicInteger();
 
-    /** A tool's body. */
+    /**
+     * A tool's body, given its options filled in from the command line.
+     *
+     * @param <T> the tool's options
+     */
     @FunctionalInterface
-    public interface Body {
+    public interface Tool<T extends ToolOptions> {
         /**
          * Runs the tool.
          *
-         * @param args the parsed options
+         * @param options the options as given
          * @throws Exception on failure
          */
-        void run(Args args) throws Exception;
+        void run(T options) throws Exception;
     }
 
     /** Work run under the error policy. */
@@ -80,37 +95,69 @@ public final class Cli {
     private Cli() {}
 
     /**
-     * Parses the arguments, prints {@code usage} for --help, runs {@code body} and exits.
+     * Fills {@code options} in from the arguments, prints the usage for --help or runs {@code tool},
+     * and exits.
      *
-     * @param usage the tool's usage text
+     * @param <T> the tool's options
+     * @param options the tool's options, unfilled
      * @param argv the arguments of main
-     * @param body the tool
+     * @param tool the tool
      */
-    public static void run(String usage, String[] argv, Body body) {
-        int code = execute(usage, argv, System.out, System.err, body);
+    public static <T extends ToolOptions> void run(T options, String[] argv, Tool<T> tool) {
+        int code = execute(options, argv, System.out, System.err, tool);
         System.out.flush();
         System.exit(code);
     }
 
     /**
-     * Parses the arguments, prints {@code usage} for --help or runs {@code body}.
+     * Fills {@code options} in from the arguments, prints the usage for --help or runs {@code tool}.
      *
-     * @param usage the tool's usage text
+     * @param <T> the tool's options
+     * @param options the tool's options, unfilled
      * @param argv the arguments of main
      * @param out where the usage goes
      * @param err where the error line goes
-     * @param body the tool
+     * @param tool the tool
      * @return the exit code
      */
-    public static int execute(String usage, String[] argv, PrintStream out, PrintStream err, Body body) {
+    public static <T extends ToolOptions> int execute(
+            T options, String[] argv, PrintStream out, PrintStream err, Tool<T> tool) {
         return execute(out, err, () -> {
-            Args args = Args.parse(argv);
-            if (args.help()) {
-                out.println(usage);
+            CommandLine line = parse(options, argv);
+            if (options.helpRequested()) {
+                out.print(line.getUsageMessage(CommandLine.Help.Ansi.OFF));
             } else {
-                body.run(args);
+                tool.run(options);
             }
         });
+    }
+
+    /**
+     * Fills {@code options} in from the arguments.
+     *
+     * @param <T> the tool's options
+     * @param options the tool's options, unfilled
+     * @param argv the arguments of main
+     * @return {@code options}
+     * @throws IllegalArgumentException naming the option that is unknown, given twice, missing or
+     *     of the wrong type
+     */
+    public static <T extends ToolOptions> T options(T options, String... argv) {
+        parse(options, argv);
+        return options;
+    }
+
+    private static CommandLine parse(ToolOptions options, String[] argv) {
+        CommandLine line = new CommandLine(options)
+                .setExpandAtFiles(false) // "@file" is an argument like any other
+                .setUsageHelpWidth(100);
+        line.getCommandSpec().usageMessage().synopsisHeading("usage: ").sortOptions(false);
+        try {
+            line.parseArgs(argv);
+        } catch (CommandLine.ParameterException e) {
+            throw new IllegalArgumentException(firstLine(e.getMessage()) + " (see --help)");
+        }
+        return line;
     }
 
     /**
@@ -126,8 +173,13 @@ public final class Cli {
         try {
             action.run();
             if (STOP.isRequested()) {
-                code = 128 + SIGNAL.get();
+                out.flush();
+                err.println(STOP.reason() + " came when the work was done: nothing was cut short");
             }
+        } catch (StoppedException e) {
+            out.flush();
+            err.println(firstLine(e.getMessage()));
+            code = 128 + (SIGNAL.get() > 0 ? SIGNAL.get() : SIGTERM);
         } catch (Exit e) {
             code = fail(out, err, e, e.getMessage(), e.code);
         } catch (NonFiniteLossException e) {
@@ -157,17 +209,18 @@ public final class Cli {
 
     /**
      * The request that Ctrl-C and SIGTERM make: the first signal asks the running loop to stop
-     * after its current iteration and save a checkpoint there (the tool then exits with 130 or
-     * 143); a second one ends the process at once.
+     * after its current iteration and save a checkpoint there (the tool then throws {@link
+     * StoppedException} and exits with 130 or 143); a second one, or one of two that come
+     * together, ends the process at once with 128 + its number.
      *
      * @return the process's stop request
      */
     public static StopRequest stopOnSignals() {
         synchronized (STOP) {
             if (SIGNAL.get() == 0) {
-                SIGNAL.set(-1);
+                SIGNAL.set(NO_SIGNAL_YET);
                 handle("INT", 2);
-                handle("TERM", 15);
+                handle("TERM", SIGTERM);
             }
         }
         return STOP;
@@ -175,11 +228,11 @@ public final class Cli {
 
     private static void handle(String name, int number) {
         Signal.handle(new Signal(name), s -> {
-            if (STOP.isRequested()) {
+            // compare-and-set: of two signals that come together, exactly one is the first
+            if (!SIGNAL.compareAndSet(NO_SIGNAL_YET, number)) {
                 System.err.println("\nstopping at once");
                 Runtime.getRuntime().halt(128 + number);
             }
-            SIGNAL.set(number);
             STOP.request("SIG" + name);
             System.err.println("\nSIG" + name + ": stopping after the current iteration and saving a checkpoint"
                     + " (send it again to stop at once)");

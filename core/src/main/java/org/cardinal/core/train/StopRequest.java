@@ -4,7 +4,9 @@ package org.cardinal.core.train;
  * Asks a running training loop to stop at the end of its current iteration, after saving a
  * checkpoint there: what a command-line tool does on Ctrl-C or SIGTERM (a cluster's preemption, a
  * {@code timeout}). Loops poll {@link #isRequested()} between iterations, never in the middle of
- * native work, so the process can then exit without tearing memory away from the engine.
+ * native work, so the process can then exit without tearing memory away from the engine. A phase
+ * with nothing to save (a time estimate, an evaluation) calls {@link #throwIfRequested} between its
+ * steps instead.
  */
 public final class StopRequest {
 
@@ -38,6 +40,19 @@ public final class StopRequest {
     /** @return whether a stop was asked for */
     public boolean isRequested() {
         return reason() != null;
+    }
+
+    /**
+     * Ends a phase that has nothing to save when a stop was asked for.
+     *
+     * @param during what is cut short, e.g. "while measuring the time estimate"
+     * @throws StoppedException "stopped by REASON DURING" when a stop was asked for
+     */
+    public void throwIfRequested(String during) {
+        String why = reason();
+        if (why != null) {
+            throw new StoppedException("stopped by " + why + " " + during);
+        }
     }
 
     /** @return what asked for the stop (this request's parent first), or null */

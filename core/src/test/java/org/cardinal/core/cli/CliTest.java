@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import org.cardinal.core.train.StoppedException;
 import org.junit.jupiter.api.Test;
 
 class CliTest {
@@ -40,11 +41,14 @@ class CliTest {
     }
 
     @Test
-    void helpPrintsTheUsageWithoutRunningTheBody() {
-        assertEquals(0, Cli.execute("usage: x", new String[] {"-h"}, outStream, errStream, args -> {
-            throw new AssertionError("ran");
+    void workCutShortByAStopExitsWith143AndSaysWhatWasCutShort() {
+        assertEquals(143, execute(() -> {
+            throw new StoppedException("stopped by SIGTERM after iteration 4 (continue with the command above)");
         }));
-        assertEquals("usage: x\n", out.toString(StandardCharsets.UTF_8));
+        assertEquals(
+                "stopped by SIGTERM after iteration 4 (continue with the command above)\n",
+                err.toString(StandardCharsets.UTF_8),
+                "one line, not an error");
     }
 
     @Test

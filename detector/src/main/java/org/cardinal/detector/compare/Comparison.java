@@ -200,6 +200,11 @@ public final class Comparison {
         return this;
     }
 
+    /** The request that stops this comparison, its time estimate included. */
+    StopRequest stopRequest() {
+        return stop;
+    }
+
     /** @param on train every run again from scratch, deleting what its folder holds */
     public Comparison setRetrain(boolean on) {
         retrain = on;

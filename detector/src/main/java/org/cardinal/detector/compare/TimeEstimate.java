@@ -23,6 +23,8 @@ import org.cardinal.core.config.ConfigPath;
 import org.cardinal.core.config.JsonFiles;
 import org.cardinal.core.io.AtomicFiles;
 import org.cardinal.core.train.MetricsLog;
+import org.cardinal.core.train.StopRequest;
+import org.cardinal.core.train.StoppedException;
 import org.cardinal.detector.train.DataConfig;
 import org.cardinal.detector.train.DeviceSelection;
 import org.cardinal.detector.train.EvalResult;
@@ -54,6 +56,9 @@ import org.cardinal.detector.train.TrainingRun;
  * third of a training step per batch, since a forward pass is about a third of a training step's
  * work.
  *
+ * <p>The comparison's {@link Comparison#setStopRequest stop request} ends the measure within an
+ * iteration of a probe, with a {@link StoppedException}: an estimate has nothing to save.
+ *
  * @param seconds the estimated wall time of what is left
  * @param runsToDo runs not finished yet
  * @param runsAtATime how many of them train at the same time
@@ -75,6 +80,9 @@ public record TimeEstimate(
     private static final int WARMUP_ITERATIONS = 2;
     /** Val images a probe evaluates. */
     private static final int PROBE_IMAGES = 8;
+    /** What a stop cuts short. */
+    private static final String DURING =
+            "while measuring the speed of each backbone for the time estimate (nothing trained yet)";
 
     /** Copies the map, keeping its order. */
     public TimeEstimate {
@@ -88,8 +96,10 @@ public record TimeEstimate(
      * @param retrain whether finished runs will be trained again
      * @return the estimate (zero when nothing is left)
      * @throws IOException if the scratch folders cannot be written
+     * @throws StoppedException when the comparison's stop request is asked for before the end
      */
     public static TimeEstimate measure(Comparison comparison, boolean retrain) throws IOException {
+        StopRequest stop = comparison.stopRequest();
         comparison.prepareData();
         List<Comparison.Run> todo = new ArrayList<>();
         Map<Comparison.Run, Integer> start = new LinkedHashMap<>();
@@ -110,7 +120,7 @@ public record TimeEstimate(
         Map<String, Probe> probes = new LinkedHashMap<>();
         for (Comparison.Run r : todo) {
             if (!probes.containsKey(r.backbone().name())) {
-                probes.put(r.backbone().name(), probe(comparison.dir(), r.config(), val));
+                probes.put(r.backbone().name(), probe(comparison.dir(), r.config(), val, stop));
             }
         }
         // building the model, loading data, packaging: the same for every backbone; the first probe
@@ -140,7 +150,7 @@ public record TimeEstimate(
             if (pre != null && r.config().backboneWeights() != null) {
                 Path weights = Path.of(r.config().backboneWeights());
                 if ((retrain || !Files.isRegularFile(weights)) && pretrainings.add(weights)) {
-                    pretrain += pretrainSeconds(comparison, pre.recipeFor(r.backbone(), r.seed()), r.config());
+                    pretrain += pretrainSeconds(comparison, pre.recipeFor(r.backbone(), r.seed()), r.config(), stop);
                 }
             }
         }
@@ -179,7 +189,8 @@ public record TimeEstimate(
     /** What a probe measured. */
     private record Probe(double secondsPerIteration, double evalSecondsPerImage, double fixedSeconds) {}
 
-    private static Probe probe(Path dir, RunConfig run, JsonObject val) throws IOException {
+    private static Probe probe(Path dir, RunConfig run, JsonObject val, StopRequest stop) throws IOException {
+        stop.throwIfRequested(DURING);
         Path scratch = Files.createTempDirectory(dir, ".probe-");
         try {
             Path subset = scratch.resolve("val_subset.json");
@@ -207,6 +218,7 @@ public record TimeEstimate(
             EvalResult[] eval = new EvalResult[1];
             long t0 = System.nanoTime();
             new TrainingRun(probe, scratch.resolve("run"))
+                    .setStopRequest(stop)
                     .setLog(new PrintStream(OutputStream.nullOutputStream()))
                     .addListener(new TrainingListener() {
                         @Override
@@ -220,6 +232,7 @@ public record TimeEstimate(
                         }
                     })
                     .train(false);
+            stop.throwIfRequested(DURING);
             double wall = (System.nanoTime() - t0) / 1e9;
             int steady = ends.size() - WARMUP_ITERATIONS;
             double perIteration = (ends.get(ends.size() - 1) - ends.get(WARMUP_ITERATIONS - 1)) / 1e9 / steady;
@@ -258,8 +271,9 @@ public record TimeEstimate(
         return out;
     }
 
-    private static double pretrainSeconds(Comparison comparison, PretrainConfig recipe, RunConfig run)
+    private static double pretrainSeconds(Comparison comparison, PretrainConfig recipe, RunConfig run, StopRequest stop)
             throws IOException {
+        stop.throwIfRequested(DURING);
         Pretraining pre = comparison.config().pretrain();
         Path images = comparison.pretrainImages(recipe);
         Path scratch = Files.createTempDirectory(comparison.dir(), ".probe-");
@@ -275,7 +289,9 @@ public record TimeEstimate(
                             line -> {})
                     .optProgressBar(false)
                     .optStopAfterSteps(PROBE_ITERATIONS)
+                    .optStopRequest(stop)
                     .run(false);
+            stop.throwIfRequested(DURING);
             List<JsonObject> log = MetricsLog.read(scratch.resolve(MetricsLog.FILE));
             double perImage = 0;
             int n = 0;

@@ -20,6 +20,7 @@ import org.cardinal.core.train.Autograd;
 import org.cardinal.core.train.MomentumSgd;
 import org.cardinal.core.train.NonFiniteLossException;
 import org.cardinal.core.train.StopRequest;
+import org.cardinal.core.train.StoppedException;
 import org.cardinal.detector.StageListener;
 import org.cardinal.detector.TrainableDetector;
 import org.cardinal.detector.data.CocoDetectionDataset;
@@ -43,7 +44,9 @@ import org.cardinal.detector.data.PrefetchingLoader;
  * it cannot clip the global gradient norm before the update.
  *
  * <p>Stopping: a {@link StopRequest} (Ctrl-C, SIGTERM) ends the run after the current iteration
- * with a checkpoint of it, from which {@code train(true)} continues exactly.
+ * with a checkpoint of it, from which {@code train(true)} continues exactly; one during an
+ * evaluation ends that evaluation between two batches (the checkpoint before it is kept, and the
+ * evaluation is done again on resume when it was the final one).
  *
  * <p>Memory: every iteration runs in its own sub-manager and {@code NDScope}; persistent state
  * (replicas, momentum buffers) is created once before the first iteration, so native memory is
@@ -328,7 +331,12 @@ public final class DetectorTrainer {
                         save(done);
                     }
                     if (validation != null && done != maxIter && solver.evaluatesAfter(done)) {
-                        evaluate(validation, done);
+                        try {
+                            evaluate(validation, done);
+                        } catch (StoppedException e) {
+                            stoppedBy = stop.reason();
+                            break;
+                        }
                     }
                 }
             }
@@ -338,7 +346,12 @@ public final class DetectorTrainer {
             save(stoppedBy != null ? done : maxIter); // a stop, or a resume of a finished run
             EvalResult finalEval = null;
             if (validation != null && stoppedBy == null) {
-                finalEval = evaluate(validation, maxIter);
+                try {
+                    finalEval = evaluate(validation, maxIter);
+                } catch (StoppedException e) {
+                    // the checkpoint at max_iter is saved: a resume evaluates and packages
+                    stoppedBy = stop.reason();
+                }
             }
             TrainingSummary summary = new TrainingSummary(
                     done,
@@ -398,7 +411,8 @@ public final class DetectorTrainer {
                         hostManager,
                         Math.max(1, config.solver().imsPerBatch() / devices.length),
                         config.data().numWorkers(),
-                        iteration);
+                        iteration,
+                        stop);
             }
             for (TrainingListener l : listeners) {
                 l.onEvaluation(r);

@@ -12,6 +12,8 @@ import org.cardinal.coco.CocoEvalResult;
 import org.cardinal.coco.CocoEvaluator;
 import org.cardinal.coco.CocoGroundTruth;
 import org.cardinal.coco.ScoredBox;
+import org.cardinal.core.train.StopRequest;
+import org.cardinal.core.train.StoppedException;
 import org.cardinal.detector.Detections;
 import org.cardinal.detector.TrainableDetector;
 import org.cardinal.detector.data.CocoDetectionDataset;
@@ -59,8 +61,10 @@ public final class ValidationEvaluator {
      * @param batchSize images per inference batch
      * @param numWorkers decoding threads
      * @param iteration iteration to report
+     * @param stop polled between batches
      * @return the 12 COCO numbers and per-category AP
      * @throws IOException when an image cannot be read
+     * @throws StoppedException when a stop is asked for before the last batch
      */
     public EvalResult evaluate(
             TrainableDetector model,
@@ -69,12 +73,14 @@ public final class ValidationEvaluator {
             NDManager hostManager,
             int batchSize,
             int numWorkers,
-            int iteration)
+            int iteration,
+            StopRequest stop)
             throws IOException {
         long begin = System.nanoTime();
         CocoEvaluator evaluator = new CocoEvaluator(groundTruth);
         try (PrefetchingLoader loader = PrefetchingLoader.inOrder(dataset, hostManager, batchSize, numWorkers, 2)) {
             while (loader.hasNext()) {
+                stop.throwIfRequested("during the evaluation at iteration " + iteration);
                 try (DetectionBatch batch = loader.next();
                         NDScope arrays = new NDScope(); // also frees arrays derived from params
                         NDManager scope = hostManager.newSubManager(device)) {
