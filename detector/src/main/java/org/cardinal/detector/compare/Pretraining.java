@@ -3,6 +3,8 @@ package org.cardinal.detector.compare;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.cardinal.backbone.BackboneConfig;
 import org.cardinal.backbone.pretrain.PretrainConfig;
@@ -89,6 +91,29 @@ public record Pretraining(PretrainConfig recipe, String images, boolean perSeed)
             j.addProperty("seed", seed);
         }
         return PretrainConfig.fromJson(j, ConfigPath.root("pretraining of " + backbone.name()));
+    }
+
+    /**
+     * The pretraining images: {@link #images()}, or the recipe's synthetic set generated once into
+     * the comparison folder (a complete set is left as it is).
+     *
+     * @param forRecipe the recipe of a run (its generated set)
+     * @param comparisonDir the comparison folder
+     * @return the folder with train/ and val/
+     * @throws IOException if the set cannot be written
+     */
+    Path imagesFolder(PretrainConfig forRecipe, Path comparisonDir) throws IOException {
+        if (images == null) {
+            Path generated = comparisonDir.resolve("pretrain-data");
+            forRecipe.generated().writeTo(generated);
+            return generated;
+        }
+        Path folder = Path.of(images);
+        if (!Files.isDirectory(folder.resolve("train"))) {
+            throw new IllegalArgumentException(
+                    "pretrain.images " + folder + ": expected a folder with train/<class>/ images (ImageNet's layout)");
+        }
+        return folder;
     }
 
     private static JsonObject withArch(JsonObject recipe) {

@@ -261,7 +261,7 @@ public record TimeEstimate(
     private static double pretrainSeconds(Comparison comparison, PretrainConfig recipe, RunConfig run)
             throws IOException {
         Pretraining pre = comparison.config().pretrain();
-        Path images = comparison.pretrainImages(recipe);
+        Path images = pre.imagesFolder(recipe, comparison.dir());
         Path scratch = Files.createTempDirectory(comparison.dir(), ".probe-");
         try {
             JsonObject j = recipe.toJson();
