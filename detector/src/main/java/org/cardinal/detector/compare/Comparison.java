@@ -121,7 +121,8 @@ public final class Comparison {
     private static final Set<String> IGNORED =
             Set.of("name", "solver.device", "data.num_workers", "data.prefetch_batches");
     /** Recipe fields the pretrainer sets itself or that do not change what is trained. */
-    private static final Set<String> PRETRAIN_IGNORED = Set.of("arch.num_classes", "workers", "prefetch_batches");
+    private static final Set<String> PRETRAIN_IGNORED =
+            Set.of("backbone.num_classes", "num_workers", "prefetch_batches");
 
     private final ComparisonConfig config;
     private final Path dir;

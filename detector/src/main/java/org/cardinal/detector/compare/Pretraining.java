@@ -23,7 +23,7 @@ import org.cardinal.core.config.JsonFiles;
  *               "per_seed": true }
  * }</pre>
  *
- * <p>The recipe's {@code arch} is replaced by each backbone of the comparison (so it may be left
+ * <p>The recipe's {@code backbone} is replaced by each backbone of the comparison (so it may be left
  * out). {@code images} is a folder in ImageNet's layout ({@code train/<class>/...}, optionally
  * {@code val/<class>/...}); without it the recipe's {@code generated} synthetic set is written
  * once into the comparison folder. With {@code per_seed} (the default) every seed of the
@@ -32,14 +32,14 @@ import org.cardinal.core.config.JsonFiles;
  * seed, as the paper did (affordable for ImageNet), and the intervals then cover detector
  * training from those weights only.
  *
- * @param recipe the pretraining recipe (its {@code arch} is a placeholder)
+ * @param recipe the pretraining recipe (its {@code backbone} is a placeholder)
  * @param images the image folder, or null for the recipe's generated set
  * @param perSeed pretrain once per seed (true) or once per backbone (false)
  */
 public record Pretraining(PretrainConfig recipe, String images, boolean perSeed) {
 
-    /** Stands in for a recipe's {@code arch} when it has none: every backbone replaces it. */
-    private static final String PLACEHOLDER_ARCH = "resnet18";
+    /** Stands in for a recipe's {@code backbone} when it has none: every backbone replaces it. */
+    private static final String PLACEHOLDER_BACKBONE = "resnet18";
 
     /**
      * Reads the {@code pretrain} object; a recipe given as a file is checked on its own, so that
@@ -61,10 +61,10 @@ public record Pretraining(PretrainConfig recipe, String images, boolean perSeed)
         if (r.isJsonPrimitive() && r.getAsJsonPrimitive().isString()) {
             Path file = ComparisonConfig.ConfigFiles.locate(r.getAsString(), "pretrain", at.field("recipe"));
             PretrainConfig recipe =
-                    PretrainConfig.fromJson(withArch(JsonFiles.readObject(file)), ConfigPath.root(file.toString()));
+                    PretrainConfig.fromJson(withBackbone(JsonFiles.readObject(file)), ConfigPath.root(file.toString()));
             o.add("recipe", recipe.toJson());
         } else if (r.isJsonObject()) {
-            o.add("recipe", withArch(r.getAsJsonObject()));
+            o.add("recipe", withBackbone(r.getAsJsonObject()));
         }
         JsonObject d = new JsonObject();
         d.add("images", JsonNull.INSTANCE);
@@ -86,7 +86,7 @@ public record Pretraining(PretrainConfig recipe, String images, boolean perSeed)
      */
     public PretrainConfig recipeFor(BackboneConfig backbone, long seed) {
         JsonObject j = recipe.toJson();
-        j.add("arch", backbone.toJson());
+        j.add("backbone", backbone.toJson());
         if (perSeed) {
             j.addProperty("seed", seed);
         }
@@ -116,10 +116,10 @@ public record Pretraining(PretrainConfig recipe, String images, boolean perSeed)
         return folder;
     }
 
-    private static JsonObject withArch(JsonObject recipe) {
+    private static JsonObject withBackbone(JsonObject recipe) {
         JsonObject copy = recipe.deepCopy();
-        if (!copy.has("arch")) {
-            copy.addProperty("arch", PLACEHOLDER_ARCH);
+        if (!copy.has("backbone") && !copy.has("arch")) {
+            copy.addProperty("backbone", PLACEHOLDER_BACKBONE);
         }
         return copy;
     }

@@ -28,8 +28,8 @@ class ComparisonPretrainTest {
 
     @Test
     void detectorStartsFromTheBackboneItsRunPretrained() throws IOException {
-        String recipe = "\"pretrain\": {\"recipe\": {\"epochs\": 1, \"batch_size\": 4, \"base_lr\": 0.1, "
-                + "\"image_size\": 16, \"resize_size\": 18, \"workers\": 1, \"generated\": {\"classes\": 2, "
+        String recipe = "\"pretrain\": {\"recipe\": {\"epochs\": 1, \"ims_per_batch\": 4, \"base_lr\": 0.1, "
+                + "\"image_size\": 16, \"resize_size\": 18, \"num_workers\": 1, \"generated\": {\"classes\": 2, "
                 + "\"train_per_class\": 4, \"val_per_class\": 2, \"image_size\": 20}}},";
         ComparisonConfig cfg = ComparisonConfig.load(TinyComparison.write(dir, "fpn", recipe + " \"seeds\": 2,"));
         StopRequest stop = new StopRequest();
