@@ -1,5 +1,6 @@
 package org.cardinal.detector.compare;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -32,8 +33,8 @@ import org.cardinal.detector.FasterRcnnFactory;
  * do: the FPN's lateral 1x1 convolutions take the stages' channels, in C4 the RPN head takes C4's
  * and the predictor C5's; and a linear layer's bias, whatever its shape, is drawn from a range of
  * 1/sqrt(fan-in) as in PyTorch, so the C4 predictor's biases differ too. This check builds and
- * initializes each arm's detector at the comparison's first seed (nothing trained, everything
- * released) and compares the initial values of every parameter outside the backbone, so that the
+ * initializes each arm's detector at the comparison's first seed, on the CPU (nothing trained,
+ * everything released) and compares the initial values of every parameter outside the backbone, so that the
  * report and the console claim no more than holds, and name the rest by name and shape.
  *
  * <p>The backbone is the detector's {@code backbone.body} (in C4 it also serves as the box head,
@@ -179,7 +180,8 @@ public record SharedInitialization(List<String> backbones, List<String> shared, 
     private static Map<String, Initial> headParameters(DetectorConfig config, long seed) {
         FasterRcnn model = FasterRcnnFactory.create(config);
         Map<String, Initial> out = new LinkedHashMap<>();
-        try (NDManager m = NDManager.newBaseManager()) {
+        // on the CPU, whatever the runs train on: the check must not take a GPU's memory from them
+        try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
             model.initialize(m, DataType.FLOAT32, seed);
             Set<String> body = new HashSet<>();
             for (Pair<String, Parameter> p : model.backbone().body().getParameters()) {
