@@ -14,6 +14,7 @@ import java.util.Set;
 import org.cardinal.backbone.BackboneConfig;
 import org.cardinal.backbone.pretrain.PretrainConfig;
 import org.cardinal.backbone.pretrain.PretrainTrainer;
+import org.cardinal.core.config.ConfigPath;
 import org.cardinal.core.config.JsonDifference;
 import org.cardinal.core.config.JsonFiles;
 import org.cardinal.core.io.AtomicFiles;
@@ -445,7 +446,12 @@ public final class Comparison {
         Path folder = pretrainFolder(run.backbone(), run.seed());
         Path configFile = folder.resolve("config.json");
         if (Files.isRegularFile(configFile)) {
-            String diff = JsonDifference.first(JsonFiles.readObject(configFile), recipe.toJson(), "", PRETRAIN_IGNORED);
+            // read back through the recipe's binder: a folder written before a field was renamed
+            // holds the earlier name, which reads as the current one
+            JsonObject found = PretrainConfig.fromJson(
+                            JsonFiles.readObject(configFile), ConfigPath.root(configFile.toString()))
+                    .toJson();
+            String diff = JsonDifference.first(found, recipe.toJson(), "", PRETRAIN_IGNORED);
             if (diff != null) {
                 throw new IllegalArgumentException(folder + " holds a pretraining of another recipe (" + diff
                         + "): pass --retrain to train it again, or --output DIR for a new comparison");
