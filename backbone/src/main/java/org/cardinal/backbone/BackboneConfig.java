@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import org.cardinal.core.config.ConfigBinder;
 import org.cardinal.core.config.ConfigPath;
 import org.cardinal.core.config.InvalidFieldException;
@@ -63,7 +64,16 @@ public record BackboneConfig(
             "resnext101_32x8d",
             "resnext101_64x4d",
             "resnet_tiny",
-            "resnext_tiny");
+            "resnext_tiny",
+            "resnet_mini",
+            "resnext_mini_4x16d",
+            "resnext_mini_16x8d");
+
+    /** Names that were ambiguous, with what a config names instead. */
+    private static final Map<String, String> RENAMED = Map.of(
+            "resnext_mini",
+            "\"resnext_mini_4x16d\" (the 4x16d network once called resnext_mini) or \"resnext_mini_16x8d\" (the "
+                    + "demo's)");
 
     private static final String RESOURCE_DIR = "/org/cardinal/backbone/configs/";
 
@@ -170,6 +180,10 @@ public record BackboneConfig(
         String resource = RESOURCE_DIR + name + ".json";
         try (InputStream in =
                 name == null || name.contains("/") ? null : BackboneConfig.class.getResourceAsStream(resource)) {
+            if (in == null && name != null && RENAMED.containsKey(name)) {
+                throw new IllegalArgumentException(
+                        "unknown backbone architecture '" + name + "': use " + RENAMED.get(name));
+            }
             if (in == null) {
                 throw new IllegalArgumentException(
                         "unknown backbone architecture '" + name + "'; known: " + String.join(", ", KNOWN));
@@ -215,6 +229,9 @@ public record BackboneConfig(
                     file = from.resolve(file);
                 }
                 return load(file);
+            }
+            if (RENAMED.containsKey(spec)) {
+                throw at.invalid(RENAMED.get(spec), json);
             }
             try {
                 return named(spec);

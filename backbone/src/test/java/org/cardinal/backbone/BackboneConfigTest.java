@@ -5,9 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.gson.JsonPrimitive;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.cardinal.core.config.ConfigException;
 import org.cardinal.core.config.ConfigPath;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -61,6 +63,30 @@ class BackboneConfigTest {
                 assertThrows(IllegalArgumentException.class, () -> BackboneConfig.named("resnet51"));
         assertTrue(e.getMessage().contains("resnet51"), e.getMessage());
         assertTrue(e.getMessage().contains("resnext50_32x4d"), e.getMessage());
+    }
+
+    /** "resnext_mini" once named a 4x16d network while the demo used a 16x8d one: it names neither now. */
+    @Test
+    void theAmbiguousMiniNameIsRefusedNamingBothNetworks() {
+        String expected = "\"resnext_mini_4x16d\" (the 4x16d network once called resnext_mini) or "
+                + "\"resnext_mini_16x8d\" (the demo's)";
+        ConfigException e = assertThrows(
+                ConfigException.class,
+                () -> BackboneConfig.fromJson(
+                        new JsonPrimitive("resnext_mini"),
+                        ConfigPath.root("run.json").field("backbone")));
+        assertEquals("run.json: field 'backbone': expected " + expected + ", found \"resnext_mini\"", e.getMessage());
+        IllegalArgumentException named =
+                assertThrows(IllegalArgumentException.class, () -> BackboneConfig.named("resnext_mini"));
+        assertEquals("unknown backbone architecture 'resnext_mini': use " + expected, named.getMessage());
+        BackboneConfig x = BackboneConfig.named("resnext_mini_4x16d");
+        assertEquals(4, x.cardinality());
+        assertEquals(16, x.bottleneckWidth());
+        BackboneConfig demo = BackboneConfig.named("resnext_mini_16x8d");
+        assertEquals(16, demo.cardinality());
+        assertEquals(8, demo.bottleneckWidth());
+        // the demo pair: equal stage channels, so the comparison's other parts can start identical
+        assertArrayEquals(BackboneConfig.named("resnet_mini").stageChannels(), demo.stageChannels());
     }
 
     @Test

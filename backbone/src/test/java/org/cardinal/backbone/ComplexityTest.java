@@ -10,7 +10,12 @@ class ComplexityTest {
     /**
      * sum(p.numel() for p in model.parameters()) of the torchvision definitions, printed by
      * torchvision_reference.py (next to this test) with the peer venv (torchvision 0.29.1).
-     * The tiny ones are torchvision's ResNet with 16 stem channels (same script).
+     * The tiny ones are torchvision's ResNet with 16 stem channels (same script). The three mini
+     * ones (bottlenecks with 16 stem channels, one block per stage) were added on 2026-12-07 on a
+     * machine without PyTorch: counted by hand from torchvision's Bottleneck (conv1, grouped conv2,
+     * conv3, their BatchNorms, the downsample of each stage's first block, stem and fc), the same
+     * count reproducing every torchvision number above for resnet50, resnext50_32x4d, resnet_tiny
+     * and resnext_tiny; torchvision_reference.py prints them too.
      */
     private static final Map<String, Long> TORCHVISION_PARAMS = Map.ofEntries(
             Map.entry("resnet18", 11_689_512L),
@@ -23,7 +28,10 @@ class ComplexityTest {
             Map.entry("resnext101_32x8d", 88_791_336L),
             Map.entry("resnext101_64x4d", 83_455_272L),
             Map.entry("resnet_tiny", 310_746L),
-            Map.entry("resnext_tiny", 262_282L));
+            Map.entry("resnext_tiny", 262_282L),
+            Map.entry("resnet_mini", 511_514L),
+            Map.entry("resnext_mini_4x16d", 364_634L),
+            Map.entry("resnext_mini_16x8d", 495_898L));
 
     @Test
     void parameterCountsEqualTorchvisionForEveryShippedConfig() {

@@ -44,6 +44,9 @@ models = {
     "resnext101_64x4d": torchvision.models.resnext101_64x4d,
     "resnet_tiny": lambda: narrow(BasicBlock, 1, 64, 16, 10),
     "resnext_tiny": lambda: narrow(Bottleneck, 4, 8, 16, 10),
+    "resnet_mini": lambda: narrow(Bottleneck, 1, 64, 16, 10),
+    "resnext_mini_4x16d": lambda: narrow(Bottleneck, 4, 16, 16, 10),
+    "resnext_mini_16x8d": lambda: narrow(Bottleneck, 16, 8, 16, 10),
 }
 for name, build in models.items():
     m = build().eval()

@@ -85,9 +85,9 @@ class PretrainedInitTest {
     void pretrainedBackboneLoadsAndChangesTheInitialLoss(@TempDir Path dir) throws Exception {
         PretrainConfig cfg = PretrainConfig.fromJson(
                 JsonFiles.parseObject(
-                        "{\"arch\": " + ARCH + ", \"epochs\": 2,"
-                                + " \"batch_size\": 8, \"base_lr\": 3.2, \"schedule\": \"cosine\", \"image_size\": 32,"
-                                + " \"resize_size\": 36, \"min_scale\": 0.5, \"workers\": 2,"
+                        "{\"backbone\": " + ARCH + ", \"epochs\": 2,"
+                                + " \"ims_per_batch\": 8, \"base_lr\": 3.2, \"schedule\": \"cosine\", \"image_size\": 32,"
+                                + " \"resize_size\": 36, \"min_scale\": 0.5, \"num_workers\": 2,"
                                 + " \"generated\": {\"classes\": 3, \"train_per_class\": 8, \"val_per_class\": 2, \"image_size\": 40}}",
                         "test"),
                 ConfigPath.root("test"));

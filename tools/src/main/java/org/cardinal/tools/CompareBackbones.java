@@ -45,7 +45,8 @@ public final class CompareBackbones {
             name = TOOL,
             description = {
                 "Trains the same Faster R-CNN with each backbone of the config over several seeds (per seed every"
-                        + " part but the backbone starts from the same weights and sees the same data), evaluates"
+                        + " part but the backbone sees the same data and starts from the same weights, but for the"
+                        + " parameters whose shapes follow the backbone's, which it names before training), evaluates"
                         + " each run and writes DIR/report.md and DIR/report.html: AP as mean ± std over seeds, the"
                         + " paired difference from the first backbone with its 95% confidence interval, the verdict,"
                         + " complexity, curves. Default config " + DEFAULT_CONFIG
@@ -189,7 +190,7 @@ public final class CompareBackbones {
         for (String v : outcome.findings().verdicts()) {
             out.println("verdict: " + v);
         }
-        warn(comparison.complexity(), out);
+        warn(comparison, out);
         out.println("report: " + outcome.report() + " (and report.md, differences.png, ap.png, loss.png)");
         out.printf(
                 Locale.ROOT,
@@ -255,11 +256,16 @@ public final class CompareBackbones {
                     r.macsRatio()));
         }
         out.println(b.substring(0, b.length() - 1));
-        warn(cx, out);
+        out.println("initialization: " + c.initialization().summary());
+        warn(c, out);
     }
 
-    private static void warn(ComplexityCheck cx, PrintStream out) {
-        for (String w : cx.warnings()) {
+    /** The complexity warnings, and the parameters outside the backbone that cannot start identical. */
+    private static void warn(Comparison c, PrintStream out) {
+        for (String w : c.complexity().warnings()) {
+            out.println("WARNING: " + w);
+        }
+        for (String w : c.initialization().warnings()) {
             out.println("WARNING: " + w);
         }
     }

@@ -123,8 +123,8 @@ public final class PretrainBackbone {
             PretrainConfig cfg = PretrainConfig.load(configFile);
             cfg = cfg.withRun(
                     epochs > 0 ? epochs : cfg.epochs(),
-                    batchSize > 0 ? batchSize : cfg.batchSize(),
-                    workers > 0 ? workers : cfg.workers());
+                    batchSize > 0 ? batchSize : cfg.imsPerBatch(),
+                    workers > 0 ? workers : cfg.numWorkers());
             if (seed != null) {
                 cfg = cfg.withSeed(seed);
             }
@@ -142,11 +142,11 @@ public final class PretrainBackbone {
             }
             System.out.printf(
                     "pretraining %s on %s (%s): %d epochs, batch %d, lr %.4g, %s schedule%n",
-                    cfg.arch().name(),
+                    cfg.backbone().name(),
                     data,
                     deviceName,
                     cfg.epochs(),
-                    cfg.batchSize(),
+                    cfg.imsPerBatch(),
                     cfg.learningRate(),
                     cfg.schedule());
             StopRequest stop = Cli.stopOnSignals();

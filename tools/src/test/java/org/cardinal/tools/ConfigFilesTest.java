@@ -50,11 +50,11 @@ class ConfigFilesTest {
                 new Type("{\"model\": {\"backbone\": \"resnet50\"}}", "model.", "model.min_size", RunConfig::load));
         t.put("run (solver)", new Type("{\"solver\": {}}", "solver.", "solver.max_iter", RunConfig::load));
         t.put("run (data)", new Type("{\"data\": {}}", "data.", "data.num_workers", RunConfig::load));
-        t.put("pretrain", new Type("{\"arch\": \"resnet18\"}", "", "epochs", PretrainConfig::load));
+        t.put("pretrain", new Type("{\"backbone\": \"resnet18\"}", "", "epochs", PretrainConfig::load));
         t.put(
                 "pretrain (generated)",
                 new Type(
-                        "{\"arch\": \"resnet18\", \"generated\": {}}",
+                        "{\"backbone\": \"resnet18\", \"generated\": {}}",
                         "generated.",
                         "generated.classes",
                         PretrainConfig::load));

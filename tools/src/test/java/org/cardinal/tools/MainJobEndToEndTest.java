@@ -71,6 +71,12 @@ class MainJobEndToEndTest {
         PrintStream out = new PrintStream(text, true, StandardCharsets.UTF_8);
         Path html = CompareBackbones.run(
                 Cli.options(new CompareBackbones.Options(), argv), out, System.err, new StopRequest());
+        // the demo's backbones have equal stage channels: nothing outside them starts otherwise
+        assertTrue(
+                text.toString()
+                        .contains("initialization: every part but the backbone starts from the same weights in every "
+                                + "run of a seed"),
+                text.toString());
         String h = Files.readString(html);
         assertTrue(h.contains("resnet_mini") && h.contains("resnext_mini_16x8d") && h.contains("49.7"), h);
         assertTrue(h.contains("95% CI"), "the paired difference's interval");

@@ -2,6 +2,7 @@ package org.cardinal.tools;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonElement;
@@ -10,6 +11,7 @@ import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.cardinal.backbone.BackboneConfig;
@@ -51,6 +53,45 @@ class ShippedConfigsTest {
             }
         }
         assertEquals(7, coco);
+    }
+
+    /**
+     * One name for each backbone, said in one place: every run, comparison and pretraining config
+     * names its backbones from configs/backbones/ rather than writing one out.
+     */
+    @Test
+    void everyShippedConfigNamesItsBackbonesFromConfigsBackbones() throws IOException {
+        int named = 0;
+        for (String kind : List.of("detectors", "compare", "pretrain")) {
+            for (Path f : list(kind)) {
+                JsonObject o = JsonParser.parseString(Files.readString(f)).getAsJsonObject();
+                List<JsonElement> backbones = new ArrayList<>();
+                if (o.has("model")) {
+                    backbones.add(o.getAsJsonObject("model").get("backbone"));
+                }
+                if (o.has("backbones")) {
+                    o.getAsJsonArray("backbones").forEach(backbones::add);
+                }
+                if (o.has("backbone")) {
+                    backbones.add(o.get("backbone"));
+                }
+                assertFalse(backbones.isEmpty(), f.toString());
+                for (JsonElement b : backbones) {
+                    assertTrue(
+                            b.isJsonPrimitive() && BackboneConfig.KNOWN.contains(b.getAsString()),
+                            f + ": " + b + " is not the name of a file in configs/backbones/");
+                    named++;
+                }
+            }
+        }
+        assertTrue(named >= 20, "every config was read: " + named);
+        List<Path> files = list("backbones");
+        assertEquals(
+                BackboneConfig.KNOWN.stream().sorted().toList(),
+                files.stream()
+                        .map(p -> p.getFileName().toString().replace(".json", ""))
+                        .sorted()
+                        .toList());
     }
 
     @Test

@@ -6,6 +6,7 @@ import com.google.gson.JsonObject;
 import java.nio.file.Path;
 import java.util.Arrays;
 import org.cardinal.backbone.BackboneConfig;
+import org.cardinal.core.config.Alias;
 import org.cardinal.core.config.ConfigBinder;
 import org.cardinal.core.config.ConfigPath;
 import org.cardinal.core.config.InvalidFieldException;
@@ -14,20 +15,24 @@ import org.cardinal.core.config.JsonFiles;
 /**
  * One ImageNet-style pretraining recipe, read from {@code configs/pretrain/<name>.json}. Every
  * default is the paper's recipe (Xie et al. 2017, after He et al. 2016): SGD with momentum 0.9,
- * weight decay 1e-4, batch 256 with learning rate 0.1 scaled linearly by {@code batch_size / 256},
+ * weight decay 1e-4, batch 256 with learning rate 0.1 scaled linearly by {@code ims_per_batch / 256},
  * divided by 10 at epochs 30, 60 and 90 of 100 (30/60/90 % of {@code epochs} by default); 224-pixel random-resized crops (scale 0.08..1,
  * ratio 3/4..4/3) with flips; evaluation on a 224 centre crop of the image resized to 256.
  *
- * <p>JSON fields are snake_case; only {@code arch} is required. {@code arch} is a shipped
+ * <p>JSON fields are snake_case; only {@code backbone} is required. {@code backbone} is a shipped
  * architecture name ({@code "resnext50_32x4d"}), a path to a backbone JSON (relative to the
  * config's folder), or an inline backbone object; its {@code num_classes} is replaced by the
  * dataset's class count. {@code generated} describes the built-in synthetic set used when no data
  * folder is given. {@link #toJson()} writes the resolved recipe into the run folder.
+ *
+ * <p>The fields a detector's run config also has carry its names ({@code backbone}, {@code
+ * ims_per_batch}, {@code log_period}, {@code num_workers}); the earlier names {@code arch}, {@code
+ * batch_size}, {@code log_every_iters} and {@code workers} are read as {@link Alias aliases}.
  */
 public record PretrainConfig(
-        BackboneConfig arch,
+        @Alias("arch") BackboneConfig backbone,
         int epochs,
-        int batchSize,
+        @Alias("batch_size") int imsPerBatch,
         double baseLr,
         double momentum,
         double weightDecay,
@@ -43,22 +48,22 @@ public record PretrainConfig(
         double maxScale,
         double minRatio,
         double maxRatio,
-        int workers,
+        @Alias("workers") int numWorkers,
         int prefetchBatches,
         long seed,
         int evalEveryEpochs,
         int checkpointEveryEpochs,
         int checkpointEveryIters,
-        int logEveryIters,
+        @Alias("log_every_iters") int logPeriod,
         SyntheticImageFolder generated) {
 
     private static final int DEFAULT_EPOCHS = 100;
 
-    /** The paper's recipe: every field but {@code arch}, {@code milestones} and {@code workers}. */
+    /** The paper's recipe: every field but {@code backbone}, {@code milestones} and {@code num_workers}. */
     private static final JsonObject DEFAULTS = JsonFiles.parseObject("""
             {
               "epochs": 100,
-              "batch_size": 256,
+              "ims_per_batch": 256,
               "base_lr": 0.1,
               "momentum": 0.9,
               "weight_decay": 1e-4,
@@ -78,7 +83,7 @@ public record PretrainConfig(
               "eval_every_epochs": 1,
               "checkpoint_every_epochs": 1,
               "checkpoint_every_iters": 0,
-              "log_every_iters": 20,
+              "log_period": 20,
               "generated": {}
             }""", "PretrainConfig defaults");
 
@@ -87,7 +92,7 @@ public record PretrainConfig(
         // Milestones belong to the step schedule only; cosine ignores (and drops) them.
         milestones = "cosine".equals(schedule) ? new int[0] : milestones.clone();
         check(epochs >= 1, "epochs", "an integer >= 1", epochs);
-        check(batchSize >= 2, "batch_size", "an integer >= 2 (BatchNorm needs two images)", batchSize);
+        check(imsPerBatch >= 2, "ims_per_batch", "an integer >= 2 (BatchNorm needs two images)", imsPerBatch);
         check(baseLr > 0, "base_lr", "a number > 0", baseLr);
         check(momentum >= 0 && momentum < 1, "momentum", "a number in [0, 1)", momentum);
         check(weightDecay >= 0, "weight_decay", "a number >= 0", weightDecay);
@@ -121,7 +126,7 @@ public record PretrainConfig(
                 "min_ratio/max_ratio",
                 "0 < min_ratio <= max_ratio",
                 minRatio + "/" + maxRatio);
-        check(workers >= 1, "workers", "an integer >= 1", workers);
+        check(numWorkers >= 1, "num_workers", "an integer >= 1", numWorkers);
         check(prefetchBatches >= 1, "prefetch_batches", "an integer >= 1", prefetchBatches);
         check(evalEveryEpochs >= 1, "eval_every_epochs", "an integer >= 1", evalEveryEpochs);
         check(checkpointEveryEpochs >= 1, "checkpoint_every_epochs", "an integer >= 1", checkpointEveryEpochs);
@@ -130,16 +135,16 @@ public record PretrainConfig(
                 "checkpoint_every_iters",
                 "an integer >= 0 (0 = only at epoch ends)",
                 checkpointEveryIters);
-        check(logEveryIters >= 1, "log_every_iters", "an integer >= 1", logEveryIters);
+        check(logPeriod >= 1, "log_period", "an integer >= 1", logPeriod);
     }
 
     private static void check(boolean ok, String field, String expected, Object got) {
         InvalidFieldException.require(ok, field, expected, got);
     }
 
-    /** Peak learning rate: {@code base_lr * batch_size / 256} (linear scaling rule). */
+    /** Peak learning rate: {@code base_lr * ims_per_batch / 256} (linear scaling rule). */
     public double learningRate() {
-        return baseLr * batchSize / 256.0;
+        return baseLr * imsPerBatch / 256.0;
     }
 
     /** Milestone epochs (a copy). */
@@ -149,16 +154,16 @@ public record PretrainConfig(
     }
 
     /** The same recipe with other values for the fields a command line may override. */
-    public PretrainConfig withRun(int epochs, int batchSize, int workers) {
+    public PretrainConfig withRun(int epochs, int imsPerBatch, int numWorkers) {
         int warmup = Math.min(warmupEpochs, epochs - 1);
         // Milestones are absolute epochs: those beyond a shortened run (or inside its warm-up) drop out.
         int[] kept = Arrays.stream(milestones)
                 .filter(m -> m > warmup && m < epochs + 1)
                 .toArray();
         return new PretrainConfig(
-                arch,
+                backbone,
                 epochs,
-                batchSize,
+                imsPerBatch,
                 baseLr,
                 momentum,
                 weightDecay,
@@ -174,13 +179,13 @@ public record PretrainConfig(
                 maxScale,
                 minRatio,
                 maxRatio,
-                workers,
+                numWorkers,
                 prefetchBatches,
                 seed,
                 evalEveryEpochs,
                 checkpointEveryEpochs,
                 checkpointEveryIters,
-                logEveryIters,
+                logPeriod,
                 generated);
     }
 
@@ -194,9 +199,9 @@ public record PretrainConfig(
     /** The same recipe for a backbone with {@code classes} outputs. */
     public PretrainConfig withNumClasses(int classes) {
         return new PretrainConfig(
-                arch.withNumClasses(classes),
+                backbone.withNumClasses(classes),
                 epochs,
-                batchSize,
+                imsPerBatch,
                 baseLr,
                 momentum,
                 weightDecay,
@@ -212,13 +217,13 @@ public record PretrainConfig(
                 maxScale,
                 minRatio,
                 maxRatio,
-                workers,
+                numWorkers,
                 prefetchBatches,
                 seed,
                 evalEveryEpochs,
                 checkpointEveryEpochs,
                 checkpointEveryIters,
-                logEveryIters,
+                logPeriod,
                 generated);
     }
 
@@ -240,8 +245,8 @@ public record PretrainConfig(
     }
 
     /**
-     * Reads a recipe object; {@code arch} is required, every other field has the paper's default.
-     * A relative backbone path in {@code arch} is resolved against the folder of {@code at}'s file.
+     * Reads a recipe object; {@code backbone} is required, every other field has the paper's
+     * default. A relative backbone path in {@code backbone} is resolved against the folder of {@code at}'s file.
      *
      * @param json the recipe object
      * @param at where it sits, for error messages
@@ -255,7 +260,7 @@ public record PretrainConfig(
             milestones.add(m);
         }
         defaults.add("milestones", milestones);
-        defaults.addProperty("workers", Math.max(1, Runtime.getRuntime().availableProcessors()));
+        defaults.addProperty("num_workers", Math.max(1, Runtime.getRuntime().availableProcessors()));
         return ConfigBinder.bind(json, PretrainConfig.class, defaults, at);
     }
 

@@ -123,10 +123,10 @@ public final class PretrainTrainer {
             log.accept("no " + data.resolve("val") + " folder: skipping validation");
         }
         PretrainConfig cfg = baseConfig.withNumClasses(train.classes().size());
-        int itersPerEpoch = ClassificationLoader.numBatches(train.size(), cfg.batchSize(), true);
+        int itersPerEpoch = ClassificationLoader.numBatches(train.size(), cfg.imsPerBatch(), true);
         if (itersPerEpoch == 0) {
             throw new IllegalArgumentException(data.resolve("train") + ": " + train.size()
-                    + " images, fewer than one batch of batch_size " + cfg.batchSize());
+                    + " images, fewer than one batch of ims_per_batch " + cfg.imsPerBatch());
         }
         Path ckptDir = output.resolve("checkpoints");
         Optional<Path> latest = PretrainCheckpoint.latest(ckptDir);
@@ -142,8 +142,8 @@ public final class PretrainTrainer {
 
         try (NDManager manager = NDManager.newBaseManager(device);
                 ClassificationLoader loader = new ClassificationLoader(
-                        cfg.workers(), cfg.prefetchBatches(), msg -> log.accept("warning: " + msg))) {
-            ResNet net = ResNet.builder(cfg.arch())
+                        cfg.numWorkers(), cfg.prefetchBatches(), msg -> log.accept("warning: " + msg))) {
+            ResNet net = ResNet.builder(cfg.backbone())
                     .optNorm(Norm.BATCH)
                     .optIncludeTop(true)
                     .build();
@@ -157,7 +157,7 @@ public final class PretrainTrainer {
             try (MomentumSgd sgd = MomentumSgd.forParameters(
                     StateDicts.namedParameters(net), (float) cfg.momentum(), (float) cfg.weightDecay())) {
                 PretrainCheckpoint state =
-                        new PretrainCheckpoint(0, 0, 0, cfg.seed(), cfg.batchSize(), train.classes());
+                        new PretrainCheckpoint(0, 0, 0, cfg.seed(), cfg.imsPerBatch(), train.classes());
                 if (resume && latest.isPresent()) {
                     state = PretrainCheckpoint.restore(latest.get(), net, sgd, manager);
                     checkCompatible(latest.get(), state, cfg, train.classes());
@@ -175,12 +175,12 @@ public final class PretrainTrainer {
     }
 
     private void checkCompatible(Path file, PretrainCheckpoint s, PretrainConfig cfg, List<String> classes) {
-        if (s.batchSize() != cfg.batchSize()
+        if (s.batchSize() != cfg.imsPerBatch()
                 || s.seed() != cfg.seed()
                 || !s.classes().equals(classes)) {
-            throw new IllegalArgumentException(file + ": checkpoint was taken with batch_size " + s.batchSize()
-                    + ", seed " + s.seed() + " and " + s.classes().size() + " classes; this run has batch_size "
-                    + cfg.batchSize() + ", seed " + cfg.seed() + " and " + classes.size()
+            throw new IllegalArgumentException(file + ": checkpoint was taken with ims_per_batch " + s.batchSize()
+                    + ", seed " + s.seed() + " and " + s.classes().size() + " classes; this run has ims_per_batch "
+                    + cfg.imsPerBatch() + ", seed " + cfg.seed() + " and " + classes.size()
                     + " classes - resume needs the same three");
         }
     }
@@ -208,8 +208,8 @@ public final class PretrainTrainer {
         for (int epoch = start.epoch(); epoch < cfg.epochs(); epoch++) {
             int firstBatch = epoch == start.epoch() ? start.nextBatch() : 0;
             int[] order = permutation(train.size(), cfg.seed(), epoch);
-            Iterator<ClassificationLoader.HostBatch> batches =
-                    loader.batches(train, trainTransform, order, cfg.batchSize(), true, cfg.seed(), epoch, firstBatch);
+            Iterator<ClassificationLoader.HostBatch> batches = loader.batches(
+                    train, trainTransform, order, cfg.imsPerBatch(), true, cfg.seed(), epoch, firstBatch);
             ProgressBar bar = progressBar
                     ? new ProgressBar(String.format("epoch %d/%d", epoch + 1, cfg.epochs()), itersPerEpoch)
                     : null;
@@ -243,7 +243,7 @@ public final class PretrainTrainer {
                             b, String.format("loss %.3f top1 %.1f%% lr %.4g", window.loss(), 100 * window.top1(), lr));
                 }
                 boolean endOfEpoch = !batches.hasNext();
-                if ((b + 1) % cfg.logEveryIters() == 0 || endOfEpoch) {
+                if ((b + 1) % cfg.logPeriod() == 0 || endOfEpoch) {
                     double seconds = (System.nanoTime() - windowStart) / 1e9;
                     JsonObject rec = record("train", step, epoch, b + 1, itersPerEpoch);
                     rec.addProperty("lr", lr);
@@ -257,7 +257,7 @@ public final class PretrainTrainer {
                 }
                 boolean stop = (step >= stopAfterSteps || stopRequest.isRequested()) && !endOfEpoch;
                 if ((cfg.checkpointEveryIters() > 0 && step % cfg.checkpointEveryIters() == 0 && !endOfEpoch) || stop) {
-                    new PretrainCheckpoint(epoch, b + 1, step, cfg.seed(), cfg.batchSize(), train.classes())
+                    new PretrainCheckpoint(epoch, b + 1, step, cfg.seed(), cfg.imsPerBatch(), train.classes())
                             .write(ckptDir, net, sgd);
                 }
                 if (stop) {
@@ -295,12 +295,12 @@ public final class PretrainTrainer {
             log.accept(summary);
             PretrainCurves.write(metrics.records(), output.resolve("curves.png"));
             if ((epoch + 1) % cfg.checkpointEveryEpochs() == 0 || last) {
-                new PretrainCheckpoint(epoch + 1, 0, step, cfg.seed(), cfg.batchSize(), train.classes())
+                new PretrainCheckpoint(epoch + 1, 0, step, cfg.seed(), cfg.imsPerBatch(), train.classes())
                         .write(ckptDir, net, sgd);
             }
             if ((step >= stopAfterSteps || stopRequest.isRequested()) && !last) {
                 if (!((epoch + 1) % cfg.checkpointEveryEpochs() == 0)) {
-                    new PretrainCheckpoint(epoch + 1, 0, step, cfg.seed(), cfg.batchSize(), train.classes())
+                    new PretrainCheckpoint(epoch + 1, 0, step, cfg.seed(), cfg.imsPerBatch(), train.classes())
                             .write(ckptDir, net, sgd);
                 }
                 log.accept("stopped after step " + step + " (checkpoint written; --resume continues)");
@@ -376,7 +376,7 @@ public final class PretrainTrainer {
             order[i] = i;
         }
         Iterator<ClassificationLoader.HostBatch> it =
-                loader.batches(val, transform, order, cfg.batchSize(), false, cfg.seed(), 0, 0);
+                loader.batches(val, transform, order, cfg.imsPerBatch(), false, cfg.seed(), 0, 0);
         double lossSum = 0;
         long top1 = 0;
         long top5 = 0;

@@ -21,10 +21,10 @@ class PretrainOverfitTest {
     /** A tiny recipe: no crop augmentation, a learning rate that memorises 48 images quickly. */
     static PretrainConfig tinyRecipe(int epochs) {
         String json = """
-                {"arch": {"name": "tiny", "block": "basic", "layers": [1, 1, 1, 1], "base_channels": 16}, "epochs": %d, "batch_size": 16, "base_lr": 1.6,
+                {"backbone": {"name": "tiny", "block": "basic", "layers": [1, 1, 1, 1], "base_channels": 16}, "epochs": %d, "ims_per_batch": 16, "base_lr": 1.6,
                  "schedule": "cosine", "weight_decay": 0, "image_size": 32, "resize_size": 32,
                  "min_scale": 1.0, "max_scale": 1.0, "min_ratio": 1.0, "max_ratio": 1.0,
-                 "workers": 2, "log_every_iters": 1, "seed": 7,
+                 "num_workers": 2, "log_period": 1, "seed": 7,
                  "generated": {"classes": 4, "train_per_class": 12, "val_per_class": 0, "image_size": 32}}
                 """.formatted(epochs);
         return PretrainConfig.fromJson(JsonFiles.parseObject(json, "test"), ConfigPath.root("test"));

@@ -23,10 +23,10 @@ class PretrainResumeTest {
     /** Random crops and flips, a warm-up and a step decay: every source of state a resume must restore. */
     static PretrainConfig recipe() {
         String json = """
-                {"arch": {"name": "tiny", "block": "basic", "layers": [1, 1, 1, 1], "base_channels": 8},
-                 "epochs": 3, "batch_size": 8, "base_lr": 3.2, "schedule": "step", "milestones": [2],
+                {"backbone": {"name": "tiny", "block": "basic", "layers": [1, 1, 1, 1], "base_channels": 8},
+                 "epochs": 3, "ims_per_batch": 8, "base_lr": 3.2, "schedule": "step", "milestones": [2],
                  "warmup_epochs": 1, "label_smoothing": 0.1, "image_size": 24, "resize_size": 28,
-                 "min_scale": 0.3, "workers": 2, "log_every_iters": 2, "seed": 11,
+                 "min_scale": 0.3, "num_workers": 2, "log_period": 2, "seed": 11,
                  "generated": {"classes": 3, "train_per_class": 9, "val_per_class": 3, "image_size": 32}}
                 """;
         return PretrainConfig.fromJson(JsonFiles.parseObject(json, "test"), ConfigPath.root("test"));

@@ -2,6 +2,7 @@ package org.cardinal.backbone.pretrain;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -21,9 +22,9 @@ class RecipeTest {
 
     @Test
     void defaultsAreThePapersRecipe() {
-        PretrainConfig c = parse("{\"arch\": \"resnext50_32x4d\"}");
+        PretrainConfig c = parse("{\"backbone\": \"resnext50_32x4d\"}");
         assertEquals(100, c.epochs());
-        assertEquals(256, c.batchSize());
+        assertEquals(256, c.imsPerBatch());
         assertEquals(0.1, c.learningRate(), 1e-12);
         assertEquals(0.9, c.momentum());
         assertEquals(1e-4, c.weightDecay());
@@ -31,7 +32,7 @@ class RecipeTest {
         assertEquals(0.08, c.minScale());
         assertEquals(224, c.imageSize());
         assertEquals(256, c.resizeSize());
-        assertEquals(32, c.arch().cardinality());
+        assertEquals(32, c.backbone().cardinality());
         // Linear scaling: batch 1024 trains with lr 0.4.
         assertEquals(0.4, c.withRun(100, 1024, 2).learningRate(), 1e-12);
     }
@@ -48,30 +49,54 @@ class RecipeTest {
         assertEquals(
                 "resnet50",
                 PretrainConfig.load(Path.of("../configs/pretrain/resnet50.json"))
-                        .arch()
+                        .backbone()
                         .name());
+    }
+
+    /** Detection's names are the recipe's; the recipe's earlier names still read, as aliases. */
+    @Test
+    void earlierFieldNamesAreReadAsAliasesOfDetectionsNames() {
+        PretrainConfig earlier =
+                parse("{\"arch\": \"resnet18\", \"batch_size\": 64, \"log_every_iters\": 5, \"workers\": 3}");
+        PretrainConfig current =
+                parse("{\"backbone\": \"resnet18\", \"ims_per_batch\": 64, \"log_period\": 5, \"num_workers\": 3}");
+        assertEquals(current.toJson(), earlier.toJson());
+        assertEquals(64, earlier.imsPerBatch());
+        assertEquals(5, earlier.logPeriod());
+        assertEquals(3, earlier.numWorkers());
+        assertEquals("resnet18", earlier.backbone().name());
+        for (String old : new String[] {"arch", "batch_size", "log_every_iters", "workers"}) {
+            assertFalse(earlier.toJson().has(old), old + " is written under its current name");
+        }
+        IllegalArgumentException both = assertThrows(
+                IllegalArgumentException.class,
+                () -> parse("{\"backbone\": \"resnet18\", \"batch_size\": 64, \"ims_per_batch\": 64}"));
+        assertEquals(
+                "recipe.json: field 'batch_size' is the earlier name of 'ims_per_batch', which is also given: "
+                        + "keep 'ims_per_batch' only",
+                both.getMessage());
     }
 
     @Test
     void badFieldsAreNamed() {
         IllegalArgumentException unknown =
-                assertThrows(IllegalArgumentException.class, () -> parse("{\"arch\": \"resnet50\", \"lr\": 0.1}"));
+                assertThrows(IllegalArgumentException.class, () -> parse("{\"backbone\": \"resnet50\", \"lr\": 0.1}"));
         assertTrue(unknown.getMessage().startsWith("recipe.json: unknown field 'lr'"), unknown.getMessage());
         IllegalArgumentException type = assertThrows(
-                IllegalArgumentException.class, () -> parse("{\"arch\": \"resnet50\", \"epochs\": \"ten\"}"));
+                IllegalArgumentException.class, () -> parse("{\"backbone\": \"resnet50\", \"epochs\": \"ten\"}"));
         assertTrue(type.getMessage().contains("'epochs'"), type.getMessage());
         IllegalArgumentException range = assertThrows(
-                IllegalArgumentException.class, () -> parse("{\"arch\": \"resnet50\", \"schedule\": \"poly\"}"));
+                IllegalArgumentException.class, () -> parse("{\"backbone\": \"resnet50\", \"schedule\": \"poly\"}"));
         assertTrue(range.getMessage().contains("'schedule'"), range.getMessage());
         IllegalArgumentException arch =
-                assertThrows(IllegalArgumentException.class, () -> parse("{\"arch\": \"resnet51\"}"));
+                assertThrows(IllegalArgumentException.class, () -> parse("{\"backbone\": \"resnet51\"}"));
         assertTrue(arch.getMessage().contains("resnet51"), arch.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> parse("{\"arch\": \"resnet50\",}x"));
+        assertThrows(IllegalArgumentException.class, () -> parse("{\"backbone\": \"resnet50\",}x"));
     }
 
     @Test
     void stepScheduleDividesAtMilestoneEpochsAfterLinearWarmup() {
-        PretrainConfig c = parse("{\"arch\": \"resnet50\", \"epochs\": 10, \"milestones\": [4, 8],"
+        PretrainConfig c = parse("{\"backbone\": \"resnet50\", \"epochs\": 10, \"milestones\": [4, 8],"
                 + " \"warmup_epochs\": 2, \"warmup_start_factor\": 0.25}");
         Tracker t = LearningRateSchedule.build(c, 10); // 10 iterations per epoch
         assertEquals(0.025, t.getNewValue(0), 1e-7); // warm-up starts at 0.25 * lr
@@ -85,7 +110,7 @@ class RecipeTest {
 
     @Test
     void cosineScheduleEndsAtZero() {
-        PretrainConfig c = parse("{\"arch\": \"resnet50\", \"epochs\": 4, \"schedule\": \"cosine\"}");
+        PretrainConfig c = parse("{\"backbone\": \"resnet50\", \"epochs\": 4, \"schedule\": \"cosine\"}");
         Tracker t = LearningRateSchedule.build(c, 5);
         assertEquals(0.1, t.getNewValue(0), 1e-7);
         assertEquals(0.05, t.getNewValue(10), 1e-6); // half-way: (1 + cos(pi/2)) / 2

@@ -29,6 +29,10 @@ import java.util.Map;
  * field's path. A field missing from both the user's object and the defaults is an error; a
  * default of JSON {@code null} marks an optional field, which stays {@code null} when left out.
  *
+ * <p>A component annotated {@link Alias} is also read under its earlier names (one of them at a
+ * time) and written under its current name only: the one mechanism by which a renamed field keeps
+ * old files working.
+ *
  * <p>Component types: {@code int}, {@code long}, {@code double}, {@code boolean}, {@code String},
  * enums (written in lower case), arrays and {@code List}s of these, {@link JsonObject} (any object,
  * kept as given, for a record that interprets it itself), nested records (bound with no
@@ -57,11 +61,26 @@ public final class ConfigBinder {
         JsonObject given = object(json, at);
         RecordComponent[] components = type.getRecordComponents();
         Map<String, RecordComponent> byName = new LinkedHashMap<>();
+        Map<String, String> aliases = new LinkedHashMap<>();
         for (RecordComponent c : components) {
             byName.put(jsonName(c.getName()), c);
+            Alias alias = c.getAnnotation(Alias.class);
+            for (String old : alias == null ? new String[0] : alias.value()) {
+                aliases.put(old, jsonName(c.getName()));
+            }
         }
+        // the name the user gave each field under, where it is an alias
+        Map<String, String> spelled = new LinkedHashMap<>();
         for (String key : given.keySet()) {
-            if (!byName.containsKey(key)) {
+            String current = aliases.get(key);
+            if (current != null) {
+                if (given.has(current) || spelled.containsKey(current)) {
+                    throw at.field(key)
+                            .fileError("field '" + at.field(key).path() + "' is the earlier name of '" + current
+                                    + "', which is also given: keep '" + current + "' only");
+                }
+                spelled.put(current, key);
+            } else if (!byName.containsKey(key)) {
                 throw at.field(key).unknown(byName.keySet());
             }
         }
@@ -69,8 +88,9 @@ public final class ConfigBinder {
         int i = 0;
         for (Map.Entry<String, RecordComponent> e : byName.entrySet()) {
             String name = e.getKey();
-            JsonElement value = present(given, name) ? given.get(name) : defaults.get(name);
-            ConfigPath field = at.field(name);
+            String as = spelled.getOrDefault(name, name);
+            JsonElement value = present(given, as) ? given.get(as) : defaults.get(name);
+            ConfigPath field = at.field(as);
             if (value == null) {
                 throw field.missing(describe(e.getValue().getGenericType()));
             }

@@ -14,6 +14,7 @@ import java.util.Set;
 import org.cardinal.backbone.BackboneConfig;
 import org.cardinal.backbone.pretrain.PretrainConfig;
 import org.cardinal.backbone.pretrain.PretrainTrainer;
+import org.cardinal.core.config.ConfigPath;
 import org.cardinal.core.config.JsonDifference;
 import org.cardinal.core.config.JsonFiles;
 import org.cardinal.core.io.AtomicFiles;
@@ -33,8 +34,11 @@ import org.cardinal.detector.train.TrainingRun;
  *
  * <p>Controlled: the runs of one seed differ in the backbone only. They share the solver, the
  * data and the seed, so they see the same images in the same order with the same flips and
- * sampling draws, and every part but the backbone starts from bit-identical weights (each
- * parameter is initialized from its own stream of (seed, its name)).
+ * sampling draws, and every parameter outside the backbone whose initializer does not depend on
+ * the backbone starts from bit-identical weights (each parameter is initialized from its own stream
+ * of (seed, its name)). Those whose shape or initial range follows the backbone's (the FPN's
+ * lateral convolutions between backbones of different stage channels, for instance) cannot: {@link
+ * #initialization()} lists them before anything trains, and the report names them.
  *
  * <p>Order and resumption: seed-major (every backbone with the first seed, then with the next),
  * so that whatever has finished is already paired. A run writes {@code result.json} atomically
@@ -118,7 +122,8 @@ public final class Comparison {
     private static final Set<String> IGNORED =
             Set.of("name", "solver.device", "data.num_workers", "data.prefetch_batches");
     /** Recipe fields the pretrainer sets itself or that do not change what is trained. */
-    private static final Set<String> PRETRAIN_IGNORED = Set.of("arch.num_classes", "workers", "prefetch_batches");
+    private static final Set<String> PRETRAIN_IGNORED =
+            Set.of("backbone.num_classes", "num_workers", "prefetch_batches");
 
     private final ComparisonConfig config;
     private final Path dir;
@@ -130,6 +135,7 @@ public final class Comparison {
     private boolean retrain;
     private int runsAtATime = 1;
     private PrintStream log = System.err;
+    private SharedInitialization initialization;
 
     /**
      * Plans the runs; nothing is trained or written yet.
@@ -194,6 +200,20 @@ public final class Comparison {
         return ComplexityCheck.of(config.backbones(), config.macsInputSize());
     }
 
+    /**
+     * Builds and initializes each backbone's detector once, at the first seed (nothing trained), to
+     * see which parameters outside the backbone cannot start identical in every arm.
+     *
+     * @return the parameters outside the backbone that start identical, and those that cannot
+     */
+    public synchronized SharedInitialization initialization() {
+        if (initialization == null) {
+            initialization = SharedInitialization.of(
+                    base.model(), config.backbones(), runs.get(0).seed());
+        }
+        return initialization;
+    }
+
     /** @param request polled between runs and between iterations */
     public Comparison setStopRequest(StopRequest request) {
         stop = request;
@@ -255,29 +275,6 @@ public final class Comparison {
         return Checkpoint.readState(
                         Checkpoint.latest(run.dir().resolve("checkpoints")).orElseThrow())
                 .iteration();
-    }
-
-    /**
-     * The pretraining images: the config's folder, or the recipe's synthetic set generated once
-     * into the comparison folder (a complete set is left as it is).
-     *
-     * @param recipe the pretraining recipe
-     * @return the folder with train/ and val/
-     * @throws IOException if the set cannot be written
-     */
-    Path pretrainImages(PretrainConfig recipe) throws IOException {
-        Pretraining p = config.pretrain();
-        if (p.images() == null) {
-            Path images = dir.resolve("pretrain-data");
-            recipe.generated().writeTo(images);
-            return images;
-        }
-        Path images = Path.of(p.images());
-        if (!Files.isDirectory(images.resolve("train"))) {
-            throw new IllegalArgumentException(
-                    "pretrain.images " + images + ": expected a folder with train/<class>/ images (ImageNet's layout)");
-        }
-        return images;
     }
 
     /**
@@ -432,7 +429,12 @@ public final class Comparison {
             }
         }
         return ComparisonReport.write(
-                dir, ComparisonReport.Setup.of(config, base, done, runs.size()), complexity(), findings, curves);
+                dir,
+                ComparisonReport.Setup.of(config, base, done, runs.size()),
+                complexity(),
+                initialization(),
+                findings,
+                curves);
     }
 
     private Path pretrainFolder(BackboneConfig b, long seed) {
@@ -449,13 +451,18 @@ public final class Comparison {
         Path folder = pretrainFolder(run.backbone(), run.seed());
         Path configFile = folder.resolve("config.json");
         if (Files.isRegularFile(configFile)) {
-            String diff = JsonDifference.first(JsonFiles.readObject(configFile), recipe.toJson(), "", PRETRAIN_IGNORED);
+            // read back through the recipe's binder: a folder written before a field was renamed
+            // holds the earlier name, which reads as the current one
+            JsonObject found = PretrainConfig.fromJson(
+                            JsonFiles.readObject(configFile), ConfigPath.root(configFile.toString()))
+                    .toJson();
+            String diff = JsonDifference.first(found, recipe.toJson(), "", PRETRAIN_IGNORED);
             if (diff != null) {
                 throw new IllegalArgumentException(folder + " holds a pretraining of another recipe (" + diff
                         + "): pass --retrain to train it again, or --output DIR for a new comparison");
             }
         }
-        Path images = pretrainImages(recipe);
+        Path images = p.imagesFolder(recipe, dir);
         if (Files.isRegularFile(folder.resolve(PretrainTrainer.WEIGHTS_FILE))) {
             listeners.forEach(l -> l.pretraining(run, folder, Status.FINISHED));
             return;

@@ -7,13 +7,19 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Collectors;
 import org.cardinal.core.io.AtomicFiles;
 import org.cardinal.core.train.IntervalChart;
 import org.cardinal.core.train.LineChart;
+import org.cardinal.detector.compare.ReportDocument.Block;
+import org.cardinal.detector.compare.ReportDocument.Bullets;
+import org.cardinal.detector.compare.ReportDocument.Heading;
+import org.cardinal.detector.compare.ReportDocument.Image;
+import org.cardinal.detector.compare.ReportDocument.Paragraph;
+import org.cardinal.detector.compare.ReportDocument.Table;
+import org.cardinal.detector.compare.ReportDocument.Warning;
 import org.cardinal.detector.report.TrainingCurves;
 import org.cardinal.detector.report.TrainingHistory;
 import org.cardinal.detector.train.DeviceSelection;
@@ -135,23 +141,6 @@ public final class ComparisonReport {
             new PaperRow("ResNet-101", "44.5M", "7.8", "22.0", "51.1", "29.8"),
             new PaperRow("ResNeXt-101 (32x4d)", "44.2M", "8.0", "21.2", "51.9", "30.0"));
 
-    /** Logged points averaged for the loss curves. */
-
-    /** A piece of the report, rendered to Markdown and to HTML alike. */
-    private sealed interface Block {}
-
-    private record Heading(int level, String text) implements Block {}
-
-    private record Paragraph(String text) implements Block {}
-
-    private record Bullets(List<String> items) implements Block {}
-
-    private record Warning(String title, List<String> items) implements Block {}
-
-    private record Table(ReportTable table) implements Block {}
-
-    private record Image(String file, String alt, byte[] png) implements Block {}
-
     private ComparisonReport() {}
 
     /**
@@ -160,18 +149,24 @@ public final class ComparisonReport {
      * @return the HTML report
      * @throws IOException if a file cannot be written
      */
-    public static Path write(Path dir, Setup setup, ComplexityCheck complexity, Findings findings, List<Curve> curves)
+    public static Path write(
+            Path dir,
+            Setup setup,
+            ComplexityCheck complexity,
+            SharedInitialization initialization,
+            Findings findings,
+            List<Curve> curves)
             throws IOException {
         Files.createDirectories(dir);
-        List<Block> blocks = blocks(setup, complexity, findings, curves);
+        List<Block> blocks = blocks(setup, complexity, initialization, findings, curves);
         for (Block b : blocks) {
             if (b instanceof Image i) {
                 AtomicFiles.write(dir.resolve(i.file()), i.png());
             }
         }
-        AtomicFiles.writeString(dir.resolve("report.md"), markdown(blocks));
+        AtomicFiles.writeString(dir.resolve("report.md"), ReportDocument.markdown(blocks));
         Path html = dir.resolve("report.html");
-        AtomicFiles.writeString(html, html(setup.title(), blocks));
+        AtomicFiles.writeString(html, ReportDocument.html(setup.title(), blocks));
         return html;
     }
 
@@ -223,7 +218,8 @@ public final class ComparisonReport {
         return c;
     }
 
-    private static List<Block> blocks(Setup s, ComplexityCheck complexity, Findings f, List<Curve> curves) {
+    private static List<Block> blocks(
+            Setup s, ComplexityCheck complexity, SharedInitialization init, Findings f, List<Curve> curves) {
         List<Block> b = new ArrayList<>();
         b.add(new Heading(1, s.title()));
         List<String> setup = new ArrayList<>(List.of(
@@ -231,7 +227,8 @@ public final class ComparisonReport {
                 "Schedule: " + s.schedule(),
                 "Device: " + s.device(),
                 "Seeds: " + s.seeds(),
-                "Backbone initialization: " + s.pretraining()));
+                "Backbone initialization: " + s.pretraining(),
+                "Initialization of the other parts: " + init.summary()));
         setup.add(
                 s.runsDone() == s.runsPlanned()
                         ? "Runs: all " + s.runsPlanned() + " finished"
@@ -242,11 +239,22 @@ public final class ComparisonReport {
         if (!complexity.similar()) {
             b.add(new Warning("The backbones are not of similar complexity", complexity.warnings()));
         }
+        if (!init.complete()) {
+            b.add(new Warning("Not every part but the backbone starts from the same weights", init.warnings()));
+        }
         b.add(new Heading(2, "Verdict"));
         b.add(new Bullets(f.verdicts()));
         b.add(new Paragraph("How to read it: each seed trains every backbone on the same images in the same order, "
-                + "from the same initial weights in every part but the backbone, so the seed-by-seed difference of AP "
-                + "isolates the backbone. The 95% confidence interval of its mean is mean ± t(0.975, n - 1) · s / √n "
+                + (init.complete()
+                        ? "from the same initial weights in every part but the backbone, so the seed-by-seed "
+                                + "difference of AP isolates the backbone. "
+                        : "from the same initial weights in every part but the backbone except the "
+                                + init.differing().size() + " parameter tensors listed in the warning above ("
+                                + String.join(", ", init.parts())
+                                + "), whose shapes or initial ranges follow the backbone's: the "
+                                + "seed-by-seed difference of AP isolates the backbone together with those "
+                                + "parts' initial weights. ")
+                + "The 95% confidence interval of its mean is mean ± t(0.975, n - 1) · s / √n "
                 + "(Student's t over the n seeds both backbones finished). A backbone is called ahead only when the "
                 + "whole interval is on its side of 0. An interval that contains 0 does not show that the backbones "
                 + "are equal: a difference smaller than about its half width may exist, and more seeds or a longer "
@@ -375,84 +383,6 @@ public final class ComparisonReport {
         PAPER.forEach(r -> paper.row(r.backbone(), r.params(), r.gflops(), r.top1Error(), r.ap50(), r.ap()));
         b.add(new Table(paper));
         return b;
-    }
-
-    private static String markdown(List<Block> blocks) {
-        StringBuilder b = new StringBuilder();
-        for (Block block : blocks) {
-            if (block instanceof Heading h) {
-                b.append("#".repeat(h.level())).append(' ').append(h.text()).append("\n\n");
-            } else if (block instanceof Paragraph p) {
-                b.append(p.text()).append("\n\n");
-            } else if (block instanceof Bullets l) {
-                l.items().forEach(i -> b.append("- ").append(i).append('\n'));
-                b.append('\n');
-            } else if (block instanceof Warning w) {
-                b.append("> **Warning: ").append(w.title()).append(".**\n");
-                w.items().forEach(i -> b.append(">\n> ").append(i).append('\n'));
-                b.append('\n');
-            } else if (block instanceof Table t) {
-                b.append(t.table().markdown());
-            } else if (block instanceof Image i) {
-                b.append("![").append(i.alt()).append("](").append(i.file()).append(")\n\n");
-            }
-        }
-        return b.toString();
-    }
-
-    private static String html(String title, List<Block> blocks) {
-        StringBuilder b = new StringBuilder();
-        b.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>")
-                .append(ReportTable.escape(title))
-                .append("</title>\n<style>\n")
-                .append("body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:2em auto;")
-                .append("max-width:1100px;color:#222;padding:0 1em}\n")
-                .append("h1{font-size:1.6em;border-bottom:2px solid #0072b2;padding-bottom:.3em}\n")
-                .append("h2{font-size:1.2em;margin-top:1.8em;color:#0b4f7c}\n")
-                .append("table{border-collapse:collapse;margin:.6em 0;font-size:.92em}\n")
-                .append("th,td{border:1px solid #ccc;padding:.35em .6em}th{background:#eef4f9;text-align:center}\n")
-                .append("td.num{text-align:right;font-variant-numeric:tabular-nums}\n")
-                .append("tr:nth-child(even) td{background:#fafafa}\n")
-                .append("p{max-width:60em;line-height:1.5}img{max-width:100%;border:1px solid #ddd;margin:.5em 0}\n")
-                .append(".warning{border:3px solid #d55e00;background:#fff3eb;padding:.6em 1em;margin:1em 0}\n")
-                .append(".warning h2{color:#a33c00;margin-top:.2em}\n")
-                .append("</style></head><body>\n");
-        for (Block block : blocks) {
-            if (block instanceof Heading h) {
-                b.append("<h")
-                        .append(h.level())
-                        .append('>')
-                        .append(ReportTable.escape(h.text()))
-                        .append("</h")
-                        .append(h.level())
-                        .append(">\n");
-            } else if (block instanceof Paragraph p) {
-                b.append("<p>").append(ReportTable.escape(p.text())).append("</p>\n");
-            } else if (block instanceof Bullets l) {
-                b.append("<ul>\n")
-                        .append(l.items().stream()
-                                .map(i -> "<li>" + ReportTable.escape(i) + "</li>")
-                                .collect(Collectors.joining("\n")))
-                        .append("\n</ul>\n");
-            } else if (block instanceof Warning w) {
-                b.append("<div class=\"warning\"><h2>Warning: ")
-                        .append(ReportTable.escape(w.title()))
-                        .append("</h2>\n");
-                w.items()
-                        .forEach(i ->
-                                b.append("<p>").append(ReportTable.escape(i)).append("</p>\n"));
-                b.append("</div>\n");
-            } else if (block instanceof Table t) {
-                b.append(t.table().html());
-            } else if (block instanceof Image i) {
-                b.append("<img alt=\"")
-                        .append(ReportTable.escape(i.alt()))
-                        .append("\" src=\"data:image/png;base64,")
-                        .append(Base64.getEncoder().encodeToString(i.png()))
-                        .append("\">\n");
-            }
-        }
-        return b.append("</body></html>\n").toString();
     }
 
     private static String meanStd(PairedStatistics.Summary s) {

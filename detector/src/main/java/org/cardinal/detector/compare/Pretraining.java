@@ -3,6 +3,8 @@ package org.cardinal.detector.compare;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.cardinal.backbone.BackboneConfig;
 import org.cardinal.backbone.pretrain.PretrainConfig;
@@ -21,7 +23,7 @@ import org.cardinal.core.config.JsonFiles;
  *               "per_seed": true }
  * }</pre>
  *
- * <p>The recipe's {@code arch} is replaced by each backbone of the comparison (so it may be left
+ * <p>The recipe's {@code backbone} is replaced by each backbone of the comparison (so it may be left
  * out). {@code images} is a folder in ImageNet's layout ({@code train/<class>/...}, optionally
  * {@code val/<class>/...}); without it the recipe's {@code generated} synthetic set is written
  * once into the comparison folder. With {@code per_seed} (the default) every seed of the
@@ -30,14 +32,14 @@ import org.cardinal.core.config.JsonFiles;
  * seed, as the paper did (affordable for ImageNet), and the intervals then cover detector
  * training from those weights only.
  *
- * @param recipe the pretraining recipe (its {@code arch} is a placeholder)
+ * @param recipe the pretraining recipe (its {@code backbone} is a placeholder)
  * @param images the image folder, or null for the recipe's generated set
  * @param perSeed pretrain once per seed (true) or once per backbone (false)
  */
 public record Pretraining(PretrainConfig recipe, String images, boolean perSeed) {
 
-    /** Stands in for a recipe's {@code arch} when it has none: every backbone replaces it. */
-    private static final String PLACEHOLDER_ARCH = "resnet18";
+    /** Stands in for a recipe's {@code backbone} when it has none: every backbone replaces it. */
+    private static final String PLACEHOLDER_BACKBONE = "resnet18";
 
     /**
      * Reads the {@code pretrain} object; a recipe given as a file is checked on its own, so that
@@ -59,10 +61,10 @@ public record Pretraining(PretrainConfig recipe, String images, boolean perSeed)
         if (r.isJsonPrimitive() && r.getAsJsonPrimitive().isString()) {
             Path file = ComparisonConfig.ConfigFiles.locate(r.getAsString(), "pretrain", at.field("recipe"));
             PretrainConfig recipe =
-                    PretrainConfig.fromJson(withArch(JsonFiles.readObject(file)), ConfigPath.root(file.toString()));
+                    PretrainConfig.fromJson(withBackbone(JsonFiles.readObject(file)), ConfigPath.root(file.toString()));
             o.add("recipe", recipe.toJson());
         } else if (r.isJsonObject()) {
-            o.add("recipe", withArch(r.getAsJsonObject()));
+            o.add("recipe", withBackbone(r.getAsJsonObject()));
         }
         JsonObject d = new JsonObject();
         d.add("images", JsonNull.INSTANCE);
@@ -84,17 +86,40 @@ public record Pretraining(PretrainConfig recipe, String images, boolean perSeed)
      */
     public PretrainConfig recipeFor(BackboneConfig backbone, long seed) {
         JsonObject j = recipe.toJson();
-        j.add("arch", backbone.toJson());
+        j.add("backbone", backbone.toJson());
         if (perSeed) {
             j.addProperty("seed", seed);
         }
         return PretrainConfig.fromJson(j, ConfigPath.root("pretraining of " + backbone.name()));
     }
 
-    private static JsonObject withArch(JsonObject recipe) {
+    /**
+     * The pretraining images: {@link #images()}, or the recipe's synthetic set generated once into
+     * the comparison folder (a complete set is left as it is).
+     *
+     * @param forRecipe the recipe of a run (its generated set)
+     * @param comparisonDir the comparison folder
+     * @return the folder with train/ and val/
+     * @throws IOException if the set cannot be written
+     */
+    Path imagesFolder(PretrainConfig forRecipe, Path comparisonDir) throws IOException {
+        if (images == null) {
+            Path generated = comparisonDir.resolve("pretrain-data");
+            forRecipe.generated().writeTo(generated);
+            return generated;
+        }
+        Path folder = Path.of(images);
+        if (!Files.isDirectory(folder.resolve("train"))) {
+            throw new IllegalArgumentException(
+                    "pretrain.images " + folder + ": expected a folder with train/<class>/ images (ImageNet's layout)");
+        }
+        return folder;
+    }
+
+    private static JsonObject withBackbone(JsonObject recipe) {
         JsonObject copy = recipe.deepCopy();
-        if (!copy.has("arch")) {
-            copy.addProperty("arch", PLACEHOLDER_ARCH);
+        if (!copy.has("backbone") && !copy.has("arch")) {
+            copy.addProperty("backbone", PLACEHOLDER_BACKBONE);
         }
         return copy;
     }

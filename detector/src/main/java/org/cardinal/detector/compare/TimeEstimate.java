@@ -275,11 +275,11 @@ public record TimeEstimate(
             throws IOException {
         stop.throwIfRequested(DURING);
         Pretraining pre = comparison.config().pretrain();
-        Path images = comparison.pretrainImages(recipe);
+        Path images = pre.imagesFolder(recipe, comparison.dir());
         Path scratch = Files.createTempDirectory(comparison.dir(), ".probe-");
         try {
             JsonObject j = recipe.toJson();
-            j.addProperty("log_every_iters", 1);
+            j.addProperty("log_period", 1);
             PretrainConfig probe = PretrainConfig.fromJson(j, ConfigPath.root("probe"));
             new PretrainTrainer(
                             probe,
@@ -303,14 +303,14 @@ public record TimeEstimate(
                     n++;
                 }
             }
-            double perStep = n == 0 ? 0 : perImage / n * recipe.batchSize();
+            double perStep = n == 0 ? 0 : perImage / n * recipe.imsPerBatch();
             int train = ImageFolderDataset.open(images.resolve("train")).size();
             int val = Files.isDirectory(images.resolve("val"))
                     ? ImageFolderDataset.open(images.resolve("val")).size()
                     : 0;
-            double steps = (double) recipe.epochs() * (train / recipe.batchSize());
+            double steps = (double) recipe.epochs() * (train / recipe.imsPerBatch());
             double valBatches =
-                    Math.ceil((double) val / recipe.batchSize()) * recipe.epochs() / recipe.evalEveryEpochs();
+                    Math.ceil((double) val / recipe.imsPerBatch()) * recipe.epochs() / recipe.evalEveryEpochs();
             return perStep * (steps + valBatches / 3);
         } finally {
             AtomicFiles.deleteTree(scratch);

@@ -194,14 +194,14 @@ class ComparisonConfigTest {
     void pretrainingRecipeIsReadAndGetsEachBackboneAndSeed() throws IOException {
         Files.writeString(
                 dir.resolve("recipe.json"),
-                "{\"epochs\": 2, \"batch_size\": 4, \"base_lr\": 0.1, "
+                "{\"epochs\": 2, \"ims_per_batch\": 4, \"base_lr\": 0.1, "
                         + "\"image_size\": 16, \"resize_size\": 18, \"seed\": 3}");
         ComparisonConfig c = ComparisonConfig.load(config(
                 "{\"base\": \"base.json\", \"pretrain\": {\"recipe\": " + "\"recipe.json\"}, " + backbones() + "}"));
         assertTrue(c.pretrain().perSeed());
         assertEquals(2, c.pretrain().recipe().epochs());
         var recipe = c.pretrain().recipeFor(c.backbones().get(1), 8);
-        assertEquals("tiny_resnext", recipe.arch().name());
+        assertEquals("tiny_resnext", recipe.backbone().name());
         assertEquals(8, recipe.seed());
         String bad = fails(
                         "{\"base\": \"base.json\", \"pretrain\": {\"recipe\": {\"epochs\": 0}}, " + backbones() + "}")

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
+import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,6 +15,7 @@ import java.util.List;
 import org.cardinal.backbone.pretrain.PretrainTrainer;
 import org.cardinal.backbone.weights.StateDict;
 import org.cardinal.backbone.weights.StateDicts;
+import org.cardinal.core.config.JsonFiles;
 import org.cardinal.core.train.StopRequest;
 import org.cardinal.detector.FasterRcnn;
 import org.cardinal.detector.train.TrainingRun;
@@ -28,8 +30,8 @@ class ComparisonPretrainTest {
 
     @Test
     void detectorStartsFromTheBackboneItsRunPretrained() throws IOException {
-        String recipe = "\"pretrain\": {\"recipe\": {\"epochs\": 1, \"batch_size\": 4, \"base_lr\": 0.1, "
-                + "\"image_size\": 16, \"resize_size\": 18, \"workers\": 1, \"generated\": {\"classes\": 2, "
+        String recipe = "\"pretrain\": {\"recipe\": {\"epochs\": 1, \"ims_per_batch\": 4, \"base_lr\": 0.1, "
+                + "\"image_size\": 16, \"resize_size\": 18, \"num_workers\": 1, \"generated\": {\"classes\": 2, "
                 + "\"train_per_class\": 4, \"val_per_class\": 2, \"image_size\": 20}}},";
         ComparisonConfig cfg = ComparisonConfig.load(TinyComparison.write(dir, "fpn", recipe + " \"seeds\": 2,"));
         StopRequest stop = new StopRequest();
@@ -79,7 +81,19 @@ class ComparisonPretrainTest {
                         name);
             }
         }
-        // a second call finds the pretraining done and does not repeat it
+        // a second call finds the pretraining done and does not repeat it, even when its folder was
+        // written with the recipe's earlier field names
+        Path written = dir.resolve("out/tiny_resnet/seed_7/pretrain/config.json");
+        JsonObject earlier = JsonFiles.readObject(written);
+        for (String[] rename : new String[][] {
+            {"backbone", "arch"},
+            {"ims_per_batch", "batch_size"},
+            {"log_period", "log_every_iters"},
+            {"num_workers", "workers"}
+        }) {
+            earlier.add(rename[1], earlier.remove(rename[0]));
+        }
+        Files.writeString(written, JsonFiles.pretty(earlier));
         seen.clear();
         StopRequest again = new StopRequest();
         new Comparison(cfg, dir.resolve("out"))

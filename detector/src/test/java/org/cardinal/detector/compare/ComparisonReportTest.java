@@ -79,7 +79,8 @@ class ComparisonReportTest {
         Findings f = new Findings(List.of("resnet50", "resnet18"), results);
         ComparisonReport.Setup setup = new ComparisonReport.Setup(
                 "Swap", "train.json -> val.json", "400 iterations", "CPU (2 cores)", "42, 43, 44", "random", 6, 6);
-        Path html = ComparisonReport.write(dir, setup, ComplexityCheck.of(backbones, 224), f, curves);
+        Path html = ComparisonReport.write(
+                dir, setup, ComplexityCheck.of(backbones, 224), fpnLateralsDiffer("resnet50", "resnet18"), f, curves);
         String h = Files.readString(html);
         String md = Files.readString(dir.resolve("report.md"));
         // differences 1, 2, 0.5 AP points: mean 1.17, 95% CI -0.73 to 3.06 (see PairedStatisticsTest)
@@ -94,6 +95,17 @@ class ComparisonReportTest {
             assertTrue(s.contains("49.7") && s.contains("27.5"), "the paper's numbers");
             assertTrue(s.contains("1.62M"), "detector params");
         }
+        // the parts whose shapes follow the backbone's are named with their shapes, and the claim
+        // of identical initial weights is made for the rest only
+        for (String s : new String[] {h, md}) {
+            assertFalse(s.contains("from the same initial weights in every part but the backbone, so"), s);
+            assertTrue(s.contains("except the 4 parameter tensors listed in the warning above (FPN)"), s);
+            assertTrue(
+                    s.contains("backbone.fpn.inner_blocks.3.0.weight (FPN) starts from different weights, its shape "
+                            + "following the backbone's: [256, 2048, 1, 1] in resnet50, [256, 512, 1, 1] in resnet18"),
+                    s);
+        }
+        assertTrue(md.contains("> **Warning: Not every part but the backbone starts from the same weights.**"), md);
         // the warning comes before any result
         assertTrue(md.indexOf("not of similar complexity") < md.indexOf("## Verdict"));
         assertTrue(h.indexOf("class=\"warning\"") < h.indexOf("<h2>Verdict"));
@@ -121,12 +133,31 @@ class ComparisonReportTest {
                 new ComparisonReport.Setup("t", "d", "s", "cpu", "1, 2", "random", 1, 4),
                 ComplexityCheck.of(
                         List.of(BackboneConfig.named("resnet50"), BackboneConfig.named("resnext50_32x4d")), 224),
+                new SharedInitialization(
+                        List.of("resnet50", "resnext50_32x4d"),
+                        List.of("backbone.fpn.inner_blocks.0.0.weight", "rpn.head.conv.0.0.weight"),
+                        List.of()),
                 f,
                 List.of());
         String md = Files.readString(dir.resolve("report.md"));
         assertTrue(md.contains("Runs: 1 of 4 finished"), md);
+        assertTrue(md.contains("from the same initial weights in every part but the backbone, so"), md);
+        assertTrue(md.contains("all 2 parameter tensors outside the backbone start bit-identical"), md);
         assertTrue(md.contains("resnext50_32x4d vs resnet50: no seed has finished for both yet"), md);
         assertFalse(md.contains("Warning"), "similar complexity: no warning");
+    }
+
+    /** ResNet-50's and ResNet-18's FPN: the lateral 1x1 convolutions take C2..C5 (torchvision's FPN). */
+    private static SharedInitialization fpnLateralsDiffer(String a, String b) {
+        int[] wide = {256, 512, 1024, 2048};
+        int[] narrow = {64, 128, 256, 512};
+        List<SharedInitialization.Differing> d = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            d.add(new SharedInitialization.Differing(
+                    "backbone.fpn.inner_blocks." + i + ".0.weight",
+                    List.of("[256, " + wide[i] + ", 1, 1]", "[256, " + narrow[i] + ", 1, 1]")));
+        }
+        return new SharedInitialization(List.of(a, b), List.of("backbone.fpn.inner_blocks.0.0.bias"), d);
     }
 
     private TrainingHistory history(int k) throws IOException {

@@ -11,9 +11,11 @@ import ai.djl.nn.Parameter;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.cardinal.backbone.weights.StateDicts;
 import org.cardinal.detector.FasterRcnn;
 import org.cardinal.detector.data.CocoDetectionDataset;
@@ -30,8 +32,10 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * A backbone swap is a controlled experiment: for a given seed, the runs of a comparison differ in
  * the backbone and nothing else. Every tensor outside the backbone body (FPN, RPN, RoI heads; in
- * the C4 variant the res5 box head belongs to the backbone) starts bit-identical, and the runs
- * see the same images in the same order with the same flips.
+ * the C4 variant the res5 box head belongs to the backbone) starts bit-identical where its shape
+ * does not follow the backbone's (all of them between backbones of equal stage channels; the ones
+ * that cannot are listed by {@link SharedInitialization}), and the runs see the same images in the
+ * same order with the same flips.
  */
 class ControlledInitializationTest {
 
@@ -48,6 +52,9 @@ class ControlledInitializationTest {
         Comparison.Run nextSeed = c.runs().get(2);
         assertEquals(resnet.seed(), resnext.seed());
         assertNotEquals(resnet.backbone().cardinality(), resnext.backbone().cardinality());
+        // equal stage channels: nothing outside the body follows the backbone's shape
+        assertArrayEquals(resnet.backbone().stageChannels(), resnext.backbone().stageChannels());
+        assertTrue(c.initialization().complete(), c.initialization().toString());
         Map<String, float[]> a = initialWeights(resnet.config());
         Map<String, float[]> b = initialWeights(resnext.config());
         Map<String, float[]> other = initialWeights(nextSeed.config());
@@ -76,6 +83,44 @@ class ControlledInitializationTest {
         assertFalse(java.util.Arrays.equals(a.get(heads.get(0)), other.get(heads.get(0))));
     }
 
+    /**
+     * The same with backbones of different widths (basic blocks against bottlenecks, a quarter of
+     * the channels): every tensor outside the body that the comparison does not list starts
+     * bit-identical in the runs, and every listed one truly starts otherwise (in shape or values).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"fpn", "c4"})
+    void acrossWidthsEveryPartOfEqualShapeStartsBitIdenticalAndTheOthersAreListed(String variant) throws IOException {
+        Comparison c = new Comparison(
+                ComparisonConfig.load(TinyComparison.write(
+                        dir, variant, "\"seeds\": 1,", TinyComparison.BASIC, TinyComparison.RESNET)),
+                dir.resolve("out"));
+        Map<String, NDArrayCopy> a = initialArrays(c.runs().get(0).config());
+        Map<String, NDArrayCopy> b = initialArrays(c.runs().get(1).config());
+        SharedInitialization check = c.initialization();
+        Set<String> listed = new HashSet<>();
+        check.differing().forEach(d -> listed.add(d.parameter()));
+        assertFalse(listed.isEmpty(), "different widths: some shapes follow the backbone");
+        int identical = 0;
+        for (String name : a.keySet()) {
+            if (name.startsWith("backbone.body.")) {
+                continue;
+            }
+            if (listed.contains(name)) {
+                assertTrue(
+                        !a.get(name).shape().equals(b.get(name).shape())
+                                || !java.util.Arrays.equals(
+                                        a.get(name).values(), b.get(name).values()),
+                        name + " is listed but starts identical");
+            } else {
+                assertEquals(a.get(name).shape(), b.get(name).shape(), name);
+                assertArrayEquals(a.get(name).values(), b.get(name).values(), name + " differs between the arms");
+                identical++;
+            }
+        }
+        assertEquals(check.shared().size(), identical, check.shared().toString());
+    }
+
     @Test
     void armsOfASeedSeeTheSameImagesInTheSameOrderWithTheSameFlips() throws IOException {
         Comparison c = new Comparison(
@@ -89,6 +134,26 @@ class ControlledInitializationTest {
         assertEquals(first, stream(resnext.config(), 6));
         assertNotEquals(first, stream(c.runs().get(2).config(), 6), "another seed, another order");
         assertTrue(first.stream().anyMatch(s -> s.contains("flipped")), first.toString());
+    }
+
+    /** A parameter's initial values and shape. */
+    private record NDArrayCopy(List<Long> shape, float[] values) {}
+
+    private static Map<String, NDArrayCopy> initialArrays(RunConfig config) throws IOException {
+        Map<String, NDArrayCopy> out = new LinkedHashMap<>();
+        try (NDManager m = NDManager.newBaseManager()) {
+            FasterRcnn model = TrainingRun.createModel(config, m);
+            for (Map.Entry<String, Parameter> e :
+                    StateDicts.namedParameters(model).entrySet()) {
+                long[] shape = e.getValue().getArray().getShape().getShape();
+                out.put(
+                        e.getKey(),
+                        new NDArrayCopy(
+                                java.util.Arrays.stream(shape).boxed().toList(),
+                                e.getValue().getArray().toFloatArray()));
+            }
+        }
+        return out;
     }
 
     private static Map<String, float[]> initialWeights(RunConfig config) throws IOException {

@@ -19,16 +19,29 @@ final class TinyComparison {
     static final String RESNEXT = "{\"name\": \"tiny_resnext\", \"block\": \"bottleneck\", \"layers\": [1, 1, 1, 1], "
             + "\"cardinality\": 4, \"bottleneck_width\": 16, \"base_channels\": 8, \"num_classes\": 10}";
 
+    /**
+     * A narrower backbone: basic blocks, so its stages have a quarter of the others' channels (8,
+     * 16, 32, 64 against 32, 64, 128, 256), as ResNet-18 against ResNet-50.
+     */
+    static final String BASIC = "{\"name\": \"tiny_basic\", \"block\": \"basic\", \"layers\": [1, 1, 1, 1], "
+            + "\"base_channels\": 8, \"num_classes\": 10}";
+
     private TinyComparison() {}
+
+    /** {@link #write(Path, String, String, String...)} with the two backbones of equal stage channels. */
+    static Path write(Path dir, String variant, String extra) throws IOException {
+        return write(dir, variant, extra, RESNET, RESNEXT);
+    }
 
     /**
      * Writes the dataset, a base run config and a comparison config into {@code dir}.
      *
      * @param variant "fpn" or "c4"
      * @param extra more top-level fields of the comparison config (e.g. "\"seeds\": 2,"), or ""
+     * @param backbones the backbone objects compared, the reference first
      * @return the comparison config file
      */
-    static Path write(Path dir, String variant, String extra) throws IOException {
+    static Path write(Path dir, String variant, String extra, String... backbones) throws IOException {
         Path data = dir.resolve("data");
         if (!Files.exists(data)) {
             RectangleScenes.write(
@@ -62,8 +75,8 @@ final class TinyComparison {
         Path file = dir.resolve("compare_" + variant + ".json");
         Files.writeString(
                 file,
-                "{ \"title\": \"tiny\", \"base\": \"base.json\", " + extra + " \"backbones\": [" + RESNET + ", "
-                        + RESNEXT + "] }");
+                "{ \"title\": \"tiny\", \"base\": \"base.json\", " + extra + " \"backbones\": ["
+                        + String.join(", ", backbones) + "] }");
         return file;
     }
 }
