@@ -9,7 +9,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.cardinal.core.cli.Args;
+import org.cardinal.core.cli.Cli;
 import org.cardinal.core.train.StopRequest;
 import org.cardinal.detector.data.SyntheticCocoGenerator;
 import org.junit.jupiter.api.Test;
@@ -53,7 +53,7 @@ class CompareBackbonesWidthsTest {
         };
         ByteArrayOutputStream text = new ByteArrayOutputStream();
         PrintStream out = new PrintStream(text, true, StandardCharsets.UTF_8);
-        CompareBackbones.run(Args.parse(argv), out, System.err, new StopRequest());
+        CompareBackbones.run(Cli.options(new CompareBackbones.Options(), argv), out, System.err, new StopRequest());
         String console = text.toString(StandardCharsets.UTF_8);
         int[] narrow = {16, 32, 64, 128};
         int[] wide = {64, 128, 256, 512};

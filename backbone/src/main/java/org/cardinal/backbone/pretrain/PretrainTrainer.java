@@ -276,7 +276,7 @@ public final class PretrainTrainer {
             if (val != null && ((epoch + 1) % cfg.evalEveryEpochs() == 0 || last)) {
                 double[] v = evaluate(net, ps, loader, val, evalTransform, cfg, manager, stopRequest);
                 if (v == null) { // stopped during the evaluation: the epoch's training is kept, its val pass is not
-                    new PretrainCheckpoint(epoch + 1, 0, step, cfg.seed(), cfg.batchSize(), train.classes())
+                    new PretrainCheckpoint(epoch + 1, 0, step, cfg.seed(), cfg.imsPerBatch(), train.classes())
                             .write(ckptDir, net, sgd);
                     log.accept("stopped during the evaluation after step " + step
                             + " (checkpoint written; --resume continues)");
