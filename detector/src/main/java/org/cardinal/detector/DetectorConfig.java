@@ -4,8 +4,8 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import java.nio.file.Path;
 import java.util.Locale;
-import org.cardinal.backbone.BackboneConfig;
 import org.cardinal.backbone.Norm;
+import org.cardinal.backbone.spi.BackboneSpec;
 import org.cardinal.core.config.ConfigBinder;
 import org.cardinal.core.config.ConfigPath;
 import org.cardinal.core.config.InvalidFieldException;
@@ -23,7 +23,7 @@ import org.cardinal.core.config.JsonFiles;
  * of a file in {@code configs/backbones/} ("resnet50", "resnext50_32x4d", ...) or an inline
  * backbone config object. {@code num_classes} counts the background class, as in torchvision.
  *
- * @param backbone the ResNet/ResNeXt body
+ * @param backbone the backbone, of any registered type (see {@link org.cardinal.backbone.spi.Backbones#fromJson})
  * @param variant {@code fpn} (FPN over C2..C5 + max-pool level) or {@code c4} (RPN and RoIAlign
  *     on C4, res5 as the box head)
  * @param backboneNorm the backbone's normalization: {@code frozen} (torchvision's
@@ -62,7 +62,7 @@ import org.cardinal.core.config.JsonFiles;
  * @param bboxRegWeights box coder weights (wx, wy, ww, wh) of the box head
  */
 public record DetectorConfig(
-        BackboneConfig backbone,
+        BackboneSpec backbone,
         Variant variant,
         Norm backboneNorm,
         int numClasses,
@@ -265,7 +265,7 @@ public record DetectorConfig(
      * @param b a backbone
      * @return a copy with that backbone
      */
-    public DetectorConfig withBackbone(BackboneConfig b) {
+    public DetectorConfig withBackbone(BackboneSpec b) {
         JsonObject j = toJson();
         j.add("backbone", b.toJson());
         return fromJson(j, ConfigPath.root("withBackbone"));

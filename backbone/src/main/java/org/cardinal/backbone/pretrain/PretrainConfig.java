@@ -5,7 +5,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import java.nio.file.Path;
 import java.util.Arrays;
-import org.cardinal.backbone.BackboneConfig;
+import org.cardinal.backbone.spi.BackboneSpec;
 import org.cardinal.core.config.ConfigBinder;
 import org.cardinal.core.config.ConfigPath;
 import org.cardinal.core.config.InvalidFieldException;
@@ -25,7 +25,7 @@ import org.cardinal.core.config.JsonFiles;
  * folder is given. {@link #toJson()} writes the resolved recipe into the run folder.
  */
 public record PretrainConfig(
-        BackboneConfig arch,
+        BackboneSpec arch,
         int epochs,
         int batchSize,
         double baseLr,

@@ -24,7 +24,8 @@ import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
 import org.cardinal.backbone.Norm;
-import org.cardinal.backbone.ResNet;
+import org.cardinal.backbone.spi.BuildOptions;
+import org.cardinal.backbone.spi.FeatureExtractor;
 import org.cardinal.backbone.weights.StateDicts;
 import org.cardinal.core.config.JsonFiles;
 import org.cardinal.core.io.AtomicFiles;
@@ -35,7 +36,7 @@ import org.cardinal.core.train.NonFiniteLossException;
 import org.cardinal.core.train.StopRequest;
 
 /**
- * Trains a ResNet/ResNeXt classifier on an image-folder dataset ({@code data/train/<class>/...},
+ * Trains a backbone's classifier (any registered type; a ResNet/ResNeXt for the paper) on an image-folder dataset ({@code data/train/<class>/...},
  * optional {@code data/val/<class>/...}) with a {@link PretrainConfig} recipe, and exports the
  * backbone weights.
  *
@@ -143,10 +144,7 @@ public final class PretrainTrainer {
         try (NDManager manager = NDManager.newBaseManager(device);
                 ClassificationLoader loader = new ClassificationLoader(
                         cfg.workers(), cfg.prefetchBatches(), msg -> log.accept("warning: " + msg))) {
-            ResNet net = ResNet.builder(cfg.arch())
-                    .optNorm(Norm.BATCH)
-                    .optIncludeTop(true)
-                    .build();
+            FeatureExtractor net = cfg.arch().build(BuildOptions.classifier(Norm.BATCH));
             // the engine's generator is one per process: runs that initialize in other threads
             // (FasterRcnn.initialize does the same) take turns
             synchronized (Engine.class) {
@@ -187,7 +185,7 @@ public final class PretrainTrainer {
 
     private Result loop(
             PretrainConfig cfg,
-            ResNet net,
+            FeatureExtractor net,
             ParameterStore ps,
             MomentumSgd sgd,
             ClassificationLoader loader,
@@ -315,7 +313,7 @@ public final class PretrainTrainer {
 
     /** One optimizer step; returns {loss, top-1 fraction}. */
     private static double[] trainStep(
-            ResNet net,
+            FeatureExtractor net,
             ParameterStore ps,
             MomentumSgd sgd,
             ClassificationLoader.HostBatch batch,
@@ -352,7 +350,7 @@ public final class PretrainTrainer {
 
     /** Evaluates on {@code val}; returns {mean loss, top-1, top-5, images read} (fractions over the images read). */
     static double[] evaluate(
-            ResNet net,
+            FeatureExtractor net,
             ParameterStore ps,
             ClassificationLoader loader,
             ImageFolderDataset val,

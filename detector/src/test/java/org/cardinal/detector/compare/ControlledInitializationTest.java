@@ -47,7 +47,7 @@ class ControlledInitializationTest {
         Comparison.Run resnext = c.runs().get(1);
         Comparison.Run nextSeed = c.runs().get(2);
         assertEquals(resnet.seed(), resnext.seed());
-        assertNotEquals(resnet.backbone().cardinality(), resnext.backbone().cardinality());
+        assertNotEquals(resnet.backbone().summary(), resnext.backbone().summary());
         Map<String, float[]> a = initialWeights(resnet.config());
         Map<String, float[]> b = initialWeights(resnext.config());
         Map<String, float[]> other = initialWeights(nextSeed.config());
