@@ -37,7 +37,8 @@ import org.cardinal.core.config.JsonFiles;
  * @param sizeDivisible the padded batch is a multiple of this
  * @param trainableBackboneLayers 0..5 stages that get gradients, counted from the top
  * @param fpnChannels FPN output channels
- * @param anchorSizes anchor sizes per feature level (fpn: one level each; c4: one level)
+ * @param anchorSizes anchor sizes per feature map the RPN runs on (a ResNet: 5 levels with fpn, 1
+ *     with c4; the factory checks the count against the backbone's maps)
  * @param aspectRatios anchor aspect ratios (h / w), the same for every level
  * @param rpnPreNmsTopNTrain per-level proposals kept before NMS in training
  * @param rpnPreNmsTopNTest per-level proposals kept before NMS in inference
@@ -169,11 +170,15 @@ public record DetectorConfig(
                 "an integer in 0..5",
                 trainableBackboneLayers);
         require(fpnChannels > 0, "fpn_channels", "a positive integer", fpnChannels);
-        int levels = variant == Variant.FPN ? 5 : 1;
+        // How many levels the backbone's maps need is checked when the model is built
+        // (FasterRcnnFactory.rpn): a ResNet gives 5 with the FPN (P2..P6), 1 with C4.
         require(
-                anchorSizes != null && anchorSizes.length == levels,
+                anchorSizes != null
+                        && anchorSizes.length > 0
+                        && java.util.Arrays.stream(anchorSizes)
+                                .allMatch(l -> l != null && l.length == anchorSizes[0].length && l.length > 0),
                 "anchor_sizes",
-                variant == Variant.FPN ? "5 levels (P2..P6)" : "1 level (C4)",
+                "one non-empty level of sizes per feature map, every level with as many sizes",
                 len(anchorSizes));
         require(
                 aspectRatios != null && aspectRatios.length > 0,
