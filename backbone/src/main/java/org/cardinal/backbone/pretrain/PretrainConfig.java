@@ -20,7 +20,8 @@ import org.cardinal.core.config.JsonFiles;
  *
  * <p>JSON fields are snake_case; only {@code arch} is required. {@code arch} is a shipped
  * architecture name ({@code "resnext50_32x4d"}), a path to a backbone JSON (relative to the
- * config's folder), or an inline backbone object; its {@code num_classes} is replaced by the
+ * config's folder), or an inline backbone object, of any registered backbone type ({@link
+ * org.cardinal.backbone.spi.Backbones#fromJson}); its {@code num_classes} is replaced by the
  * dataset's class count. {@code generated} describes the built-in synthetic set used when no data
  * folder is given. {@link #toJson()} writes the resolved recipe into the run folder.
  */
