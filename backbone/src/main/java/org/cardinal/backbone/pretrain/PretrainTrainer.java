@@ -14,6 +14,7 @@ import ai.djl.training.tracker.Tracker;
 import ai.djl.training.util.ProgressBar;
 import com.google.gson.JsonObject;
 import java.io.IOException;
+import java.lang.ref.Reference;
 import java.nio.FloatBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -337,6 +338,10 @@ public final class PretrainTrainer {
                 gc.backward(loss);
                 hits = ClassificationLoss.topKHits(logits.stopGradient(), y, 1);
             }
+            // The batch is a tensor over a direct buffer that only the Java object x keeps alive;
+            // the backward pass reads it (the first convolution's weight gradient), so x must stay
+            // reachable until then, or a garbage collection frees the pixels under it.
+            Reference.reachabilityFence(x);
             // Host read-back of two scalars: logging, and stopping a diverged run before the
             // update applies its gradients.
             double l = loss.getFloat();
