@@ -15,8 +15,8 @@ import org.cardinal.core.config.ConfigPath;
 import org.cardinal.core.config.InvalidFieldException;
 
 /**
- * A small VGG-style backbone (Simonyan and Zisserman 2015, with BatchNorm): a 3x3/2 stem
- * convolution, then four stages of {@code convs[i]} 3x3 convolutions of {@code widths[i]}
+ * A small VGG-style backbone (Simonyan and Zisserman 2015, with BatchNorm): a 3x3 stem
+ * convolution and a 2x2 max pool, then four stages of {@code convs[i]} 3x3 convolutions of {@code widths[i]}
  * channels, each stage ending in a 2x2 max pool. Outputs S1..S4 at strides 4, 8, 16, 32.
  *
  * <p>Config section ({@code "backbone": {"type": "vgg", ...}}): {@code {"name": "vgg_mini",
@@ -110,16 +110,16 @@ public record VggConfig(String name, int[] widths, int[] convs, int numClasses) 
             throw new IllegalArgumentException("input size must be positive, got " + height + "x" + width);
         }
         List<Complexity.Stage> stages = new ArrayList<>();
-        long h = (height + 2 - 3) / 2 + 1;
-        long w = (width + 2 - 3) / 2 + 1;
+        long h = height / 2;
+        long w = width / 2;
         stages.add(new Complexity.Stage(
                 "stem",
                 h,
                 w,
                 widths[0],
-                "3x3, " + widths[0] + ", stride 2",
+                "3x3, " + widths[0] + ", max pool",
                 conv(3, widths[0]),
-                h * w * 9L * 3 * widths[0]));
+                height * width * 9L * 3 * widths[0]));
         int in = widths[0];
         for (int i = 0; i < 4; i++) {
             long params = 0;

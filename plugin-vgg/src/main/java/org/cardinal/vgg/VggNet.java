@@ -8,10 +8,12 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Activation;
 import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.pooling.Pool;
 import ai.djl.training.ParameterStore;
+import ai.djl.training.initializer.NormalInitializer;
 import ai.djl.util.PairList;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,8 +22,9 @@ import org.cardinal.backbone.spi.BuildOptions;
 import org.cardinal.backbone.spi.FeatureExtractor;
 
 /**
- * The network of a {@link VggConfig}: children {@code stem}, {@code stage1}..{@code stage4} (units
- * {@code 0, 1, ...}, each {@code conv} + {@code bn} + ReLU) and, with the top, {@code fc}. Frozen
+ * The network of a {@link VggConfig}: children {@code stem} (a unit, then a 2x2 max pool), {@code
+ * stage1}..{@code stage4} (units {@code 0, 1, ...}, then a 2x2 max pool; a unit is a 3x3 {@code
+ * conv} + {@code bn} + ReLU) and, with the top, {@code fc}. Frozen
  * stages: 1 freezes the stem, k the stem and stage1..stage(k-1).
  *
  * <p>Input (B, 3, H, W) normalized; output S1..S4, (B, widths[i], H / 2^(i+2), W / 2^(i+2)) in
@@ -45,11 +48,11 @@ public final class VggNet extends AbstractBlock implements FeatureExtractor {
         }
         int[] widths = config.widths();
         int[] convs = config.convs();
-        stem = addChildBlock("stem", new Unit(widths[0], 2, options.norm()));
+        stem = addChildBlock("stem", new Unit(widths[0], options.norm()));
         for (int i = 0; i < 4; i++) {
             Units stage = new Units();
             for (int k = 0; k < convs[i]; k++) {
-                stage.add(new Unit(widths[i], 1, options.norm()));
+                stage.add(new Unit(widths[i], options.norm()));
             }
             stages.add(addChildBlock("stage" + (i + 1), stage));
             views.add(new Stage(i));
@@ -102,7 +105,7 @@ public final class VggNet extends AbstractBlock implements FeatureExtractor {
     @Override
     protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
         stem.initialize(manager, dataType, inputShapes);
-        Shape[] shapes = stem.getOutputShapes(inputShapes);
+        Shape[] shapes = pooled(stem.getOutputShapes(inputShapes));
         for (Units stage : stages) {
             stage.initialize(manager, dataType, shapes);
             shapes = pooled(stage.getOutputShapes(shapes));
@@ -126,6 +129,10 @@ public final class VggNet extends AbstractBlock implements FeatureExtractor {
         return out;
     }
 
+    private static NDArray pool(NDArray x) {
+        return Pool.maxPool2d(x, new Shape(2, 2), new Shape(2, 2), new Shape(0, 0), false);
+    }
+
     private static Shape[] pooled(Shape[] in) {
         Shape s = in[0];
         return new Shape[] {new Shape(s.get(0), s.get(1), s.get(2) / 2, s.get(3) / 2)};
@@ -144,13 +151,13 @@ public final class VggNet extends AbstractBlock implements FeatureExtractor {
                 ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
             NDArray x = inputs.singletonOrThrow();
             if (index == 0) {
-                x = stem.forward(ps, new NDList(x), training, params).singletonOrThrow();
+                x = pool(stem.forward(ps, new NDList(x), training, params).singletonOrThrow());
                 if (frozenStages == 1) {
                     x = x.stopGradient();
                 }
             }
             x = stages.get(index).forward(ps, new NDList(x), training, params).singletonOrThrow();
-            x = Pool.maxPool2d(x, new Shape(2, 2), new Shape(2, 2), new Shape(0, 0), false);
+            x = pool(x);
             if (frozenStages == index + 2) {
                 x = x.stopGradient();
             }
@@ -160,26 +167,28 @@ public final class VggNet extends AbstractBlock implements FeatureExtractor {
 
         @Override
         public Shape[] getOutputShapes(Shape[] inputShapes) {
-            Shape[] in = index == 0 ? stem.getOutputShapes(inputShapes) : inputShapes;
+            Shape[] in = index == 0 ? pooled(stem.getOutputShapes(inputShapes)) : inputShapes;
             return pooled(stages.get(index).getOutputShapes(in));
         }
     }
 
-    /** A 3x3 convolution (no bias), its norm and a ReLU: children {@code conv}, {@code bn}. */
+    /** A 3x3 convolution (stride 1, no bias), its norm and a ReLU: children {@code conv}, {@code bn}. */
     private static final class Unit extends AbstractBlock {
         private final Block conv;
         private final Block bn;
 
-        Unit(int channels, int stride, Norm norm) {
+        Unit(int channels, Norm norm) {
             conv = addChildBlock(
                     "conv",
                     Conv2d.builder()
                             .setKernelShape(new Shape(3, 3))
-                            .optStride(new Shape(stride, stride))
                             .optPadding(new Shape(1, 1))
                             .setFilters(channels)
                             .optBias(false)
                             .build());
+            // torchvision's VGG: Kaiming normal, fan out, for ReLU
+            conv.setInitializer(
+                    new NormalInitializer((float) Math.sqrt(2.0 / (9.0 * channels))), Parameter.Type.WEIGHT);
             bn = addChildBlock("bn", norm.create(channels));
         }
 

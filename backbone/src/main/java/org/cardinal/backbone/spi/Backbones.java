@@ -74,19 +74,6 @@ public final class Backbones {
     }
 
     /**
-     * @param nameOrFile a shipped configuration's name or the path of a backbone JSON file
-     * @return its spec
-     * @throws IllegalArgumentException for an unknown name
-     * @throws org.cardinal.core.config.ConfigException naming the file and field of a bad file
-     */
-    public static BackboneSpec resolve(String nameOrFile) {
-        if (isFile(nameOrFile)) {
-            return load(Path.of(nameOrFile));
-        }
-        return named(nameOrFile);
-    }
-
-    /**
      * @param file a backbone JSON file (an object as {@link #fromJson} reads); its name defaults to
      *     the file's
      * @return its spec
