@@ -6,11 +6,14 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import org.cardinal.backbone.spi.BackboneSpec;
+import org.cardinal.backbone.spi.Backbones;
+import org.cardinal.backbone.spi.BuildOptions;
+import org.cardinal.backbone.spi.FeatureShape;
 import org.cardinal.core.config.ConfigBinder;
 import org.cardinal.core.config.ConfigPath;
 import org.cardinal.core.config.InvalidFieldException;
@@ -27,7 +30,9 @@ import org.cardinal.core.config.JsonFiles;
  *
  * <p>JSON form ({@code configs/backbones/<name>.json}): {@code {"name": "resnext50_32x4d", "block":
  * "bottleneck", "layers": [3, 4, 6, 3], "cardinality": 32, "bottleneck_width": 4, "num_classes":
- * 1000, "base_channels": 64}}; only {@code block} and {@code layers} are required.
+ * 1000, "base_channels": 64}}; only {@code block} and {@code layers} are required. It is the
+ * section of the backbone type {@code resnet} ({@link ResNetProvider}), the type of a backbone
+ * object without a {@code type} field.
  *
  * @param name architecture name (e.g. {@code resnet50})
  * @param block {@code "basic"} (ResNet-18/34) or {@code "bottleneck"} (ResNet-50 and deeper, ResNeXt)
@@ -39,13 +44,8 @@ import org.cardinal.core.config.JsonFiles;
  *     later stage doubles it. Smaller values give tiny models for tests.
  */
 public record BackboneConfig(
-        String name,
-        String block,
-        int[] layers,
-        int cardinality,
-        int bottleneckWidth,
-        int numClasses,
-        int baseChannels) {
+        String name, String block, int[] layers, int cardinality, int bottleneckWidth, int numClasses, int baseChannels)
+        implements BackboneSpec {
 
     /** Block type of ResNet-18/34: two 3x3 convs, expansion 1. */
     public static final String BASIC = "basic";
@@ -70,7 +70,7 @@ public record BackboneConfig(
             "resnext_mini_16x8d");
 
     /** Names that were ambiguous, with what a config names instead. */
-    private static final Map<String, String> RENAMED = Map.of(
+    static final Map<String, String> RENAMED = Map.of(
             "resnext_mini",
             "\"resnext_mini_4x16d\" (the 4x16d network once called resnext_mini) or \"resnext_mini_16x8d\" (the "
                     + "demo's)");
@@ -160,13 +160,56 @@ public record BackboneConfig(
     }
 
     /** The same architecture with another number of classes (e.g. for pretraining on a small set). */
+    @Override
     public BackboneConfig withNumClasses(int classes) {
         return new BackboneConfig(name, block, layers, cardinality, bottleneckWidth, classes, baseChannels);
     }
 
-    /** @return the JSON form read by {@link #fromJson} (every field written) */
+    @Override
+    public String type() {
+        return ResNetProvider.TYPE;
+    }
+
+    /** @return the block, the blocks per stage and, for a bottleneck, CxDd: {@code bottleneck [3, 4, 6, 3], 32x4d} */
+    @Override
+    public String summary() {
+        return block + " " + Arrays.toString(layers)
+                + (isBottleneck() ? ", " + cardinality + "x" + bottleneckWidth + "d" : "");
+    }
+
+    /** @return C2..C5: {@link #stageChannels()} channels at strides 4, 8, 16, 32 */
+    @Override
+    public List<FeatureShape> featureShapes() {
+        int[] c = stageChannels();
+        return List.of(
+                new FeatureShape(ResNet.STAGE_NAMES.get(0), c[0], 4),
+                new FeatureShape(ResNet.STAGE_NAMES.get(1), c[1], 8),
+                new FeatureShape(ResNet.STAGE_NAMES.get(2), c[2], 16),
+                new FeatureShape(ResNet.STAGE_NAMES.get(3), c[3], 32));
+    }
+
+    @Override
+    public Complexity complexity(long height, long width, boolean includeTop) {
+        return Complexity.of(this, height, width, includeTop);
+    }
+
+    /** @return a {@link ResNet}; frozen stages 0..5 (the stem counts as one) */
+    @Override
+    public ResNet build(BuildOptions options) {
+        return ResNet.builder(this)
+                .optNorm(options.norm())
+                .optFrozenStages(options.frozenStages())
+                .optIncludeTop(options.includeTop())
+                .build();
+    }
+
+    /** @return the JSON form read by {@link #fromJson} (every field written, type first) */
+    @Override
     public JsonObject toJson() {
-        return ConfigBinder.toJson(this);
+        JsonObject o = new JsonObject();
+        o.addProperty("type", type());
+        ConfigBinder.toJson(this).entrySet().forEach(e -> o.add(e.getKey(), e.getValue()));
+        return o;
     }
 
     /**
@@ -209,43 +252,30 @@ public record BackboneConfig(
     }
 
     /**
-     * Reads a backbone as a config field gives it: the name of a shipped architecture, the path
-     * of a backbone file (relative to the config that names it), or an object of the form
-     * {@link #load} reads (its name defaults to "custom").
+     * Reads a backbone that must be of type {@code resnet}, as a config field gives it (see {@link
+     * Backbones#fromJson}).
      *
-     * @param json a string or an object
+     * @param json a name, a file or an object
      * @param at where it sits, for error messages
      * @return the config
      * @throws org.cardinal.core.config.ConfigException naming the file and the field
      */
     public static BackboneConfig fromJson(JsonElement json, ConfigPath at) {
-        if (json.isJsonPrimitive() && json.getAsJsonPrimitive().isString()) {
-            String spec = json.getAsString();
-            if (spec.endsWith(".json") || spec.contains("/")) {
-                // a file of its own, relative to the config that names it
-                Path file = Path.of(spec);
-                Path from = Path.of(at.source()).toAbsolutePath().getParent();
-                if (!file.isAbsolute() && from != null && Files.isRegularFile(from.resolve(file))) {
-                    file = from.resolve(file);
-                }
-                return load(file);
-            }
-            if (RENAMED.containsKey(spec)) {
-                throw at.invalid(RENAMED.get(spec), json);
-            }
-            try {
-                return named(spec);
-            } catch (IllegalArgumentException e) {
-                throw at.invalid("a backbone name (" + String.join(", ", KNOWN) + ") or object", json);
-            }
+        BackboneSpec spec = Backbones.fromJson(json, at);
+        if (spec instanceof BackboneConfig c) {
+            return c;
         }
-        if (!json.isJsonObject()) {
-            throw at.invalid("a backbone name or object", json);
-        }
-        return bind(json.getAsJsonObject(), "custom", at);
+        throw at.invalid("a backbone of type resnet", spec.type() + " backbone '" + spec.name() + "'");
     }
 
-    private static BackboneConfig bind(JsonObject o, String defaultName, ConfigPath at) {
+    static BackboneConfig bind(JsonObject section, String defaultName, ConfigPath at) {
+        JsonObject o = section;
+        if (o.has("type")
+                && o.get("type").isJsonPrimitive()
+                && ResNetProvider.TYPE.equals(o.get("type").getAsString())) {
+            o = o.deepCopy();
+            o.remove("type"); // the form toJson writes
+        }
         JsonObject defaults = new JsonObject();
         defaults.addProperty("name", defaultName);
         defaults.addProperty("cardinality", 1);

@@ -16,6 +16,7 @@ import ai.djl.training.initializer.UniformInitializer;
 import ai.djl.util.PairList;
 import java.util.ArrayList;
 import java.util.List;
+import org.cardinal.backbone.spi.FeatureExtractor;
 
 /**
  * ResNet / ResNeXt backbone (He et al. 2016; Xie et al. 2017) with torchvision's layout and
@@ -30,7 +31,7 @@ import java.util.List;
  * <p>Build with {@code ResNet.builder(BackboneConfig.named("resnext50_32x4d")).optNorm(Norm.FROZEN)
  * .optFrozenStages(2).optIncludeTop(false).build()}.
  */
-public final class ResNet extends AbstractBlock {
+public final class ResNet extends AbstractBlock implements FeatureExtractor {
 
     /** Names of the four stage outputs, in order. */
     public static final List<String> STAGE_NAMES = List.of("C2", "C3", "C4", "C5");
@@ -44,6 +45,7 @@ public final class ResNet extends AbstractBlock {
     private final List<IndexedSequential> layers = new ArrayList<>();
     private final Linear fc;
     private final Block stem;
+    private final List<Block> stages = new ArrayList<>();
 
     private ResNet(Builder b) {
         config = b.config;
@@ -76,6 +78,9 @@ public final class ResNet extends AbstractBlock {
             fc = null;
         }
         stem = new Stem();
+        for (int i = 0; i < 4; i++) {
+            stages.add(new Stage(i));
+        }
         freeze();
     }
 
@@ -111,6 +116,25 @@ public final class ResNet extends AbstractBlock {
     /** The architecture. */
     public BackboneConfig config() {
         return config;
+    }
+
+    /** @return the architecture */
+    @Override
+    public BackboneConfig spec() {
+        return config;
+    }
+
+    /**
+     * @param i 0..3: stage 0 is the stem and layer1 (to C2), stage i is layer(i + 1) (to C(i + 2))
+     * @return the stage as a view over this network's parameters, cutting the gradient after the
+     *     frozen stages as {@link #forward} does
+     */
+    @Override
+    public Block stage(int i) {
+        if (i < 0 || i > 3) {
+            throw new IllegalArgumentException("stage index must be 0..3, got " + i);
+        }
+        return stages.get(i);
     }
 
     /** The normalization used after every conv. */
@@ -153,18 +177,10 @@ public final class ResNet extends AbstractBlock {
     @Override
     protected NDList forwardInternal(
             ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        NDArray x = runStem(ps, inputs.singletonOrThrow(), training, params);
-        if (frozenStages == 1) {
-            x = x.stopGradient();
-        }
+        NDArray x = inputs.singletonOrThrow();
         NDList out = new NDList(includeTop ? 5 : 4);
-        for (int i = 0; i < 4; i++) {
-            x = layers.get(i).forward(ps, new NDList(x), training, params).singletonOrThrow();
-            // Cutting the graph after the last frozen stage saves its backward pass entirely.
-            if (frozenStages == i + 2) {
-                x = x.stopGradient();
-            }
-            x.setName(STAGE_NAMES.get(i));
+        for (Block stage : stages) {
+            x = stage.forward(ps, new NDList(x), training, params).singletonOrThrow();
             out.add(x);
         }
         if (includeTop) {
@@ -228,6 +244,45 @@ public final class ResNet extends AbstractBlock {
     public String toString() {
         return "ResNet(" + config.name() + ", norm=" + norm + ", frozenStages=" + frozenStages + ", includeTop="
                 + includeTop + ")";
+    }
+
+    /** Stage i (0..3) as a parameterless view: (the stem and) layer(i + 1), named C(i + 2). */
+    private final class Stage extends AbstractBlock {
+        private final int index;
+
+        Stage(int index) {
+            this.index = index;
+        }
+
+        @Override
+        protected NDList forwardInternal(
+                ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+            NDArray x = inputs.singletonOrThrow();
+            if (index == 0) {
+                x = runStem(ps, x, training, params);
+                if (frozenStages == 1) {
+                    x = x.stopGradient();
+                }
+            }
+            x = layers.get(index).forward(ps, new NDList(x), training, params).singletonOrThrow();
+            // Cutting the graph after the last frozen stage saves its backward pass entirely.
+            if (frozenStages == index + 2) {
+                x = x.stopGradient();
+            }
+            x.setName(STAGE_NAMES.get(index));
+            return new NDList(x);
+        }
+
+        @Override
+        public Shape[] getOutputShapes(Shape[] inputShapes) {
+            Shape[] in = index == 0 ? stem.getOutputShapes(inputShapes) : inputShapes;
+            return layers.get(index).getOutputShapes(in);
+        }
+
+        @Override
+        public String toString() {
+            return "Stage(" + (index == 0 ? "stem, " : "") + "layer" + (index + 1) + ")";
+        }
     }
 
     /** The stem as a parameterless view over conv1 and bn1 of the enclosing network. */

@@ -10,72 +10,78 @@ import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
-import org.cardinal.backbone.ResNet;
+import org.cardinal.backbone.spi.FeatureExtractor;
+import org.cardinal.backbone.spi.FeatureShape;
 
 /**
- * torchvision's {@code BackboneWithFPN} over a ResNet/ResNeXt body: FPN over C2..C5 plus a
- * max-pool level.
+ * torchvision's {@code BackboneWithFPN} over any feature extractor: an FPN over its n output maps
+ * plus a max-pool level.
  *
- * <p>Input: (B, 3, H, W) normalized, H and W multiples of 32. Output: P2..P5 and the pool level
- * (strides 4, 8, 16, 32, 64), each (B, fpnChannels, H / stride, W / stride). Children {@code body}
- * (without {@code fc}) and {@code fpn}, as torchvision's parameter paths.
+ * <p>Input: (B, 3, H, W) normalized, H and W multiples of the coarsest stride. Output: "0".."n-1"
+ * at the body's strides and "pool" at twice the coarsest (a ResNet: P2..P5 and P6 at strides 4, 8,
+ * 16, 32, 64), each (B, fpnChannels, H / stride, W / stride). Children {@code body} (without a
+ * classifier) and {@code fpn}, as torchvision's parameter paths.
  */
 public final class BackboneWithFpn extends AbstractBlock implements DetectionBackbone {
 
-    private static final List<String> NAMES = List.of("0", "1", "2", "3", "pool");
-
-    private final ResNet body;
+    private final FeatureExtractor body;
     private final FeaturePyramidNetwork fpn;
+    private final List<FeatureShape> shapes;
 
     /**
-     * @param body the ResNet body without its classifier (see {@link
-     *     FasterRcnnFactory#body}); its C2..C5 feed the pyramid
+     * @param body the feature extractor without its classifier (see {@link
+     *     FasterRcnnFactory#body}); all its maps feed the pyramid
      * @param fpnChannels channels of every pyramid level
      */
-    public BackboneWithFpn(ResNet body, int fpnChannels) {
+    public BackboneWithFpn(FeatureExtractor body, int fpnChannels) {
         this.body = addChildBlock("body", body);
-        fpn = addChildBlock("fpn", new FeaturePyramidNetwork(body.config().stageChannels(), fpnChannels));
+        List<FeatureShape> in = body.featureShapes();
+        fpn = addChildBlock(
+                "fpn",
+                new FeaturePyramidNetwork(
+                        in.stream().mapToInt(FeatureShape::channels).toArray(), fpnChannels));
+        List<FeatureShape> out = new ArrayList<>();
+        for (int i = 0; i < in.size(); i++) {
+            out.add(new FeatureShape(String.valueOf(i), fpnChannels, in.get(i).stride()));
+        }
+        out.add(new FeatureShape("pool", fpnChannels, 2 * in.get(in.size() - 1).stride()));
+        shapes = List.copyOf(out);
     }
 
-    /** @return the ResNet body (child {@code body}) */
+    /** @return the feature extractor (child {@code body}) */
     @Override
-    public ResNet body() {
+    public FeatureExtractor body() {
         return body;
     }
 
-    /** @return output channels of every level */
+    /** @return "0".."n-1" and "pool" (torchvision's keys), all with the FPN's channels */
     @Override
-    public int outChannels() {
-        return fpn.outChannels();
-    }
-
-    /** @return "0".."3" (P2..P5) and "pool" (P6), torchvision's keys */
-    @Override
-    public List<String> featureNames() {
-        return NAMES;
+    public List<FeatureShape> outputShapes() {
+        return shapes;
     }
 
     @Override
     protected NDList forwardInternal(
             ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+        int n = shapes.size() - 1;
         if (training) {
             NDList c = body.forward(ps, inputs, true, params);
-            return fpn.forward(ps, new NDList(c.get(0), c.get(1), c.get(2), c.get(3)), true, params);
+            return fpn.forward(ps, new NDList(c.subList(0, n)), true, params);
         }
         // Inference: DJL keeps every intermediate array until its manager closes, so run stage by
         // stage and free each stage's temporaries (full-size R50 on 2 images: ~12 GB -> ~3 GB).
-        NDList c = new NDList(4);
+        NDList c = new NDList(n);
         NDArray x = inputs.singletonOrThrow();
-        for (int i = 0; i <= 4; i++) {
+        for (int i = 0; i < n; i++) {
             try (NDScope scope = new NDScope()) {
-                Block stage = i == 0 ? body.stem() : body.layer(i);
+                Block stage = body.stage(i);
                 x = stage.forward(ps, new NDList(x), false, params).singletonOrThrow();
                 NDScope.unregister(x);
             }
-            if (i > 0) {
-                c.add(x);
-            }
+            c.add(x);
         }
         try (NDScope scope = new NDScope()) {
             NDList out = fpn.forward(ps, c, false, params);
@@ -87,11 +93,13 @@ public final class BackboneWithFpn extends AbstractBlock implements DetectionBac
     @Override
     protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... shapes) {
         body.initialize(manager, dataType, new Shape(1, 3, 64, 64));
-        fpn.initialize(manager, dataType, body.getOutputShapes(new Shape[] {new Shape(1, 3, 64, 64)}));
+        Shape[] c = body.getOutputShapes(new Shape[] {new Shape(1, 3, 64, 64)});
+        fpn.initialize(manager, dataType, Arrays.copyOf(c, this.shapes.size() - 1));
     }
 
     @Override
     public Shape[] getOutputShapes(Shape[] inputShapes) {
-        return fpn.getOutputShapes(body.getOutputShapes(inputShapes));
+        Shape[] c = body.getOutputShapes(inputShapes);
+        return fpn.getOutputShapes(Arrays.copyOf(c, shapes.size() - 1));
     }
 }

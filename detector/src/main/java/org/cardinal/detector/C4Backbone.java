@@ -7,67 +7,69 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
-import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import java.util.List;
-import org.cardinal.backbone.ResNet;
+import org.cardinal.backbone.spi.FeatureExtractor;
+import org.cardinal.backbone.spi.FeatureShape;
 
 /**
- * The feature extractor of the paper's C4 detector (detectron2's R50-C4): stem and layer1..layer3
- * of a frozen-BatchNorm ResNet, giving C4 at stride 16. The whole ResNet (without {@code fc}) is
- * the child {@code body}, so an ImageNet checkpoint loads into {@code backbone.body.*} unchanged;
- * its layer4 is not run here but serves as the box head ({@link ResNetC5Head}).
+ * The feature extractor of the paper's C4 detector (detectron2's R50-C4): every stage of a
+ * (frozen-BatchNorm) feature extractor but the last, giving its next-to-last map (a ResNet: C4 at
+ * stride 16). The whole extractor (without a classifier) is the child {@code body}, so an ImageNet
+ * checkpoint loads into {@code backbone.body.*} unchanged; its last stage is not run here but
+ * serves as the box head ({@link LastStageHead}).
  *
- * <p>Input: (B, 3, H, W) normalized. Output: one map (B, C4 channels, H / 16, W / 16) named "0".
+ * <p>Input: (B, 3, H, W) normalized. Output: one map named "0", (B, channels, H / stride, W /
+ * stride) with the next-to-last map's channels and stride.
  */
 public final class C4Backbone extends AbstractBlock implements DetectionBackbone {
 
-    private final ResNet body;
+    private final FeatureExtractor body;
+    private final int stages;
+    private final List<FeatureShape> shapes;
 
     /**
-     * @param body the whole ResNet without its classifier (see {@link FasterRcnnFactory#body});
-     *     this block runs its stem and layer1..layer3
+     * @param body the whole extractor without its classifier (see {@link FasterRcnnFactory#body}),
+     *     with at least two output maps; this block runs all its stages but the last
      */
-    public C4Backbone(ResNet body) {
+    public C4Backbone(FeatureExtractor body) {
         this.body = addChildBlock("body", body);
+        List<FeatureShape> in = body.featureShapes();
+        if (in.size() < 2) {
+            throw new IllegalArgumentException("the c4 variant needs a backbone with at least two output maps (its"
+                    + " last stage is the box head); " + body.spec().name() + " has " + in.size());
+        }
+        stages = in.size() - 1;
+        FeatureShape c4 = in.get(stages - 1);
+        shapes = List.of(new FeatureShape("0", c4.channels(), c4.stride()));
     }
 
-    /** @return the ResNet body (its layer4 is the C4 detector's box head) */
+    /** @return the extractor (its last stage is the C4 detector's box head) */
     @Override
-    public ResNet body() {
+    public FeatureExtractor body() {
         return body;
     }
 
-    /** @return channels of C4 */
+    /** @return "0", the one map (a ResNet's C4) */
     @Override
-    public int outChannels() {
-        return body.config().stageChannels()[2];
-    }
-
-    /** @return "0", the one map (C4) */
-    @Override
-    public List<String> featureNames() {
-        return List.of("0");
+    public List<FeatureShape> outputShapes() {
+        return shapes;
     }
 
     @Override
     protected NDList forwardInternal(
             ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
         NDArray x = inputs.singletonOrThrow();
-        for (int i = 0; i <= 3; i++) {
-            Block stage = i == 0 ? body.stem() : body.layer(i);
+        for (int i = 0; i < stages; i++) {
             if (training) {
-                x = stage.forward(ps, new NDList(x), true, params).singletonOrThrow();
-                // Frozen stages get no gradient; cutting the graph there saves their backward.
-                if (body.frozenStages() == i + 1) {
-                    x = x.stopGradient();
-                }
+                // The stage cuts the gradient after the frozen stages itself.
+                x = body.stage(i).forward(ps, new NDList(x), true, params).singletonOrThrow();
                 continue;
             }
             // Inference: free each stage's temporaries (DJL keeps them until the scope closes).
             try (NDScope scope = new NDScope()) {
-                x = stage.forward(ps, new NDList(x), false, params).singletonOrThrow();
+                x = body.stage(i).forward(ps, new NDList(x), false, params).singletonOrThrow();
                 NDScope.unregister(x);
             }
         }
@@ -82,6 +84,6 @@ public final class C4Backbone extends AbstractBlock implements DetectionBackbone
 
     @Override
     public Shape[] getOutputShapes(Shape[] inputShapes) {
-        return new Shape[] {body.getOutputShapes(inputShapes)[2]};
+        return new Shape[] {body.getOutputShapes(inputShapes)[stages - 1]};
     }
 }

@@ -4,8 +4,8 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import java.nio.file.Path;
 import java.util.Locale;
-import org.cardinal.backbone.BackboneConfig;
 import org.cardinal.backbone.Norm;
+import org.cardinal.backbone.spi.BackboneSpec;
 import org.cardinal.core.config.ConfigBinder;
 import org.cardinal.core.config.ConfigPath;
 import org.cardinal.core.config.InvalidFieldException;
@@ -23,7 +23,7 @@ import org.cardinal.core.config.JsonFiles;
  * of a file in {@code configs/backbones/} ("resnet50", "resnext50_32x4d", ...) or an inline
  * backbone config object. {@code num_classes} counts the background class, as in torchvision.
  *
- * @param backbone the ResNet/ResNeXt body
+ * @param backbone the backbone, of any registered type (see {@link org.cardinal.backbone.spi.Backbones#fromJson})
  * @param variant {@code fpn} (FPN over C2..C5 + max-pool level) or {@code c4} (RPN and RoIAlign
  *     on C4, res5 as the box head)
  * @param backboneNorm the backbone's normalization: {@code frozen} (torchvision's
@@ -37,7 +37,8 @@ import org.cardinal.core.config.JsonFiles;
  * @param sizeDivisible the padded batch is a multiple of this
  * @param trainableBackboneLayers 0..5 stages that get gradients, counted from the top
  * @param fpnChannels FPN output channels
- * @param anchorSizes anchor sizes per feature level (fpn: one level each; c4: one level)
+ * @param anchorSizes anchor sizes per feature map the RPN runs on (a ResNet: 5 levels with fpn, 1
+ *     with c4; the factory checks the count against the backbone's maps)
  * @param aspectRatios anchor aspect ratios (h / w), the same for every level
  * @param rpnPreNmsTopNTrain per-level proposals kept before NMS in training
  * @param rpnPreNmsTopNTest per-level proposals kept before NMS in inference
@@ -62,7 +63,7 @@ import org.cardinal.core.config.JsonFiles;
  * @param bboxRegWeights box coder weights (wx, wy, ww, wh) of the box head
  */
 public record DetectorConfig(
-        BackboneConfig backbone,
+        BackboneSpec backbone,
         Variant variant,
         Norm backboneNorm,
         int numClasses,
@@ -169,11 +170,15 @@ public record DetectorConfig(
                 "an integer in 0..5",
                 trainableBackboneLayers);
         require(fpnChannels > 0, "fpn_channels", "a positive integer", fpnChannels);
-        int levels = variant == Variant.FPN ? 5 : 1;
+        // How many levels the backbone's maps need is checked when the model is built
+        // (FasterRcnnFactory.rpn): a ResNet gives 5 with the FPN (P2..P6), 1 with C4.
         require(
-                anchorSizes != null && anchorSizes.length == levels,
+                anchorSizes != null
+                        && anchorSizes.length > 0
+                        && java.util.Arrays.stream(anchorSizes)
+                                .allMatch(l -> l != null && l.length == anchorSizes[0].length && l.length > 0),
                 "anchor_sizes",
-                variant == Variant.FPN ? "5 levels (P2..P6)" : "1 level (C4)",
+                "one non-empty level of sizes per feature map, every level with as many sizes",
                 len(anchorSizes));
         require(
                 aspectRatios != null && aspectRatios.length > 0,
@@ -265,7 +270,7 @@ public record DetectorConfig(
      * @param b a backbone
      * @return a copy with that backbone
      */
-    public DetectorConfig withBackbone(BackboneConfig b) {
+    public DetectorConfig withBackbone(BackboneSpec b) {
         JsonObject j = toJson();
         j.add("backbone", b.toJson());
         return fromJson(j, ConfigPath.root("withBackbone"));

@@ -5,7 +5,8 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.cardinal.backbone.ResNet;
+import org.cardinal.backbone.spi.BackboneSpec;
+import org.cardinal.backbone.spi.FeatureExtractor;
 import org.cardinal.backbone.weights.LoadReport;
 import org.cardinal.backbone.weights.StateDict;
 import org.cardinal.backbone.weights.StateDicts;
@@ -129,18 +130,30 @@ public final class DetectorWeights {
     public static LoadReport loadBackbone(FasterRcnn model, Path file) throws IOException {
         // A C4 detector's res5 may sit in its box head; the body takes it as layer4.
         StateDict sd = modernNames(StateDict.read(file, StateDicts.parameterBytes(model)));
-        String prefix = sd.contains("conv1.weight") ? "" : "backbone.body.";
-        Block body = model.backbone().body();
-        LoadReport report = StateDicts.load(body, sd, prefix, false);
+        FeatureExtractor body = model.backbone().body();
+        BackboneSpec spec = body.spec();
+        // A classifier checkpoint names the body's parameters as torchvision (or timm) does.
+        String prefix = sd.contains(spec.torchvisionName(firstParameter(body))) ? "" : "backbone.body.";
+        StateDict named = sd.prefixed("");
+        if (prefix.isEmpty()) {
+            for (String p : StateDicts.namedParameters(body).keySet()) {
+                String theirs = spec.torchvisionName(p);
+                if (!theirs.equals(p) && sd.contains(theirs)) {
+                    named.put(p, named.remove(theirs));
+                }
+            }
+        }
+        LoadReport report = StateDicts.load(body, named, prefix, false);
         if (!report.missing().isEmpty()) {
-            String name = body instanceof ResNet r
-                    ? r.config().name()
-                    : body.getClass().getSimpleName();
-            throw new IllegalArgumentException(file + ": not a checkpoint of backbone '" + name + "': missing "
-                    + report.missing().size() + " parameter(s), e.g. "
+            throw new IllegalArgumentException(file + ": not a checkpoint of backbone '" + spec.name() + "' (type "
+                    + spec.type() + "): missing " + report.missing().size() + " parameter(s), e.g. "
                     + report.missing().get(0));
         }
         return report;
+    }
+
+    private static String firstParameter(Block body) {
+        return StateDicts.namedParameters(body).keySet().iterator().next();
     }
 
     /**

@@ -323,7 +323,7 @@ public final class FasterRcnn extends AbstractBlock implements TrainableDetector
     @Override
     protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... shapes) {
         backbone.initialize(manager, dataType, new Shape(1, 3, 64, 64));
-        long c = backbone.outChannels();
+        long c = backbone.outputShapes().get(0).channels();
         rpn.initialize(manager, dataType, new Shape(1, c, 8, 8));
         int s = roiHeads.boxRoiPool().outputSize();
         roiHeads.initialize(manager, dataType, new Shape(1, c, s, s));

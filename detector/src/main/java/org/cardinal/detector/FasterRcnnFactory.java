@@ -1,13 +1,17 @@
 package org.cardinal.detector;
 
 import java.util.List;
-import org.cardinal.backbone.ResNet;
+import org.cardinal.backbone.spi.BuildOptions;
+import org.cardinal.backbone.spi.FeatureExtractor;
+import org.cardinal.backbone.spi.FeatureShape;
 import org.cardinal.detector.ops.MultiScaleRoiAlign;
 
 /**
  * Turns a {@link DetectorConfig} into the parts of a {@link FasterRcnn}, as detectron2's {@code
  * from_config}: the one place that reads the config and the one place that decides FPN versus
- * C4. Each part takes plain arguments, so a user who wants their own head or pooler calls the
+ * C4. It knows the backbone only through its spec ({@link
+ * org.cardinal.backbone.spi.BackboneSpec}, any registered type) and the anchors, RPN and RoI heads
+ * only through the backbone's {@link DetectionBackbone#outputShapes()}. Each part takes plain arguments, so a user who wants their own head or pooler calls the
  * methods they need here and assembles the rest with {@link FasterRcnn#builder()}:
  *
  * <pre>{@code
@@ -50,24 +54,23 @@ public final class FasterRcnnFactory {
     }
 
     /**
-     * The ResNet/ResNeXt body without its classifier, with the config's normalization and {@code
-     * 5 - trainable_backbone_layers} frozen stages (the stem counts as one), as torchvision's
-     * {@code _resnet_fpn_extractor}.
+     * The backbone's feature extractor without its classifier, with the config's normalization and
+     * {@code n + 1 - trainable_backbone_layers} frozen stages for a backbone of n output maps (the
+     * stem counts as one; a ResNet: {@code 5 - trainable_backbone_layers}, as torchvision's {@code
+     * _resnet_fpn_extractor}).
      *
      * @param c the model config
-     * @return the body
+     * @return the body, of the config's backbone type
      */
-    public static ResNet body(DetectorConfig c) {
-        return ResNet.builder(c.backbone())
-                .optNorm(c.backboneNorm())
-                .optFrozenStages(5 - c.trainableBackboneLayers())
-                .optIncludeTop(false)
-                .build();
+    public static FeatureExtractor body(DetectorConfig c) {
+        int stages = c.backbone().featureShapes().size() + 1;
+        int frozen = Math.max(0, stages - c.trainableBackboneLayers());
+        return c.backbone().build(new BuildOptions(c.backboneNorm(), frozen, false));
     }
 
     /**
      * @param c the model config
-     * @return FPN: the body with a feature pyramid; C4: the body up to layer3
+     * @return FPN: the body with a feature pyramid; C4: the body but its last stage
      */
     public static DetectionBackbone backbone(DetectorConfig c) {
         return switch (c.variant()) {
@@ -78,11 +81,25 @@ public final class FasterRcnnFactory {
 
     /**
      * @param c the model config
-     * @param backbone the backbone the RPN runs on (for its channels)
+     * @param backbone the backbone the RPN runs on (its maps' channels, which must be equal, and
+     *     their number, which must be the number of anchor levels)
      * @return the region proposal network
+     * @throws IllegalArgumentException naming the backbone when its maps do not fit the config
      */
     public static RegionProposalNetwork rpn(DetectorConfig c, DetectionBackbone backbone) {
+        List<FeatureShape> maps = backbone.outputShapes();
         int levels = c.anchorSizes().length;
+        if (maps.size() != levels) {
+            throw new IllegalArgumentException("model config field 'anchor_sizes' has " + levels
+                    + " level(s), but backbone '" + c.backbone().name() + "' ("
+                    + c.variant().name().toLowerCase(java.util.Locale.ROOT)
+                    + ") gives the RPN " + maps.size() + " map(s): " + describe(maps));
+        }
+        int channels = maps.get(0).channels();
+        if (maps.stream().anyMatch(m -> m.channels() != channels)) {
+            throw new IllegalArgumentException("the RPN head is shared by every map, but backbone '"
+                    + c.backbone().name() + "' gives maps of different channels: " + describe(maps));
+        }
         double[][] ratios = new double[levels][];
         for (int l = 0; l < levels; l++) {
             ratios[l] = c.aspectRatios().clone();
@@ -90,7 +107,7 @@ public final class FasterRcnnFactory {
         int anchorsPerLocation = c.anchorSizes()[0].length * c.aspectRatios().length;
         return new RegionProposalNetwork(
                 new AnchorGenerator(c.anchorSizes(), ratios),
-                new RpnHead(backbone.outChannels(), anchorsPerLocation),
+                new RpnHead(channels, anchorsPerLocation),
                 new RegionProposalNetwork.Params(
                         c.rpnPreNmsTopNTrain(),
                         c.rpnPreNmsTopNTest(),
@@ -105,8 +122,9 @@ public final class FasterRcnnFactory {
     }
 
     /**
-     * FPN: RoIAlign on P2..P5 by name ("pool" feeds the RPN alone) and {@link TwoMlpHead}; C4:
-     * RoIAlign on C4 and the body's own res5 stage as the box head ({@link ResNetC5Head}).
+     * FPN: RoIAlign on the pyramid's levels by name ("pool" feeds the RPN alone) and {@link
+     * TwoMlpHead}; C4: RoIAlign on the one map and the body's own last stage (a ResNet's res5) as
+     * the box head ({@link LastStageHead}).
      *
      * @param c the model config
      * @param backbone the backbone the heads pool from
@@ -127,19 +145,29 @@ public final class FasterRcnnFactory {
             case FPN ->
                 new RoiHeads(
                         new MultiScaleRoiAlign(pooledLevels(backbone), s, c.samplingRatio()),
-                        new TwoMlpHead((long) backbone.outChannels() * s * s, c.representationSize()),
+                        new TwoMlpHead(
+                                (long) backbone.outputShapes().get(0).channels() * s * s, c.representationSize()),
                         new FastRcnnPredictor(c.representationSize(), c.numClasses()),
                         params);
             case C4 -> {
-                ResNet body = (ResNet) backbone.body();
-                int c5 = body.config().stageChannels()[3];
+                FeatureExtractor body = backbone.body();
+                int last = body.featureShapes().size() - 1;
+                int c5 = body.featureShapes().get(last).channels();
                 yield new RoiHeads(
                         new MultiScaleRoiAlign(List.of("0"), s, c.samplingRatio()),
-                        new ResNetC5Head(body.layer(4), c5),
+                        new LastStageHead(body.stage(last), c5),
                         new FastRcnnPredictor(c5, c.numClasses()),
                         params);
             }
         };
+    }
+
+    private static String describe(List<FeatureShape> maps) {
+        return String.join(
+                ", ",
+                maps.stream()
+                        .map(m -> m.name() + " (" + m.channels() + " channels, stride " + m.stride() + ")")
+                        .toList());
     }
 
     /** @return the backbone's maps the FPN box head pools from: all but "pool" (torchvision's) */

@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Activation;
+import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import java.util.ArrayList;
@@ -61,7 +62,7 @@ public final class RegionProposalNetwork extends AbstractBlock {
     private static final double MIN_SIZE = 1e-3;
     private static final double BETA = 1.0 / 9;
 
-    private final RpnHead head;
+    private final Block head;
     private final AnchorGenerator anchorGenerator;
     private final BoxCoder boxCoder = new BoxCoder(new double[] {1, 1, 1, 1});
     private final Matcher matcher;
@@ -70,11 +71,12 @@ public final class RegionProposalNetwork extends AbstractBlock {
 
     /**
      * @param anchorGenerator anchors of every feature level
-     * @param head objectness and box deltas per location (as many anchors per location as the
-     *     generator makes)
+     * @param head any block with {@link RpnHead}'s contract: L maps (N, C, H_l, W_l) in, the L
+     *     objectness maps (N, A, H_l, W_l) then the L delta maps (N, 4A, H_l, W_l) out, A the
+     *     anchors per location the generator makes; its parameters are {@code rpn.head.*}
      * @param params thresholds and top-k sizes
      */
-    public RegionProposalNetwork(AnchorGenerator anchorGenerator, RpnHead head, Params params) {
+    public RegionProposalNetwork(AnchorGenerator anchorGenerator, Block head, Params params) {
         this.anchorGenerator = anchorGenerator;
         this.head = addChildBlock("head", head);
         this.params = params;

@@ -30,7 +30,7 @@ import org.cardinal.detector.ops.Nms;
  *
  * <p>Boxes are in pixels of the resized image. Children {@code box_head} and {@code
  * box_predictor}. The box head may use parameters owned elsewhere: the C4 variant's {@link
- * ResNetC5Head} runs the backbone's own res5 stage, which stays a child of the backbone.
+ * LastStageHead} runs the backbone's own res5 stage, which stays a child of the backbone.
  */
 public final class RoiHeads extends AbstractBlock {
 
@@ -64,7 +64,7 @@ public final class RoiHeads extends AbstractBlock {
 
     private final MultiScaleRoiAlign boxRoiPool;
     private final Block boxHead;
-    private final FastRcnnPredictor boxPredictor;
+    private final Block boxPredictor;
     private final Params params;
     private final BoxCoder boxCoder;
     private final Matcher matcher;
@@ -73,10 +73,12 @@ public final class RoiHeads extends AbstractBlock {
     /**
      * @param boxRoiPool pools each RoI from the backbone's maps
      * @param boxHead turns pooled RoIs (R, C, S, S) into features (R, F)
-     * @param boxPredictor class logits and per-class box deltas from those features
+     * @param boxPredictor any block with {@link FastRcnnPredictor}'s contract: features (R, F) in,
+     *     class logits (R, K) and per-class box deltas (R, 4K) out, K the classes with background;
+     *     its parameters are {@code roi_heads.box_predictor.*}
      * @param params thresholds and sizes
      */
-    public RoiHeads(MultiScaleRoiAlign boxRoiPool, Block boxHead, FastRcnnPredictor boxPredictor, Params params) {
+    public RoiHeads(MultiScaleRoiAlign boxRoiPool, Block boxHead, Block boxPredictor, Params params) {
         this.boxRoiPool = boxRoiPool;
         this.boxHead = addChildBlock("box_head", boxHead);
         this.boxPredictor = addChildBlock("box_predictor", boxPredictor);

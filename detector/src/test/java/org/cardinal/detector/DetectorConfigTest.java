@@ -69,7 +69,7 @@ class DetectorConfigTest {
                 .getAsJsonObject();
         DetectorConfig c = DetectorConfig.fromJson(j, ConfigPath.root("run.json"));
         assertEquals("resnext50_32x4d", c.backbone().name());
-        assertEquals(32, c.backbone().cardinality());
+        assertEquals(32, ((BackboneConfig) c.backbone()).cardinality());
         assertEquals(5, c.numClasses());
         assertEquals(600, c.minSize());
         assertEquals(1000, c.maxSize());
@@ -86,7 +86,7 @@ class DetectorConfigTest {
                         + " \"cardinality\": 4, \"bottleneck_width\": 8, \"base_channels\": 16}}")
                 .getAsJsonObject();
         DetectorConfig c = DetectorConfig.fromJson(j, ConfigPath.root("m.json"));
-        assertArrayEquals(new int[] {64, 128, 256, 512}, c.backbone().stageChannels());
+        assertArrayEquals(new int[] {64, 128, 256, 512}, ((BackboneConfig) c.backbone()).stageChannels());
     }
 
     @Test

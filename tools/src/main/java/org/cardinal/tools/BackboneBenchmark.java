@@ -23,9 +23,10 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.cardinal.backbone.BackboneConfig;
 import org.cardinal.backbone.Norm;
-import org.cardinal.backbone.ResNet;
+import org.cardinal.backbone.spi.BackboneSpec;
+import org.cardinal.backbone.spi.BuildOptions;
+import org.cardinal.backbone.spi.FeatureExtractor;
 import org.cardinal.core.cli.Cli;
 import org.cardinal.core.cli.ToolOptions;
 import org.cardinal.core.io.AtomicFiles;
@@ -107,7 +108,7 @@ public final class BackboneBenchmark {
                     throw new IllegalArgumentException("--mode takes forward and/or train, got '" + m + "'");
                 }
             }
-            List<BackboneConfig> configs = new ArrayList<>();
+            List<BackboneSpec> configs = new ArrayList<>();
             for (String a : archs) {
                 configs.add(ModelInfo.resolve(a.trim()));
             }
@@ -130,7 +131,7 @@ public final class BackboneBenchmark {
             out.addProperty("batch", batch);
             out.addProperty("size", size);
             JsonObject results = new JsonObject();
-            for (BackboneConfig cfg : configs) {
+            for (BackboneSpec cfg : configs) {
                 JsonObject r = new JsonObject();
                 for (String mode : modes) {
                     double[] ms = time(engine, device, cfg, batch, size, warmup, iters, mode.equals("train"));
@@ -153,16 +154,9 @@ public final class BackboneBenchmark {
 
     /** Wall milliseconds of each timed iteration, then the process CPU milliseconds of each. */
     static double[] time(
-            Engine engine,
-            Device device,
-            BackboneConfig cfg,
-            int batch,
-            int size,
-            int warmup,
-            int iters,
-            boolean train) {
+            Engine engine, Device device, BackboneSpec cfg, int batch, int size, int warmup, int iters, boolean train) {
         try (NDManager manager = engine.newBaseManager(device)) {
-            ResNet net = ResNet.builder(cfg).optNorm(Norm.BATCH).build();
+            FeatureExtractor net = cfg.build(BuildOptions.classifier(Norm.BATCH));
             Shape shape = new Shape(batch, 3, size, size);
             net.initialize(manager, DataType.FLOAT32, shape);
             ParameterStore ps = new ParameterStore(manager, false);

@@ -17,11 +17,13 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import org.cardinal.backbone.BackboneConfig;
 import org.cardinal.backbone.Norm;
-import org.cardinal.backbone.ResNet;
 import org.cardinal.backbone.image.ImageDecoder;
 import org.cardinal.backbone.pretrain.ClassificationTransform;
+import org.cardinal.backbone.spi.BackboneSpec;
+import org.cardinal.backbone.spi.BuildOptions;
+import org.cardinal.backbone.spi.FeatureExtractor;
+import org.cardinal.backbone.spi.FeatureShape;
 import org.cardinal.backbone.weights.LoadReport;
 import org.cardinal.backbone.weights.Npy;
 import org.cardinal.backbone.weights.StateDict;
@@ -35,7 +37,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code tools/backbone-features}: runs a ResNet/ResNeXt classifier with imported torchvision
+ * {@code tools/backbone-features}: runs a backbone's classifier (any registered type) with imported torchvision
  * weights on a tensor or an image and reports the logits and, per stage C2..C5, the output shape
  * and the per-channel mean, so the numbers can be compared with torchvision's.
  */
@@ -48,8 +50,8 @@ public final class BackboneFeatures {
                 names = "--arch",
                 required = true,
                 paramLabel = "NAME|CONFIG.json",
-                description = "a shipped architecture (tools/model-info --help lists them) or a backbone config file;"
-                        + " num_classes follows the weights' fc layer")
+                description = "a shipped architecture (configs/backbones/NAME.json) or a backbone config file, of any"
+                        + " backbone type on the class path; num_classes follows the weights' fc layer")
         String arch;
 
         @Option(
@@ -106,13 +108,10 @@ public final class BackboneFeatures {
                 throw new IllegalArgumentException("give exactly one of --input X.npy or --image FILE");
             }
             StateDict sd = StateDict.read(weights);
-            BackboneConfig cfg = withClassesOf(ModelInfo.resolve(arch), sd);
+            BackboneSpec cfg = withClassesOf(ModelInfo.resolve(arch), sd);
             try (NDManager manager = NDManager.newBaseManager()) {
                 NDArray x = input != null ? readInput(input, manager) : readImage(image, manager);
-                ResNet net = ResNet.builder(cfg)
-                        .optNorm(Norm.BATCH)
-                        .optIncludeTop(true)
-                        .build();
+                FeatureExtractor net = cfg.build(BuildOptions.classifier(Norm.BATCH));
                 net.initialize(manager, DataType.FLOAT32, x.getShape());
                 LoadReport report = StateDicts.load(net, sd, "", true);
                 NDList out = net.forward(new ParameterStore(manager, false), new NDList(x), false);
@@ -132,7 +131,7 @@ public final class BackboneFeatures {
     }
 
     /** The config with num_classes taken from the weights' fc.weight, so any classifier head loads. */
-    static BackboneConfig withClassesOf(BackboneConfig cfg, StateDict sd) {
+    static BackboneSpec withClassesOf(BackboneSpec cfg, StateDict sd) {
         TensorData fc = sd.get("fc.weight");
         if (fc != null && fc.shape().length == 2 && fc.shape()[0] != cfg.numClasses()) {
             return cfg.withNumClasses(Math.toIntExact(fc.shape()[0]));
@@ -312,12 +311,14 @@ public final class BackboneFeatures {
     }
 
     /** Logits and per-stage summaries; copies them to the host (the report is host data). */
-    static JsonObject toJson(BackboneConfig cfg, Path weights, Shape inputShape, NDList out) {
+    static JsonObject toJson(BackboneSpec cfg, Path weights, Shape inputShape, NDList out) {
         JsonObject root = new JsonObject();
         root.addProperty("arch", cfg.name());
         root.addProperty("weights", weights.toString());
         root.add("input_shape", longs(inputShape.getShape()));
-        NDArray logits = out.get(ResNet.STAGE_NAMES.size());
+        List<String> names =
+                cfg.featureShapes().stream().map(FeatureShape::name).toList();
+        NDArray logits = out.get(names.size());
         long n = logits.getShape().get(0);
         long k = logits.getShape().get(1);
         float[] lv = logits.toFloatArray();
@@ -331,7 +332,6 @@ public final class BackboneFeatures {
         }
         root.add("logits", all);
         JsonObject stages = new JsonObject();
-        List<String> names = ResNet.STAGE_NAMES;
         for (int s = 0; s < names.size(); s++) {
             NDArray c = out.get(s);
             JsonObject st = new JsonObject();
@@ -359,7 +359,7 @@ public final class BackboneFeatures {
         return a;
     }
 
-    private static void printSummary(BackboneConfig cfg, LoadReport report, JsonObject result) {
+    private static void printSummary(BackboneSpec cfg, LoadReport report, JsonObject result) {
         System.out.printf(
                 Locale.ROOT,
                 "%s: loaded %d tensors%n",

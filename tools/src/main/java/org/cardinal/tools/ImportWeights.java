@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.cardinal.backbone.BackboneConfig;
+import org.cardinal.backbone.spi.Backbones;
 import org.cardinal.backbone.weights.LoadReport;
 import org.cardinal.backbone.weights.StateDict;
 import org.cardinal.backbone.weights.StateDicts;
@@ -212,9 +212,9 @@ public final class ImportWeights {
             long groups = width / perGroup;
             name = groups == 1 ? "resnet" + depth : "resnext" + depth + "_" + groups + "x" + perGroup + "d";
         }
-        if (!BackboneConfig.KNOWN.contains(name)) {
+        if (!Backbones.names().contains(name)) {
             throw new IllegalArgumentException(file + ": the tensors describe a '" + name + "' backbone, which has no "
-                    + "config in configs/backbones (known: " + String.join(", ", BackboneConfig.KNOWN)
+                    + "config in configs/backbones (known: " + String.join(", ", Backbones.names())
                     + "); pass --arch NAME");
         }
         return name;

@@ -5,8 +5,9 @@ import com.google.gson.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
-import org.cardinal.backbone.BackboneConfig;
 import org.cardinal.backbone.Complexity;
+import org.cardinal.backbone.spi.BackboneSpec;
+import org.cardinal.backbone.spi.Backbones;
 import org.cardinal.core.cli.Cli;
 import org.cardinal.core.cli.ToolOptions;
 import org.cardinal.core.config.JsonFiles;
@@ -35,7 +36,8 @@ public final class ModelInfo {
                 required = true,
                 paramLabel = "NAME|CONFIG.json",
                 description = "a shipped architecture (configs/backbones/NAME.json) or a backbone config file"
-                        + " (configs/backbones/*.json format)")
+                        + " ({\"type\": ..., ...}; configs/backbones/*.json format), of any backbone type on the"
+                        + " class path (a plugin jar adds one: docs/plugins.md)")
         String arch;
 
         @Option(
@@ -67,8 +69,8 @@ public final class ModelInfo {
             long[] size = parseSize(args.size);
             boolean top = !args.noTop;
             Path json = args.json;
-            BackboneConfig cfg = resolve(arch);
-            Complexity c = Complexity.of(cfg, size[0], size[1], top);
+            BackboneSpec cfg = resolve(arch);
+            Complexity c = cfg.complexity(size[0], size[1], top);
             System.out.print(table(cfg, c));
             if (json != null) {
                 AtomicFiles.writeString(json, JsonFiles.pretty(toJson(cfg, c)) + "\n");
@@ -78,12 +80,12 @@ public final class ModelInfo {
     }
 
     /** A shipped name, or a path to a config file when the argument names an existing file or ends in .json. */
-    static BackboneConfig resolve(String arch) {
+    static BackboneSpec resolve(String arch) {
         Path p = Path.of(arch);
         if (arch.endsWith(".json") || Files.isRegularFile(p)) {
-            return BackboneConfig.load(p);
+            return Backbones.load(p);
         }
-        return BackboneConfig.named(arch);
+        return Backbones.named(arch);
     }
 
     static long[] parseSize(String s) {
@@ -111,11 +113,9 @@ public final class ModelInfo {
     }
 
     /** The human-readable table, one row per stage plus the total. */
-    static String table(BackboneConfig cfg, Complexity c) {
+    static String table(BackboneSpec cfg, Complexity c) {
         StringBuilder sb = new StringBuilder();
-        String title = cfg.name() + " (" + cfg.block() + ", layers " + java.util.Arrays.toString(cfg.layers())
-                + (cfg.isBottleneck() ? ", C=" + cfg.cardinality() + ", d=" + cfg.bottleneckWidth() : "")
-                + ") at " + c.height() + "x" + c.width();
+        String title = cfg.name() + " (" + cfg.type() + ": " + cfg.summary() + ") at " + c.height() + "x" + c.width();
         sb.append(title).append('\n');
         int shapeWidth = "block".length();
         for (Complexity.Stage s : c.stages()) {
@@ -146,7 +146,7 @@ public final class ModelInfo {
     }
 
     /** The JSON report: arch, input size, totals, the config and one object per stage. */
-    static JsonObject toJson(BackboneConfig cfg, Complexity c) {
+    static JsonObject toJson(BackboneSpec cfg, Complexity c) {
         JsonObject o = new JsonObject();
         o.addProperty("arch", cfg.name());
         JsonArray size = new JsonArray();

@@ -12,10 +12,12 @@ import ai.djl.training.ParameterStore;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import java.nio.file.Path;
-import org.cardinal.backbone.BackboneConfig;
 import org.cardinal.backbone.Norm;
-import org.cardinal.backbone.ResNet;
 import org.cardinal.backbone.pretrain.ClassificationLoss;
+import org.cardinal.backbone.spi.BackboneSpec;
+import org.cardinal.backbone.spi.Backbones;
+import org.cardinal.backbone.spi.BuildOptions;
+import org.cardinal.backbone.spi.FeatureExtractor;
 import org.cardinal.backbone.weights.StateDicts;
 import org.cardinal.core.cli.Cli;
 import org.cardinal.core.cli.ToolOptions;
@@ -84,13 +86,10 @@ public final class PretrainBenchmark {
             JsonArray results = new JsonArray();
             System.out.printf("%-18s %6s %5s %12s %12s%n", "arch", "batch", "size", "s/step", "images/s");
             for (String arch : archs) {
-                BackboneConfig cfg = BackboneConfig.named(arch.trim());
+                BackboneSpec cfg = Backbones.named(arch.trim());
                 Engine.getInstance().setRandomSeed(0);
                 try (NDManager manager = NDManager.newBaseManager(device)) {
-                    ResNet net = ResNet.builder(cfg)
-                            .optNorm(Norm.BATCH)
-                            .optIncludeTop(true)
-                            .build();
+                    FeatureExtractor net = cfg.build(BuildOptions.classifier(Norm.BATCH));
                     net.initialize(manager, DataType.FLOAT32, new Shape(batch, 3, size, size));
                     ParameterStore ps = new ParameterStore(manager, false);
                     NDArray x = manager.randomNormal(new Shape(batch, 3, size, size));

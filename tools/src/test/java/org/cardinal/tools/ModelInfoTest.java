@@ -9,7 +9,7 @@ import com.google.gson.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.cardinal.backbone.BackboneConfig;
-import org.cardinal.backbone.Complexity;
+import org.cardinal.backbone.spi.BackboneSpec;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -17,8 +17,8 @@ class ModelInfoTest {
 
     @Test
     void jsonReportHasTheTotalsOfTheReference() {
-        BackboneConfig cfg = ModelInfo.resolve("resnext50_32x4d");
-        JsonObject o = ModelInfo.toJson(cfg, Complexity.of(cfg, 224, 224));
+        BackboneSpec cfg = ModelInfo.resolve("resnext50_32x4d");
+        JsonObject o = ModelInfo.toJson(cfg, cfg.complexity(224, 224, true));
         assertEquals("resnext50_32x4d", o.get("arch").getAsString());
         // Paper / torchvision reference: 25,028,904 parameters, 4.23 GMACs.
         assertEquals(25_028_904L, o.get("params").getAsLong());
@@ -28,8 +28,8 @@ class ModelInfoTest {
 
     @Test
     void tableShowsTheBlockShapesAndTotal() {
-        BackboneConfig cfg = ModelInfo.resolve("resnet50");
-        String t = ModelInfo.table(cfg, Complexity.of(cfg, 224, 224));
+        BackboneSpec cfg = ModelInfo.resolve("resnet50");
+        String t = ModelInfo.table(cfg, cfg.complexity(224, 224, true));
         assertTrue(t.contains("[1x1, 64; 3x3, 64; 1x1, 256] x3"), t);
         assertTrue(t.contains("25,557,032"), t);
         assertTrue(t.contains("4.089"), t);
@@ -46,6 +46,6 @@ class ModelInfoTest {
         Files.writeString(
                 custom,
                 "{\"block\": \"bottleneck\", \"layers\": [3, 24, 36, 3], \"cardinality\": 32, \"bottleneck_width\": 4}");
-        assertEquals(32, ModelInfo.resolve(custom.toString()).cardinality());
+        assertEquals(32, ((BackboneConfig) ModelInfo.resolve(custom.toString())).cardinality());
     }
 }

@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.cardinal.backbone.ResNet;
+import org.cardinal.backbone.spi.FeatureExtractor;
 import org.cardinal.backbone.weights.StateDict;
 import org.cardinal.backbone.weights.StateDicts;
 import org.cardinal.backbone.weights.TensorData;
@@ -23,7 +23,7 @@ public final class BackboneExport {
     private BackboneExport() {}
 
     /** Exports {@code net} to {@code file}. */
-    public static void write(ResNet net, Path file, long steps, List<String> classes) throws IOException {
+    public static void write(FeatureExtractor net, Path file, long steps, List<String> classes) throws IOException {
         StateDict sd = StateDicts.export(net);
         List<String> counters = new ArrayList<>();
         for (String name : sd.keys()) {
@@ -35,7 +35,7 @@ public final class BackboneExport {
             sd.put(name, TensorData.ofLongs(new long[] {steps}));
         }
         sd.metadata().put("format", "pt");
-        sd.metadata().put("arch", net.config().toJson().toString());
+        sd.metadata().put("arch", net.spec().toJson().toString());
         sd.metadata().put("classes", String.join("\n", classes));
         sd.write(file);
     }

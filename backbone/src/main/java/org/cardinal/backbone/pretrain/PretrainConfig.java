@@ -5,7 +5,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import java.nio.file.Path;
 import java.util.Arrays;
-import org.cardinal.backbone.BackboneConfig;
+import org.cardinal.backbone.spi.BackboneSpec;
 import org.cardinal.core.config.Alias;
 import org.cardinal.core.config.ConfigBinder;
 import org.cardinal.core.config.ConfigPath;
@@ -21,7 +21,8 @@ import org.cardinal.core.config.JsonFiles;
  *
  * <p>JSON fields are snake_case; only {@code backbone} is required. {@code backbone} is a shipped
  * architecture name ({@code "resnext50_32x4d"}), a path to a backbone JSON (relative to the
- * config's folder), or an inline backbone object; its {@code num_classes} is replaced by the
+ * config's folder), or an inline backbone object, of any registered backbone type ({@link
+ * org.cardinal.backbone.spi.Backbones#fromJson}); its {@code num_classes} is replaced by the
  * dataset's class count. {@code generated} describes the built-in synthetic set used when no data
  * folder is given. {@link #toJson()} writes the resolved recipe into the run folder.
  *
@@ -30,7 +31,7 @@ import org.cardinal.core.config.JsonFiles;
  * batch_size}, {@code log_every_iters} and {@code workers} are read as {@link Alias aliases}.
  */
 public record PretrainConfig(
-        @Alias("arch") BackboneConfig backbone,
+        @Alias("arch") BackboneSpec backbone,
         int epochs,
         @Alias("batch_size") int imsPerBatch,
         double baseLr,

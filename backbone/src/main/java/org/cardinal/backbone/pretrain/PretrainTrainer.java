@@ -14,6 +14,7 @@ import ai.djl.training.tracker.Tracker;
 import ai.djl.training.util.ProgressBar;
 import com.google.gson.JsonObject;
 import java.io.IOException;
+import java.lang.ref.Reference;
 import java.nio.FloatBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -24,7 +25,8 @@ import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
 import org.cardinal.backbone.Norm;
-import org.cardinal.backbone.ResNet;
+import org.cardinal.backbone.spi.BuildOptions;
+import org.cardinal.backbone.spi.FeatureExtractor;
 import org.cardinal.backbone.weights.StateDicts;
 import org.cardinal.core.config.JsonFiles;
 import org.cardinal.core.io.AtomicFiles;
@@ -35,7 +37,7 @@ import org.cardinal.core.train.NonFiniteLossException;
 import org.cardinal.core.train.StopRequest;
 
 /**
- * Trains a ResNet/ResNeXt classifier on an image-folder dataset ({@code data/train/<class>/...},
+ * Trains a backbone's classifier (any registered type; a ResNet/ResNeXt for the paper) on an image-folder dataset ({@code data/train/<class>/...},
  * optional {@code data/val/<class>/...}) with a {@link PretrainConfig} recipe, and exports the
  * backbone weights.
  *
@@ -143,10 +145,7 @@ public final class PretrainTrainer {
         try (NDManager manager = NDManager.newBaseManager(device);
                 ClassificationLoader loader = new ClassificationLoader(
                         cfg.numWorkers(), cfg.prefetchBatches(), msg -> log.accept("warning: " + msg))) {
-            ResNet net = ResNet.builder(cfg.backbone())
-                    .optNorm(Norm.BATCH)
-                    .optIncludeTop(true)
-                    .build();
+            FeatureExtractor net = cfg.backbone().build(BuildOptions.classifier(Norm.BATCH));
             // the engine's generator is one per process: runs that initialize in other threads
             // (FasterRcnn.initialize does the same) take turns
             synchronized (Engine.class) {
@@ -187,7 +186,7 @@ public final class PretrainTrainer {
 
     private Result loop(
             PretrainConfig cfg,
-            ResNet net,
+            FeatureExtractor net,
             ParameterStore ps,
             MomentumSgd sgd,
             ClassificationLoader loader,
@@ -323,7 +322,7 @@ public final class PretrainTrainer {
 
     /** One optimizer step; returns {loss, top-1 fraction}. */
     private static double[] trainStep(
-            ResNet net,
+            FeatureExtractor net,
             ParameterStore ps,
             MomentumSgd sgd,
             ClassificationLoader.HostBatch batch,
@@ -347,6 +346,10 @@ public final class PretrainTrainer {
                 gc.backward(loss);
                 hits = ClassificationLoss.topKHits(logits.stopGradient(), y, 1);
             }
+            // The batch is a tensor over a direct buffer that only the Java object x keeps alive;
+            // the backward pass reads it (the first convolution's weight gradient), so x must stay
+            // reachable until then, or a garbage collection frees the pixels under it.
+            Reference.reachabilityFence(x);
             // Host read-back of two scalars: logging, and stopping a diverged run before the
             // update applies its gradients.
             double l = loss.getFloat();
@@ -363,7 +366,7 @@ public final class PretrainTrainer {
      * images read), or null when {@code stop} was asked for before the last batch.
      */
     static double[] evaluate(
-            ResNet net,
+            FeatureExtractor net,
             ParameterStore ps,
             ClassificationLoader loader,
             ImageFolderDataset val,

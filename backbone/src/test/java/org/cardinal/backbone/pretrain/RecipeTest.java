@@ -32,7 +32,7 @@ class RecipeTest {
         assertEquals(0.08, c.minScale());
         assertEquals(224, c.imageSize());
         assertEquals(256, c.resizeSize());
-        assertEquals(32, c.backbone().cardinality());
+        assertEquals(32, ((org.cardinal.backbone.BackboneConfig) c.backbone()).cardinality());
         // Linear scaling: batch 1024 trains with lr 0.4.
         assertEquals(0.4, c.withRun(100, 1024, 2).learningRate(), 1e-12);
     }

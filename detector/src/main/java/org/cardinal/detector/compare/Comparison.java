@@ -11,9 +11,9 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import org.cardinal.backbone.BackboneConfig;
 import org.cardinal.backbone.pretrain.PretrainConfig;
 import org.cardinal.backbone.pretrain.PretrainTrainer;
+import org.cardinal.backbone.spi.BackboneSpec;
 import org.cardinal.core.config.ConfigPath;
 import org.cardinal.core.config.JsonDifference;
 import org.cardinal.core.config.JsonFiles;
@@ -75,7 +75,7 @@ public final class Comparison {
      * @param config its resolved run config
      * @param dir its folder
      */
-    public record Run(int index, int seedIndex, long seed, BackboneConfig backbone, RunConfig config, Path dir) {
+    public record Run(int index, int seedIndex, long seed, BackboneSpec backbone, RunConfig config, Path dir) {
 
         /** @return the run's {@code result.json} */
         public Path resultFile() {
@@ -158,7 +158,7 @@ public final class Comparison {
         List<Run> planned = new ArrayList<>();
         long[] seeds = config.seedValues();
         for (int k = 0; k < seeds.length; k++) {
-            for (BackboneConfig b : config.backbones()) {
+            for (BackboneSpec b : config.backbones()) {
                 RunConfig c = base.withModel(base.model().withBackbone(b))
                         .withSolver(base.solver().withSeed(seeds[k]))
                         .withName(config.name() + "_" + b.name() + "_seed" + seeds[k]);
@@ -414,8 +414,7 @@ public final class Comparison {
      * @return their statistics
      */
     public Findings findings(List<RunResult> results) {
-        return new Findings(
-                config.backbones().stream().map(BackboneConfig::name).toList(), results);
+        return new Findings(config.backbones().stream().map(BackboneSpec::name).toList(), results);
     }
 
     private Path writeReport(Findings findings, int done) throws IOException {
@@ -437,7 +436,7 @@ public final class Comparison {
                 curves);
     }
 
-    private Path pretrainFolder(BackboneConfig b, long seed) {
+    private Path pretrainFolder(BackboneSpec b, long seed) {
         Path backbone = dir.resolve(b.name());
         return config.pretrain().perSeed()
                 ? backbone.resolve("seed_" + seed).resolve("pretrain")

@@ -10,7 +10,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.cardinal.backbone.BackboneConfig;
+import org.cardinal.backbone.spi.BackboneSpec;
 import org.cardinal.core.config.ConfigBinder;
 import org.cardinal.core.config.ConfigPath;
 import org.cardinal.core.config.InvalidFieldException;
@@ -64,7 +64,7 @@ public record ComparisonConfig(
         String title,
         String base,
         JsonObject overrides,
-        List<BackboneConfig> backbones,
+        List<BackboneSpec> backbones,
         int seeds,
         int macsInputSize,
         Pretraining pretrain) {
@@ -87,7 +87,7 @@ public record ComparisonConfig(
                 "at least two backbones (names, files or objects), the reference first",
                 backbones.size());
         Set<String> names = new HashSet<>();
-        for (BackboneConfig b : backbones) {
+        for (BackboneSpec b : backbones) {
             InvalidFieldException.require(
                     b.name().matches(SAFE_NAME),
                     "backbones",

@@ -3,8 +3,8 @@ package org.cardinal.detector.compare;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import org.cardinal.backbone.BackboneConfig;
 import org.cardinal.backbone.Complexity;
+import org.cardinal.backbone.spi.BackboneSpec;
 
 /**
  * Checks the premise of a backbone swap: the backbones compared are of similar complexity. The
@@ -51,14 +51,13 @@ public record ComplexityCheck(int inputSize, List<ComplexityCheck.Row> rows) {
      * @param inputSize side of the square input for the multiply-adds
      * @return the check
      */
-    public static ComplexityCheck of(List<BackboneConfig> backbones, int inputSize) {
+    public static ComplexityCheck of(List<? extends BackboneSpec> backbones, int inputSize) {
         List<Row> rows = new ArrayList<>();
         Complexity first = null;
-        for (BackboneConfig b : backbones) {
-            Complexity c = Complexity.of(b, inputSize, inputSize, false);
+        for (BackboneSpec b : backbones) {
+            Complexity c = b.complexity(inputSize, inputSize, false);
             first = first == null ? c : first;
-            String shape = b.block() + " " + java.util.Arrays.toString(b.layers())
-                    + (b.isBottleneck() ? ", " + b.cardinality() + "x" + b.bottleneckWidth() + "d" : "");
+            String shape = b.summary();
             rows.add(new Row(
                     b.name(),
                     shape,

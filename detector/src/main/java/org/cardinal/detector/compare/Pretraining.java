@@ -6,8 +6,8 @@ import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.cardinal.backbone.BackboneConfig;
 import org.cardinal.backbone.pretrain.PretrainConfig;
+import org.cardinal.backbone.spi.BackboneSpec;
 import org.cardinal.core.config.ConfigBinder;
 import org.cardinal.core.config.ConfigPath;
 import org.cardinal.core.config.JsonFiles;
@@ -84,7 +84,7 @@ public record Pretraining(PretrainConfig recipe, String images, boolean perSeed)
      * @param seed the seed of a comparison run, used when pretraining per seed
      * @return the recipe with that architecture and seed
      */
-    public PretrainConfig recipeFor(BackboneConfig backbone, long seed) {
+    public PretrainConfig recipeFor(BackboneSpec backbone, long seed) {
         JsonObject j = recipe.toJson();
         j.add("backbone", backbone.toJson());
         if (perSeed) {

@@ -18,7 +18,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import org.cardinal.backbone.BackboneConfig;
+import org.cardinal.backbone.spi.BackboneSpec;
 import org.cardinal.backbone.weights.StateDicts;
 import org.cardinal.detector.DetectorConfig;
 import org.cardinal.detector.FasterRcnn;
@@ -91,9 +91,9 @@ public record SharedInitialization(List<String> backbones, List<String> shared, 
      * @param seed the seed the detectors are initialized with
      * @return the check
      */
-    public static SharedInitialization of(DetectorConfig model, List<BackboneConfig> backbones, long seed) {
+    public static SharedInitialization of(DetectorConfig model, List<BackboneSpec> backbones, long seed) {
         List<Map<String, Initial>> arms = new ArrayList<>();
-        for (BackboneConfig b : backbones) {
+        for (BackboneSpec b : backbones) {
             arms.add(headParameters(model.withBackbone(b), seed));
         }
         Set<String> names = new LinkedHashSet<>();
@@ -113,7 +113,7 @@ public record SharedInitialization(List<String> backbones, List<String> shared, 
             }
         }
         return new SharedInitialization(
-                backbones.stream().map(BackboneConfig::name).toList(), shared, differing);
+                backbones.stream().map(BackboneSpec::name).toList(), shared, differing);
     }
 
     /** @return whether every parameter outside the backbone starts identical in every arm */

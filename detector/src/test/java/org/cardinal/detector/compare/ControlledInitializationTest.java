@@ -51,9 +51,9 @@ class ControlledInitializationTest {
         Comparison.Run resnext = c.runs().get(1);
         Comparison.Run nextSeed = c.runs().get(2);
         assertEquals(resnet.seed(), resnext.seed());
-        assertNotEquals(resnet.backbone().cardinality(), resnext.backbone().cardinality());
-        // equal stage channels: nothing outside the body follows the backbone's shape
-        assertArrayEquals(resnet.backbone().stageChannels(), resnext.backbone().stageChannels());
+        assertNotEquals(resnet.backbone().summary(), resnext.backbone().summary());
+        // equal stage shapes: nothing outside the body follows the backbone's shape
+        assertEquals(resnet.backbone().featureShapes(), resnext.backbone().featureShapes());
         assertTrue(c.initialization().complete(), c.initialization().toString());
         Map<String, float[]> a = initialWeights(resnet.config());
         Map<String, float[]> b = initialWeights(resnext.config());
