@@ -5,13 +5,17 @@ import org.apache.spark.SparkConf;
 import org.apache.spark.SparkException;
 import org.apache.spark.sql.SparkSession;
 import org.cardinal.core.cli.Cli;
+import org.cardinal.core.train.StopRequest;
 
 /**
  * {@code tools/spark-detect}: runs a {@link DetectionJob} on an embedded Spark ({@code local[*]})
  * or on the cluster of {@code --master} or of {@code spark-submit} (whose {@code spark.master}
  * this keeps). Errors follow every Cardinal tool's policy ({@link Cli}): a user's mistake (a
  * master Spark cannot start on included) prints one line {@code error: ...} and exits 2, anything
- * else one line and exits 1; {@code CARDINAL_DEBUG=1} adds the stack trace.
+ * else one line and exits 1; {@code CARDINAL_DEBUG=1} adds the stack trace. Ctrl-C and SIGTERM stop
+ * it as they stop every tool ({@link Cli#stopOnSignals}): the first cancels the job, which removes
+ * the outputs it had written, and the tool exits with 130 or 143 once Spark has stopped; a second
+ * ends the process at once.
  */
 public final class SparkDetect {
 
@@ -35,9 +39,10 @@ public final class SparkDetect {
     static int run(String[] argv, PrintStream out, PrintStream err) {
         return Cli.execute(SparkDetectOptions.USAGE, argv, out, err, args -> {
             SparkDetectOptions options = SparkDetectOptions.of(args);
+            StopRequest stop = Cli.stopOnSignals();
             SparkSession spark = session(options.master());
             try {
-                DetectionJob.run(spark, options, out, err);
+                DetectionJob.run(spark, options, out, err, stop);
             } finally {
                 spark.stop();
             }
