@@ -15,6 +15,7 @@ import org.cardinal.core.config.ConfigBinder;
 import org.cardinal.core.config.ConfigPath;
 import org.cardinal.core.config.InvalidFieldException;
 import org.cardinal.core.config.JsonFiles;
+import org.cardinal.core.io.FolderNames;
 import org.cardinal.detector.train.RunConfig;
 import org.cardinal.detector.train.SolverConfig;
 
@@ -111,7 +112,7 @@ public record ComparisonConfig(
      * runs, and {@code --retrain}'s deletes, must never go).
      */
     static boolean isFolderName(String name) {
-        return name != null && name.matches("[A-Za-z0-9._-]+") && !name.matches("\\.+");
+        return FolderNames.isPlain(name) && name.matches("[A-Za-z0-9._-]+");
     }
 
     /**
