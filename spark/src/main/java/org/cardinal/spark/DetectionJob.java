@@ -175,12 +175,15 @@ public final class DetectionJob {
             checkStop(stop);
             try (ProgressReporter reporter =
                     new ProgressReporter(done::value, images.size(), progress, Duration.ofSeconds(10))) {
-                // The first action runs the detection; the outputs below read Spark's cached results.
-                spark.createDataFrame(results.flatMap(DetectionRows::of), DetectionRows.SCHEMA)
-                        .write()
-                        .mode(SaveMode.Overwrite)
-                        .parquet(new Path(outDir, "detections.parquet").toString());
+                // The detection, as a plain RDD job that starts at once (a stop cancels it without
+                // waiting for SQL planning); the outputs below read Spark's cached results.
+                results.count();
             }
+            checkStop(stop);
+            spark.createDataFrame(results.flatMap(DetectionRows::of), DetectionRows.SCHEMA)
+                    .write()
+                    .mode(SaveMode.Overwrite)
+                    .parquet(new Path(outDir, "detections.parquet").toString());
             checkStop(stop);
             List<ImageEvaluation> evaluations = new ArrayList<>();
             List<ImageResult> failed = new ArrayList<>();
@@ -261,22 +264,20 @@ public final class DetectionJob {
     }
 
     /**
-     * A daemon thread that, once {@code stop} is requested, cancels the group's jobs until the run
-     * ends (interrupting it): a job submitted just after a cancellation is cancelled too.
+     * A daemon thread that, once {@code stop} is requested, cancels the group's jobs, those running
+     * and any submitted later; interrupting it (the run ended) ends it.
      */
     private static Thread canceller(SparkSession spark, String group, StopRequest stop) {
         Thread t = new Thread(
                 () -> {
                     try {
-                        while (true) {
-                            if (stop.isRequested()) {
-                                spark.sparkContext().cancelJobGroup(group);
-                            }
+                        while (!stop.isRequested()) {
                             Thread.sleep(100);
                         }
                     } catch (InterruptedException e) {
-                        // the run ended
+                        return; // the run ended
                     }
+                    spark.sparkContext().cancelJobGroupAndFutureJobs(group, "stopped by " + stop.reason());
                 },
                 "cardinal-stop");
         t.setDaemon(true);
