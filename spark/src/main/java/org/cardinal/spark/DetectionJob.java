@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
+import java.util.UUID;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -21,11 +22,13 @@ import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
 import org.apache.spark.util.LongAccumulator;
+import org.cardinal.backbone.image.ImageDecoder;
 import org.cardinal.coco.CocoEvalParams;
 import org.cardinal.coco.CocoEvalResult;
 import org.cardinal.coco.CocoGroundTruth;
 import org.cardinal.coco.ImageEvaluation;
 import org.cardinal.coco.PerImageEvaluator;
+import org.cardinal.core.train.StopRequest;
 import org.cardinal.detector.results.CocoCategories;
 import org.cardinal.detector.results.CocoResultsWriter;
 import org.cardinal.detector.results.ImageIds;
@@ -47,16 +50,41 @@ import org.cardinal.detector.zoo.ModelLocator;
  *   <li>with a ground truth, {@code eval.json} (tools/coco-eval's {@code --json} format), the
  *       per-image evaluations accumulated on the driver ({@link PerImageEvaluator}).
  * </ul>
- * The driver's files are written atomically ({@link AtomicOutput}). Partitions are small (at most
- * {@value #MAX_IMAGES_PER_TASK} images, about four tasks per core for small sets) so that a retry
- * repeats little and progress moves often.
+ * The driver's files are written atomically ({@link AtomicOutput}). A run first removes these
+ * outputs of an earlier run from {@code --output}, so that the folder never holds the files of two
+ * runs (an {@code eval.json} beside detections it was not computed from). Partitions are small (at
+ * most {@value #MAX_IMAGES_PER_TASK} images, about four tasks per core for small sets) so that a
+ * retry repeats little and progress moves often.
+ *
+ * <p>A {@link StopRequest} (Ctrl-C or SIGTERM in tools/spark-detect) cancels the job's Spark jobs
+ * within a batch of each running task (tasks are not interrupted in native code); the run then
+ * removes the outputs it had written, so that a stopped run leaves none, and returns a summary
+ * that says it stopped.
  */
 public final class DetectionJob {
 
     static final int MAX_IMAGES_PER_TASK = 256;
 
-    /** What a run did. */
-    public record Summary(long images, long failures, long detections, double seconds, CocoEvalResult evaluation) {}
+    /** The files and folder a run writes into {@code --output}. */
+    static final List<String> OUTPUTS = List.of("detections.parquet", "detections.json", "failures.json", "eval.json");
+
+    /**
+     * What a run did.
+     *
+     * @param stoppedBy what stopped the run before it wrote its outputs (e.g. "SIGTERM"), or null
+     *     when it ran to the end
+     */
+    public record Summary(
+            long images, long failures, long detections, double seconds, CocoEvalResult evaluation, String stoppedBy) {}
+
+    /** Thrown inside a run when its stop request is seen between two phases. */
+    private static final class Stopped extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Stopped() {
+            super(null, null, false, false);
+        }
+    }
 
     private DetectionJob() {}
 
@@ -69,14 +97,31 @@ public final class DetectionJob {
      */
     public static Summary run(SparkSession spark, SparkDetectOptions options, PrintStream out, PrintStream progress)
             throws IOException {
+        return run(spark, options, out, progress, new StopRequest());
+    }
+
+    /**
+     * Runs the job until it ends or {@code stop} is requested.
+     *
+     * @param stop polled while the job runs: cancels it, and the run removes what it wrote
+     * @throws IllegalArgumentException for a user's mistake, naming the option or file
+     */
+    public static Summary run(
+            SparkSession spark, SparkDetectOptions options, PrintStream out, PrintStream progress, StopRequest stop)
+            throws IOException {
         Configuration conf = spark.sparkContext().hadoopConfiguration();
         try (LocalCopies copies = new LocalCopies(conf)) {
-            return run(spark, options, copies, out, progress);
+            return run(spark, options, copies, out, progress, stop);
         }
     }
 
     private static Summary run(
-            SparkSession spark, SparkDetectOptions options, LocalCopies copies, PrintStream out, PrintStream progress)
+            SparkSession spark,
+            SparkDetectOptions options,
+            LocalCopies copies,
+            PrintStream out,
+            PrintStream progress,
+            StopRequest stop)
             throws IOException {
         long begin = System.nanoTime();
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
@@ -97,6 +142,7 @@ public final class DetectionJob {
         FileSystem fs = outDir.getFileSystem(conf);
         fs.mkdirs(outDir);
         outDir = fs.makeQualified(outDir);
+        removeOutputs(fs, outDir);
 
         spark.sparkContext().addFile(modelDir.toUri().toString(), true);
         Broadcast<SerializableWritable<Configuration>> hadoopConf = jsc.broadcast(new SerializableWritable<>(conf));
@@ -111,6 +157,7 @@ public final class DetectionJob {
                         gtShared,
                         options.threshold(),
                         options.batchSize(),
+                        ImageDecoder.maxPixels(),
                         done))
                 .persist(StorageLevel.MEMORY_AND_DISK());
         progress.printf(
@@ -120,16 +167,24 @@ public final class DetectionJob {
                 partitions,
                 spark.sparkContext().master(),
                 artifact.id());
+        String group = "cardinal-spark-detect-" + UUID.randomUUID();
+        // not interrupted: a task stops where Spark checks for it, between two images it reads
+        spark.sparkContext().setJobGroup(group, "cardinal spark-detect: " + images.size() + " images", false);
+        Thread canceller = canceller(spark, group, stop);
         try {
-            spark.sparkContext().setJobDescription("cardinal spark-detect: " + images.size() + " images");
+            checkStop(stop);
             try (ProgressReporter reporter =
                     new ProgressReporter(done::value, images.size(), progress, Duration.ofSeconds(10))) {
-                // The first action runs the detection; the outputs below read Spark's cached results.
-                spark.createDataFrame(results.flatMap(DetectionRows::of), DetectionRows.SCHEMA)
-                        .write()
-                        .mode(SaveMode.Overwrite)
-                        .parquet(new Path(outDir, "detections.parquet").toString());
+                // The detection, as a plain RDD job that starts at once (a stop cancels it without
+                // waiting for SQL planning); the outputs below read Spark's cached results.
+                results.count();
             }
+            checkStop(stop);
+            spark.createDataFrame(results.flatMap(DetectionRows::of), DetectionRows.SCHEMA)
+                    .write()
+                    .mode(SaveMode.Overwrite)
+                    .parquet(new Path(outDir, "detections.parquet").toString());
+            checkStop(stop);
             List<ImageEvaluation> evaluations = new ArrayList<>();
             List<ImageResult> failed = new ArrayList<>();
             long[] detections = new long[1];
@@ -149,6 +204,7 @@ public final class DetectionJob {
                 writer.finish();
                 detections[0] = writer.count();
             });
+            checkStop(stop);
             writeFailures(fs, new Path(outDir, "failures.json"), failed);
             for (ImageResult f : failed) {
                 progress.println("warning: " + f.ref().path() + ": " + f.failure());
@@ -177,14 +233,71 @@ public final class DetectionJob {
                     seconds,
                     images.size() / seconds,
                     outDir);
-            return new Summary(images.size(), failed.size(), detections[0], seconds, evaluation);
+            return new Summary(images.size(), failed.size(), detections[0], seconds, evaluation, null);
+        } catch (Exception e) {
+            // a cancelled job ends in a SparkException (which Scala throws undeclared)
+            if (!stop.isRequested()) {
+                throw e;
+            }
+            removeOutputs(fs, outDir);
+            double seconds = (System.nanoTime() - begin) / 1e9;
+            progress.printf(
+                    Locale.ROOT,
+                    "spark-detect: stopped by %s after %d of %d images in %.1f s; this run's outputs were removed"
+                            + " from %s (run the same command again to detect every image)%n",
+                    stop.reason(),
+                    Math.min(done.value(), images.size()),
+                    images.size(),
+                    seconds,
+                    outDir);
+            return new Summary(images.size(), 0, 0, seconds, null, stop.reason());
         } finally {
+            canceller.interrupt();
+            spark.sparkContext().clearJobGroup();
             results.unpersist(false);
             if (gtShared != null) {
                 ExecutorEvaluators.release(gtShared);
                 gtShared.destroy();
             }
             hadoopConf.destroy();
+        }
+    }
+
+    /**
+     * A daemon thread that, once {@code stop} is requested, cancels the group's jobs, those running
+     * and any submitted later; interrupting it (the run ended) ends it.
+     */
+    private static Thread canceller(SparkSession spark, String group, StopRequest stop) {
+        Thread t = new Thread(
+                () -> {
+                    try {
+                        while (!stop.isRequested()) {
+                            Thread.sleep(100);
+                        }
+                    } catch (InterruptedException e) {
+                        return; // the run ended
+                    }
+                    spark.sparkContext().cancelJobGroupAndFutureJobs(group, "stopped by " + stop.reason());
+                },
+                "cardinal-stop");
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    private static void checkStop(StopRequest stop) {
+        if (stop.isRequested()) {
+            throw new Stopped();
+        }
+    }
+
+    /** Removes a run's outputs ({@link #OUTPUTS}) from {@code outDir}, leaving any other file. */
+    private static void removeOutputs(FileSystem fs, Path outDir) throws IOException {
+        for (String name : OUTPUTS) {
+            Path p = new Path(outDir, name);
+            if (fs.exists(p)) {
+                fs.delete(p, true);
+            }
         }
     }
 

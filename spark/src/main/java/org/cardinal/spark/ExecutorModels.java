@@ -7,9 +7,7 @@ import ai.djl.modality.cv.output.DetectedObjects;
 import ai.djl.repository.zoo.ZooModel;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.spark.TaskContext;
@@ -19,9 +17,11 @@ import org.cardinal.detector.zoo.ModelLocator;
 /**
  * The models of this JVM (an executor, or the driver in local mode): one per artifact folder and
  * device, loaded through DJL's {@code Criteria} ({@link ModelLocator#criteria}) by the first task
- * that needs it and shared by every later task of the JVM, each with its own predictor. Native
- * memory goes back when the JVM ends (a shutdown hook closes the models); tasks free theirs per
- * image through their predictor.
+ * that needs it and shared by every later task of the JVM, each with its own predictor. A model
+ * lives as long as its JVM and is never closed: when the JVM ends, the operating system takes its
+ * native memory back (GPU memory included), whereas closing it in a shutdown hook would free
+ * memory under tasks that still run while the JVM shuts down. Tasks free theirs per image through
+ * their predictor.
  *
  * <p>The device is the task's GPU when Spark assigned one ({@code spark.task.resource.gpu.amount},
  * the first address of the task's {@code gpu} resource), so an executor with several GPUs holds
@@ -36,10 +36,6 @@ final class ExecutorModels {
 
     private static final Map<String, ZooModel<Image, DetectedObjects>> MODELS = new LinkedHashMap<>();
     private static final AtomicInteger LOADS = new AtomicInteger();
-
-    static {
-        Runtime.getRuntime().addShutdownHook(new Thread(ExecutorModels::closeAll, "cardinal-models-close"));
-    }
 
     private ExecutorModels() {}
 
@@ -76,14 +72,5 @@ final class ExecutorModels {
     /** How many models this JVM has loaded so far (a check that tasks share them). */
     static int loads() {
         return LOADS.get();
-    }
-
-    /** Closes every model of this JVM. */
-    static synchronized void closeAll() {
-        List<ZooModel<Image, DetectedObjects>> models = new ArrayList<>(MODELS.values());
-        MODELS.clear();
-        for (ZooModel<Image, DetectedObjects> m : models) {
-            m.close();
-        }
     }
 }

@@ -34,8 +34,11 @@ import org.cardinal.detector.results.CocoDetection;
  * at a time, with the model its JVM loaded once ({@link ExecutorModels}), and evaluates each
  * image against the broadcast ground truth where it was detected.
  *
- * <p>An image that cannot be read or decoded becomes an {@link ImageResult} with the reason;
- * anything else that fails (the model) fails the task, and Spark runs it again. A task has no
+ * <p>An image that cannot be read or decoded becomes an {@link ImageResult} with the reason, and so
+ * does one too large to hold: a file of more bytes than the pixel budget can explain, or an image
+ * whose header declares more pixels than the budget ({@link ImageDecoder#decode(byte[], String,
+ * long)} reads the header before decoding). Anything else that fails (the model) fails the task,
+ * and Spark runs it again. A task has no
  * side effect: its results reach the outputs only through the driver and Spark's committer, so
  * a retried task adds nothing twice.
  *
@@ -56,12 +59,14 @@ final class PartitionDetector implements FlatMapFunction<Iterator<ImageRef>, Ima
     private final Broadcast<CocoGroundTruth> groundTruth;
     private final double threshold;
     private final int batchSize;
+    private final long maxPixels;
     private final LongAccumulator imagesDone;
 
     /**
      * @param modelFile name of the artifact folder among the job's files ({@code SparkContext.addFile})
      * @param categories the artifact's class names and COCO category ids
      * @param groundTruth the ground truth to evaluate against, or {@code null}
+     * @param maxPixels the pixel budget of an image (the driver's, so every executor has the same)
      */
     PartitionDetector(
             String modelFile,
@@ -70,6 +75,7 @@ final class PartitionDetector implements FlatMapFunction<Iterator<ImageRef>, Ima
             Broadcast<CocoGroundTruth> groundTruth,
             double threshold,
             int batchSize,
+            long maxPixels,
             LongAccumulator imagesDone) {
         this.modelFile = modelFile;
         this.categories = categories;
@@ -77,6 +83,7 @@ final class PartitionDetector implements FlatMapFunction<Iterator<ImageRef>, Ima
         this.groundTruth = groundTruth;
         this.threshold = threshold;
         this.batchSize = batchSize;
+        this.maxPixels = maxPixels;
         this.imagesDone = imagesDone;
     }
 
@@ -174,14 +181,19 @@ final class PartitionDetector implements FlatMapFunction<Iterator<ImageRef>, Ima
         private Image read(ImageRef ref) throws IOException {
             org.apache.hadoop.fs.Path path = new org.apache.hadoop.fs.Path(ref.path());
             byte[] bytes;
+            long maxBytes = maxFileBytes(maxPixels);
             try (InputStream in = path.getFileSystem(conf).open(path)) {
-                bytes = in.readAllBytes();
+                bytes = in.readNBytes((int) maxBytes + 1);
+            }
+            if (bytes.length > maxBytes) {
+                throw new IOException("cannot decode it: a file of more than " + maxBytes
+                        + " bytes, more than an image within the pixel budget of " + maxPixels + " needs");
             }
             Image image;
             try {
                 // the decoder of every other path (tools/predict included): the same pixels
                 image = ImageDecoder.toImage(
-                        ImageDecoder.decode(bytes, ref.path()).upright());
+                        ImageDecoder.decode(bytes, ref.path(), maxPixels).upright());
             } catch (IOException | RuntimeException e) {
                 throw new IOException(
                         "cannot decode its " + bytes.length + " bytes as an image (" + e.getMessage() + ")", e);
@@ -208,6 +220,14 @@ final class PartitionDetector implements FlatMapFunction<Iterator<ImageRef>, Ima
                                             .map(CocoDetection::toScoredBox)
                                             .toList()));
         }
+    }
+
+    /**
+     * The most bytes an image file within the pixel budget is read for: 4 bytes a pixel (a 32-bit
+     * uncompressed bitmap) and 1 MiB of headers, at most what a Java array holds.
+     */
+    static long maxFileBytes(long maxPixels) {
+        return Math.min(Integer.MAX_VALUE - 16L, Math.min(maxPixels, Long.MAX_VALUE / 8) * 4 + (1 << 20));
     }
 
     private static String reason(Exception e) {

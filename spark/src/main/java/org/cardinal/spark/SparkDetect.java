@@ -5,13 +5,18 @@ import org.apache.spark.SparkConf;
 import org.apache.spark.SparkException;
 import org.apache.spark.sql.SparkSession;
 import org.cardinal.core.cli.Cli;
+import org.cardinal.core.train.StopRequest;
+import org.cardinal.core.train.StoppedException;
 
 /**
  * {@code tools/spark-detect}: runs a {@link DetectionJob} on an embedded Spark ({@code local[*]})
  * or on the cluster of {@code --master} or of {@code spark-submit} (whose {@code spark.master}
  * this keeps). Errors follow every Cardinal tool's policy ({@link Cli}): a user's mistake (a
  * master Spark cannot start on included) prints one line {@code error: ...} and exits 2, anything
- * else one line and exits 1; {@code CARDINAL_DEBUG=1} adds the stack trace.
+ * else one line and exits 1; {@code CARDINAL_DEBUG=1} adds the stack trace. Ctrl-C and SIGTERM stop
+ * it as they stop every tool ({@link Cli#stopOnSignals}): the first cancels the job, which removes
+ * the outputs it had written, and the tool exits with 130 or 143 once Spark has stopped; a second
+ * ends the process at once.
  */
 public final class SparkDetect {
 
@@ -35,11 +40,16 @@ public final class SparkDetect {
     static int run(String[] argv, PrintStream out, PrintStream err) {
         return Cli.execute(new SparkDetectOptions.Given(), argv, out, err, given -> {
             SparkDetectOptions options = SparkDetectOptions.of(given);
+            StopRequest stop = Cli.stopOnSignals();
             SparkSession spark = session(options.master());
+            DetectionJob.Summary summary;
             try {
-                DetectionJob.run(spark, options, out, err);
+                summary = DetectionJob.run(spark, options, out, err, stop);
             } finally {
                 spark.stop();
+            }
+            if (summary.stoppedBy() != null) { // the job said what it stopped and removed
+                throw new StoppedException("stopped by " + summary.stoppedBy() + " before the job finished");
             }
         });
     }

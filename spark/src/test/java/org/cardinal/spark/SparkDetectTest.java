@@ -2,6 +2,7 @@ package org.cardinal.spark;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,11 +12,19 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.zip.CRC32;
+import org.apache.spark.Success$;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerTaskEnd;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.cardinal.coco.CocoEvalResult;
@@ -23,6 +32,7 @@ import org.cardinal.coco.CocoEvaluator;
 import org.cardinal.coco.CocoGroundTruth;
 import org.cardinal.coco.CocoResults;
 import org.cardinal.core.cli.Cli;
+import org.cardinal.core.train.StopRequest;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -233,6 +243,147 @@ class SparkDetectTest {
         });
         assertTrue(expected.size() > 0 && expected.size() < every.size());
         assertEquals(expected, kept);
+    }
+
+    /**
+     * The bytes of a PNG whose header declares {@code width x height} 8-bit RGB pixels and that
+     * holds no pixel data: what a decompression bomb looks like to a decoder.
+     */
+    static byte[] pngHeader(int width, int height) {
+        ByteBuffer ihdr = ByteBuffer.allocate(17)
+                .put("IHDR".getBytes(StandardCharsets.US_ASCII))
+                .putInt(width)
+                .putInt(height)
+                .put(new byte[] {8, 2, 0, 0, 0});
+        CRC32 crc = new CRC32();
+        crc.update(ihdr.array());
+        return ByteBuffer.allocate(8 + 4 + 17 + 4)
+                .put(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'})
+                .putInt(13)
+                .put(ihdr.array())
+                .putInt((int) crc.getValue())
+                .array();
+    }
+
+    @Test
+    void anImageTooLargeToHoldIsAFailureOfThatImageNotOfTheJob() throws Exception {
+        Path images = dir.resolve("large");
+        Files.createDirectories(images);
+        Files.copy(data.resolve("val").resolve("000001.png"), images.resolve("000001.png"));
+        // 33 bytes that declare 40,000 x 40,000 RGB pixels: 4.8 GB for a decoder that believes them
+        Files.write(images.resolve("000002.png"), pngHeader(40_000, 40_000));
+        Path out = dir.resolve("large-out");
+        DetectionJob.Summary summary = DetectionJob.run(
+                spark,
+                new SparkDetectOptions(artifact.toString(), images.toString(), out.toString(), null, null, 0, 2),
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+                System.err);
+        assertEquals(1, summary.failures());
+        JsonArray failures = JsonParser.parseString(Files.readString(out.resolve("failures.json")))
+                .getAsJsonArray();
+        assertEquals(1, failures.size(), failures.toString());
+        JsonObject large = failures.get(0).getAsJsonObject();
+        assertEquals(2, large.get("image_id").getAsLong());
+        String reason = large.get("reason").getAsString();
+        assertTrue(reason.contains("image of 40000 x 40000 pixels, more than the budget of 178956970 pixels"), reason);
+        JsonArray records = JsonParser.parseString(Files.readString(out.resolve("detections.json")))
+                .getAsJsonArray();
+        assertTrue(records.size() > 0
+                && records.asList().stream()
+                        .allMatch(r -> r.getAsJsonObject().get("image_id").getAsLong() == 1));
+        // a file larger than any image within the budget is not read whole either
+        assertEquals(4L * 1000 + (1 << 20), PartitionDetector.maxFileBytes(1000));
+        assertEquals(Integer.MAX_VALUE - 16L, PartitionDetector.maxFileBytes(Long.MAX_VALUE));
+    }
+
+    @Test
+    void aRerunIntoTheSameOutputLeavesNoFileOfThePreviousRun() throws Exception {
+        Path out = dir.resolve("rerun-out");
+        String images = data.resolve("val").resolve("00000[1-4].png").toString();
+        run(new SparkDetectOptions(
+                artifact.toString(),
+                images,
+                out.toString(),
+                TestFixtures.groundTruth(data).toString(),
+                null,
+                0,
+                4));
+        assertTrue(Files.exists(out.resolve("eval.json")), "evaluated against --gt");
+        Files.writeString(out.resolve("notes.txt"), "a file of the user's\n");
+
+        run(new SparkDetectOptions(artifact.toString(), images, out.toString(), null, null, 0, 4));
+        assertFalse(
+                Files.exists(out.resolve("eval.json")),
+                "the first run's eval.json does not describe the second run's detections");
+        assertTrue(Files.exists(out.resolve("detections.json")));
+        assertEquals("a file of the user's\n", Files.readString(out.resolve("notes.txt")), "other files are kept");
+    }
+
+    /**
+     * A stop request (what Ctrl-C or SIGTERM makes in tools/spark-detect) cancels the job: its
+     * tasks stop early, the run says it stopped, and --output holds neither the files of the run
+     * that was stopped nor those of an earlier run.
+     */
+    @Test
+    void aStopRequestCancelsTheJobAndLeavesNoOutputs() throws Exception {
+        Path out = dir.resolve("stop-out");
+        String images = data.resolve("val").resolve("00000[1-4].png").toString();
+        run(new SparkDetectOptions(
+                artifact.toString(),
+                images,
+                out.toString(),
+                TestFixtures.groundTruth(data).toString(),
+                null,
+                0,
+                4));
+        // 400 images (the 16 again and again): 8 tasks of 50 on two cores
+        Path list = dir.resolve("stop-list.txt");
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < 400; i++) {
+            lines.add(data.resolve("val")
+                    .resolve(String.format(Locale.ROOT, "%06d.png", 1 + i % 16))
+                    .toString());
+        }
+        Files.write(list, lines);
+        StopRequest stop = new StopRequest();
+        AtomicInteger succeeded = new AtomicInteger();
+        SparkListener listener = new SparkListener() {
+            @Override
+            public void onTaskEnd(SparkListenerTaskEnd end) {
+                if (end.reason() == Success$.MODULE$) {
+                    succeeded.incrementAndGet();
+                    stop.request("a test");
+                }
+            }
+        };
+        spark.sparkContext().addSparkListener(listener);
+        ByteArrayOutputStream progress = new ByteArrayOutputStream();
+        DetectionJob.Summary summary;
+        try {
+            summary = DetectionJob.run(
+                    spark,
+                    new SparkDetectOptions(artifact.toString(), list.toString(), out.toString(), null, null, 0, 1),
+                    new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+                    new PrintStream(progress, true, StandardCharsets.UTF_8),
+                    stop);
+        } finally {
+            spark.sparkContext().removeSparkListener(listener);
+        }
+        assertEquals("a test", summary.stoppedBy());
+        assertTrue(succeeded.get() < 8, "the job was cancelled before its last task: " + succeeded.get() + " of 8");
+        String console = progress.toString(StandardCharsets.UTF_8);
+        assertTrue(console.contains("spark-detect: stopped by a test after "), console);
+        for (String name : DetectionJob.OUTPUTS) {
+            assertFalse(Files.exists(out.resolve(name)), name + " is left after a stopped run");
+        }
+        // the session runs the next job as usual
+        DetectionJob.Summary next = DetectionJob.run(
+                spark,
+                new SparkDetectOptions(artifact.toString(), images, out.toString(), null, null, 0, 4),
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+                System.err);
+        assertEquals(null, next.stoppedBy());
+        assertEquals(4, next.images());
     }
 
     /** The job on the shared session, with the tools' error policy. */

@@ -109,6 +109,22 @@ final class TestFixtures {
      */
     static Run java(String mainClass, List<String> args, Path workDir, Map<String, String> env)
             throws IOException, InterruptedException {
+        Path out = Files.createTempFile(workDir, "stdout", ".txt");
+        Path err = Files.createTempFile(workDir, "stderr", ".txt");
+        Process p = start(mainClass, args, env, out, err);
+        if (!p.waitFor(5, TimeUnit.MINUTES)) {
+            p.destroyForcibly();
+            throw new IllegalStateException(mainClass + " did not finish in 5 minutes");
+        }
+        return new Run(
+                p.exitValue(),
+                Files.readString(out, StandardCharsets.UTF_8),
+                Files.readString(err, StandardCharsets.UTF_8));
+    }
+
+    /** Starts a main class as {@link #java} runs it, its output going to the two files. */
+    static Process start(String mainClass, List<String> args, Map<String, String> env, Path out, Path err)
+            throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("@" + Path.of("conf", "jvm.options").toAbsolutePath());
@@ -122,19 +138,9 @@ final class TestFixtures {
         }
         cmd.add(mainClass);
         cmd.addAll(args);
-        Path out = Files.createTempFile(workDir, "stdout", ".txt");
-        Path err = Files.createTempFile(workDir, "stderr", ".txt");
         ProcessBuilder builder =
                 new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile());
         builder.environment().putAll(env);
-        Process p = builder.start();
-        if (!p.waitFor(5, TimeUnit.MINUTES)) {
-            p.destroyForcibly();
-            throw new IllegalStateException(mainClass + " did not finish in 5 minutes");
-        }
-        return new Run(
-                p.exitValue(),
-                Files.readString(out, StandardCharsets.UTF_8),
-                Files.readString(err, StandardCharsets.UTF_8));
+        return builder.start();
     }
 }

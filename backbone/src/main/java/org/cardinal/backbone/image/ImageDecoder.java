@@ -11,9 +11,12 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
 import javax.imageio.stream.MemoryCacheImageInputStream;
 
 /**
@@ -26,6 +29,11 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
  * {@code imread} do. The EXIF orientation of a JPEG is applied, so the image is upright as any
  * viewer shows it (PIL's {@code ImageOps.exif_transpose}); {@link Decoded#matching} keeps the
  * stored pixels instead when annotations were evidently drawn on them (docs/images.md).
+ *
+ * <p>A file is data from anywhere: its width and height are read from its header before any
+ * pixel is allocated, and an image of more than a budget of pixels ({@link #maxPixels()}, PIL's
+ * decompression-bomb limit unless {@value #MAX_PIXELS_PROPERTY} says otherwise) is refused with an
+ * {@link IOException} naming it, as PIL refuses it, instead of exhausting the heap.
  */
 public final class ImageDecoder {
 
@@ -34,6 +42,15 @@ public final class ImageDecoder {
      * folder of images.
      */
     public static final List<String> FILE_SUFFIXES = List.of(".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff");
+
+    /**
+     * The default pixel budget: PIL's {@code DecompressionBombError} threshold, twice its
+     * {@code Image.MAX_IMAGE_PIXELS} of 89,478,485 (about 0.5 GB as 8-bit RGB).
+     */
+    public static final long DEFAULT_MAX_PIXELS = 2L * 89_478_485L;
+
+    /** System property that sets the pixel budget (a positive integer). */
+    public static final String MAX_PIXELS_PROPERTY = "cardinal.image.max_pixels";
 
     private static final BufferedImageFactory DJL_IMAGES = new BufferedImageFactory();
 
@@ -98,18 +115,82 @@ public final class ImageDecoder {
      * @throws IOException naming the image when no decoder can read it
      */
     public static Decoded decode(byte[] bytes, String name) throws IOException {
+        return decode(bytes, name, maxPixels());
+    }
+
+    /**
+     * Decodes an image file's bytes if its header declares at most {@code maxPixels} pixels.
+     *
+     * @param bytes the file's content
+     * @param name names the image in error messages
+     * @param maxPixels the pixel budget: a larger image is refused before it is decoded
+     * @return the pixels and the EXIF orientation
+     * @throws IOException naming the image when no decoder can read it or it is over the budget
+     */
+    public static Decoded decode(byte[] bytes, String name, long maxPixels) throws IOException {
         BufferedImage image;
-        try {
-            // from memory: no temporary cache files, and the bytes are read once for EXIF as well
-            image = ImageIO.read(new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes)));
-        } catch (IOException | RuntimeException e) {
-            throw new IOException(name + ": cannot decode image: " + e.getMessage(), e);
-        }
-        if (image == null) {
-            throw new IOException(
-                    name + ": cannot decode image: not a format it reads (" + String.join(", ", FILE_SUFFIXES) + ")");
+        // from memory: no temporary cache files, and the bytes are read once for EXIF as well
+        try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
+            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+            if (!readers.hasNext()) {
+                throw new IOException(name + ": cannot decode image: not a format it reads ("
+                        + String.join(", ", FILE_SUFFIXES) + ")");
+            }
+            ImageReader reader = readers.next();
+            try {
+                reader.setInput(in, true, true);
+                long width;
+                long height;
+                try {
+                    width = reader.getWidth(0); // the header only
+                    height = reader.getHeight(0);
+                } catch (IOException | RuntimeException e) {
+                    throw new IOException(name + ": cannot decode image: " + e.getMessage(), e);
+                }
+                if (width <= 0 || height <= 0 || width * height > maxPixels) {
+                    throw new IOException(String.format(
+                            Locale.ROOT,
+                            "%s: image of %d x %d pixels, more than the budget of %d pixels (-D%s=N to change"
+                                    + " it): not decoded",
+                            name,
+                            width,
+                            height,
+                            maxPixels,
+                            MAX_PIXELS_PROPERTY));
+                }
+                try {
+                    image = reader.read(0, reader.getDefaultReadParam());
+                } catch (IOException | RuntimeException e) {
+                    throw new IOException(name + ": cannot decode image: " + e.getMessage(), e);
+                }
+            } finally {
+                reader.dispose();
+            }
         }
         return new Decoded(toRgb(image), ExifOrientation.of(bytes));
+    }
+
+    /**
+     * The pixel budget of this JVM: the system property {@value #MAX_PIXELS_PROPERTY}, else
+     * {@link #DEFAULT_MAX_PIXELS}.
+     *
+     * @throws IllegalArgumentException naming the property when it is not a positive integer
+     */
+    public static long maxPixels() {
+        String value = System.getProperty(MAX_PIXELS_PROPERTY);
+        if (value == null || value.isBlank()) {
+            return DEFAULT_MAX_PIXELS;
+        }
+        try {
+            long n = Long.parseLong(value.strip());
+            if (n > 0) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException(
+                "-D" + MAX_PIXELS_PROPERTY + "=" + value + ": expected a positive number of pixels");
     }
 
     /** Decodes a file, upright. */

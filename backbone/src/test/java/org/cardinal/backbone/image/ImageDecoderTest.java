@@ -14,12 +14,16 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URISyntaxException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.zip.CRC32;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -186,5 +190,57 @@ class ImageDecoderTest {
         }
         assertEquals(1, ExifOrientation.of(Files.readAllBytes(fixture("cmyk.jpg"))), "no EXIF");
         assertEquals(1, ExifOrientation.of(new byte[] {(byte) 0x89, 'P', 'N', 'G'}), "not a JPEG");
+    }
+
+    /**
+     * The bytes of a PNG whose header declares {@code width x height} 8-bit RGB pixels and that
+     * holds no pixel data: what a decompression bomb's header looks like to a decoder.
+     */
+    static byte[] pngHeader(int width, int height) {
+        ByteBuffer ihdr = ByteBuffer.allocate(17)
+                .put("IHDR".getBytes(StandardCharsets.US_ASCII))
+                .putInt(width)
+                .putInt(height)
+                .put(new byte[] {8, 2, 0, 0, 0}); // 8 bits, RGB, deflate, adaptive filter, no interlace
+        CRC32 crc = new CRC32();
+        crc.update(ihdr.array());
+        return ByteBuffer.allocate(8 + 4 + 17 + 4)
+                .put(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'})
+                .putInt(13)
+                .put(ihdr.array())
+                .putInt((int) crc.getValue())
+                .array();
+    }
+
+    @Test
+    void anImageOverThePixelBudgetIsRefusedFromItsHeaderBeforeDecoding() throws IOException {
+        // 10^10 pixels: 30 GB as RGB; refused from the 33 bytes of its header
+        IOException bomb =
+                assertThrows(IOException.class, () -> ImageDecoder.decode(pngHeader(100_000, 100_000), "bomb.png"));
+        assertEquals(
+                "bomb.png: image of 100000 x 100000 pixels, more than the budget of 178956970 pixels"
+                        + " (-Dcardinal.image.max_pixels=N to change it): not decoded",
+                bomb.getMessage());
+
+        BufferedImage small = new BufferedImage(40, 30, BufferedImage.TYPE_3BYTE_BGR);
+        ByteArrayOutputStream png = new ByteArrayOutputStream();
+        ImageIO.write(small, "png", png);
+        byte[] bytes = png.toByteArray();
+        assertEquals(40, ImageDecoder.decode(bytes, "small.png", 1200).stored().getWidth(), "40 x 30 = 1200 fits");
+        IOException over = assertThrows(IOException.class, () -> ImageDecoder.decode(bytes, "small.png", 1199));
+        assertTrue(over.getMessage().startsWith("small.png: image of 40 x 30 pixels, more than the budget of 1199"));
+
+        // the JVM's budget comes from the system property
+        System.setProperty(ImageDecoder.MAX_PIXELS_PROPERTY, "1199");
+        try {
+            assertEquals(1199, ImageDecoder.maxPixels());
+            assertThrows(IOException.class, () -> ImageDecoder.decode(bytes, "small.png"));
+            System.setProperty(ImageDecoder.MAX_PIXELS_PROPERTY, "lots");
+            IllegalArgumentException bad = assertThrows(IllegalArgumentException.class, ImageDecoder::maxPixels);
+            assertEquals("-Dcardinal.image.max_pixels=lots: expected a positive number of pixels", bad.getMessage());
+        } finally {
+            System.clearProperty(ImageDecoder.MAX_PIXELS_PROPERTY);
+        }
+        assertEquals(ImageDecoder.DEFAULT_MAX_PIXELS, ImageDecoder.maxPixels());
     }
 }

@@ -15,6 +15,7 @@ import org.cardinal.core.config.ConfigBinder;
 import org.cardinal.core.config.ConfigPath;
 import org.cardinal.core.config.InvalidFieldException;
 import org.cardinal.core.config.JsonFiles;
+import org.cardinal.core.io.FolderNames;
 import org.cardinal.detector.train.RunConfig;
 import org.cardinal.detector.train.SolverConfig;
 
@@ -72,12 +73,13 @@ public record ComparisonConfig(
     /** Seeds per backbone when the config does not say. */
     public static final int DEFAULT_SEEDS = 3;
 
-    private static final String SAFE_NAME = "[A-Za-z0-9._-]+";
-
     /** Validates the fields; messages name the JSON field. */
     public ComparisonConfig {
         InvalidFieldException.require(
-                name != null && name.matches(SAFE_NAME), "name", "a name of letters, digits, '.', '_' or '-'", name);
+                isFolderName(name),
+                "name",
+                "a name of letters, digits, '.', '_' or '-', not only dots (it names a folder)",
+                name == null ? null : "\"" + name + "\"");
         InvalidFieldException.require(base != null && !base.isBlank(), "base", "the path of a run config", base);
         overrides = overrides == null ? new JsonObject() : overrides.deepCopy();
         backbones = List.copyOf(backbones);
@@ -89,9 +91,9 @@ public record ComparisonConfig(
         Set<String> names = new HashSet<>();
         for (BackboneSpec b : backbones) {
             InvalidFieldException.require(
-                    b.name().matches(SAFE_NAME),
+                    isFolderName(b.name()),
                     "backbones",
-                    "backbone names of letters, digits, '.', '_' or '-' (each names a folder)",
+                    "backbone names of letters, digits, '.', '_' or '-', not only dots (each names a folder)",
                     "\"" + b.name() + "\"");
             InvalidFieldException.require(
                     names.add(b.name()),
@@ -102,6 +104,15 @@ public record ComparisonConfig(
         InvalidFieldException.require(
                 seeds >= 1, "seeds", "an integer >= 1 (3 or more to estimate uncertainty)", seeds);
         InvalidFieldException.require(macsInputSize >= 32, "macs_input_size", "an integer >= 32", macsInputSize);
+    }
+
+    /**
+     * Whether a name can name a folder inside another: letters, digits, {@code . _ -}, and not
+     * only dots ({@code .} and {@code ..} are the folder itself and its parent, where a comparison's
+     * runs, and {@code --retrain}'s deletes, must never go).
+     */
+    static boolean isFolderName(String name) {
+        return FolderNames.isPlain(name) && name.matches("[A-Za-z0-9._-]+");
     }
 
     /**

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -65,6 +66,7 @@ public final class DetectorTrainer {
     private final List<TrainingListener> listeners = new ArrayList<>();
     private StageListener stages = StageListener.NONE;
     private StopRequest stop = new StopRequest();
+    private PrintStream log = System.err;
 
     /**
      * @param config the run (model part must describe {@code model})
@@ -121,6 +123,12 @@ public final class DetectorTrainer {
         return this;
     }
 
+    /** @param notices where notices about the run go (default: standard error) */
+    public DetectorTrainer setLog(PrintStream notices) {
+        log = notices;
+        return this;
+    }
+
     /** @return the checkpoints folder of the run */
     public Path checkpointsDir() {
         return runDir.resolve("checkpoints");
@@ -173,6 +181,9 @@ public final class DetectorTrainer {
                 TrainingStep step = new TrainingStep(model, devices, optimizer, solver.clipGradNorm());
                 MetricsLogListener metricsLog = new MetricsLogListener(runDir, solver.logPeriod(), start)) {
             step.setStageListener(stages);
+            if (step.notice() != null) {
+                log.println(step.notice());
+            }
             if (resumeFrom.isPresent()) {
                 step.restore(resumeFrom.get(), hostManager);
             }

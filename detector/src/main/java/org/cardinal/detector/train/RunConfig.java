@@ -6,7 +6,9 @@ import com.google.gson.JsonObject;
 import java.nio.file.Path;
 import org.cardinal.core.config.ConfigBinder;
 import org.cardinal.core.config.ConfigPath;
+import org.cardinal.core.config.InvalidFieldException;
 import org.cardinal.core.config.JsonFiles;
+import org.cardinal.core.io.FolderNames;
 import org.cardinal.detector.DetectorConfig;
 
 /**
@@ -19,7 +21,8 @@ import org.cardinal.detector.DetectorConfig;
  * { "name": "...", "model": { DetectorConfig }, "solver": { ... }, "data": { ... } }
  * }</pre>
  *
- * @param name run name (free text, shown in logs)
+ * @param name run name, shown in logs; it names the run folder ({@code runs/<name>} by default) and
+ *     the packaged model's artifact id, so it is one folder name ({@link FolderNames#isPlain})
  * @param model model part
  * @param solver optimisation part
  * @param data data part
@@ -36,6 +39,12 @@ public record RunConfig(
         DataConfig data,
         String backboneWeights,
         String weights) {
+
+    /** Validates the name; the parts validate themselves. */
+    public RunConfig {
+        InvalidFieldException.require(
+                FolderNames.isPlain(name), "name", FolderNames.RULE, name == null ? null : "\"" + name + "\"");
+    }
 
     /** A run without initial weights (random initialization). */
     public RunConfig(String name, DetectorConfig model, SolverConfig solver, DataConfig data) {

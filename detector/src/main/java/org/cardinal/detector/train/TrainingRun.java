@@ -97,7 +97,7 @@ public final class TrainingRun {
         return this;
     }
 
-    /** @param warnings where warnings go (a chart that cannot be drawn) */
+    /** @param warnings where warnings and notices go (a chart that cannot be drawn, BatchNorm over replicas) */
     public TrainingRun setLog(PrintStream warnings) {
         log = warnings;
         return this;
@@ -123,7 +123,8 @@ public final class TrainingRun {
             FasterRcnn model = createModel(config, manager);
             DetectorTrainer trainer = new DetectorTrainer(config, runDir, model, devices)
                     .setStageListener(stages)
-                    .setStopRequest(stop);
+                    .setStopRequest(stop)
+                    .setLog(log);
             listeners.forEach(trainer::addListener);
             trainer.addListener(new TrainingListener() {
                 @Override

@@ -5,7 +5,9 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
+import ai.djl.nn.norm.BatchNorm;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
@@ -43,6 +45,12 @@ import org.cardinal.detector.data.DetectionSample;
  * global norm clipped ({@code torch.nn.utils.clip_grad_norm_}), momentum SGD applied once, and the
  * result (with BatchNorm's running statistics) copied to every other replica, as
  * DistributedDataParallel does.
+ *
+ * <p>BatchNorm statistics are not synchronized across replicas (there is no SyncBatchNorm): with
+ * trainable BatchNorm ({@code backbone_norm "batch"}) each replica normalizes with the statistics
+ * of its own part of the batch, and the running statistics kept are those of the first replica's
+ * part, so several replicas do not give the one-device step; {@link #notice()} says so. With
+ * frozen BatchNorm (the detection default) they do.
  *
  * <p>Every image samples its anchors and RoIs from a seed derived from (run seed, iteration,
  * position in the batch): the same step on one replica or on several draws the same samples,
@@ -141,6 +149,32 @@ public final class TrainingStep implements AutoCloseable {
                     return t;
                 })
                 : null;
+    }
+
+    /**
+     * @return a one-line notice when this step's replicas normalize with their own statistics
+     *     (several replicas and a trainable BatchNorm in the model), else null
+     */
+    public String notice() {
+        if (devices.length < 2 || !hasTrainableBatchNorm(model.block())) {
+            return null;
+        }
+        return "notice: " + devices.length + " replicas with trainable BatchNorm: each normalizes with the"
+                + " statistics of its own part of the batch and the running statistics kept are the first"
+                + " replica's (BatchNorm is not synchronized across replicas), so a step is not the one-device"
+                + " step on the whole batch; for that, train on one device or with \"backbone_norm\": \"frozen\"";
+    }
+
+    private static boolean hasTrainableBatchNorm(Block block) {
+        if (block instanceof BatchNorm) {
+            return true;
+        }
+        for (Pair<String, Block> child : block.getChildren()) {
+            if (hasTrainableBatchNorm(child.getValue())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** @param listener told about the "forward", "backward" and "update" stages */

@@ -1,5 +1,6 @@
 package org.cardinal.detector.zoo;
 
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -34,20 +35,100 @@ import org.slf4j.LoggerFactory;
  * An index entry that is not a plain folder name is skipped with a warning, so a hostile index
  * cannot make Cardinal write outside its cache. Remote reads time out (10 s to connect, 60 s
  * without data) rather than hang on a dead host.
+ *
+ * <p>What a server sends is bounded and checked: by default a remote artifact is downloaded only
+ * if an index records the SHA-256 of each of its files (the repository's {@code index.json}, or
+ * for the URL of one artifact folder the {@code index.json} of the folder above it);
+ * {@value #REQUIRE_SHA256_PROPERTY}{@code =false} (or {@link #requireChecksums(boolean)}) downloads
+ * unrecorded files unverified, with a warning. A file is read to at most
+ * {@value #MAX_DOWNLOAD_BYTES_PROPERTY} bytes ({@link #DEFAULT_MAX_DOWNLOAD_BYTES} by default,
+ * {@link #maxDownloadBytes(long)}) and an index to at most {@value #MAX_INDEX_BYTES} bytes, whatever
+ * the server declares.
  */
 public final class ArtifactRepository {
 
     /** Name of the index of a remote repository. */
     public static final String INDEX = RepositoryIndex.FILE;
 
+    /** System property: whether a remote artifact needs recorded checksums ({@code true} or {@code false}). */
+    public static final String REQUIRE_SHA256_PROPERTY = "cardinal.zoo.require_sha256";
+
+    /** System property: the most bytes one downloaded file may have. */
+    public static final String MAX_DOWNLOAD_BYTES_PROPERTY = "cardinal.zoo.max_download_bytes";
+
+    /** The most bytes one downloaded file may have unless set otherwise: 4 GiB. */
+    public static final long DEFAULT_MAX_DOWNLOAD_BYTES = 4L << 30;
+
+    /** The most bytes an {@code index.json} may have. */
+    static final int MAX_INDEX_BYTES = 16 << 20;
+
     private static final Logger LOG = LoggerFactory.getLogger(ArtifactRepository.class);
     private static final int CONNECT_TIMEOUT_MS = 10_000;
     private static final int READ_TIMEOUT_MS = 60_000;
 
     private final URI uri;
+    private final boolean requireChecksums;
+    private final long maxDownloadBytes;
+
+    private ArtifactRepository(URI uri, boolean requireChecksums, long maxDownloadBytes) {
+        this.uri = uri;
+        this.requireChecksums = requireChecksums;
+        this.maxDownloadBytes = maxDownloadBytes;
+    }
 
     private ArtifactRepository(URI uri) {
-        this.uri = uri;
+        this(uri, requireChecksumsProperty(), maxDownloadBytesProperty());
+    }
+
+    /**
+     * @param required whether a remote artifact is downloaded only when an index records the
+     *     SHA-256 of each of its files
+     * @return a copy of this repository with that policy
+     */
+    public ArtifactRepository requireChecksums(boolean required) {
+        return new ArtifactRepository(uri, required, maxDownloadBytes);
+    }
+
+    /**
+     * @param bytes the most bytes one downloaded file may have (positive)
+     * @return a copy of this repository with that cap
+     */
+    public ArtifactRepository maxDownloadBytes(long bytes) {
+        if (bytes <= 0) {
+            throw new IllegalArgumentException("the most bytes a download may have must be positive, got " + bytes);
+        }
+        return new ArtifactRepository(uri, requireChecksums, bytes);
+    }
+
+    private static boolean requireChecksumsProperty() {
+        String v = System.getProperty(REQUIRE_SHA256_PROPERTY);
+        if (v == null || v.isBlank()) {
+            return true;
+        }
+        return switch (v.strip()) {
+            case "true" -> true;
+            case "false" -> false;
+            default ->
+                throw new IllegalArgumentException(
+                        "-D" + REQUIRE_SHA256_PROPERTY + "=" + v + ": expected true or false");
+        };
+    }
+
+    private static long maxDownloadBytesProperty() {
+        String v = System.getProperty(MAX_DOWNLOAD_BYTES_PROPERTY);
+        if (v == null || v.isBlank()) {
+            return DEFAULT_MAX_DOWNLOAD_BYTES;
+        }
+        try {
+            long n = Long.parseLong(v.strip());
+            if (n > 0) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException(
+                "-D" + MAX_DOWNLOAD_BYTES_PROPERTY + "=" + v + ": expected a positive number of bytes");
     }
 
     /**
@@ -57,14 +138,15 @@ public final class ArtifactRepository {
     public static ArtifactRepository of(String location) {
         String s = location.strip();
         if (s.matches("^[A-Za-z][A-Za-z0-9+.-]+:.*") && !s.matches("^[A-Za-z]:[\\\\/].*")) {
+            URI u;
             try {
-                URI u = new URI(s);
-                return new ArtifactRepository(
-                        u.getScheme().equals("file") ? Path.of(u).toUri() : u);
+                u = new URI(s);
+                u = u.getScheme().equals("file") ? Path.of(u).toUri() : u;
             } catch (URISyntaxException | IllegalArgumentException e) {
                 throw new IllegalArgumentException(
                         "model repository '" + location + "': not a valid URL: " + e.getMessage());
             }
+            return new ArtifactRepository(u);
         }
         return new ArtifactRepository(Path.of(s).toAbsolutePath().normalize().toUri());
     }
@@ -113,14 +195,33 @@ public final class ArtifactRepository {
 
     /** The remote index; entries that are not plain folder names are skipped with a warning. */
     private RepositoryIndex readIndex() throws IOException {
-        URI index = child(INDEX);
+        return readIndex(child(INDEX));
+    }
+
+    private RepositoryIndex readIndex(URI index) throws IOException {
         byte[] bytes;
         try (InputStream in = open(index)) {
-            bytes = in.readAllBytes();
+            bytes = in.readNBytes(MAX_INDEX_BYTES + 1);
         } catch (IOException e) {
             throw new IOException("cannot read the index of model repository " + uri + " (" + index + "): " + e, e);
         }
+        if (bytes.length > MAX_INDEX_BYTES) {
+            throw new IOException(index + ": an index of more than " + MAX_INDEX_BYTES + " bytes; not read");
+        }
         return RepositoryIndex.parse(new String(bytes, StandardCharsets.UTF_8), index.toString(), LOG::warn);
+    }
+
+    /**
+     * The checksums of the single artifact this URL points at: those the {@code index.json} of the
+     * folder above records for it, or none when there is no such index.
+     */
+    private Map<String, String> singleArtifactChecksums(String artifactId) throws IOException {
+        String folder = uri.toString().replaceAll("/+$", "");
+        URI parentIndex = URI.create(folder.substring(0, folder.lastIndexOf('/') + 1) + INDEX);
+        if (!exists(parentIndex)) {
+            return Map.of();
+        }
+        return readIndex(parentIndex).checksums(artifactId);
     }
 
     /**
@@ -152,8 +253,15 @@ public final class ArtifactRepository {
             throw new IllegalArgumentException("model repository " + uri + " is the single artifact '"
                     + singleArtifactId() + "', not '" + artifactId + "'");
         }
-        Map<String, String> checksums = single ? Map.of() : readIndex().checksums(artifactId);
+        Map<String, String> checksums =
+                single ? singleArtifactChecksums(artifactId) : readIndex().checksums(artifactId);
         if (checksums.isEmpty()) {
+            if (requireChecksums) {
+                throw new IllegalArgumentException("model repository " + uri + ": no index.json records the SHA-256"
+                        + " of the files of artifact '" + artifactId + "', so a download cannot be checked (write one"
+                        + " with ArtifactRepository.writeIndex, or set -D" + REQUIRE_SHA256_PROPERTY
+                        + "=false to download it unverified)");
+            }
             LOG.warn("{}: no SHA-256 recorded for artifact '{}'; its files are downloaded unverified", uri, artifactId);
         }
         AtomicFiles.writeFolder(cache, tmp -> {
@@ -178,11 +286,26 @@ public final class ArtifactRepository {
     private void download(URI src, Path target, String sha256, String file) throws IOException {
         Path part = target.resolveSibling(target.getFileName() + ".part");
         MessageDigest md = RepositoryIndex.newSha256();
-        try (InputStream in = new DigestInputStream(open(src), md)) {
-            Files.copy(in, part, StandardCopyOption.REPLACE_EXISTING);
+        URLConnection c = connect(src);
+        long declared = c.getContentLengthLong();
+        if (declared > maxDownloadBytes) {
+            throw new IOException(src + ": " + file + " has " + declared + " bytes, more than the "
+                    + maxDownloadBytes + " a download may have (-D" + MAX_DOWNLOAD_BYTES_PROPERTY + "=N to change"
+                    + " it); not downloaded");
+        }
+        long copied;
+        try (InputStream in = new DigestInputStream(c.getInputStream(), md)) {
+            // one byte more than the cap tells a longer file from one of exactly the cap
+            copied = Files.copy(
+                    new BoundedInputStream(in, maxDownloadBytes + 1), part, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
             Files.deleteIfExists(part);
             throw new IOException("cannot download " + src + ": " + e, e);
+        }
+        if (copied > maxDownloadBytes) {
+            Files.delete(part);
+            throw new IOException(src + ": " + file + " is longer than the " + maxDownloadBytes + " bytes a download"
+                    + " may have (-D" + MAX_DOWNLOAD_BYTES_PROPERTY + "=N to change it); download deleted");
         }
         String got = HexFormat.of().formatHex(md.digest());
         if (sha256 != null && !sha256.equals(got)) {
@@ -196,10 +319,48 @@ public final class ArtifactRepository {
 
     /** Opens a URL with timeouts, so that a dead host fails instead of hanging. */
     private static InputStream open(URI u) throws IOException {
+        return connect(u).getInputStream();
+    }
+
+    private static URLConnection connect(URI u) throws IOException {
         URLConnection c = u.toURL().openConnection();
         c.setConnectTimeout(CONNECT_TIMEOUT_MS);
         c.setReadTimeout(READ_TIMEOUT_MS);
-        return c.getInputStream();
+        return c;
+    }
+
+    /** At most {@code limit} bytes of a stream. */
+    private static final class BoundedInputStream extends FilterInputStream {
+        private long left;
+
+        BoundedInputStream(InputStream in, long limit) {
+            super(in);
+            left = limit;
+        }
+
+        @Override
+        public int read() throws IOException {
+            if (left <= 0) {
+                return -1;
+            }
+            int b = super.read();
+            if (b >= 0) {
+                left--;
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (left <= 0) {
+                return -1;
+            }
+            int n = super.read(b, off, (int) Math.min(len, left));
+            if (n > 0) {
+                left -= n;
+            }
+            return n;
+        }
     }
 
     private URI child(String name) {

@@ -14,6 +14,7 @@ import org.cardinal.core.config.ConfigPath;
 import org.cardinal.core.config.InvalidFieldException;
 import org.cardinal.core.config.JsonFiles;
 import org.cardinal.core.io.AtomicFiles;
+import org.cardinal.core.io.FolderNames;
 import org.cardinal.detector.DetectorConfig;
 
 /**
@@ -31,7 +32,8 @@ import org.cardinal.detector.DetectorConfig;
  * Labels are contiguous 1..K (0 is background); {@code category_ids} maps them back to the
  * dataset's COCO category ids for results files.
  *
- * @param id artifact id (the folder name by default)
+ * @param id artifact id (the folder name by default): one folder name ({@link FolderNames#isPlain}),
+ *     as the tools put an artifact's outputs in {@code runs/predict/<id>}
  * @param description free text (what it was trained on, how)
  * @param config the model config
  * @param classNames names of labels 1..K
@@ -59,6 +61,10 @@ public record DetectorArtifact(
     public static final List<String> FILES = List.of(METADATA, CONFIG, SYNSET, WEIGHTS);
 
     public DetectorArtifact {
+        if (!FolderNames.isPlain(id)) {
+            throw new IllegalArgumentException(
+                    "artifact id " + (id == null ? null : "\"" + id + "\"") + ": expected " + FolderNames.RULE);
+        }
         if (classNames.size() != categoryIds.length) {
             throw new IllegalArgumentException("artifact " + id + ": " + classNames.size() + " class names but "
                     + categoryIds.length + " category ids");
@@ -132,6 +138,11 @@ public record DetectorArtifact(
         Metadata {
             InvalidFieldException.require(FORMAT.equals(format), "format", "\"" + FORMAT + "\"", "\"" + format + "\"");
             InvalidFieldException.require(version == 1, "version", "1", version);
+            InvalidFieldException.require(
+                    FolderNames.isPlain(artifactId),
+                    "artifact_id",
+                    FolderNames.RULE,
+                    artifactId == null ? null : "\"" + artifactId + "\"");
         }
     }
 

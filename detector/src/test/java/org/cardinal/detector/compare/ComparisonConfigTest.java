@@ -118,6 +118,36 @@ class ComparisonConfigTest {
         assertTrue(typo.contains("field 'backbones[1]'") && typo.contains("resnext5O_32x4d"), typo);
     }
 
+    /**
+     * A name made only of dots is the folder itself or its parent: a comparison named ".." would
+     * put its runs in runs/compare/.., a backbone named ".." its seeds beside the comparison's
+     * folder, where --retrain deletes them.
+     */
+    @Test
+    void namesMadeOnlyOfDotsAreRefusedAsFolderNames() throws IOException {
+        for (String dots : List.of(".", "..", "...")) {
+            String comparison = fails("{\"name\": \"" + dots + "\", \"base\": \"base.json\", " + backbones() + "}")
+                    .getMessage();
+            assertEquals(
+                    dir.resolve("cmp.json") + ": field 'name': expected a name of letters, digits, '.', '_' or '-',"
+                            + " not only dots (it names a folder), found \"" + dots + "\"",
+                    comparison);
+            String backbone = fails("{\"base\": \"base.json\", \"backbones\": [" + TinyComparison.RESNET + ", "
+                            + TinyComparison.RESNEXT.replace("tiny_resnext", dots) + "]}")
+                    .getMessage();
+            assertTrue(
+                    backbone.contains("field 'backbones': expected backbone names of letters")
+                            && backbone.contains("not only dots")
+                            && backbone.endsWith("found \"" + dots + "\""),
+                    backbone);
+        }
+        // dots among other characters are an ordinary name
+        assertEquals(
+                "v1..2",
+                ComparisonConfig.load(config("{\"name\": \"v1..2\", \"base\": \"base.json\", " + backbones() + "}"))
+                        .name());
+    }
+
     @Test
     void missingBaseAndATypoInTheOverridesAreNamed() throws IOException {
         String missing = fails("{" + backbones() + "}").getMessage();

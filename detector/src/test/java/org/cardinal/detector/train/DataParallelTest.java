@@ -1,6 +1,7 @@
 package org.cardinal.detector.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
@@ -11,7 +12,10 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.tracker.Tracker;
 import ai.djl.util.Pair;
 import com.google.gson.JsonObject;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -120,6 +124,55 @@ class DataParallelTest {
             assertTrue(t.getAsDouble() > 0, first.toString());
         }
         assertTrue(Files.isRegularFile(dir.resolve("run/checkpoints/iter_0000003/model.ndlist")));
+    }
+
+    /**
+     * BatchNorm statistics are not synchronized across replicas, so a run that combines several
+     * replicas with trainable BatchNorm does not make the one-device step: the training log says
+     * so, in one line, and says nothing for one replica or frozen BatchNorm.
+     */
+    @Test
+    void theLogSaysWhenReplicasNormalizeWithTheirOwnBatchStatistics(@TempDir Path dir) throws IOException {
+        RectangleScenes.write(
+                dir.resolve("data/img"),
+                dir.resolve("data/ann.json"),
+                RectangleScenes.twoClassScenes(4, 64),
+                Map.of(1, "red", 2, "blue"));
+        String batchNorm = MODEL.replace("{\"backbone\"", "{\"backbone_norm\": \"batch\", \"backbone\"");
+        JsonObject run = JsonFiles.parseObject(
+                "{\"name\": \"bn\", \"model\": " + batchNorm + ","
+                        + " \"solver\": {\"ims_per_batch\": 4, \"base_lr\": 0.01, \"max_iter\": 1, \"warmup_iters\": 0,"
+                        + " \"steps\": [100], \"checkpoint_period\": 1, \"log_period\": 1, \"seed\": 1, \"device\": \"cpu\"},"
+                        + " \"data\": {\"train_images\": \"img\", \"train_annotations\": \"ann.json\", \"val_images\": \"none\","
+                        + " \"val_annotations\": \"none.json\", \"num_workers\": 1}}",
+                "bn");
+        RunConfig cfg = RunConfig.fromJson(run, ConfigPath.root("bn")).withDataRoot(dir.resolve("data"));
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        try (NDManager m = NDManager.newBaseManager()) {
+            FasterRcnn model = TrainingRun.createModel(cfg, m);
+            new DetectorTrainer(cfg, dir.resolve("run"), model, new Device[] {Device.cpu(), Device.cpu()})
+                    .setLog(new PrintStream(log, true, StandardCharsets.UTF_8))
+                    .train(false);
+        }
+        String text = log.toString(StandardCharsets.UTF_8);
+        assertEquals(1, text.lines().count(), text);
+        assertTrue(
+                text.startsWith("notice: 2 replicas with trainable BatchNorm: each normalizes with the statistics of"
+                        + " its own part of the batch"),
+                text);
+
+        MomentumSgd sgd = MomentumSgd.builder()
+                .setLearningRateTracker(Tracker.fixed(0.02f))
+                .build();
+        try (NDManager m = NDManager.newBaseManager()) {
+            FasterRcnn withBatchNorm = TrainingRun.createModel(cfg, m);
+            try (TrainingStep one = new TrainingStep(withBatchNorm, new Device[] {Device.cpu()}, sgd, 0)) {
+                assertNull(one.notice(), "one replica: the batch's own statistics");
+            }
+            try (TrainingStep frozen = new TrainingStep(model(m), new Device[] {Device.cpu(), Device.cpu()}, sgd, 0)) {
+                assertNull(frozen.notice(), "frozen BatchNorm: nothing differs between replicas");
+            }
+        }
     }
 
     /** The trainable parameters after one step of SGD on the fixed batch with the given split. */

@@ -93,6 +93,25 @@ class RunConfigTest {
         assertEquals("cpu", c.withDevice("cpu").solver().device());
     }
 
+    /**
+     * A run's name names its folder (runs/NAME) and its model's artifact id: a name that is not one
+     * folder name would put the run elsewhere (runs/.. is the working folder).
+     */
+    @Test
+    void aNameThatIsNotOneFolderNameIsRefused() throws IOException {
+        Path f = dir.resolve("named.json");
+        for (String name : new String[] {"..", ".", "", "../elsewhere", "a/b", "a\\\\b", "tab\\there"}) {
+            Files.writeString(f, "{\"name\": \"" + name + "\"}");
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> RunConfig.load(f), name);
+            assertTrue(
+                    e.getMessage()
+                            .startsWith(f + ": field 'name': expected one folder name: not empty, not only dots,"),
+                    e.getMessage());
+        }
+        Files.writeString(f, "{\"name\": \"v1..2 (resumed)\"}");
+        assertEquals("v1..2 (resumed)", RunConfig.load(f).name(), "dots among other characters, spaces: a name");
+    }
+
     @Test
     void errorsNameTheFileAndTheField() throws IOException {
         Path f = dir.resolve("bad.json");

@@ -55,6 +55,29 @@ class ArtifactRepositoryTest {
                 out.write(body);
             }
         });
+        // the same files, except that every weights file is an endless stream of unknown length
+        server.createContext("/endless/", exchange -> {
+            Path f = served.resolve(exchange.getRequestURI().getPath().substring(1))
+                    .normalize();
+            if (f.getFileName().toString().equals(DetectorArtifact.WEIGHTS)) {
+                exchange.sendResponseHeaders(200, 0); // chunked: no length declared
+                byte[] chunk = new byte[1 << 16];
+                try (OutputStream out = exchange.getResponseBody()) {
+                    for (long sent = 0; sent < (1L << 32); sent += chunk.length) {
+                        out.write(chunk);
+                    }
+                } catch (IOException clientGone) {
+                    // the reader stopped reading, as it should
+                }
+                return;
+            }
+            boolean ok = f.startsWith(served) && Files.isRegularFile(f);
+            byte[] body = ok ? Files.readAllBytes(f) : new byte[0];
+            exchange.sendResponseHeaders(ok ? 200 : 404, ok ? body.length : -1);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(body);
+            }
+        });
         server.start();
     }
 
@@ -155,11 +178,90 @@ class ArtifactRepositoryTest {
     }
 
     @Test
-    void anIndexWithoutChecksumsStillServesItsArtifacts() throws Exception {
+    void anArtifactWithoutRecordedChecksumsIsRefusedUnlessTheyAreMadeOptional() throws Exception {
         writeArtifact("tiny");
         Files.writeString(served.resolve("index.json"), "{\"artifacts\": [\"tiny\"]}", StandardCharsets.UTF_8);
-        Path got = ArtifactRepository.of(url()).resolve("tiny");
+        ArtifactRepository repo = ArtifactRepository.of(url());
+        assertEquals(List.of("tiny"), repo.list(), "it is listed");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> repo.resolve("tiny"));
+        assertEquals(
+                "model repository " + url() + ": no index.json records the SHA-256 of the files of artifact 'tiny',"
+                        + " so a download cannot be checked (write one with ArtifactRepository.writeIndex, or set"
+                        + " -Dcardinal.zoo.require_sha256=false to download it unverified)",
+                e.getMessage());
+        assertFalse(Files.exists(cache), "nothing was downloaded");
+        // the URL of the artifact folder itself, with no index above it: the same
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> ArtifactRepository.of(url() + "tiny/").resolve("tiny"));
+
+        // made optional: by the option, or the system property the tools pass on
+        Path got = repo.requireChecksums(false).resolve("tiny");
         assertEquals("tiny/artifact.json\n", Files.readString(got.resolve(DetectorArtifact.METADATA)));
+        System.setProperty(ArtifactRepository.REQUIRE_SHA256_PROPERTY, "false");
+        try {
+            Path single = ArtifactRepository.of(url() + "tiny/").resolve("tiny");
+            assertEquals("tiny/artifact.json\n", Files.readString(single.resolve(DetectorArtifact.METADATA)));
+            System.setProperty(ArtifactRepository.REQUIRE_SHA256_PROPERTY, "maybe");
+            IllegalArgumentException bad =
+                    assertThrows(IllegalArgumentException.class, () -> ArtifactRepository.of(url()));
+            assertEquals("-Dcardinal.zoo.require_sha256=maybe: expected true or false", bad.getMessage());
+        } finally {
+            System.clearProperty(ArtifactRepository.REQUIRE_SHA256_PROPERTY);
+        }
+    }
+
+    @Test
+    void theUrlOfOneArtifactIsCheckedAgainstTheIndexOfTheFolderAbove() throws Exception {
+        writeArtifact("tiny");
+        ArtifactRepository.writeIndex(served);
+        Files.writeString(served.resolve("tiny").resolve(DetectorArtifact.SYNSET), "tampered\n");
+        IOException e = assertThrows(
+                IOException.class, () -> ArtifactRepository.of(url() + "tiny").resolve("tiny"));
+        assertTrue(
+                e.getMessage().contains(DetectorArtifact.SYNSET)
+                        && e.getMessage().contains("SHA-256"),
+                e.getMessage());
+        ArtifactRepository.writeIndex(served);
+        Path ok = ArtifactRepository.of(url() + "tiny").resolve("tiny");
+        assertEquals("tampered\n", Files.readString(ok.resolve(DetectorArtifact.SYNSET)));
+    }
+
+    @Test
+    void downloadsAreCappedWhateverTheServerDeclares() throws Exception {
+        writeArtifact("tiny");
+        ArtifactRepository.writeIndex(served);
+        // a declared length over the cap: refused before reading
+        IOException declared = assertThrows(
+                IOException.class,
+                () -> ArtifactRepository.of(url()).maxDownloadBytes(10).resolve("tiny"));
+        assertTrue(
+                declared.getMessage().contains("bytes, more than the 10 a download may have")
+                        && declared.getMessage().contains("-Dcardinal.zoo.max_download_bytes"),
+                declared.getMessage());
+
+        // no length declared and no end: read to the cap, then refused and deleted
+        Files.createDirectories(served.resolve("endless"));
+        Files.move(served.resolve("tiny"), served.resolve("endless").resolve("tiny"));
+        ArtifactRepository.writeIndex(served.resolve("endless"));
+        System.setProperty(ArtifactRepository.MAX_DOWNLOAD_BYTES_PROPERTY, Long.toString(1 << 20));
+        try {
+            long start = System.nanoTime();
+            IOException endless = assertThrows(
+                    IOException.class,
+                    () -> ArtifactRepository.of(url() + "endless/").resolve("tiny"));
+            assertTrue(
+                    endless.getMessage()
+                            .contains(DetectorArtifact.WEIGHTS + " is longer than the 1048576 bytes a"
+                                    + " download may have"),
+                    endless.getMessage());
+            assertTrue((System.nanoTime() - start) / 1e9 < 30, "it stopped at the cap");
+        } finally {
+            System.clearProperty(ArtifactRepository.MAX_DOWNLOAD_BYTES_PROPERTY);
+        }
+        try (Stream<Path> left = Files.walk(cache)) {
+            assertEquals(List.of(), left.filter(Files::isRegularFile).toList(), "nothing of the download is left");
+        }
     }
 
     @Test

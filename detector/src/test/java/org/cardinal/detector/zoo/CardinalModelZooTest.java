@@ -285,6 +285,37 @@ class CardinalModelZooTest {
         }
     }
 
+    /**
+     * An artifact's id names the tools' output folder (runs/predict/ID): an artifact.json, which may
+     * come from anywhere, cannot make it a path that leaves that folder, and no artifact is made
+     * with such an id.
+     */
+    @Test
+    void anArtifactIdThatIsNotOneFolderNameIsRefused(@TempDir Path tmp) throws Exception {
+        Path copy = tmp.resolve("copied");
+        Files.createDirectories(copy);
+        for (String f : DetectorArtifact.FILES) {
+            Files.copy(repo.resolve("tiny").resolve(f), copy.resolve(f));
+        }
+        for (String id : List.of("..", "../../outside", "a/b")) {
+            Files.writeString(
+                    copy.resolve(DetectorArtifact.METADATA),
+                    Files.readString(repo.resolve("tiny").resolve(DetectorArtifact.METADATA))
+                            .replace("\"artifact_id\": \"tiny\"", "\"artifact_id\": \"" + id + "\""));
+            IllegalArgumentException e =
+                    assertThrows(IllegalArgumentException.class, () -> DetectorArtifact.read(copy), id);
+            assertEquals(
+                    copy.resolve(DetectorArtifact.METADATA) + ": field 'artifact_id': expected one folder name: not"
+                            + " empty, not only dots, without '/', '\\' or control characters, found \"" + id + "\"",
+                    e.getMessage());
+            IllegalArgumentException made = assertThrows(
+                    IllegalArgumentException.class,
+                    () -> new DetectorArtifact(
+                            id, "", config, List.of("circle", "square"), new int[] {1, 5}, "", null));
+            assertTrue(made.getMessage().startsWith("artifact id \"" + id + "\": expected one folder name"));
+        }
+    }
+
     @Test
     void otherInputOutputTypesAreNotServedWithoutATranslator() {
         Criteria<String, String> wrongTypes = Criteria.builder()
