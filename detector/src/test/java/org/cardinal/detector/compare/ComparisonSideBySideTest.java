@@ -38,7 +38,11 @@ class ComparisonSideBySideTest {
             return new TrainingListener() {
                 @Override
                 public void onStart(RunConfig config, int startIteration, int maxIteration) {
-                    most.accumulateAndGet(active.incrementAndGet(), Math::max);
+                    // a run resumed at its last iteration (its final evaluation was stopped) only
+                    // evaluates and packages: it trains no iteration, so it never ends one
+                    if (startIteration < maxIteration) {
+                        most.accumulateAndGet(active.incrementAndGet(), Math::max);
+                    }
                 }
 
                 @Override
