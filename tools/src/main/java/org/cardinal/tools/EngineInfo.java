@@ -34,8 +34,8 @@ public final class EngineInfo {
     private EngineInfo() {}
 
     /**
-     * The file of the first native library whose name starts with {@code prefix} that this process
-     * has mapped (Linux's /proc/self/maps), or "none loaded".
+     * The files of the native libraries whose names start with {@code prefix} that this process has
+     * mapped (Linux's /proc/self/maps), comma-separated, or "none loaded".
      */
     static String loaded(String prefix) {
         Path maps = Path.of("/proc/self/maps");
@@ -49,7 +49,8 @@ public final class EngineInfo {
                                     .getFileName()
                                     .toString()
                                     .matches("(\\d+\\.\\d+\\.\\d+-)?" + prefix + "[.-].*"))
-                    .findFirst()
+                    .distinct()
+                    .reduce((a, b) -> a + ", " + b)
                     .orElse("none loaded");
         } catch (IOException e) {
             return "unknown (" + e.getMessage() + ")";
