@@ -58,10 +58,15 @@ public final class EngineInfo {
     }
 
     /**
-     * The libtorch flavour DJL chose, read from the folder its JNI library was found in
-     * ({@code <version>-<flavour>-<platform>}), or the PYTORCH_FLAVOR setting.
+     * The libtorch flavour DJL chose: for a libtorch of PYTORCH_LIBRARY_PATH, the PYTORCH_FLAVOR
+     * setting when there is one (DJL takes it as it is), else the one in the name of the folder its
+     * JNI library came from ({@code <version>-<flavour>-<platform>}).
      */
     static String flavour(String jni, String version) {
+        String setting = Utils.getEnvOrSystemProperty("PYTORCH_FLAVOR");
+        if (Utils.getEnvOrSystemProperty("PYTORCH_LIBRARY_PATH") != null && setting != null && !setting.isEmpty()) {
+            return setting;
+        }
         if (jni.startsWith("/")) {
             Path dir = Path.of(jni).getParent();
             String name = dir == null ? "" : dir.getFileName().toString();
@@ -69,8 +74,7 @@ public final class EngineInfo {
                 return name.substring(version.length() + 1, name.lastIndexOf("-linux-"));
             }
         }
-        String setting = Utils.getEnvOrSystemProperty("PYTORCH_FLAVOR");
-        return setting == null ? "unknown" : setting;
+        return "unknown";
     }
 
     /**

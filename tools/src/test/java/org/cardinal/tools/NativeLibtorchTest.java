@@ -12,6 +12,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -200,6 +201,21 @@ class NativeLibtorchTest {
         Path dir = fakeJniFolder(tmp, "2.14.1", "cu130", torch.resolve("lib"));
         String line = oneErrorLine(useFolder(dir, Map.of()));
         assertTrue(line.contains("libtorch.flavor") && line.contains("cu130"), line);
+    }
+
+    @Test
+    void aCudaFolderRunsOnTheCpuWithANoticeWithoutADriver(@TempDir Path tmp) throws Exception {
+        Result ldconfig = run(List.of("bash", "-c", "ldconfig -p 2>/dev/null || /sbin/ldconfig -p"), Map.of());
+        Assumptions.assumeFalse(ldconfig.out().contains("libcuda.so.1 "), "this machine has a CUDA driver");
+        Path torch = fakeTorch(tmp, "2.14.1+cu130", "13.0", 20);
+        Files.writeString(torch.resolve("lib/libtorch_cuda.so"), "");
+        Path dir = fakeJniFolder(tmp, "2.14.1", "cu130", torch.resolve("lib"));
+        Result r = useFolder(dir, Map.of());
+        assertEquals(0, r.code(), r.err());
+        assertEquals(
+                "notice: no CUDA driver (libcuda.so.1) on this machine: libtorch 2.14.1+cu130 (cu130) runs on the CPU\n",
+                r.err());
+        assertTrue(r.out().startsWith(torch.resolve("lib") + "|2.14.1|cpu|"), r.out());
     }
 
     @Test
