@@ -60,7 +60,7 @@ public final class EngineInfo {
     /**
      * The libtorch flavour DJL chose: for a libtorch of PYTORCH_LIBRARY_PATH, the PYTORCH_FLAVOR
      * setting when there is one (DJL takes it as it is), else the one in the name of the folder its
-     * JNI library came from ({@code <version>-<flavour>-<platform>}).
+     * JNI library came from ({@code <version>[-<build date>]-<flavour>-<platform>}).
      */
     static String flavour(String jni, String version) {
         String setting = Utils.getEnvOrSystemProperty("PYTORCH_FLAVOR");
@@ -71,7 +71,9 @@ public final class EngineInfo {
             Path dir = Path.of(jni).getParent();
             String name = dir == null ? "" : dir.getFileName().toString();
             if (name.startsWith(version + "-") && name.lastIndexOf("-linux-") > version.length()) {
-                return name.substring(version.length() + 1, name.lastIndexOf("-linux-"));
+                // DJL's own folders name the build too: 2.7.1-20250812-cpu-linux-x86_64.
+                return name.substring(version.length() + 1, name.lastIndexOf("-linux-"))
+                        .replaceFirst("^\\d{8}-", "");
             }
         }
         return "unknown";
