@@ -6,16 +6,23 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.LibUtils;
+import ai.djl.util.Utils;
 import ai.djl.util.cuda.CudaUtils;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 import org.cardinal.core.cli.Cli;
 import org.cardinal.core.cli.ToolOptions;
 import picocli.CommandLine.Command;
 
 /**
- * {@code tools/engine-info}: says which libtorch Cardinal runs on and proves that it computes on
- * each device, so a user can check an install (or a bundle on a GPU node) before a long run.
+ * {@code tools/engine-info}: says which libtorch Cardinal runs on (version, folder, flavour, the JNI
+ * library and CUDA runtime this process loaded, the GPUs it sees) and proves that it computes on
+ * each device, so a user can check an install, a CARDINAL_LIBTORCH folder or a bundle on a GPU node
+ * before a long run.
  */
 public final class EngineInfo {
 
@@ -23,12 +30,59 @@ public final class EngineInfo {
     @Command(
             name = "tools/engine-info",
             description = {
-                "Prints the DJL and libtorch versions, the libtorch folder, the GPUs seen, and runs a small matrix"
-                        + " product on every device; exits with 1 when one computes a wrong result."
+                "Prints the DJL and libtorch versions, the libtorch folder and flavour, the JNI library and CUDA"
+                        + " runtime loaded, the GPUs seen, and runs a small matrix product on every device; exits"
+                        + " with 1 when one computes a wrong result."
             })
     static final class Options extends ToolOptions {}
 
     private EngineInfo() {}
+
+    /**
+     * The files of the native libraries whose names start with {@code prefix} that this process has
+     * mapped (Linux's /proc/self/maps), comma-separated, or "none loaded".
+     */
+    static String loaded(String prefix) {
+        Path maps = Path.of("/proc/self/maps");
+        if (!Files.isReadable(maps)) {
+            return "unknown (no /proc/self/maps)";
+        }
+        try (Stream<String> lines = Files.lines(maps)) {
+            return lines.map(l -> l.substring(l.lastIndexOf(' ') + 1))
+                    .filter(f -> f.startsWith("/")
+                            && Path.of(f)
+                                    .getFileName()
+                                    .toString()
+                                    .matches("(\\d+\\.\\d+\\.\\d+-)?" + prefix + "[.-].*"))
+                    .distinct()
+                    .reduce((a, b) -> a + ", " + b)
+                    .orElse("none loaded");
+        } catch (IOException e) {
+            return "unknown (" + e.getMessage() + ")";
+        }
+    }
+
+    /**
+     * The libtorch flavour DJL chose: for a libtorch of PYTORCH_LIBRARY_PATH, the PYTORCH_FLAVOR
+     * setting when there is one (DJL takes it as it is), else the one in the name of the folder its
+     * JNI library came from ({@code <version>[-<build date>]-<flavour>-<platform>}).
+     */
+    static String flavour(String jni, String version) {
+        String setting = Utils.getEnvOrSystemProperty("PYTORCH_FLAVOR");
+        if (Utils.getEnvOrSystemProperty("PYTORCH_LIBRARY_PATH") != null && setting != null && !setting.isEmpty()) {
+            return setting;
+        }
+        if (jni.startsWith("/")) {
+            Path dir = Path.of(jni).getParent();
+            String name = dir == null ? "" : dir.getFileName().toString();
+            if (name.startsWith(version + "-") && name.lastIndexOf("-linux-") > version.length()) {
+                // DJL's own folders name the build too: 2.7.1-20250812-cpu-linux-x86_64.
+                return name.substring(version.length() + 1, name.lastIndexOf("-linux-"))
+                        .replaceFirst("^\\d{8}-", "");
+            }
+        }
+        return "unknown";
+    }
 
     /**
      * Entry point.
@@ -41,8 +95,17 @@ public final class EngineInfo {
             System.out.println("DJL:        " + Engine.getDjlVersion());
             System.out.println("engine:     " + engine.getEngineName() + " " + engine.getVersion());
             System.out.println("libtorch:   " + LibUtils.getLibtorchPath());
-            System.out.println("CUDA GPUs:  " + engine.getGpuCount()
+            String jni = loaded("libdjl_torch");
+            System.out.println("flavour:    " + flavour(jni, engine.getVersion()));
+            System.out.println("JNI:        " + jni);
+            String libtorchFolder = Utils.getEnvOrSystemProperty("CARDINAL_LIBTORCH");
+            if (libtorchFolder != null && !libtorchFolder.isEmpty()) {
+                System.out.println("CARDINAL_LIBTORCH: " + libtorchFolder);
+            }
+            int gpus = engine.getGpuCount();
+            System.out.println("CUDA GPUs:  " + gpus
                     + (CudaUtils.hasCuda() ? " (CUDA " + CudaUtils.getCudaVersionString() + ")" : ""));
+            System.out.println("CUDA runtime: " + loaded("libcudart"));
             List<Device> devices = new ArrayList<>(List.of(Device.cpu()));
             for (int i = 0; i < engine.getGpuCount(); i++) {
                 devices.add(Device.gpu(i));
