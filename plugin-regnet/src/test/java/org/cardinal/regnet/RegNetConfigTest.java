@@ -15,6 +15,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -51,6 +52,23 @@ class RegNetConfigTest {
                         + "\"w0\": 48, \"wa\": 27.89, \"wm\": 2.09, \"group_width\": 8, \"se_ratio\": 0.25}"),
                 ConfigPath.root("t.json"));
         assertEquals(Backbones.named("regnet_y_400mf"), typed);
+    }
+
+    /** Each file of configs/backbones/regnet/ is the shipped configuration of its name, and read by path too. */
+    @Test
+    void everyShippedFileIsItsNamedConfiguration() throws IOException {
+        List<String> files;
+        try (var s = Files.list(Path.of("..", "configs", "backbones", "regnet"))) {
+            files = s.map(p -> p.getFileName().toString().replaceFirst("\\.json$", ""))
+                    .sorted()
+                    .toList();
+        }
+        assertEquals(new TreeSet<>(RegNetProvider.NAMES), new TreeSet<>(files));
+        for (String name : files) {
+            BackboneSpec loaded = Backbones.load(Path.of("..", "configs", "backbones", "regnet", name + ".json"));
+            assertEquals(Backbones.named(name), loaded, name);
+            assertEquals(name, loaded.name());
+        }
     }
 
     /** Every torchvision RegNet is shipped, with torchvision's stages, parameters and MACs at 224x224. */

@@ -1,0 +1,73 @@
+package org.cardinal.regnet;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.ParameterStore;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.util.List;
+import org.cardinal.backbone.spi.FeatureShape;
+import org.cardinal.core.config.ConfigPath;
+import org.cardinal.detector.DetectionBackbone;
+import org.cardinal.detector.Detections;
+import org.cardinal.detector.DetectorConfig;
+import org.cardinal.detector.FasterRcnn;
+import org.cardinal.detector.FasterRcnnFactory;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * A RegNet body feeds Cardinal's FPN Faster R-CNN through the SPI alone: its four stages are C2..C5
+ * of the pyramid (strides 4..32 plus the pool level at 64), and the detector built by the factory
+ * runs on an image.
+ */
+class RegNetFpnTest {
+
+    @ParameterizedTest
+    @ValueSource(strings = {"regnet_x_mini", "regnet_y_mini"})
+    void theFactoryBuildsAnFpnDetectorOnARegNetBodyThatDetects(String arch) {
+        JsonObject j = JsonParser.parseString("{\"backbone\": \"" + arch + "\", \"variant\": \"fpn\", "
+                        + "\"num_classes\": 3, \"min_size\": 96, \"max_size\": 96, \"fpn_channels\": 16, "
+                        + "\"representation_size\": 32}")
+                .getAsJsonObject();
+        DetectorConfig c = DetectorConfig.fromJson(j, ConfigPath.root("m.json"));
+        assertEquals("regnet", c.backbone().type());
+        DetectionBackbone backbone = FasterRcnnFactory.backbone(c);
+        assertEquals(
+                List.of(
+                        new FeatureShape("0", 16, 4),
+                        new FeatureShape("1", 16, 8),
+                        new FeatureShape("2", 16, 16),
+                        new FeatureShape("3", 16, 32),
+                        new FeatureShape("pool", 16, 64)),
+                backbone.outputShapes());
+        FasterRcnn model = FasterRcnnFactory.create(c);
+        try (NDManager manager = NDManager.newBaseManager()) {
+            model.initialize(manager, DataType.FLOAT32, 1);
+            NDList maps = model.backbone()
+                    .forward(
+                            new ParameterStore(manager, false),
+                            new NDList(manager.randomUniform(0, 1, new Shape(1, 3, 96, 128))),
+                            false);
+            assertEquals(5, maps.size());
+            // every stride-2 step (stem, stages, the pool level) maps n to ceil(n / 2)
+            long h = 48;
+            long w = 64;
+            for (int i = 0; i < 5; i++) {
+                h = (h + 1) / 2;
+                w = (w + 1) / 2;
+                assertEquals(new Shape(1, 16, h, w), maps.get(i).getShape(), "level " + i);
+            }
+            List<Detections> detections = model.detect(
+                    new ParameterStore(manager, false), List.of(manager.randomUniform(0, 1, new Shape(3, 96, 96))));
+            assertEquals(1, detections.size());
+            Detections d = detections.get(0);
+            assertEquals(4, d.boxes().getShape().get(1));
+            assertEquals(d.scores().getShape().get(0), d.labels().getShape().get(0));
+        }
+    }
+}
