@@ -17,8 +17,10 @@ import org.cardinal.core.config.ConfigPath;
  * The backbone type {@code regnet} ({@link RegNetConfig}, {@link RegNet}), registered in this jar's
  * {@code META-INF/services/org.cardinal.backbone.spi.BackboneProvider}. Ships every torchvision
  * RegNet by its torchvision name ({@code regnet_x_400mf} .. {@code regnet_x_32gf}, {@code
- * regnet_y_400mf} .. {@code regnet_y_128gf}) and two small ones for the embedded demo ({@code
- * regnet_x_mini}, {@code regnet_y_mini}); their sections are {@code configs/backbones/regnet/},
+ * regnet_y_400mf} .. {@code regnet_y_128gf}), two small ones for tests and the embedded demo
+ * ({@code regnet_x_mini}, {@code regnet_y_mini}) and {@code regnet_x_demo}, the demo comparison's
+ * RegNetX at the complexity of its ResNet and ResNeXt ({@code resnet_mini}, {@code
+ * resnext_mini_16x8d}); their sections are {@code configs/backbones/regnet/},
  * packaged as resources of this jar.
  */
 public final class RegNetProvider implements BackboneProvider {
@@ -44,7 +46,8 @@ public final class RegNetProvider implements BackboneProvider {
             "regnet_y_32gf",
             "regnet_y_128gf",
             "regnet_x_mini",
-            "regnet_y_mini");
+            "regnet_y_mini",
+            "regnet_x_demo");
 
     private static final String RESOURCE_DIR = "/org/cardinal/regnet/configs/";
 

@@ -30,6 +30,7 @@ import org.cardinal.backbone.spi.FeatureShape;
 import org.cardinal.backbone.weights.StateDicts;
 import org.cardinal.core.config.ConfigException;
 import org.cardinal.core.config.ConfigPath;
+import org.cardinal.detector.compare.ComparisonConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -78,7 +79,7 @@ class RegNetConfigTest {
                 .getAsJsonObject();
         assertEquals(15, sizes.size(), "torchvision 0.29 has 7 RegNetX and 8 RegNetY");
         List<String> shipped = new ArrayList<>(RegNetProvider.NAMES);
-        shipped.removeIf(n -> n.endsWith("_mini"));
+        shipped.removeIf(n -> !n.matches("regnet_[xy]_\\d.*")); // the small ones are not torchvision's
         assertEquals(new TreeSet<>(sizes.keySet()), new TreeSet<>(shipped));
         for (Map.Entry<String, com.google.gson.JsonElement> e : sizes.entrySet()) {
             String name = e.getKey();
@@ -104,6 +105,25 @@ class RegNetConfigTest {
             out[i] = a.get(i).getAsInt();
         }
         return out;
+    }
+
+    /** The three-way comparisons of configs/compare/ read with this plugin on the class path; the demo's are at equal cost. */
+    @Test
+    void threeWayComparisonsLoadAndTheDemosBackbonesCostTheSame() {
+        ComparisonConfig full = ComparisonConfig.load(
+                Path.of("..", "configs", "compare", "coco_R50_vs_X50_vs_RegNetX_3_2GF_FPN_1x.json"));
+        assertEquals(
+                List.of("resnet", "resnet", "regnet"),
+                full.backbones().stream().map(BackboneSpec::type).toList());
+        ComparisonConfig demo =
+                ComparisonConfig.load(Path.of("..", "configs", "compare", "demo_resnet_vs_resnext_vs_regnet.json"));
+        assertEquals(3, demo.backbones().size());
+        Complexity reference = demo.backbones().get(0).complexity(224, 224, false);
+        for (BackboneSpec b : demo.backbones()) {
+            Complexity c = b.complexity(224, 224, false);
+            assertEquals(1.0, (double) c.params() / reference.params(), 0.1, b.name() + " parameters");
+            assertEquals(1.0, (double) c.macs() / reference.macs(), 0.1, b.name() + " multiply-adds");
+        }
     }
 
     @Test
