@@ -1,7 +1,9 @@
 package org.cardinal.regnet;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -9,14 +11,22 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import java.io.IOException;
 import java.util.List;
+import org.cardinal.backbone.spi.FeatureExtractor;
 import org.cardinal.backbone.spi.FeatureShape;
+import org.cardinal.backbone.weights.LoadReport;
+import org.cardinal.backbone.weights.Npy;
+import org.cardinal.backbone.weights.StateDict;
+import org.cardinal.backbone.weights.StateDicts;
 import org.cardinal.core.config.ConfigPath;
 import org.cardinal.detector.DetectionBackbone;
 import org.cardinal.detector.Detections;
 import org.cardinal.detector.DetectorConfig;
+import org.cardinal.detector.DetectorWeights;
 import org.cardinal.detector.FasterRcnn;
 import org.cardinal.detector.FasterRcnnFactory;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -26,6 +36,43 @@ import org.junit.jupiter.params.provider.ValueSource;
  * runs on an image.
  */
 class RegNetFpnTest {
+
+    /**
+     * {@code backbone_weights}: a torchvision RegNetY classifier checkpoint (fc ignored) fills the
+     * detector's body by name, which then gives torchvision's C2..C5 (the classifier fixture of
+     * {@link RegNetParityTest}).
+     */
+    @Test
+    void aTorchvisionClassifierCheckpointFillsTheDetectorsBody() throws IOException {
+        JsonObject j = JsonParser.parseString("{\"backbone\": \"regnet_y_mini\", \"variant\": \"fpn\", "
+                        + "\"num_classes\": 3, \"min_size\": 96, \"max_size\": 96, \"fpn_channels\": 16, "
+                        + "\"representation_size\": 32}")
+                .getAsJsonObject();
+        FasterRcnn model = FasterRcnnFactory.create(DetectorConfig.fromJson(j, ConfigPath.root("m.json")));
+        try (NDManager manager = NDManager.newBaseManager()) {
+            model.initialize(manager, DataType.FLOAT32, 1);
+            LoadReport report = DetectorWeights.loadBackbone(model, Fixtures.path("regnet_y_mini.safetensors"));
+            FeatureExtractor body = model.backbone().body();
+            assertEquals(
+                    StateDicts.namedParameters(body).size(), report.loaded().size(), report.toString());
+            assertTrue(report.unexpected().stream().allMatch(k -> k.startsWith("fc.")), report.toString());
+            NDArray x = Npy.read(Fixtures.path("input.npy")).toNDArray(manager);
+            NDList maps = body.forward(new ParameterStore(manager, false), new NDList(x), false);
+            StateDict expected = StateDict.read(Fixtures.path("regnet_y_mini_expected.safetensors"));
+            assertEquals(4, maps.size(), "no classification top in a detector's body");
+            for (int i = 0; i < 4; i++) {
+                float[] want = expected.get("C" + (i + 2)).toFloatArray();
+                float[] got = maps.get(i).toFloatArray();
+                double diff = 0;
+                double scale = 0;
+                for (int k = 0; k < want.length; k++) {
+                    diff = Math.max(diff, Math.abs(got[k] - want[k]));
+                    scale = Math.max(scale, Math.abs(want[k]));
+                }
+                assertTrue(diff / scale < 1e-4, "C" + (i + 2) + " relative error " + diff / scale);
+            }
+        }
+    }
 
     @ParameterizedTest
     @ValueSource(strings = {"regnet_x_mini", "regnet_y_mini"})
