@@ -12,13 +12,10 @@ import ai.djl.repository.zoo.ZooModel;
 import ai.djl.training.ParameterStore;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.cardinal.backbone.weights.Npy;
 import org.cardinal.backbone.weights.StateDict;
 import org.cardinal.detector.Detections;
@@ -46,7 +43,8 @@ class RegNetFpnParityTest {
     void importedTorchvisionRegNetFpnDetectorGivesTorchvisionsDetections() throws Exception {
         Path fixture = Fixtures.path("fpn/" + ARCH + "/model.json").getParent();
         Path zoo = dir.resolve("zoo");
-        Run imported = java(
+        Tools.Run imported = Tools.java(
+                dir,
                 "org.cardinal.tools.ImportWeights",
                 List.of(
                         "--weights",
@@ -55,7 +53,7 @@ class RegNetFpnParityTest {
                         fixture.resolve("model.json").toString(),
                         "--output",
                         zoo.resolve(ARCH).toString()));
-        assertEquals(0, imported.code, imported.stdout + imported.stderr);
+        assertEquals(0, imported.code(), imported.stdout() + imported.stderr());
         JsonObject config = JsonParser.parseString(
                         Files.readString(zoo.resolve(ARCH).resolve("config.json")))
                 .getAsJsonObject();
@@ -132,33 +130,5 @@ class RegNetFpnParityTest {
         double areaB = (b[4 * j + 2] - b[4 * j]) * (b[4 * j + 3] - b[4 * j + 1]);
         double union = areaA + areaB - inter;
         return union <= 0 ? 0 : inter / union;
-    }
-
-    private record Run(int code, String stdout, String stderr) {}
-
-    /** A Cardinal tool in its own JVM with this test's class path: the plugin's classes are on it. */
-    private Run java(String mainClass, List<String> args) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
-        cmd.add("-Dai.djl.offline=true");
-        cmd.add(mainClass);
-        cmd.addAll(args);
-        Path out = Files.createTempFile(dir, "stdout", ".txt");
-        Path err = Files.createTempFile(dir, "stderr", ".txt");
-        Process p = new ProcessBuilder(cmd)
-                .directory(dir.toFile())
-                .redirectOutput(out.toFile())
-                .redirectError(err.toFile())
-                .start();
-        if (!p.waitFor(5, TimeUnit.MINUTES)) {
-            p.destroyForcibly();
-            throw new IllegalStateException(mainClass + " did not finish in 5 minutes");
-        }
-        return new Run(
-                p.exitValue(),
-                Files.readString(out, StandardCharsets.UTF_8),
-                Files.readString(err, StandardCharsets.UTF_8));
     }
 }
