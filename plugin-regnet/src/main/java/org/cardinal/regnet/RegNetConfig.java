@@ -31,7 +31,7 @@ import org.cardinal.core.config.InvalidFieldException;
  * @param wa width slope, >= 0
  * @param wm width multiplier in log space, > 1
  * @param groupWidth channels per group of the 3x3 convolutions (g)
- * @param bottleneckRatio bottleneck width / block width (b)
+ * @param bottleneckRatio bottleneck width / block width (b), 0.125..16
  * @param seRatio squeeze channels / a block's input channels; 0 for none (RegNetX)
  * @param stemWidth channels of the stem
  * @param numClasses outputs of the classification top
@@ -62,9 +62,9 @@ public record RegNetConfig(
         InvalidFieldException.require(
                 groupWidth >= 1 && groupWidth <= 8192, "group_width", "an integer in 1..8192", groupWidth);
         InvalidFieldException.require(
-                bottleneckRatio > 0 && bottleneckRatio <= 16,
+                bottleneckRatio >= 0.125 && bottleneckRatio <= 16,
                 "bottleneck_ratio",
-                "a number in (0, 16]",
+                "a number in 0.125..16 (every bottleneck at least 1 channel)",
                 bottleneckRatio);
         InvalidFieldException.require(seRatio >= 0 && seRatio <= 1, "se_ratio", "a number in 0..1", seRatio);
         InvalidFieldException.require(

@@ -146,6 +146,10 @@ class RegNetConfigTest {
                 ConfigException.class,
                 () -> Backbones.fromJson(JsonParser.parseString(base + "\"w0\": 24, \"layers\": 3}"), at));
         assertTrue(unknown.getMessage().contains("layers"), unknown.getMessage());
+        ConfigException ratio = assertThrows(
+                ConfigException.class,
+                () -> Backbones.fromJson(JsonParser.parseString(base + "\"w0\": 24, \"bottleneck_ratio\": 0.01}"), at));
+        assertTrue(ratio.getMessage().contains("bottleneck_ratio"), ratio.getMessage());
         // depth 4, w0 16, wa 16, wm 2: block widths 16, 32, 48 -> 48, 64 -> 64: three stages
         ConfigException three = assertThrows(
                 ConfigException.class,

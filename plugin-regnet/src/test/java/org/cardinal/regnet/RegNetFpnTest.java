@@ -37,6 +37,25 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class RegNetFpnTest {
 
+    /** The C4 variant: RPN and RoI pooling on C4 (stride 16), the last stage (block4) as the box head. */
+    @Test
+    void theC4DetectorOnARegNetBodyDetects() {
+        JsonObject j = JsonParser.parseString("{\"backbone\": \"regnet_x_mini\", \"variant\": \"c4\", "
+                        + "\"num_classes\": 3, \"min_size\": 96, \"max_size\": 96}")
+                .getAsJsonObject();
+        DetectorConfig c = DetectorConfig.fromJson(j, ConfigPath.root("m.json"));
+        assertEquals(
+                List.of(new FeatureShape("0", 64, 16)),
+                FasterRcnnFactory.backbone(c).outputShapes());
+        FasterRcnn model = FasterRcnnFactory.create(c);
+        try (NDManager manager = NDManager.newBaseManager()) {
+            model.initialize(manager, DataType.FLOAT32, 1);
+            List<Detections> detections = model.detect(
+                    new ParameterStore(manager, false), List.of(manager.randomUniform(0, 1, new Shape(3, 96, 96))));
+            assertEquals(4, detections.get(0).boxes().getShape().get(1));
+        }
+    }
+
     /**
      * {@code backbone_weights}: a torchvision RegNetY classifier checkpoint (fc ignored) fills the
      * detector's body by name, which then gives torchvision's C2..C5 (the classifier fixture of
