@@ -19,9 +19,17 @@ What it writes:
   <arch>_expected.safetensors its outputs on input.npy: C2..C5 (trunk_output.block1..block4) and
                               the logits
   input.npy                   (2, 3, 64, 64) float32 NCHW
+
+With --full OUT it writes, into OUT instead (about 40 MB, not committed), torchvision's
+regnet_x_400mf and regnet_y_400mf with seeded random weights and BatchNorm statistics as above
+(<arch>.pth and <arch>.safetensors), a (2, 3, 224, 224) input.npy and <arch>_expected.json
+({"logits": [[...] per sample]}, eval mode), to check with tools/backbone-features:
+    tools/backbone-features --arch regnet_x_400mf --weights OUT/regnet_x_400mf.pth \
+        --input OUT/input.npy --json OUT/regnet_x_400mf_cardinal.json
 """
 import json
 import os
+import sys
 
 import numpy as np
 import torch
@@ -112,7 +120,28 @@ def mini(arch, x):
     save_file({k: v.contiguous() for k, v in outs.items()}, os.path.join(HERE, arch + "_expected.safetensors"))
 
 
+def full(out):
+    os.makedirs(out, exist_ok=True)
+    g = torch.Generator().manual_seed(5)
+    x = torch.randn(2, 3, 224, 224, generator=g)
+    np.save(os.path.join(out, "input.npy"), x.numpy())
+    for arch in ("regnet_x_400mf", "regnet_y_400mf"):
+        torch.manual_seed(0)
+        model = torchvision.models.get_model(arch)
+        randomize(model, 11)
+        sd = {k: v for k, v in model.state_dict().items() if not k.endswith("num_batches_tracked")}
+        torch.save(sd, os.path.join(out, arch + ".pth"))
+        save_file({k: v.contiguous() for k, v in sd.items()}, os.path.join(out, arch + ".safetensors"))
+        with torch.no_grad():
+            logits = model(x)
+        with open(os.path.join(out, arch + "_expected.json"), "w") as f:
+            json.dump({"logits": logits.tolist()}, f)
+
+
 def main():
+    if len(sys.argv) == 3 and sys.argv[1] == "--full":
+        full(sys.argv[2])
+        return
     sizes()
     g = torch.Generator().manual_seed(3)
     x = torch.randn(2, 3, 64, 64, generator=g)
