@@ -170,15 +170,18 @@ public final class ComparisonReport {
         return html;
     }
 
-    /** The paired differences from the reference with their intervals, one point per candidate and metric. */
+    /** The paired differences of {@link Findings#pairs()} with their intervals, one point per pair and metric. */
     public static IntervalChart differenceChart(Findings f) {
         IntervalChart c = new IntervalChart(
-                "Paired difference from " + f.reference() + " with its 95% CI", "difference (AP points)");
-        for (String cand : f.candidates()) {
+                f.backbones().size() == 2
+                        ? "Paired difference from " + f.reference() + " with its 95% CI"
+                        : "Paired differences, every pair, with their 95% CI",
+                "difference (AP points)");
+        for (List<String> pair : f.pairs()) {
             for (int m = 0; m < Findings.METRICS.size(); m++) {
-                PairedStatistics.Difference d = f.difference(cand, m);
+                PairedStatistics.Difference d = f.difference(pair.get(0), pair.get(1), m);
                 if (d.n() > 0) {
-                    c.add(cand + " - " + f.reference(), Findings.METRICS.get(m), d.mean(), d.low(), d.high());
+                    c.add(pair.get(0) + " - " + pair.get(1), Findings.METRICS.get(m), d.mean(), d.low(), d.high());
                 }
             }
         }
@@ -302,13 +305,17 @@ public final class ComparisonReport {
         }
         b.add(new Table(over));
 
-        b.add(new Heading(2, "Paired differences from " + f.reference() + " (AP points)"));
+        b.add(new Heading(
+                2,
+                f.backbones().size() == 2
+                        ? "Paired differences from " + f.reference() + " (AP points)"
+                        : "Paired differences, every pair (AP points)"));
         ReportTable diff = new ReportTable(
                 "backbone", "metric", "#pairs", "#mean", "#std", "#95% CI", "#t(0.975, n-1)", "per seed");
-        for (String c : f.candidates()) {
+        for (List<String> pair : f.pairs()) {
             for (int m = 0; m < 6; m++) {
-                PairedStatistics.Difference d = f.difference(c, m);
-                List<Long> seeds = f.pairedSeeds(c, m);
+                PairedStatistics.Difference d = f.difference(pair.get(0), pair.get(1), m);
+                List<Long> seeds = f.pairedSeeds(pair.get(0), pair.get(1), m);
                 StringBuilder per = new StringBuilder();
                 for (int i = 0; i < seeds.size(); i++) {
                     per.append(i == 0 ? "" : ", ")
@@ -317,7 +324,7 @@ public final class ComparisonReport {
                             .append(Verdict.signed(d.perSeed()[i]));
                 }
                 diff.row(
-                        c + " - " + f.reference(),
+                        pair.get(0) + " - " + pair.get(1),
                         Findings.METRICS.get(m),
                         String.valueOf(d.n()),
                         d.n() == 0 ? "-" : Verdict.signed(d.mean()),

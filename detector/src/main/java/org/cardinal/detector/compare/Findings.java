@@ -121,16 +121,46 @@ public final class Findings {
     }
 
     /**
+     * The pairs the report compares: each backbone after the first against the reference, then,
+     * with three backbones or more, each later backbone against each earlier one but the reference.
+     *
+     * @return (a, b) pairs, each read as "a minus b"
+     */
+    public List<List<String>> pairs() {
+        List<List<String>> out = new ArrayList<>();
+        for (String c : candidates()) {
+            out.add(List.of(c, reference()));
+        }
+        List<String> all = backbones();
+        for (int j = 2; j < all.size(); j++) {
+            for (int i = 1; i < j; i++) {
+                out.add(List.of(all.get(j), all.get(i)));
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    /**
      * @param candidate a backbone after the first
      * @param metric index into {@link #METRICS}
      * @return the seeds where both the candidate and the reference finished with the metric defined
      */
     public List<Long> pairedSeeds(String candidate, int metric) {
+        return pairedSeeds(candidate, reference(), metric);
+    }
+
+    /**
+     * @param a one backbone
+     * @param b another
+     * @param metric index into {@link #METRICS}
+     * @return the seeds where both finished with the metric defined
+     */
+    public List<Long> pairedSeeds(String a, String b, int metric) {
         List<Long> out = new ArrayList<>();
         for (long s : seeds()) {
-            RunResult c = result(candidate, s);
-            RunResult r = result(reference(), s);
-            if (c != null && r != null && Double.isFinite(c.points(metric)) && Double.isFinite(r.points(metric))) {
+            RunResult x = result(a, s);
+            RunResult y = result(b, s);
+            if (x != null && y != null && Double.isFinite(x.points(metric)) && Double.isFinite(y.points(metric))) {
                 out.add(s);
             }
         }
@@ -143,14 +173,24 @@ public final class Findings {
      * @return candidate minus reference, seed by seed, with its confidence interval
      */
     public PairedStatistics.Difference difference(String candidate, int metric) {
-        List<Long> seeds = pairedSeeds(candidate, metric);
-        double[] c = new double[seeds.size()];
-        double[] r = new double[seeds.size()];
-        for (int i = 0; i < c.length; i++) {
-            c[i] = result(candidate, seeds.get(i)).points(metric);
-            r[i] = result(reference(), seeds.get(i)).points(metric);
+        return difference(candidate, reference(), metric);
+    }
+
+    /**
+     * @param a one backbone
+     * @param b another
+     * @param metric index into {@link #METRICS}
+     * @return a minus b, seed by seed, with its confidence interval
+     */
+    public PairedStatistics.Difference difference(String a, String b, int metric) {
+        List<Long> seeds = pairedSeeds(a, b, metric);
+        double[] x = new double[seeds.size()];
+        double[] y = new double[seeds.size()];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = result(a, seeds.get(i)).points(metric);
+            y[i] = result(b, seeds.get(i)).points(metric);
         }
-        return PairedStatistics.difference(c, r);
+        return PairedStatistics.difference(x, y);
     }
 
     /** @return the verdict on AP of each candidate against the reference, one sentence each */

@@ -1,5 +1,6 @@
 package org.cardinal.detector.compare;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -121,6 +122,48 @@ class ComparisonReportTest {
             assertTrue(Files.size(dir.resolve(png)) > 1000, png);
             assertTrue(md.contains("](" + png + ")"), png);
         }
+    }
+
+    /**
+     * With three backbones the report gives every pair's paired difference: the two from the
+     * reference and the one between the others, each with its interval (per-seed differences
+     * worked out by hand below).
+     */
+    @Test
+    void threeBackbonesGiveEveryPairsDifference() throws IOException {
+        List<String> names = List.of("resnet50", "resnext50_32x4d", "resnet101");
+        double[][] ap = {{0.30, 0.32, 0.31}, {0.31, 0.34, 0.315}, {0.33, 0.33, 0.33}};
+        List<RunResult> results = new ArrayList<>();
+        for (int k = 0; k < 3; k++) {
+            for (int b = 0; b < 3; b++) {
+                double[] stats = {ap[b][k], 0.6, 0.3, 0.1, 0.4, 0.2, 0, 0, 0, 0, 0, 0};
+                results.add(new RunResult(names.get(b), 42 + k, 400, stats, List.of(), 8, 200, 0, 1, new JsonObject()));
+            }
+        }
+        Findings f = new Findings(names, results);
+        assertEquals(
+                List.of(
+                        List.of("resnext50_32x4d", "resnet50"),
+                        List.of("resnet101", "resnet50"),
+                        List.of("resnet101", "resnext50_32x4d")),
+                f.pairs());
+        // resnet101 - resnext50_32x4d: 33 - 31 = +2, 33 - 34 = -1, 33 - 31.5 = +1.5 AP points
+        PairedStatistics.Difference d = f.difference("resnet101", "resnext50_32x4d", 0);
+        assertEquals(3, d.n());
+        assertEquals((2 - 1 + 1.5) / 3, d.mean(), 1e-9);
+        assertArrayEquals(new double[] {2, -1, 1.5}, d.perSeed(), 1e-9);
+        ComparisonReport.write(
+                dir,
+                new ComparisonReport.Setup("t", "d", "s", "cpu", "42, 43, 44", "random", 9, 9),
+                ComplexityCheck.of(names.stream().map(BackboneConfig::named).toList(), 224),
+                new SharedInitialization(names, List.of("rpn.head.conv.0.0.weight"), List.of()),
+                f,
+                List.of());
+        String md = Files.readString(dir.resolve("report.md"));
+        assertTrue(md.contains("Paired differences, every pair (AP points)"), md);
+        assertTrue(md.contains("resnext50_32x4d - resnet50") && md.contains("resnet101 - resnet50"), md);
+        assertTrue(md.contains("resnet101 - resnext50_32x4d"), md);
+        assertTrue(md.contains("42: +2.00, 43: -1.00, 44: +1.50"), "the third pair's per-seed differences");
     }
 
     @Test
