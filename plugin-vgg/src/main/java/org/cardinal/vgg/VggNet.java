@@ -17,6 +17,7 @@ import ai.djl.training.initializer.NormalInitializer;
 import ai.djl.util.PairList;
 import java.util.ArrayList;
 import java.util.List;
+import org.cardinal.backbone.IndexedSequential;
 import org.cardinal.backbone.Norm;
 import org.cardinal.backbone.spi.BuildOptions;
 import org.cardinal.backbone.spi.FeatureExtractor;
@@ -35,7 +36,7 @@ public final class VggNet extends AbstractBlock implements FeatureExtractor {
     private final VggConfig config;
     private final int frozenStages;
     private final Unit stem;
-    private final List<Units> stages = new ArrayList<>();
+    private final List<IndexedSequential> stages = new ArrayList<>();
     private final List<Block> views = new ArrayList<>();
     private final Linear fc;
 
@@ -50,7 +51,7 @@ public final class VggNet extends AbstractBlock implements FeatureExtractor {
         int[] convs = config.convs();
         stem = addChildBlock("stem", new Unit(widths[0], options.norm()));
         for (int i = 0; i < 4; i++) {
-            Units stage = new Units();
+            IndexedSequential stage = new IndexedSequential();
             for (int k = 0; k < convs[i]; k++) {
                 stage.add(new Unit(widths[i], options.norm()));
             }
@@ -106,7 +107,7 @@ public final class VggNet extends AbstractBlock implements FeatureExtractor {
     protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
         stem.initialize(manager, dataType, inputShapes);
         Shape[] shapes = pooled(stem.getOutputShapes(inputShapes));
-        for (Units stage : stages) {
+        for (IndexedSequential stage : stages) {
             stage.initialize(manager, dataType, shapes);
             shapes = pooled(stage.getOutputShapes(shapes));
         }
@@ -209,43 +210,6 @@ public final class VggNet extends AbstractBlock implements FeatureExtractor {
         @Override
         public Shape[] getOutputShapes(Shape[] inputShapes) {
             return conv.getOutputShapes(inputShapes);
-        }
-    }
-
-    /** Units in sequence, named 0, 1, ... as a torch {@code nn.Sequential}. */
-    private static final class Units extends AbstractBlock {
-        private final List<Block> units = new ArrayList<>();
-
-        void add(Unit unit) {
-            units.add(addChildBlock(String.valueOf(units.size()), unit));
-        }
-
-        @Override
-        protected NDList forwardInternal(
-                ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-            NDList x = inputs;
-            for (Block u : units) {
-                x = u.forward(ps, x, training, params);
-            }
-            return x;
-        }
-
-        @Override
-        protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
-            Shape[] shapes = inputShapes;
-            for (Block u : units) {
-                u.initialize(manager, dataType, shapes);
-                shapes = u.getOutputShapes(shapes);
-            }
-        }
-
-        @Override
-        public Shape[] getOutputShapes(Shape[] inputShapes) {
-            Shape[] shapes = inputShapes;
-            for (Block u : units) {
-                shapes = u.getOutputShapes(shapes);
-            }
-            return shapes;
         }
     }
 }
