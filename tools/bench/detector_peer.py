@@ -109,11 +109,26 @@ def add(rec, name, wall_ms, cpu_ms):
     rec[name + "_cpu"] = rec.get(name + "_cpu", 0.0) + cpu_ms
 
 
+def resident():
+    """(VmRSS, VmHWM) of this process in MiB; zeros where /proc is not there."""
+    v = {}
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith(("VmRSS:", "VmHWM:")):
+                    v[line.split(":")[0]] = int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return v.get("VmRSS", 0.0), v.get("VmHWM", 0.0)
+
+
 class StageTimer:
-    """Wraps the forward of the model's stages to add their wall time to the current record."""
+    """Wraps the forward of the model's stages to add their wall time to the current record, and
+    notes the resident set (now and its peak so far) at each stage's end, as Cardinal's --stages."""
 
     def __init__(self, model):
         self.current = None
+        self.memory = {}
         for name in STAGES:
             module = getattr(model, name)
             module.forward = self._wrap(name, module.forward)
@@ -125,8 +140,14 @@ class StageTimer:
             out = fn(*args, **kwargs)
             if self.current is not None:
                 add(self.current, name, (time.perf_counter() - t0) * 1000, (time.process_time() - c0) * 1000)
+                self.note(name)
             return out
         return timed
+
+    def note(self, name):
+        rss, peak = resident()
+        old = self.memory.get(name, {"rss_mib": 0.0, "peak_rss_mib": 0.0})
+        self.memory[name] = {"rss_mib": max(old["rss_mib"], rss), "peak_rss_mib": max(old["peak_rss_mib"], peak)}
 
 
 def run(model, images, targets, mode, warmup, iters, timer, profile=None, memory=None):
@@ -141,6 +162,8 @@ def run(model, images, targets, mode, warmup, iters, timer, profile=None, memory
         rec = {}
         if timer is not None:
             timer.current = rec
+            if i == 0:
+                timer.memory = {}  # the warm-up's figures are not kept
         prof = None
         if profile and i == iters - 1:
             prof = torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU], record_shapes=True)
@@ -154,12 +177,15 @@ def run(model, images, targets, mode, warmup, iters, timer, profile=None, memory
             t1, c1 = time.perf_counter(), time.process_time()
             loss.backward()
             t2, c2 = time.perf_counter(), time.process_time()
+            if timer is not None:
+                timer.note("backward")
             opt.step()
             loss.item()
             sync()
             if timer is not None:
                 add(rec, "backward", (t2 - t1) * 1000, (c2 - c1) * 1000)
                 add(rec, "optimizer", (time.perf_counter() - t2) * 1000, (time.process_time() - c2) * 1000)
+                timer.note("update")
         else:
             with torch.no_grad():
                 out = model(images)
@@ -252,6 +278,8 @@ def main():
             ms, cpu, stages = run(model, dev_images, dev_targets, mode, a.warmup, a.iters, timer, prof, memory)
             r[mode] = summary(ms, cpu, stages, a.batch, a.stages)
             memory.report(r[mode])
+            if timer is not None:
+                r[mode]["stages_memory"] = timer.memory
             print(f"torchvision {arch} {mode}: median {r[mode]['median_ms']:.0f} ms ({r[mode]['ms']})",
                   file=sys.stderr)
         results[arch] = r

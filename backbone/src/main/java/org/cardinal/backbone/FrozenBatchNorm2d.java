@@ -61,9 +61,21 @@ public class FrozenBatchNorm2d extends AbstractBlock {
         NDArray b = ps.getValue(bias, device, false);
         NDArray mean = ps.getValue(runningMean, device, false);
         NDArray var = ps.getValue(runningVar, device, false);
-        // One fused pass: the engine's batch norm in inference mode computes exactly
-        // (x - mean) / sqrt(var + eps) * weight + bias = x * scale + shift, and is differentiable
-        // w.r.t. x. (Two broadcast ops, x * scale then + shift, read and write the activations twice.)
+        if (training) {
+            // As torchvision: x * scale + shift. Autograd then saves only the small scale, where the
+            // engine's batch norm would save its whole input (the conv's output) for backward.
+            try (NDArray varEps = var.add(Norm.EPS);
+                    NDArray std = varEps.sqrt();
+                    NDArray scale = w.div(std);
+                    NDArray meanScaled = mean.mul(scale);
+                    NDArray shift = b.sub(meanScaled);
+                    NDArray s4 = scale.reshape(1, channels, 1, 1);
+                    NDArray b4 = shift.reshape(1, channels, 1, 1)) {
+                return new NDList(x.mul(s4).addi(b4));
+            }
+        }
+        // Inference records nothing, so one fused pass: the engine's batch norm in inference mode
+        // computes exactly (x - mean) / sqrt(var + eps) * weight + bias = x * scale + shift.
         return x.getNDArrayInternal().batchNorm(x, mean, var, w, b, 1, Norm.DJL_MOMENTUM, Norm.EPS, false);
     }
 

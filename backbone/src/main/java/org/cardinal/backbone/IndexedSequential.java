@@ -10,6 +10,7 @@ import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import java.util.ArrayList;
 import java.util.List;
+import org.cardinal.core.train.Temporaries;
 
 /**
  * A chain of blocks whose children are named {@code 0}, {@code 1}, ... like the entries of torch's
@@ -45,7 +46,8 @@ public class IndexedSequential extends AbstractBlock {
             ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
         NDList x = inputs;
         for (Block b : blocks) {
-            x = b.forward(ps, x, training, params);
+            // Each block's input is freed once used (Temporaries); the chain's own input is the caller's.
+            x = Temporaries.release(x, b.forward(ps, x, training, params), inputs);
         }
         return x;
     }

@@ -1,5 +1,7 @@
 package org.cardinal.backbone;
 
+import static org.cardinal.core.train.Temporaries.release;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -186,9 +188,10 @@ public final class ResNet extends AbstractBlock implements FeatureExtractor {
         if (includeTop) {
             // Global average pooling; the engine's mean reduces one axis at a time, so flatten H*W first.
             Shape s = x.getShape();
-            NDArray pooled = x.reshape(s.get(0), s.get(1), -1).mean(new int[] {2});
-            NDArray logits =
-                    fc.forward(ps, new NDList(pooled), training, params).singletonOrThrow();
+            NDArray flat = x.reshape(s.get(0), s.get(1), -1);
+            NDArray pooled = release(flat, flat.mean(new int[] {2}), x);
+            NDArray logits = release(
+                    pooled, fc.forward(ps, new NDList(pooled), training, params).singletonOrThrow(), x);
             logits.setName("logits");
             out.add(logits);
         }
@@ -205,9 +208,9 @@ public final class ResNet extends AbstractBlock implements FeatureExtractor {
                     config.name() + ": expected 3 input channels (RGB), got shape " + input.getShape());
         }
         NDArray x = conv1.forward(ps, new NDList(input), training, params).singletonOrThrow();
-        x = bn1.forward(ps, new NDList(x), training, params).singletonOrThrow();
-        x = Activation.relu(x);
-        return Pool.maxPool2d(x, new Shape(3, 3), new Shape(2, 2), new Shape(1, 1), false);
+        x = release(x, bn1.forward(ps, new NDList(x), training, params).singletonOrThrow(), input);
+        x = release(x, Activation.relu(x), input);
+        return release(x, Pool.maxPool2d(x, new Shape(3, 3), new Shape(2, 2), new Shape(1, 1), false), input);
     }
 
     @Override
@@ -257,17 +260,23 @@ public final class ResNet extends AbstractBlock implements FeatureExtractor {
         @Override
         protected NDList forwardInternal(
                 ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-            NDArray x = inputs.singletonOrThrow();
+            NDArray input = inputs.singletonOrThrow();
+            NDArray x = input;
             if (index == 0) {
                 x = runStem(ps, x, training, params);
                 if (frozenStages == 1) {
-                    x = x.stopGradient();
+                    x = release(x, x.stopGradient(), input);
                 }
             }
-            x = layers.get(index).forward(ps, new NDList(x), training, params).singletonOrThrow();
+            x = release(
+                    x,
+                    layers.get(index)
+                            .forward(ps, new NDList(x), training, params)
+                            .singletonOrThrow(),
+                    input);
             // Cutting the graph after the last frozen stage saves its backward pass entirely.
             if (frozenStages == index + 2) {
-                x = x.stopGradient();
+                x = release(x, x.stopGradient(), input);
             }
             x.setName(STAGE_NAMES.get(index));
             return new NDList(x);

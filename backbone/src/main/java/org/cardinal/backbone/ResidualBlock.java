@@ -1,5 +1,7 @@
 package org.cardinal.backbone;
 
+import static org.cardinal.core.train.Temporaries.release;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -85,19 +87,30 @@ public abstract class ResidualBlock extends AbstractBlock {
         NDArray x = inputs.singletonOrThrow();
         NDArray out = x;
         int last = convs.size() - 1;
+        // Each intermediate is freed once used (Temporaries): what backward needs, autograd keeps.
         for (int i = 0; i <= last; i++) {
-            out = convs.get(i).forward(ps, new NDList(out), training, params).singletonOrThrow();
-            out = norms.get(i).forward(ps, new NDList(out), training, params).singletonOrThrow();
+            out = release(
+                    out,
+                    convs.get(i).forward(ps, new NDList(out), training, params).singletonOrThrow(),
+                    x);
+            out = release(
+                    out,
+                    norms.get(i).forward(ps, new NDList(out), training, params).singletonOrThrow(),
+                    x);
             if (i < last) {
-                out = Activation.relu(out);
+                out = release(out, Activation.relu(out), x);
             }
         }
-        NDArray identity = downsample == null
-                ? x
-                : downsample.forward(ps, new NDList(x), training, params).singletonOrThrow();
-        // In place: the norm's output is not needed by its own backward (torchvision does out += identity).
-        out = out.addi(identity);
-        return new NDList(Activation.relu(out));
+        if (downsample == null) {
+            // In place: the norm's output is not needed by its own backward (torchvision does out += identity).
+            out.addi(x);
+        } else {
+            NDArray identity =
+                    downsample.forward(ps, new NDList(x), training, params).singletonOrThrow();
+            out.addi(identity);
+            identity.close();
+        }
+        return new NDList(release(out, Activation.relu(out), x));
     }
 
     @Override

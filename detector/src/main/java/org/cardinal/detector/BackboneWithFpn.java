@@ -7,7 +7,6 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
-import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import java.util.ArrayList;
@@ -15,6 +14,7 @@ import java.util.Arrays;
 import java.util.List;
 import org.cardinal.backbone.spi.FeatureExtractor;
 import org.cardinal.backbone.spi.FeatureShape;
+import org.cardinal.core.train.Temporaries;
 
 /**
  * torchvision's {@code BackboneWithFPN} over any feature extractor: an FPN over its n output maps
@@ -68,26 +68,31 @@ public final class BackboneWithFpn extends AbstractBlock implements DetectionBac
             ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
         int n = shapes.size() - 1;
         if (training) {
+            // The body frees its own intermediates as it goes (Temporaries); its maps are the FPN's
+            // inputs only: what backward needs of them, autograd keeps.
             NDList c = body.forward(ps, inputs, true, params);
-            return fpn.forward(ps, new NDList(c.subList(0, n)), true, params);
+            NDList out = fpn.forward(ps, new NDList(c.subList(0, n)), true, params);
+            return Temporaries.release(c, out, inputs);
         }
         // Inference: DJL keeps every intermediate array until its manager closes, so run stage by
-        // stage and free each stage's temporaries (full-size R50 on 2 images: ~12 GB -> ~3 GB).
+        // stage and free each stage's temporaries (full-size R50 on 2 images: ~12 GB -> ~3 GB),
+        // whether or not the body frees its own. (Not in training: a scope would also close arrays
+        // built over Java memory, such as index tables, that autograd keeps for backward.)
         NDList c = new NDList(n);
         NDArray x = inputs.singletonOrThrow();
         for (int i = 0; i < n; i++) {
             try (NDScope scope = new NDScope()) {
-                Block stage = body.stage(i);
-                x = stage.forward(ps, new NDList(x), false, params).singletonOrThrow();
+                x = body.stage(i).forward(ps, new NDList(x), false, params).singletonOrThrow();
                 NDScope.unregister(x);
             }
             c.add(x);
         }
+        NDList out;
         try (NDScope scope = new NDScope()) {
-            NDList out = fpn.forward(ps, c, false, params);
+            out = fpn.forward(ps, c, false, params);
             NDScope.unregister(out);
-            return out;
         }
+        return Temporaries.release(c, out, inputs);
     }
 
     @Override

@@ -12,6 +12,7 @@ import ai.djl.util.PairList;
 import java.util.List;
 import org.cardinal.backbone.spi.FeatureExtractor;
 import org.cardinal.backbone.spi.FeatureShape;
+import org.cardinal.core.train.Temporaries;
 
 /**
  * The feature extractor of the paper's C4 detector (detectron2's R50-C4): every stage of a
@@ -60,17 +61,24 @@ public final class C4Backbone extends AbstractBlock implements DetectionBackbone
     @Override
     protected NDList forwardInternal(
             ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        NDArray x = inputs.singletonOrThrow();
+        NDArray input = inputs.singletonOrThrow();
+        NDArray x = input;
         for (int i = 0; i < stages; i++) {
             if (training) {
-                // The stage cuts the gradient after the frozen stages itself.
-                x = body.stage(i).forward(ps, new NDList(x), true, params).singletonOrThrow();
+                // The stage cuts the gradient after the frozen stages itself; each stage's input is
+                // freed once used (Temporaries).
+                x = Temporaries.release(
+                        x,
+                        body.stage(i).forward(ps, new NDList(x), true, params).singletonOrThrow(),
+                        input);
                 continue;
             }
             // Inference: free each stage's temporaries (DJL keeps them until the scope closes).
             try (NDScope scope = new NDScope()) {
-                x = body.stage(i).forward(ps, new NDList(x), false, params).singletonOrThrow();
-                NDScope.unregister(x);
+                NDArray next =
+                        body.stage(i).forward(ps, new NDList(x), false, params).singletonOrThrow();
+                NDScope.unregister(next);
+                x = Temporaries.release(x, next, input);
             }
         }
         x.setName("0");

@@ -15,6 +15,11 @@ import org.cardinal.backbone.spi.FeatureShape;
  * <p>Implementations: {@link BackboneWithFpn} ("0".."n-1" and "pool") and {@link C4Backbone} ("0"),
  * over any {@link FeatureExtractor}. A user's own implements this and is passed to {@link
  * FasterRcnn.Builder#setBackbone}.
+ *
+ * <p>Memory: the maps its forward returns belong to the caller, which closes them when it has
+ * used them ({@link FasterRcnn} does, after the RoI heads); they may lie outside the caller's
+ * {@code NDScope}s, as the implementations here free their own temporaries with scopes of their
+ * own, in training too (closing an array drops one handle; autograd keeps what backward needs).
  */
 public interface DetectionBackbone extends Block {
 

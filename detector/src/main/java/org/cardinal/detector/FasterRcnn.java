@@ -177,6 +177,9 @@ public final class FasterRcnn extends AbstractBlock implements TrainableDetector
         try (var s = stages.stage("roi_heads")) {
             heads = roiHeads.apply(ps, features, proposals.proposals(), batch.imageSizes(), resized, true);
         }
+        // The backbone returns its maps outside any scope (DetectionBackbone): what backward needs
+        // of them, autograd keeps.
+        features.close();
         Map<String, NDArray> losses = new LinkedHashMap<>();
         losses.putAll(proposals.losses());
         losses.putAll(heads.losses());
@@ -193,35 +196,38 @@ public final class FasterRcnn extends AbstractBlock implements TrainableDetector
     @Override
     public List<Detections> detect(ParameterStore ps, List<NDArray> images) {
         warm(ps, images);
-        ImageList batch;
-        try (var s = stages.stage("transform")) {
-            batch = transform.apply(images);
-        }
-        NDList features;
-        try (var s = stages.stage("backbone")) {
-            features = backbone.forward(ps, new NDList(batch.tensors()), false);
-        }
-        RoiHeads.Output heads;
-        // Inference keeps only what the next stage needs: DJL frees intermediates at scope end.
+        // Inference keeps only the detections: every other array the call makes is freed when the
+        // scope closes, or before (the backbone frees its intermediates as it goes).
         try (NDScope scope = new NDScope()) {
+            ImageList batch;
+            try (var s = stages.stage("transform")) {
+                batch = transform.apply(images);
+            }
+            NDList features;
+            try (var s = stages.stage("backbone")) {
+                features = backbone.forward(ps, new NDList(batch.tensors()), false);
+            }
             RegionProposalNetwork.Output proposals;
             try (var s = stages.stage("rpn")) {
                 proposals = rpn.propose(ps, batch, features, null, false);
             }
+            RoiHeads.Output heads;
             try (var s = stages.stage("roi_heads")) {
                 heads = roiHeads.apply(ps, features, proposals.proposals(), batch.imageSizes(), null, false);
             }
-            for (Detections d : heads.detections()) {
-                NDScope.unregister(d.boxes(), d.scores(), d.labels());
+            features.close();
+            try (var s = stages.stage("postprocess")) {
+                List<int[]> original = new ArrayList<>(images.size());
+                for (NDArray im : images) {
+                    original.add(imageSize(im));
+                }
+                List<Detections> out =
+                        GeneralizedRcnnTransform.postprocess(heads.detections(), batch.imageSizes(), original);
+                for (Detections d : out) {
+                    NDScope.unregister(d.boxes(), d.scores(), d.labels());
+                }
+                return out;
             }
-        }
-        features.close();
-        try (var s = stages.stage("postprocess")) {
-            List<int[]> original = new ArrayList<>(images.size());
-            for (NDArray im : images) {
-                original.add(imageSize(im));
-            }
-            return GeneralizedRcnnTransform.postprocess(heads.detections(), batch.imageSizes(), original);
         }
     }
 
@@ -238,6 +244,7 @@ public final class FasterRcnn extends AbstractBlock implements TrainableDetector
         ImageList batch = transform.apply(images);
         NDList features = backbone.forward(ps, new NDList(batch.tensors()), false);
         List<NDArray> props = rpn.propose(ps, batch, features, null, false).proposals();
+        features.close();
         List<NDArray> out = new ArrayList<>(props.size());
         for (int i = 0; i < props.size(); i++) {
             out.add(GeneralizedRcnnTransform.resizeBoxes(

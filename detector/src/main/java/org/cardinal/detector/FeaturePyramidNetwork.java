@@ -1,5 +1,7 @@
 package org.cardinal.detector;
 
+import static org.cardinal.core.train.Temporaries.release;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -71,9 +73,17 @@ public final class FeaturePyramidNetwork extends AbstractBlock {
             NDArray lateral = apply(innerBlocks, i, ps, inputs.get(i), training);
             NDArray topDown = upsampleNearest(
                     lastInner, lateral.getShape().get(2), lateral.getShape().get(3));
-            lastInner = lateral.add(topDown);
+            // In place: a conv's output is not needed by its backward. Each intermediate is freed
+            // once used (Temporaries); what backward needs, autograd keeps.
+            NDArray merged = lateral.addi(topDown);
+            if (topDown != lastInner) {
+                topDown.close();
+            }
+            lastInner.close();
+            lastInner = merged;
             results[i] = apply(layerBlocks, i, ps, lastInner, training);
         }
+        lastInner.close();
         NDList out = new NDList(n + 1);
         for (int i = 0; i < n; i++) {
             results[i].setName(Integer.toString(i));
@@ -100,10 +110,19 @@ public final class FeaturePyramidNetwork extends AbstractBlock {
      * @return (N, C, outH, outW)
      */
     static NDArray upsampleNearest(NDArray x, long outH, long outW) {
+        NDArray y = x;
         NDArray rows = nearestIndex(x, (int) x.getShape().get(2), (int) outH);
-        NDArray y = rows == null ? x : x.get(new NDIndex(":, :, {}, :", rows));
+        if (rows != null) {
+            y = x.get(new NDIndex(":, :, {}, :", rows));
+            rows.close();
+        }
         NDArray cols = nearestIndex(x, (int) x.getShape().get(3), (int) outW);
-        return cols == null ? y : y.get(new NDIndex(":, :, :, {}", cols));
+        if (cols == null) {
+            return y;
+        }
+        NDArray z = release(y, y.get(new NDIndex(":, :, :, {}", cols)), x);
+        cols.close();
+        return z;
     }
 
     private static NDArray nearestIndex(NDArray like, int in, int out) {
@@ -115,8 +134,13 @@ public final class FeaturePyramidNetwork extends AbstractBlock {
         for (int d = 0; d < out; d++) {
             idx[d] = Math.min((long) Math.floor(d * scale), in - 1);
         }
-        // Host-built index table of a few hundred entries, moved once to the feature's device.
-        return like.getManager().create(idx).toDevice(like.getDevice(), false);
+        // Host-built index table of a few hundred entries, copied once to the feature's device into
+        // the engine's own memory, so that it may be closed as soon as used: autograd keeps it for
+        // the backward pass, which a table over Java memory would not survive (Temporaries).
+        try (NDArray java = like.getManager().create(idx);
+                NDArray host = java.duplicate()) {
+            return host.toDevice(like.getDevice(), true);
+        }
     }
 
     @Override

@@ -7,6 +7,7 @@ import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import org.cardinal.core.train.Temporaries;
 
 /**
  * The box head of the paper's C4 detector (detectron2's {@code Res5ROIHeads}): the backbone's own
@@ -37,8 +38,10 @@ public final class LastStageHead extends AbstractBlock {
             ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
         NDArray x = stage.forward(ps, inputs, training, params).singletonOrThrow();
         Shape s = x.getShape();
-        // Global average pooling (the engine's mean takes one axis at a time).
-        return new NDList(x.reshape(s.get(0), s.get(1), -1).mean(new int[] {2}));
+        // Global average pooling (the engine's mean takes one axis at a time); the stage's output
+        // and its flat view are freed once used (Temporaries).
+        NDArray flat = Temporaries.release(x, x.reshape(s.get(0), s.get(1), -1), null);
+        return new NDList(Temporaries.release(flat, flat.mean(new int[] {2}), null));
     }
 
     @Override

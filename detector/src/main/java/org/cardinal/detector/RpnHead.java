@@ -1,5 +1,7 @@
 package org.cardinal.detector;
 
+import static org.cardinal.core.train.Temporaries.release;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -59,9 +61,10 @@ public final class RpnHead extends AbstractBlock {
         NDArray[] deltas = new NDArray[levels];
         for (int l = 0; l < levels; l++) {
             NDArray t = conv.forward(ps, new NDList(inputs.get(l)), training).singletonOrThrow();
-            t = Activation.relu(t);
+            t = release(t, Activation.relu(t), null);
             logits[l] = clsLogits.forward(ps, new NDList(t), training).singletonOrThrow();
             deltas[l] = bboxPred.forward(ps, new NDList(t), training).singletonOrThrow();
+            t.close(); // what backward needs of it, autograd keeps (Temporaries)
         }
         NDList out = new NDList(2 * levels);
         out.addAll(new NDList(logits));

@@ -43,6 +43,27 @@ public interface StageListener {
         return () -> onStageEnd(stage);
     }
 
+    /**
+     * @param next another listener
+     * @return a listener that tells this one, then {@code next}, of every start and end
+     */
+    default StageListener andThen(StageListener next) {
+        StageListener first = this;
+        return new StageListener() {
+            @Override
+            public void onStageStart(String stage) {
+                first.onStageStart(stage);
+                next.onStageStart(stage);
+            }
+
+            @Override
+            public void onStageEnd(String stage) {
+                first.onStageEnd(stage);
+                next.onStageEnd(stage);
+            }
+        };
+    }
+
     /** An open stage; closing it ends the stage. */
     interface Stage extends AutoCloseable {
         @Override

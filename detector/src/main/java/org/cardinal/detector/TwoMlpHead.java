@@ -1,5 +1,7 @@
 package org.cardinal.detector;
 
+import static org.cardinal.core.train.Temporaries.release;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -39,11 +41,13 @@ public final class TwoMlpHead extends AbstractBlock {
     @Override
     protected NDList forwardInternal(
             ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        NDArray x = inputs.singletonOrThrow();
-        x = x.reshape(x.getShape().get(0), -1);
-        x = Activation.relu(fc6.forward(ps, new NDList(x), training).singletonOrThrow());
-        x = Activation.relu(fc7.forward(ps, new NDList(x), training).singletonOrThrow());
-        return new NDList(x);
+        NDArray input = inputs.singletonOrThrow();
+        NDArray x = input.reshape(input.getShape().get(0), -1);
+        // Each intermediate is freed once used (Temporaries); the input is the caller's.
+        x = release(x, fc6.forward(ps, new NDList(x), training).singletonOrThrow(), input);
+        x = release(x, Activation.relu(x), input);
+        x = release(x, fc7.forward(ps, new NDList(x), training).singletonOrThrow(), input);
+        return new NDList(release(x, Activation.relu(x), input));
     }
 
     @Override

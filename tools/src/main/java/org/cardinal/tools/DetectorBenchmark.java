@@ -258,6 +258,7 @@ public final class DetectorBenchmark {
                 makeInputs(opt, images, host, samples);
             }
             StageTimes times = new StageTimes();
+            StageMemory stageMemory = new StageMemory();
             JsonObject r = new JsonObject();
             for (String mode : modes) {
                 boolean train = mode.equals("train");
@@ -272,11 +273,12 @@ public final class DetectorBenchmark {
                 int detections = 0;
                 try (TrainingStep step = new TrainingStep(net, opt.devices(), sgd, 0)) {
                     if (opt.stages()) {
-                        step.setStageListener(times);
+                        step.setStageListener(times.andThen(stageMemory));
                     }
                     for (int i = -opt.warmup(); i < opt.iters(); i++) {
                         if (i == 0) {
                             times.reset();
+                            stageMemory.reset();
                         }
                         boolean profiled = opt.profile() != null && i == opt.iters() - 1;
                         if (profiled) {
@@ -312,6 +314,9 @@ public final class DetectorBenchmark {
                 }
                 JsonObject s = DetectorBenchmarkTable.summary(ms, cpu, opt.stages() ? times : null, images);
                 memory.report(s);
+                if (opt.stages()) {
+                    stageMemory.report(s);
+                }
                 if (!train) {
                     s.addProperty("detections", detections);
                 }

@@ -64,6 +64,55 @@ final class DetectorBenchmarkTable {
         return String.format(Locale.ROOT, "%.2f", inverse ? b / a : a / b);
     }
 
+    /**
+     * Memory at the end of each stage: resident set and its peak so far on both sides, Cardinal's
+     * JVM heap in use and live arrays, then the split of Cardinal's peak.
+     */
+    private static void stageMemory(StringBuilder sb, JsonObject c, JsonObject p) {
+        JsonObject cm = c.getAsJsonObject("stages_memory");
+        JsonObject pm = p != null && p.has("stages_memory") ? p.getAsJsonObject("stages_memory") : null;
+        String f = "%-16s %-22s %8s %9s %8s %9s %6s %8s %9s%n";
+        sb.append(String.format(
+                Locale.ROOT,
+                f,
+                "",
+                "  at stage end, MiB",
+                "RSS",
+                "peak RSS",
+                "heap",
+                "arrays",
+                "of MiB",
+                "tv RSS",
+                "tv peak"));
+        for (String k : cm.keySet()) {
+            JsonObject a = cm.getAsJsonObject(k);
+            JsonObject b = pm != null && pm.has(k) ? pm.getAsJsonObject(k) : null;
+            sb.append(String.format(
+                    Locale.ROOT,
+                    f,
+                    "",
+                    "    " + k,
+                    num(a, "rss_mib"),
+                    num(a, "peak_rss_mib"),
+                    num(a, "heap_used_mib"),
+                    String.format(Locale.ROOT, "%.0f", a.get("arrays").getAsDouble()),
+                    num(a, "array_mib"),
+                    num(b, "rss_mib"),
+                    num(b, "peak_rss_mib")));
+        }
+        if (c.has("peak_split_mib")) {
+            JsonObject split = c.getAsJsonObject("peak_split_mib");
+            sb.append(String.format(
+                    Locale.ROOT,
+                    "%-16s   peak split, MiB: JVM heap (committed) %s, JVM other %s, native (libtorch and the"
+                            + " rest) %s%n",
+                    "",
+                    split.get("jvm_heap"),
+                    split.get("jvm_other"),
+                    split.get("native")));
+        }
+    }
+
     /** Both sides' results with the ratios, as the benchmark prints them. */
     static String table(JsonObject ours, JsonObject peer, List<String> modes) {
         StringBuilder sb = new StringBuilder();
@@ -177,6 +226,9 @@ final class DetectorBenchmarkTable {
                                 num(ps, k + "_cpu"),
                                 ratio(cs, ps, k + "_cpu", true)));
                     }
+                }
+                if (c.has("stages_memory")) {
+                    stageMemory(sb, c, p);
                 }
             }
         }

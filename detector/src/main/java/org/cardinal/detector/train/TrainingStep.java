@@ -371,7 +371,10 @@ public final class TrainingStep implements AutoCloseable {
     private static double globalNorm(NDArray[] grads) {
         NDArray sum = null;
         for (NDArray g : grads) {
-            NDArray s = g.square().sum();
+            NDArray s;
+            try (NDArray square = g.square()) { // freed at once: all squares together are a gradient's size
+                s = square.sum();
+            }
             sum = sum == null ? s : sum.add(s);
         }
         return sum == null ? 0 : Math.sqrt(sum.toType(DataType.FLOAT64, false).getDouble());

@@ -1,0 +1,178 @@
+package org.cardinal.detector.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.tracker.Tracker;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.cardinal.core.config.ConfigPath;
+import org.cardinal.core.config.JsonFiles;
+import org.cardinal.core.train.MomentumSgd;
+import org.cardinal.detector.Detections;
+import org.cardinal.detector.DetectorConfig;
+import org.cardinal.detector.FasterRcnn;
+import org.cardinal.detector.FasterRcnnFactory;
+import org.cardinal.detector.StageListener;
+import org.cardinal.detector.data.DetectionSample;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Live native tensors (the engine arrays DJL holds) of the tiny Faster R-CNN, FPN and C4, counted
+ * under the engine's system manager:
+ *
+ * <ul>
+ *   <li>none outlives a training step or an inference call: after each of 20 steps, and each of 20
+ *       calls, the count is the one after the first (which made the momentum buffers);
+ *   <li>the backbone stage leaves alive only the feature maps it returns, in training as in
+ *       inference: every intermediate array of the body and the FPN is freed once used. DJL
+ *       itself would keep each of them (every conv's, norm's and ReLU's output) until the step's
+ *       manager closes, as it did here before.
+ * </ul>
+ */
+class LiveTensorsTest {
+
+    private static final String MODEL = """
+            {"backbone": "resnet_tiny", "num_classes": 3, "min_size": 64, "max_size": 64,
+             "trainable_backbone_layers": 3, "fpn_channels": 16, "representation_size": 32,
+             "rpn_pre_nms_top_n_train": 200, "rpn_post_nms_top_n_train": 100, "rpn_batch_size_per_image": 64,
+             "box_batch_size_per_image": 16, "variant": "%s"}""";
+
+    @ParameterizedTest
+    @ValueSource(strings = {"fpn", "c4"})
+    void noArrayOutlivesATrainingStepOrAnInferenceCall(String architecture) {
+        try (NDManager probe = NDManager.newBaseManager();
+                NDManager m = NDManager.newBaseManager()) {
+            NDManager system = probe.getParentManager();
+            FasterRcnn model = model(architecture, m);
+            List<DetectionSample> batch = batch(m);
+            List<Integer> afterStep = new ArrayList<>();
+            List<Integer> afterCall = new ArrayList<>();
+            try (TrainingStep step = new TrainingStep(model, new Device[] {Device.cpu()}, sgd(), 10)) {
+                for (int i = 0; i < 20; i++) {
+                    step.run(batch, i, 3, m);
+                    afterStep.add(system.getManagedArrays().size());
+                }
+                List<NDArray> images = new ArrayList<>();
+                for (DetectionSample s : batch) {
+                    images.add(s.image());
+                }
+                for (int i = 0; i < 20; i++) {
+                    for (Detections d : model.detect(step.store(), images)) {
+                        d.boxes().close();
+                        d.scores().close();
+                        d.labels().close();
+                    }
+                    afterCall.add(system.getManagedArrays().size());
+                }
+            }
+            for (int i = 1; i < 20; i++) {
+                assertEquals(afterStep.get(0), afterStep.get(i), "live arrays after each training step: " + afterStep);
+                assertEquals(afterCall.get(0), afterCall.get(i), "live arrays after each inference call: " + afterCall);
+            }
+            // an inference call leaves nothing behind either: the steps' count, after the first call
+            assertEquals(afterStep.get(19), afterCall.get(0), "an inference call kept arrays");
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"fpn", "c4"})
+    void theBackboneStageLeavesOnlyItsFeatureMapsAlive(String architecture) {
+        try (NDManager probe = NDManager.newBaseManager();
+                NDManager m = NDManager.newBaseManager()) {
+            NDManager system = probe.getParentManager();
+            FasterRcnn model = model(architecture, m);
+            List<DetectionSample> batch = batch(m);
+            int maps = model.backbone().outputShapes().size();
+            int[] start = new int[1];
+            List<Integer> growth = new ArrayList<>();
+            StageListener counter = new StageListener() {
+                @Override
+                public void onStageStart(String stage) {
+                    if (stage.equals("backbone")) {
+                        start[0] = system.getManagedArrays().size();
+                    }
+                }
+
+                @Override
+                public void onStageEnd(String stage) {
+                    if (stage.equals("backbone")) {
+                        growth.add(system.getManagedArrays().size() - start[0]);
+                    }
+                }
+            };
+            try (TrainingStep step = new TrainingStep(model, new Device[] {Device.cpu()}, sgd(), 10)) {
+                step.setStageListener(counter);
+                step.run(batch, 0, 3, m);
+                List<NDArray> images = new ArrayList<>();
+                for (DetectionSample s : batch) {
+                    images.add(s.image());
+                }
+                for (Detections d : model.detect(step.store(), images)) {
+                    d.boxes().close();
+                    d.scores().close();
+                    d.labels().close();
+                }
+            }
+            assertEquals(2, growth.size(), "one training and one inference backbone stage: " + growth);
+            // FPN: P2..P6 (the P6 is a view of P5, one more array); C4: the C4 map. Nothing else.
+            for (int g : growth) {
+                assertTrue(
+                        g <= maps, "the backbone stage left " + g + " arrays alive for " + maps + " maps: " + growth);
+            }
+        }
+    }
+
+    private static FasterRcnn model(String architecture, NDManager m) {
+        DetectorConfig config = DetectorConfig.fromJson(
+                JsonFiles.parseObject(String.format(MODEL, architecture), "model"), ConfigPath.root("model"));
+        FasterRcnn model = FasterRcnnFactory.create(config);
+        model.initialize(m, DataType.FLOAT32, 5);
+        return model;
+    }
+
+    private static MomentumSgd sgd() {
+        return MomentumSgd.builder()
+                .setLearningRateTracker(Tracker.fixed(0.01f))
+                .optMomentum(0.9f)
+                .optWeightDecay(1e-4f)
+                .build();
+    }
+
+    /** Two 64x64 images with one rectangle each and its box (fixed seed). */
+    private static List<DetectionSample> batch(NDManager m) {
+        Random rnd = new Random(11);
+        List<DetectionSample> out = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            float[] px = new float[3 * 64 * 64];
+            for (int k = 0; k < px.length; k++) {
+                px[k] = 0.2f * rnd.nextFloat();
+            }
+            int x = 4 + rnd.nextInt(20);
+            int y = 4 + rnd.nextInt(20);
+            int w = 16 + rnd.nextInt(20);
+            int h = 16 + rnd.nextInt(20);
+            for (int yy = y; yy < y + h; yy++) {
+                for (int xx = x; xx < x + w; xx++) {
+                    px[yy * 64 + xx] = 1f;
+                }
+            }
+            out.add(new DetectionSample(
+                    i,
+                    m.create(px, new Shape(3, 64, 64)),
+                    m.create(new float[] {x, y, x + w, y + h}, new Shape(1, 4)),
+                    m.create(new long[] {1 + i % 2}),
+                    64,
+                    64,
+                    false));
+        }
+        return out;
+    }
+}
