@@ -136,10 +136,19 @@ public record TensorData(TensorDType dtype, long[] shape, byte[] data) {
      * creates them from a buffer.
      */
     public NDArray toNDArray(NDManager manager) {
+        return toNDArray(manager, null);
+    }
+
+    /**
+     * {@link #toNDArray(NDManager)} over a given direct buffer of at least {@code data().length}
+     * bytes (null: a new one), which the array then reads: reuse it only once the array is closed.
+     */
+    public NDArray toNDArray(NDManager manager, ByteBuffer buffer) {
         if (dtype == TensorDType.F16 || dtype == TensorDType.BF16) {
             return manager.create(toFloatArray(), djlShape());
         }
-        ByteBuffer direct = ByteBuffer.allocateDirect(data.length).order(ByteOrder.nativeOrder());
+        ByteBuffer base = buffer == null ? ByteBuffer.allocateDirect(data.length) : buffer.clear();
+        ByteBuffer direct = base.limit(data.length).slice().order(ByteOrder.nativeOrder());
         direct.put(data);
         if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) {
             byte[] swapped = data.clone();
