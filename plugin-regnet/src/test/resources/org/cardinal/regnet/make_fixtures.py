@@ -9,7 +9,7 @@ Run from anywhere:
         --skimage-wheel scikit_image-0.26.0-*.whl
 Values are deterministic (seeded). It rewrites every generated file in its own folder.
 
-The photograph: "Chelsea the cat", skimage/data/chelsea.png of scikit-image (300x451 RGB PNG,
+The photograph: "Chelsea the cat", skimage/data/chelsea.png of scikit-image (451x300 RGB PNG,
 sha256 596aa1e7cb875eb79f437e310381d26b338a81c2da23439704a73c4651e8c4bb, checked). Licence: "No
 copyright restrictions. CC0 by the photographer (Stefan van der Walt)" (scikit-image's
 skimage.data.chelsea docstring), i.e. dedicated to the public domain. No network is needed: the
@@ -43,7 +43,7 @@ With --full OUT it writes, into OUT instead (about 40 MB, not committed), torchv
 regnet_x_400mf and regnet_y_400mf with seeded random weights and BatchNorm statistics as above
 (<arch>.pth and <arch>.safetensors), a (2, 3, 224, 224) random input.npy and <arch>_expected.json
 ({"logits": [[...] per sample]}, eval mode); and for the photograph the original chelsea.png
-(300x451), photo.npy (1, 3, 224, 224: torchvision's Resize(256), CenterCrop(224), ToTensor,
+(451x300), photo.npy (1, 3, 224, 224: torchvision's Resize(256), CenterCrop(224), ToTensor,
 Normalize on it) and <arch>_photo_expected.json (the logits on photo.npy). To check with
 tools/backbone-features (which applies that same transform to an --image):
     tools/backbone-features --arch regnet_x_400mf --weights OUT/regnet_x_400mf.pth \
