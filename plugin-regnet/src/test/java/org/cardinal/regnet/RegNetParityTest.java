@@ -9,7 +9,11 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonParser;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -25,6 +29,7 @@ import org.cardinal.backbone.weights.Npy;
 import org.cardinal.backbone.weights.StateDict;
 import org.cardinal.backbone.weights.StateDicts;
 import org.cardinal.backbone.weights.TensorData;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -33,9 +38,12 @@ import org.junit.jupiter.params.provider.ValueSource;
  * give torchvision's C2..C5 and logits: the expected values are torchvision 0.29's eval-mode outputs
  * on input.npy, with seeded random weights and non-trivial BatchNorm statistics (make_fixtures.py).
  * On a real photograph (chelsea_224.png, public domain) decoded and normalised by Cardinal's own
- * image path, they give torchvision's C5, logits and top-5 classes.
+ * image paths, they give torchvision's C5, logits and top-5 classes.
  */
 class RegNetParityTest {
+
+    @TempDir
+    Path dir;
 
     /** Normwise relative error allowed, the 1e-4. */
     private static final double PARITY = 1e-4;
@@ -103,6 +111,41 @@ class RegNetParityTest {
                         arch + " " + norm + " top-5 classes on the photograph");
             }
         }
+    }
+
+    /**
+     * {@code tools/backbone-features --image} (its own JVM, the plugin on the class path) on the
+     * photograph: ImageDecoder, then torchvision's whole eval transform as that tool does it
+     * (Pillow's bilinear Resize(256), here a 224 -> 256 enlargement, CenterCrop(224), ToTensor,
+     * Normalize), gives torchvision's logits of that transform and the same top-5 classes.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"regnet_x_mini", "regnet_y_mini"})
+    void backboneFeaturesOnThePhotographGivesTorchvisionsLogits(String arch) throws Exception {
+        Path json = dir.resolve(arch + ".json");
+        Tools.Run run = Tools.java(
+                dir,
+                "org.cardinal.tools.BackboneFeatures",
+                List.of(
+                        "--arch", arch,
+                        "--weights", Fixtures.path(arch + ".safetensors").toString(),
+                        "--image", Fixtures.path("chelsea_224.png").toString(),
+                        "--json", json.toString()));
+        assertEquals(0, run.code(), run.stderr());
+        JsonArray rows =
+                JsonParser.parseString(Files.readString(json)).getAsJsonObject().getAsJsonArray("logits");
+        assertEquals(1, rows.size());
+        JsonArray row = rows.get(0).getAsJsonArray();
+        float[] logits = new float[row.size()];
+        for (int i = 0; i < logits.length; i++) {
+            logits[i] = row.get(i).getAsFloat();
+        }
+        float[] want = StateDict.read(Fixtures.path(arch + "_photo_expected.safetensors"))
+                .get("logits_eval_transform")
+                .toFloatArray();
+        double err = relError(logits, want);
+        assertTrue(err < PARITY, arch + " backbone-features --image logits: relative error " + err);
+        assertEquals(Arrays.toString(topFive(want)), Arrays.toString(topFive(logits)), arch + " top-5 classes");
     }
 
     /**

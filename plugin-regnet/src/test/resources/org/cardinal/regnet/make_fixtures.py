@@ -35,7 +35,10 @@ What it writes:
   <arch>_photo_expected.safetensors
                               the same networks' outputs on chelsea_224.png after ToTensor and
                               Normalize(ImageNet mean, std), a (1, 3, 224, 224) input: C5 and the
-                              logits (C2..C4 are left out to keep the files small); and, to check the preprocessing, "input_grid" (the
+                              logits (C2..C4 are left out to keep the files small);
+                              "logits_eval_transform", the logits after torchvision's whole eval
+                              transform of the PNG (Resize(256), so 224 -> 256, CenterCrop(224),
+                              ToTensor, Normalize), what tools/backbone-features --image does; and, to check the preprocessing, "input_grid" (the
                               normalised input at rows and columns 3, 10, ..., 220: x[:, :, 3::7,
                               3::7]) and "input_channel_mean" (its per-channel means, (3,))
 
@@ -173,11 +176,13 @@ def mini(arch, x):
             outs["C%d" % (i + 2)] = y
         outs["logits"] = model(x)
     save_file({k: v.contiguous() for k, v in outs.items()}, os.path.join(HERE, arch + "_expected.safetensors"))
-    photo = NORMALIZE(Image.open(os.path.join(HERE, "chelsea_224.png")).convert("RGB")).unsqueeze(0)
+    png = Image.open(os.path.join(HERE, "chelsea_224.png")).convert("RGB")
+    photo = NORMALIZE(png).unsqueeze(0)
     with torch.no_grad():
         outs = {"input_grid": photo[:, :, 3::7, 3::7], "input_channel_mean": photo.double().mean((0, 2, 3)).float()}
         outs["C5"] = model.trunk_output(model.stem(photo))
         outs["logits"] = model(photo)
+        outs["logits_eval_transform"] = model(NORMALIZE(CROP(png)).unsqueeze(0))
     save_file({k: v.contiguous() for k, v in outs.items()}, os.path.join(HERE, arch + "_photo_expected.safetensors"))
 
 
