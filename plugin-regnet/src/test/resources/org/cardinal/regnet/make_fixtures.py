@@ -4,8 +4,20 @@
 Peer used: "$PEER"/bin/python with PyTorch 2.14.1 and torchvision 0.29.1 (CPU execution) and
 safetensors 0.8, as made by tools/peer/setup-torchvision DIR (PEER=DIR).
 
-Run from anywhere:   "$PEER"/bin/python plugin-regnet/src/test/resources/org/cardinal/regnet/make_fixtures.py
+Run from anywhere:
+    "$PEER"/bin/python plugin-regnet/src/test/resources/org/cardinal/regnet/make_fixtures.py \
+        --skimage-wheel scikit_image-0.26.0-*.whl
 Values are deterministic (seeded). It rewrites every generated file in its own folder.
+
+The photograph: "Chelsea the cat", skimage/data/chelsea.png of scikit-image (451x300 RGB PNG,
+sha256 596aa1e7cb875eb79f437e310381d26b338a81c2da23439704a73c4651e8c4bb, checked). Licence: "No
+copyright restrictions. CC0 by the photographer (Stefan van der Walt)" (scikit-image's
+skimage.data.chelsea docstring), i.e. dedicated to the public domain. No network is needed: the
+script reads it from a scikit-image wheel given with --skimage-wheel (any version that ships this
+file; `pip download scikit-image --no-deps -d DIR` fetches one, or it is already in a pip cache or
+mirror), or, without that option, from a scikit-image installed in the peer's python. From it
+chelsea_224.png is made as torchvision's ImageNet eval transform does on PIL images:
+Resize(256) (shorter side to 256, PIL bilinear with antialiasing) then CenterCrop(224).
 
 What it writes:
   torchvision_sizes.json      for every torchvision RegNet (regnet_x_400mf ... regnet_y_128gf): the
@@ -19,29 +31,74 @@ What it writes:
   <arch>_expected.safetensors its outputs on input.npy: C2..C5 (trunk_output.block1..block4) and
                               the logits
   input.npy                   (2, 3, 64, 64) float32 NCHW
+  chelsea_224.png             the photograph, 224x224 RGB (see above)
+  <arch>_photo_expected.safetensors
+                              the same networks' outputs on chelsea_224.png after ToTensor and
+                              Normalize(ImageNet mean, std), a (1, 3, 224, 224) input: C5 and the
+                              logits (C2..C4 are left out to keep the files small);
+                              "logits_eval_transform", the logits after torchvision's whole eval
+                              transform of the PNG (Resize(256), so 224 -> 256, CenterCrop(224),
+                              ToTensor, Normalize), what tools/backbone-features --image does; and, to check the preprocessing, "input_grid" (the
+                              normalised input at rows and columns 3, 10, ..., 220: x[:, :, 3::7,
+                              3::7]) and "input_channel_mean" (its per-channel means, (3,))
 
 With --full OUT it writes, into OUT instead (about 40 MB, not committed), torchvision's
 regnet_x_400mf and regnet_y_400mf with seeded random weights and BatchNorm statistics as above
-(<arch>.pth and <arch>.safetensors), a (2, 3, 224, 224) input.npy and <arch>_expected.json
-({"logits": [[...] per sample]}, eval mode), to check with tools/backbone-features:
+(<arch>.pth and <arch>.safetensors), a (2, 3, 224, 224) random input.npy and <arch>_expected.json
+({"logits": [[...] per sample]}, eval mode); and for the photograph the original chelsea.png
+(451x300), photo.npy (1, 3, 224, 224: torchvision's Resize(256), CenterCrop(224), ToTensor,
+Normalize on it) and <arch>_photo_expected.json (the logits on photo.npy). To check with
+tools/backbone-features (which applies that same transform to an --image):
     tools/backbone-features --arch regnet_x_400mf --weights OUT/regnet_x_400mf.pth \
         --input OUT/input.npy --json OUT/regnet_x_400mf_cardinal.json
+    tools/backbone-features --arch regnet_x_400mf --weights OUT/regnet_x_400mf.pth \
+        --image OUT/chelsea.png --json OUT/regnet_x_400mf_photo_cardinal.json
 """
+import argparse
+import hashlib
+import importlib.util
+import io
 import json
 import os
 import sys
+import zipfile
 
 import numpy as np
 import torch
 import torch.nn as nn
 import torchvision
+from PIL import Image
 from safetensors.torch import save_file
 from torch.utils.flop_counter import FlopCounterMode
+from torchvision import transforms as T
 from torchvision.models import regnet as R
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CONFIGS = os.path.join(HERE, "..", "..", "..", "..", "..", "..", "..", "configs", "backbones", "regnet")
 NAMES = [n for n in torchvision.models.list_models() if n.startswith("regnet_")]
+CHELSEA = "skimage/data/chelsea.png"
+CHELSEA_SHA256 = "596aa1e7cb875eb79f437e310381d26b338a81c2da23439704a73c4651e8c4bb"
+# torchvision's ImageNet classification eval preprocessing, split where the committed PNG is cut
+CROP = T.Compose([T.Resize(256, interpolation=T.InterpolationMode.BILINEAR), T.CenterCrop(224)])
+NORMALIZE = T.Compose([T.ToTensor(), T.Normalize(mean=[0.485, 0.456, 0.406], std=[0.229, 0.224, 0.225])])
+
+
+def chelsea_png(wheel):
+    """The bytes of scikit-image's chelsea.png: from a wheel (a zip) or an installed scikit-image."""
+    if wheel:
+        with zipfile.ZipFile(wheel) as z:
+            data = z.read(CHELSEA)
+    else:
+        spec = importlib.util.find_spec("skimage")
+        if spec is None:
+            sys.exit("error: scikit-image not installed: give --skimage-wheel WHEEL"
+                     " (pip download scikit-image --no-deps -d DIR)")
+        with open(os.path.join(os.path.dirname(spec.origin), "data", "chelsea.png"), "rb") as f:
+            data = f.read()
+    digest = hashlib.sha256(data).hexdigest()
+    if digest != CHELSEA_SHA256:
+        sys.exit("error: %s has sha256 %s, expected %s" % (CHELSEA, digest, CHELSEA_SHA256))
+    return data
 
 
 def on_meta(build):
@@ -100,6 +157,7 @@ def randomize(model, seed):
 
 
 def mini(arch, x):
+    """The committed fixtures of one small network: its weights and its outputs on x and the photo."""
     with open(os.path.join(CONFIGS, arch + ".json")) as f:
         c = json.load(f)
     torch.manual_seed(19)
@@ -118,13 +176,25 @@ def mini(arch, x):
             outs["C%d" % (i + 2)] = y
         outs["logits"] = model(x)
     save_file({k: v.contiguous() for k, v in outs.items()}, os.path.join(HERE, arch + "_expected.safetensors"))
+    png = Image.open(os.path.join(HERE, "chelsea_224.png")).convert("RGB")
+    photo = NORMALIZE(png).unsqueeze(0)
+    with torch.no_grad():
+        outs = {"input_grid": photo[:, :, 3::7, 3::7], "input_channel_mean": photo.double().mean((0, 2, 3)).float()}
+        outs["C5"] = model.trunk_output(model.stem(photo))
+        outs["logits"] = model(photo)
+        outs["logits_eval_transform"] = model(NORMALIZE(CROP(png)).unsqueeze(0))
+    save_file({k: v.contiguous() for k, v in outs.items()}, os.path.join(HERE, arch + "_photo_expected.safetensors"))
 
 
-def full(out):
+def full(out, chelsea):
     os.makedirs(out, exist_ok=True)
     g = torch.Generator().manual_seed(5)
     x = torch.randn(2, 3, 224, 224, generator=g)
     np.save(os.path.join(out, "input.npy"), x.numpy())
+    with open(os.path.join(out, "chelsea.png"), "wb") as f:
+        f.write(chelsea)
+    photo = NORMALIZE(CROP(Image.open(io.BytesIO(chelsea)).convert("RGB"))).unsqueeze(0)
+    np.save(os.path.join(out, "photo.npy"), photo.numpy())
     for arch in ("regnet_x_400mf", "regnet_y_400mf"):
         torch.manual_seed(0)
         model = torchvision.models.get_model(arch)
@@ -136,12 +206,22 @@ def full(out):
             logits = model(x)
         with open(os.path.join(out, arch + "_expected.json"), "w") as f:
             json.dump({"logits": logits.tolist()}, f)
+        with torch.no_grad():
+            logits = model(photo)
+        with open(os.path.join(out, arch + "_photo_expected.json"), "w") as f:
+            json.dump({"logits": logits.tolist()}, f)
 
 
 def main():
-    if len(sys.argv) == 3 and sys.argv[1] == "--full":
-        full(sys.argv[2])
+    parser = argparse.ArgumentParser(description="Writes org.cardinal.regnet's test fixtures.")
+    parser.add_argument("--skimage-wheel", metavar="WHEEL", help="scikit-image wheel holding " + CHELSEA)
+    parser.add_argument("--full", metavar="OUT", help="write the 400mf check's files into OUT instead")
+    args = parser.parse_args()
+    chelsea = chelsea_png(args.skimage_wheel)
+    if args.full:
+        full(args.full, chelsea)
         return
+    CROP(Image.open(io.BytesIO(chelsea)).convert("RGB")).save(os.path.join(HERE, "chelsea_224.png"), optimize=True)
     sizes()
     g = torch.Generator().manual_seed(3)
     x = torch.randn(2, 3, 64, 64, generator=g)
