@@ -187,8 +187,9 @@ class LauncherIT {
 
     /**
      * The launchers' memory defaults (tools/lib/memory-env) reach the JVM, and each documented
-     * override wins: CARDINAL_HEAP, an -Xmx in CARDINAL_JAVA_OPTS over it, and a malloc setting the
-     * caller exported; a CARDINAL_HEAP that is no size is one error line with exit code 2.
+     * override wins: CARDINAL_HEAP, an -Xmx in CARDINAL_JAVA_OPTS over it, a heap limit in
+     * JAVA_TOOL_OPTIONS, and a malloc setting the caller exported; a CARDINAL_HEAP that is no size
+     * is one error line with exit code 2.
      */
     @Test
     void memoryDefaultsReachTheJvmAndTheOverridesWin(@TempDir Path dir) {
@@ -203,6 +204,9 @@ class LauncherIT {
         assertTrue(heap.output.contains(" MALLOC_TOP_PAD_=0 "), heap.output);
         Result javaOpts = engineInfo(dir, Map.of("CARDINAL_HEAP", "300m", "CARDINAL_JAVA_OPTS", "-Xmx640m"));
         assertTrue(javaOpts.output.contains("JVM:        heap at most 640 MiB,"), javaOpts.output);
+        // a cluster's or container's limit in JAVA_TOOL_OPTIONS is kept unless CARDINAL_HEAP is given
+        Result toolOptions = engineInfo(dir, Map.of("JAVA_TOOL_OPTIONS", "-Xmx700m"));
+        assertTrue(toolOptions.output.contains("JVM:        heap at most 700 MiB,"), toolOptions.output);
         assertUserError(engineInfo(dir, Map.of("CARDINAL_HEAP", "lots")), "CARDINAL_HEAP=lots");
     }
 
@@ -212,6 +216,8 @@ class LauncherIT {
         for (String name : List.of(
                 "CARDINAL_HEAP",
                 "CARDINAL_JAVA_OPTS",
+                "JAVA_TOOL_OPTIONS",
+                "JDK_JAVA_OPTIONS",
                 "MALLOC_MMAP_THRESHOLD_",
                 "MALLOC_TRIM_THRESHOLD_",
                 "MALLOC_TOP_PAD_")) {
