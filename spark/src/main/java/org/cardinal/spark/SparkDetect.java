@@ -1,6 +1,8 @@
 package org.cardinal.spark;
 
 import java.io.PrintStream;
+import java.util.Map;
+import java.util.TreeMap;
 import org.apache.spark.SparkConf;
 import org.apache.spark.SparkException;
 import org.apache.spark.sql.SparkSession;
@@ -55,6 +57,28 @@ public final class SparkDetect {
     }
 
     /**
+     * The executors' environment that the driver passes on unless the job's configuration sets it
+     * ({@code spark.executorEnv.NAME}): glibc's malloc settings ({@code MALLOC_*}, which Cardinal's
+     * launchers set: tools/lib/memory-env), so that libtorch allocates on an executor as it does in
+     * the driver and in every tool. Embedded, the executors are the driver's JVM and this changes
+     * nothing.
+     *
+     * @param conf the job's configuration
+     * @param env the driver's environment
+     * @return Spark properties to add
+     */
+    static Map<String, String> executorEnv(SparkConf conf, Map<String, String> env) {
+        Map<String, String> add = new TreeMap<>();
+        env.forEach((name, value) -> {
+            String key = "spark.executorEnv." + name;
+            if (name.startsWith("MALLOC_") && !conf.contains(key)) {
+                add.put(key, value);
+            }
+        });
+        return add;
+    }
+
+    /**
      * A session on {@code master}, else on the master spark-submit configured, else embedded on
      * every core. An embedded driver binds to the loopback address: nothing outside the machine
      * needs to reach it.
@@ -68,6 +92,9 @@ public final class SparkDetect {
                 SparkSession.builder().appName("cardinal spark-detect").master(chosen);
         if (chosen.startsWith("local") && !conf.contains("spark.driver.host")) {
             builder = builder.config("spark.driver.bindAddress", "127.0.0.1").config("spark.driver.host", "127.0.0.1");
+        }
+        for (Map.Entry<String, String> e : executorEnv(conf, System.getenv()).entrySet()) {
+            builder = builder.config(e.getKey(), e.getValue());
         }
         try {
             return builder.getOrCreate();

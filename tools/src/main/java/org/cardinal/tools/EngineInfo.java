@@ -8,11 +8,15 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.LibUtils;
 import ai.djl.util.Utils;
 import ai.djl.util.cuda.CudaUtils;
+import com.sun.management.HotSpotDiagnosticMXBean;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.cardinal.core.cli.Cli;
 import org.cardinal.core.cli.ToolOptions;
@@ -20,9 +24,10 @@ import picocli.CommandLine.Command;
 
 /**
  * {@code tools/engine-info}: says which libtorch Cardinal runs on (version, folder, flavour, the JNI
- * library and CUDA runtime this process loaded, the GPUs it sees) and proves that it computes on
- * each device, so a user can check an install, a CARDINAL_LIBTORCH folder or a bundle on a GPU node
- * before a long run.
+ * library and CUDA runtime this process loaded, the GPUs it sees) and the memory settings its
+ * launcher gave the process (the JVM's largest heap and collector, glibc's malloc settings), and
+ * proves that it computes on each device, so a user can check an install, a CARDINAL_LIBTORCH
+ * folder or a bundle on a GPU node before a long run.
  */
 public final class EngineInfo {
 
@@ -31,8 +36,9 @@ public final class EngineInfo {
             name = "tools/engine-info",
             description = {
                 "Prints the DJL and libtorch versions, the libtorch folder and flavour, the JNI library and CUDA"
-                        + " runtime loaded, the GPUs seen, and runs a small matrix product on every device; exits"
-                        + " with 1 when one computes a wrong result."
+                        + " runtime loaded, the GPUs seen, the JVM's heap limit and collector and glibc's malloc"
+                        + " settings, and runs a small matrix product on every device; exits with 1 when one"
+                        + " computes a wrong result."
             })
     static final class Options extends ToolOptions {}
 
@@ -60,6 +66,42 @@ public final class EngineInfo {
         } catch (IOException e) {
             return "unknown (" + e.getMessage() + ")";
         }
+    }
+
+    /**
+     * The JVM's memory settings as the launcher left them: the largest heap it may take (its
+     * MaxHeapSize, what {@code -Xmx} sets) and the collector, e.g. "heap at most 2048 MiB, SerialGC".
+     */
+    static String jvmMemory() {
+        HotSpotDiagnosticMXBean vm = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
+        long max = Long.parseLong(vm.getVMOption("MaxHeapSize").getValue());
+        String gc = "unknown collector";
+        for (String name : List.of("UseSerialGC", "UseParallelGC", "UseG1GC", "UseZGC", "UseShenandoahGC")) {
+            try {
+                if (Boolean.parseBoolean(vm.getVMOption(name).getValue())) {
+                    gc = name.substring(3);
+                }
+            } catch (IllegalArgumentException e) {
+                // a collector this JVM is built without
+            }
+        }
+        return "heap at most " + (max >> 20) + " MiB, " + gc;
+    }
+
+    /** glibc's malloc settings in this process's environment (MALLOC_*), or "glibc defaults". */
+    static String mallocSettings() {
+        Map<String, String> set = new TreeMap<>();
+        System.getenv().forEach((k, v) -> {
+            if (k.startsWith("MALLOC_")) {
+                set.put(k, v);
+            }
+        });
+        return set.isEmpty()
+                ? "glibc defaults"
+                : set.entrySet().stream()
+                        .map(e -> e.getKey() + "=" + e.getValue())
+                        .reduce((a, b) -> a + " " + b)
+                        .orElseThrow();
     }
 
     /**
@@ -106,6 +148,8 @@ public final class EngineInfo {
             System.out.println("CUDA GPUs:  " + gpus
                     + (CudaUtils.hasCuda() ? " (CUDA " + CudaUtils.getCudaVersionString() + ")" : ""));
             System.out.println("CUDA runtime: " + loaded("libcudart"));
+            System.out.println("JVM:        " + jvmMemory());
+            System.out.println("malloc:     " + mallocSettings());
             List<Device> devices = new ArrayList<>(List.of(Device.cpu()));
             for (int i = 0; i < engine.getGpuCount(); i++) {
                 devices.add(Device.gpu(i));

@@ -68,9 +68,16 @@ class BundleIT {
         assertEquals(0, r.code, r.output);
         assertTrue(r.output.contains("PyTorch 2.7.1"), r.output);
         assertTrue(r.output.matches("(?s).*cpu\\(\\): +ok.*"), r.output);
+        // the checkout's memory defaults (lib/memory-env), and the override of the heap
+        assertTrue(r.output.contains("JVM:        heap at most 2048 MiB,"), r.output);
+        assertTrue(r.output.contains("MALLOC_MMAP_THRESHOLD_=1073741824"), r.output);
         try (Stream<Path> written = Files.list(home)) {
             assertEquals(0, written.count(), "the bundle wrote into the home folder");
         }
+        Result heap = execWithoutJava(
+                List.of(BUNDLE.resolve("bin/engine-info").toString()),
+                Map.of("PYTORCH_LIBRARY_PATH", libtorch.toString(), "HOME", home.toString(), "CARDINAL_HEAP", "300m"));
+        assertTrue(heap.output.contains("JVM:        heap at most 300 MiB,"), heap.output);
     }
 
     /**

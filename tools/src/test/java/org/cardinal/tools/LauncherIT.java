@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -182,6 +183,47 @@ class LauncherIT {
                 line.contains("tools/train-detector --config " + cfg + " --output " + run + " --base-lr 5.00e+11"
                         + " --resume"),
                 line);
+    }
+
+    /**
+     * The launchers' memory defaults (tools/lib/memory-env) reach the JVM, and each documented
+     * override wins: CARDINAL_HEAP, an -Xmx in CARDINAL_JAVA_OPTS over it, a heap limit in
+     * JAVA_TOOL_OPTIONS, and a malloc setting the caller exported; a CARDINAL_HEAP that is no size
+     * is one error line with exit code 2.
+     */
+    @Test
+    void memoryDefaultsReachTheJvmAndTheOverridesWin(@TempDir Path dir) {
+        Result defaults = engineInfo(dir, Map.of());
+        assertEquals(0, defaults.code, defaults.output);
+        assertTrue(defaults.output.contains("JVM:        heap at most 2048 MiB,"), defaults.output);
+        assertTrue(
+                defaults.output.contains("MALLOC_MMAP_THRESHOLD_=1073741824 MALLOC_TOP_PAD_=268435456 "),
+                defaults.output);
+        Result heap = engineInfo(dir, Map.of("CARDINAL_HEAP", "300m", "MALLOC_TOP_PAD_", "0"));
+        assertTrue(heap.output.contains("JVM:        heap at most 300 MiB,"), heap.output);
+        assertTrue(heap.output.contains(" MALLOC_TOP_PAD_=0 "), heap.output);
+        Result javaOpts = engineInfo(dir, Map.of("CARDINAL_HEAP", "300m", "CARDINAL_JAVA_OPTS", "-Xmx640m"));
+        assertTrue(javaOpts.output.contains("JVM:        heap at most 640 MiB,"), javaOpts.output);
+        // a cluster's or container's limit in JAVA_TOOL_OPTIONS is kept unless CARDINAL_HEAP is given
+        Result toolOptions = engineInfo(dir, Map.of("JAVA_TOOL_OPTIONS", "-Xmx700m"));
+        assertTrue(toolOptions.output.contains("JVM:        heap at most 700 MiB,"), toolOptions.output);
+        assertUserError(engineInfo(dir, Map.of("CARDINAL_HEAP", "lots")), "CARDINAL_HEAP=lots");
+    }
+
+    /** tools/engine-info with {@code env} and none of the memory settings of this test's environment. */
+    private static Result engineInfo(Path dir, Map<String, String> env) {
+        Map<String, String> clean = new HashMap<>(env);
+        for (String name : List.of(
+                "CARDINAL_HEAP",
+                "CARDINAL_JAVA_OPTS",
+                "JAVA_TOOL_OPTIONS",
+                "JDK_JAVA_OPTIONS",
+                "MALLOC_MMAP_THRESHOLD_",
+                "MALLOC_TRIM_THRESHOLD_",
+                "MALLOC_TOP_PAD_")) {
+            clean.putIfAbsent(name, "");
+        }
+        return run(List.of(ROOT.resolve("tools/engine-info").toString()), dir, clean);
     }
 
     /**

@@ -195,6 +195,16 @@ public final class Cli {
             code = fail(out, err, e, describe(e), USER_ERROR);
         } catch (EngineException e) {
             code = fail(out, err, e, "the engine failed: " + firstLine(e.getMessage()), 1);
+        } catch (OutOfMemoryError e) {
+            // the launchers cap the heap (CARDINAL_HEAP, default 2g): say so, not "please report it"
+            code = fail(
+                    out,
+                    err,
+                    e,
+                    "out of memory: " + firstLine(e.getMessage()) + " (the Java heap is at most "
+                            + (Runtime.getRuntime().maxMemory() >> 20)
+                            + " MiB: give it more with CARDINAL_HEAP, e.g. CARDINAL_HEAP=8g)",
+                    1);
         } catch (Exception | Error e) {
             code = fail(
                     out,

@@ -41,6 +41,18 @@ class CliTest {
     }
 
     @Test
+    void outOfMemoryNamesTheHeapLimitAndHowToRaiseIt() {
+        assertEquals(1, execute(() -> {
+            throw new OutOfMemoryError("Java heap space");
+        }));
+        String line = err.toString(StandardCharsets.UTF_8);
+        assertTrue(
+                line.matches("error: out of memory: Java heap space \\(the Java heap is at most \\d+ MiB: give it more"
+                        + " with CARDINAL_HEAP, e.g. CARDINAL_HEAP=8g\\)\n"),
+                line);
+    }
+
+    @Test
     void workCutShortByAStopExitsWith143AndSaysWhatWasCutShort() {
         assertEquals(143, execute(() -> {
             throw new StoppedException("stopped by SIGTERM after iteration 4 (continue with the command above)");
