@@ -3,6 +3,7 @@ package org.cardinal.backbone;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
@@ -22,12 +23,20 @@ import java.util.List;
  *
  * <p>Input and output are single NCHW float32 arrays. {@link BasicBlock} and {@link Bottleneck}
  * only decide the shapes of the pairs.
+ *
+ * <p>A strided shortcut takes every {@code stride}-th pixel of the input and applies its 1x1
+ * convolution with stride 1: the same products and sums as torchvision's 1x1 convolution with that
+ * stride (and the same {@code downsample.0.weight}). Why: libtorch 2.7.1's oneDNN divides by zero
+ * while choosing the kernel for the input gradient of a strided 1x1 convolution with 512 to 1024 or
+ * 1024 to 2048 channels (the shortcuts of ResNet-50's conv4 and conv5), and the process dies with
+ * SIGFPE at the first backward pass; the unstrided 1x1 convolution takes another kernel.
  */
 public abstract class ResidualBlock extends AbstractBlock {
 
     private final List<Block> convs = new ArrayList<>();
     private final List<Block> norms = new ArrayList<>();
     private IndexedSequential downsample;
+    private NDIndex subsample;
     private final int inChannels;
     private final int outChannels;
     private final int stride;
@@ -54,7 +63,10 @@ public abstract class ResidualBlock extends AbstractBlock {
     protected final void addShortcut(Norm norm) {
         if (stride != 1 || inChannels != outChannels) {
             downsample = new IndexedSequential();
-            downsample.add(KaimingConv.of(outChannels, 1, stride, 0, 1)).add(norm.create(outChannels));
+            downsample.add(KaimingConv.of(outChannels, 1, 1, 0, 1)).add(norm.create(outChannels));
+            if (stride != 1) {
+                subsample = new NDIndex(":, :, ::" + stride + ", ::" + stride);
+            }
             addChildBlock("downsample", downsample);
         }
     }
@@ -92,9 +104,11 @@ public abstract class ResidualBlock extends AbstractBlock {
                 out = Activation.relu(out);
             }
         }
-        NDArray identity = downsample == null
-                ? x
-                : downsample.forward(ps, new NDList(x), training, params).singletonOrThrow();
+        NDArray identity = x;
+        if (downsample != null) {
+            NDArray in = subsample == null ? x : x.get(subsample);
+            identity = downsample.forward(ps, new NDList(in), training, params).singletonOrThrow();
+        }
         // In place: the norm's output is not needed by its own backward (torchvision does out += identity).
         out = out.addi(identity);
         return new NDList(Activation.relu(out));
