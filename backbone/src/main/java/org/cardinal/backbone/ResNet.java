@@ -186,9 +186,12 @@ public final class ResNet extends AbstractBlock implements FeatureExtractor {
         if (includeTop) {
             // Global average pooling; the engine's mean reduces one axis at a time, so flatten H*W first.
             Shape s = x.getShape();
-            NDArray pooled = x.reshape(s.get(0), s.get(1), -1).mean(new int[] {2});
+            NDArray flat = x.reshape(s.get(0), s.get(1), -1);
+            NDArray pooled = flat.mean(new int[] {2});
+            flat.close();
             NDArray logits =
                     fc.forward(ps, new NDList(pooled), training, params).singletonOrThrow();
+            pooled.close();
             logits.setName("logits");
             out.add(logits);
         }
@@ -204,10 +207,15 @@ public final class ResNet extends AbstractBlock implements FeatureExtractor {
             throw new IllegalArgumentException(
                     config.name() + ": expected 3 input channels (RGB), got shape " + input.getShape());
         }
-        NDArray x = conv1.forward(ps, new NDList(input), training, params).singletonOrThrow();
-        x = bn1.forward(ps, new NDList(x), training, params).singletonOrThrow();
-        x = Activation.relu(x);
-        return Pool.maxPool2d(x, new Shape(3, 3), new Shape(2, 2), new Shape(1, 1), false);
+        // Intermediates closed at once (autograd keeps what backward reads), as in ResidualBlock.
+        NDArray conv = conv1.forward(ps, new NDList(input), training, params).singletonOrThrow();
+        NDArray norm = bn1.forward(ps, new NDList(conv), training, params).singletonOrThrow();
+        conv.close();
+        NDArray relu = Activation.relu(norm);
+        norm.close();
+        NDArray pooled = Pool.maxPool2d(relu, new Shape(3, 3), new Shape(2, 2), new Shape(1, 1), false);
+        relu.close();
+        return pooled;
     }
 
     @Override

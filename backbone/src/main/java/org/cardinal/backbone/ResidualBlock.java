@@ -3,13 +3,13 @@ package org.cardinal.backbone;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Activation;
 import ai.djl.nn.Block;
 import ai.djl.nn.convolutional.Conv2d;
+import ai.djl.nn.pooling.Pool;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import java.util.ArrayList;
@@ -24,8 +24,8 @@ import java.util.List;
  * <p>Input and output are single NCHW float32 arrays. {@link BasicBlock} and {@link Bottleneck}
  * only decide the shapes of the pairs.
  *
- * <p>A strided shortcut takes every {@code stride}-th pixel of the input and applies its 1x1
- * convolution with stride 1: the same products and sums as torchvision's 1x1 convolution with that
+ * <p>A strided shortcut takes every {@code stride}-th pixel of the input (a 1x1 average pooling
+ * with that stride) and applies its 1x1 convolution with stride 1: the same products and sums as torchvision's 1x1 convolution with that
  * stride (and the same {@code downsample.0.weight}). Why: libtorch 2.7.1's oneDNN divides by zero
  * while choosing the kernel for the input gradient of a strided 1x1 convolution with 512 to 1024 or
  * 1024 to 2048 channels (the shortcuts of ResNet-50's conv4 and conv5), and the process dies with
@@ -33,10 +33,11 @@ import java.util.List;
  */
 public abstract class ResidualBlock extends AbstractBlock {
 
+    private static final Shape ONE = new Shape(1, 1);
+    private static final Shape ZERO = new Shape(0, 0);
     private final List<Block> convs = new ArrayList<>();
     private final List<Block> norms = new ArrayList<>();
     private IndexedSequential downsample;
-    private NDIndex subsample;
     private final int inChannels;
     private final int outChannels;
     private final int stride;
@@ -64,9 +65,6 @@ public abstract class ResidualBlock extends AbstractBlock {
         if (stride != 1 || inChannels != outChannels) {
             downsample = new IndexedSequential();
             downsample.add(KaimingConv.of(outChannels, 1, 1, 0, 1)).add(norm.create(outChannels));
-            if (stride != 1) {
-                subsample = new NDIndex(":, :, ::" + stride + ", ::" + stride);
-            }
             addChildBlock("downsample", downsample);
         }
     }
@@ -95,23 +93,47 @@ public abstract class ResidualBlock extends AbstractBlock {
     protected NDList forwardInternal(
             ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
         NDArray x = inputs.singletonOrThrow();
+        // Each intermediate array is closed as soon as the next one is made: autograd keeps what
+        // backward reads (a conv's input, a norm's input, a ReLU's output) and frees the rest at
+        // once, as PyTorch does, instead of the step's scope holding every activation to its end.
         NDArray out = x;
         int last = convs.size() - 1;
         for (int i = 0; i <= last; i++) {
-            out = convs.get(i).forward(ps, new NDList(out), training, params).singletonOrThrow();
-            out = norms.get(i).forward(ps, new NDList(out), training, params).singletonOrThrow();
+            out = replace(
+                    out,
+                    x,
+                    convs.get(i).forward(ps, new NDList(out), training, params).singletonOrThrow());
+            out = replace(
+                    out,
+                    x,
+                    norms.get(i).forward(ps, new NDList(out), training, params).singletonOrThrow());
             if (i < last) {
-                out = Activation.relu(out);
+                out = replace(out, x, Activation.relu(out));
             }
         }
         NDArray identity = x;
         if (downsample != null) {
-            NDArray in = subsample == null ? x : x.get(subsample);
+            NDArray in = stride == 1 ? x : Pool.avgPool2d(x, ONE, new Shape(stride, stride), ZERO, false, true);
             identity = downsample.forward(ps, new NDList(in), training, params).singletonOrThrow();
+            if (in != x) {
+                in.close();
+            }
         }
-        // In place: the norm's output is not needed by its own backward (torchvision does out += identity).
-        out = out.addi(identity);
-        return new NDList(Activation.relu(out));
+        // Not in place: the engine's batch norm returns a view, and an in-place addition to a view
+        // makes the backward pass clone the whole sum and zero-fill a second copy (CopySlices).
+        NDArray sum = replace(out, x, out.add(identity));
+        if (identity != x) {
+            identity.close();
+        }
+        return new NDList(replace(sum, x, Activation.relu(sum)));
+    }
+
+    /** Closes {@code previous} (unless it is the unit's input or {@code next}) and returns {@code next}. */
+    private static NDArray replace(NDArray previous, NDArray input, NDArray next) {
+        if (previous != input && previous != next) {
+            previous.close();
+        }
+        return next;
     }
 
     @Override
