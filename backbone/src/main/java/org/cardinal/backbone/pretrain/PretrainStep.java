@@ -14,7 +14,7 @@ import org.cardinal.core.train.NonFiniteLossException;
  * One optimizer step of classifier pretraining on a batch already on the device, as torchvision's
  * reference recipe runs it: forward in training mode (BatchNorm on batch statistics),
  * cross-entropy, backward, then the SGD update, which also zeroes the gradients. {@link
- * PretrainTrainer} runs it on every batch and {@code tools/bench/pretrain} times it.
+ * PretrainTrainer} runs it on every batch; a benchmark times exactly that.
  *
  * <p>Every array the step makes is freed when it returns. Two scalars come back to the host (the
  * step's only synchronisation): the loss, checked before the update applies its gradients, and the
