@@ -25,11 +25,12 @@ import java.util.List;
  * only decide the shapes of the pairs.
  *
  * <p>A strided shortcut takes every {@code stride}-th pixel of the input (a 1x1 average pooling
- * with that stride) and applies its 1x1 convolution with stride 1: the same products and sums as torchvision's 1x1 convolution with that
- * stride (and the same {@code downsample.0.weight}). Why: libtorch 2.7.1's oneDNN divides by zero
- * while choosing the kernel for the input gradient of a strided 1x1 convolution with 512 to 1024 or
- * 1024 to 2048 channels (the shortcuts of ResNet-50's conv4 and conv5), and the process dies with
- * SIGFPE at the first backward pass; the unstrided 1x1 convolution takes another kernel.
+ * with that stride) and applies its 1x1 convolution with stride 1: the same products and sums as
+ * torchvision's 1x1 convolution with that stride (and the same {@code downsample.0.weight}). Why:
+ * libtorch 2.7.1's oneDNN divides by zero while choosing the kernel for the input gradient of a
+ * strided 1x1 convolution with 512 to 1024 or 1024 to 2048 channels (the shortcuts of ResNet-50's
+ * conv4 and conv5), and the process dies with SIGFPE at the first backward pass; the unstrided 1x1
+ * convolution takes another kernel.
  */
 public abstract class ResidualBlock extends AbstractBlock {
 
