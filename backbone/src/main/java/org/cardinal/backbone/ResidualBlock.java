@@ -11,6 +11,7 @@ import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Activation;
 import ai.djl.nn.Block;
 import ai.djl.nn.convolutional.Conv2d;
+import ai.djl.nn.pooling.Pool;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import java.util.ArrayList;
@@ -24,9 +25,19 @@ import java.util.List;
  *
  * <p>Input and output are single NCHW float32 arrays. {@link BasicBlock} and {@link Bottleneck}
  * only decide the shapes of the pairs.
+ *
+ * <p>A strided shortcut takes every {@code stride}-th pixel of the input (a 1x1 average pooling
+ * with that stride) and applies its 1x1 convolution with stride 1: the same products and sums as
+ * torchvision's 1x1 convolution with that stride (and the same {@code downsample.0.weight}). Why:
+ * libtorch 2.7.1's oneDNN divides by zero while choosing the kernel for the input gradient of a
+ * strided 1x1 convolution with 512 to 1024 or 1024 to 2048 channels (the shortcuts of ResNet-50's
+ * conv4 and conv5), and the process dies with SIGFPE at the first backward pass; the unstrided 1x1
+ * convolution takes another kernel.
  */
 public abstract class ResidualBlock extends AbstractBlock {
 
+    private static final Shape ONE = new Shape(1, 1);
+    private static final Shape ZERO = new Shape(0, 0);
     private final List<Block> convs = new ArrayList<>();
     private final List<Block> norms = new ArrayList<>();
     private IndexedSequential downsample;
@@ -56,7 +67,7 @@ public abstract class ResidualBlock extends AbstractBlock {
     protected final void addShortcut(Norm norm) {
         if (stride != 1 || inChannels != outChannels) {
             downsample = new IndexedSequential();
-            downsample.add(KaimingConv.of(outChannels, 1, stride, 0, 1)).add(norm.create(outChannels));
+            downsample.add(KaimingConv.of(outChannels, 1, 1, 0, 1)).add(norm.create(outChannels));
             addChildBlock("downsample", downsample);
         }
     }
@@ -85,32 +96,33 @@ public abstract class ResidualBlock extends AbstractBlock {
     protected NDList forwardInternal(
             ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
         NDArray x = inputs.singletonOrThrow();
+        // Each intermediate is freed once used (Temporaries): autograd keeps what backward reads
+        // and frees the rest at once, as PyTorch does, instead of the caller's scope holding every
+        // activation to its end.
         NDArray out = x;
         int last = convs.size() - 1;
-        // Each intermediate is freed once used (Temporaries): what backward needs, autograd keeps.
         for (int i = 0; i <= last; i++) {
-            out = release(
-                    out,
-                    convs.get(i).forward(ps, new NDList(out), training, params).singletonOrThrow(),
-                    x);
-            out = release(
-                    out,
-                    norms.get(i).forward(ps, new NDList(out), training, params).singletonOrThrow(),
-                    x);
+            out = release(out, convs.get(i).forward(ps, new NDList(out), training, params).singletonOrThrow(), x);
+            out = release(out, norms.get(i).forward(ps, new NDList(out), training, params).singletonOrThrow(), x);
             if (i < last) {
                 out = release(out, Activation.relu(out), x);
             }
         }
-        if (downsample == null) {
-            // In place: the norm's output is not needed by its own backward (torchvision does out += identity).
-            out.addi(x);
-        } else {
-            NDArray identity =
-                    downsample.forward(ps, new NDList(x), training, params).singletonOrThrow();
-            out.addi(identity);
+        NDArray identity = x;
+        if (downsample != null) {
+            NDArray in = stride == 1 ? x : Pool.avgPool2d(x, ONE, new Shape(stride, stride), ZERO, false, true);
+            identity = downsample.forward(ps, new NDList(in), training, params).singletonOrThrow();
+            if (in != x) {
+                in.close();
+            }
+        }
+        // Not in place: the engine's batch norm returns a view, and an in-place addition to a view
+        // makes the backward pass clone the whole sum and zero-fill a second copy (CopySlices).
+        NDArray sum = release(out, out.add(identity), x);
+        if (identity != x) {
             identity.close();
         }
-        return new NDList(release(out, Activation.relu(out), x));
+        return new NDList(release(sum, Activation.relu(sum), x));
     }
 
     @Override

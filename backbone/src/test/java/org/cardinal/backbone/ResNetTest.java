@@ -13,8 +13,10 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
+import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
@@ -182,6 +184,58 @@ class ResNetTest {
                 }
             }
         }
+    }
+
+    @Test
+    void stridedShortcutIsTheStridedConvolutionAndTrains() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            // conv4's first unit of ResNet-50: 512 to 1024 channels, stride 2 (the shortcut whose
+            // input gradient kills libtorch 2.7.1's oneDNN when the 1x1 convolution is strided).
+            Bottleneck unit = new Bottleneck(512, 256, 1024, 2, 1, Norm.BATCH);
+            unit.initialize(m, DataType.FLOAT32, new Shape(2, 512, 9, 9));
+            ParameterStore ps = new ParameterStore(m, false);
+            NDArray x = m.randomNormal(new Shape(2, 512, 9, 9));
+            // The reference: torchvision's unit, whose shortcut is a 1x1 convolution with stride 2.
+            NDArray main = x;
+            for (int i = 1; i <= 3; i++) {
+                main = child(unit, "conv" + i)
+                        .forward(ps, new NDList(main), false)
+                        .singletonOrThrow();
+                main = child(unit, "bn" + i)
+                        .forward(ps, new NDList(main), false)
+                        .singletonOrThrow();
+                if (i < 3) {
+                    main = Activation.relu(main);
+                }
+            }
+            NDArray w = torchNames(unit).get("downsample.0.weight").getArray();
+            NDArray shortcut = Conv2d.conv2d(x, w, null, new Shape(2, 2), new Shape(0, 0), new Shape(1, 1), 1)
+                    .singletonOrThrow();
+            shortcut = unit.downsample()
+                    .get(1)
+                    .forward(ps, new NDList(shortcut), false)
+                    .singletonOrThrow();
+            NDArray expected = Activation.relu(main.add(shortcut));
+            NDArray y = unit.forward(ps, new NDList(x), false).singletonOrThrow();
+            assertEquals(new Shape(2, 1024, 5, 5), y.getShape());
+            assertTrue(y.sub(expected).abs().max().getFloat() < 1e-4f, "differs from the strided convolution");
+            x.setRequiresGradient(true);
+            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                NDArray out = unit.forward(ps, new NDList(x), true).singletonOrThrow();
+                gc.backward(out.mul(m.randomNormal(out.getShape())).sum());
+            }
+            assertTrue(x.getGradient().abs().sum().getFloat() > 0f, "no input gradient");
+            assertTrue(w.getGradient().abs().sum().getFloat() > 0f, "no shortcut weight gradient");
+        }
+    }
+
+    private static Block child(Block block, String name) {
+        for (Pair<String, Block> c : block.getChildren()) {
+            if (c.getKey().substring(2).equals(name)) {
+                return c.getValue();
+            }
+        }
+        throw new IllegalArgumentException(name);
     }
 
     @Test

@@ -197,7 +197,8 @@ class LauncherIT {
         assertEquals(0, defaults.code, defaults.output);
         assertTrue(defaults.output.contains("JVM:        heap at most 2048 MiB,"), defaults.output);
         assertTrue(
-                defaults.output.contains("MALLOC_MMAP_THRESHOLD_=1073741824 MALLOC_TOP_PAD_=268435456 "),
+                defaults.output.contains(
+                        "MALLOC_ARENA_MAX=1 MALLOC_MMAP_THRESHOLD_=1073741824 MALLOC_TOP_PAD_=268435456 "),
                 defaults.output);
         Result heap = engineInfo(dir, Map.of("CARDINAL_HEAP", "300m", "MALLOC_TOP_PAD_", "0"));
         assertTrue(heap.output.contains("JVM:        heap at most 300 MiB,"), heap.output);

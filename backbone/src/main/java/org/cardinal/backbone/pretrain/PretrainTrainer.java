@@ -8,7 +8,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.tracker.Tracker;
 import ai.djl.training.util.ProgressBar;
@@ -329,35 +328,18 @@ public final class PretrainTrainer {
             PretrainConfig cfg,
             float lr,
             NDManager manager) {
-        try (NDManager stepManager = manager.newSubManager();
-                NDScope scope = new NDScope()) {
-            scope.suppressNotUsedWarning();
+        try (NDManager stepManager = manager.newSubManager()) {
             int s = batch.size();
             // The one deliberate host-to-device transfer of the step: the decoded batch.
             NDArray x = stepManager.create(
                     FloatBuffer.wrap(batch.pixels(), 0, batch.count() * 3 * s * s), new Shape(batch.count(), 3, s, s));
             NDArray y = stepManager.create(batch.labels());
-            NDArray loss;
-            NDArray hits;
-            try (GradientCollector gc = Autograd.record()) {
-                NDList out = net.forward(ps, new NDList(x), true);
-                NDArray logits = out.get(out.size() - 1);
-                loss = ClassificationLoss.crossEntropy(logits, y, (float) cfg.labelSmoothing());
-                gc.backward(loss);
-                hits = ClassificationLoss.topKHits(logits.stopGradient(), y, 1);
-            }
+            PretrainStep.Outcome r = PretrainStep.run(net, ps, sgd, x, y, (float) cfg.labelSmoothing(), lr);
             // The batch is a tensor over a direct buffer that only the Java object x keeps alive;
             // the backward pass reads it (the first convolution's weight gradient), so x must stay
             // reachable until then, or a garbage collection frees the pixels under it.
             Reference.reachabilityFence(x);
-            // Host read-back of two scalars: logging, and stopping a diverged run before the
-            // update applies its gradients.
-            double l = loss.getFloat();
-            if (!Double.isFinite(l)) {
-                throw new NonFiniteLossException(0, "loss", l);
-            }
-            sgd.step(lr);
-            return new double[] {l, hits.getLong() / (double) batch.count()};
+            return new double[] {r.loss(), r.top1Hits() / (double) batch.count()};
         }
     }
 

@@ -118,18 +118,20 @@ public final class MomentumSgd extends Optimizer implements AutoCloseable {
      */
     public void update(String key, NDArray weight, NDArray grad, float lr) {
         NDArray buf = buffer(key, weight);
-        try (NDArray w = weight.stopGradient();
-                NDArray decay = w.mul(weightDecay);
-                NDArray d = grad.add(decay)) {
+        // At most one temporary for d (wd * w + grad, the same sum as grad + wd * w) and one for
+        // lr * buf; the gradient itself is left as it is.
+        try (NDArray w = weight.stopGradient()) {
+            NDArray d = weightDecay == 0f ? grad : w.mul(weightDecay).addi(grad);
+            NDArray direction = d;
             if (momentum != 0f) {
                 buf.muli(momentum).addi(d);
-                try (NDArray step = buf.mul(lr)) {
-                    w.subi(step);
-                }
-            } else {
-                try (NDArray step = d.mul(lr)) {
-                    w.subi(step);
-                }
+                direction = buf;
+            }
+            try (NDArray step = direction.mul(lr)) {
+                w.subi(step);
+            }
+            if (d != grad) {
+                d.close();
             }
         }
     }

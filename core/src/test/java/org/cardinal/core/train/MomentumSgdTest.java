@@ -73,6 +73,20 @@ class MomentumSgdTest {
     }
 
     @Test
+    void plainSgdWithoutDecayIsWMinusLrGradAndLeavesTheGradientAsItIs() {
+        MomentumSgd sgd = MomentumSgd.builder().optMomentum(0f).build();
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray w = m.create(new float[] {1f, -2f});
+            NDArray g = m.create(new float[] {0.5f, 1f});
+            sgd.update("w", w, g, 0.1f);
+            assertArrayEquals(new float[] {0.95f, -2.1f}, w.toFloatArray(), 1e-6f);
+            assertArrayEquals(new float[] {0.5f, 1f}, g.toFloatArray());
+            sgd.update("w", w, g, 0.1f); // no momentum: the same step again
+            assertArrayEquals(new float[] {0.9f, -2.2f}, w.toFloatArray(), 1e-6f);
+        }
+    }
+
+    @Test
     void loadStateRestoresTheBuffersByNameAndNamesAMissingOne() {
         try (NDManager m = NDManager.newBaseManager()) {
             Map<String, Parameter> named = Map.of("w", parameter("w", m.create(new float[] {1f, 2f}), true));
