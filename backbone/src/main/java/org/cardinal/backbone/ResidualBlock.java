@@ -102,8 +102,14 @@ public abstract class ResidualBlock extends AbstractBlock {
         NDArray out = x;
         int last = convs.size() - 1;
         for (int i = 0; i <= last; i++) {
-            out = release(out, convs.get(i).forward(ps, new NDList(out), training, params).singletonOrThrow(), x);
-            out = release(out, norms.get(i).forward(ps, new NDList(out), training, params).singletonOrThrow(), x);
+            out = release(
+                    out,
+                    convs.get(i).forward(ps, new NDList(out), training, params).singletonOrThrow(),
+                    x);
+            out = release(
+                    out,
+                    norms.get(i).forward(ps, new NDList(out), training, params).singletonOrThrow(),
+                    x);
             if (i < last) {
                 out = release(out, Activation.relu(out), x);
             }

@@ -132,6 +132,10 @@ public final class MultiScaleRoiAlign {
         }
         // one level: the array itself (DJL's concat of one array is a copy autograd may not trace)
         NDArray table = levels == 1 ? tables.get(0) : NDArrays.concat(tables, 0);
+        if (levels > 1) {
+            // Copies of the maps, freed once used (Temporaries): all levels' rows are in the table.
+            tables.close();
+        }
         NDArray level = levels(rois.get(":, 1:5"), s);
         // Per-level constants are tiny; RoIs pick theirs by their level index.
         NDArray h = constant(manager, mapH, rois).get(level);
@@ -142,7 +146,11 @@ public final class MultiScaleRoiAlign {
                 manager.create(perLevelScale).toDevice(rois.getDevice(), false).get(level);
         NDArray batch = rois.get(":, 0").toType(DataType.INT64, false);
         NDArray base = start.add(batch.mul(h).mul(w));
-        return RoiAlign.pool(table, rois.get(":, 1:5"), base, h, w, scale, outH, outW, samplingRatio, false);
+        NDArray pooled = RoiAlign.pool(table, rois.get(":, 1:5"), base, h, w, scale, outH, outW, samplingRatio, false);
+        // The channel-last copy of every map (the pyramid's size again): backward does not read it,
+        // as the gradient w.r.t. the table is the sparse weights' transpose times the output's.
+        table.close();
+        return pooled;
     }
 
     /**
