@@ -218,7 +218,7 @@ class DataParallelTest {
     }
 
     /** Four 64x64 images of coloured rectangles with their boxes (fixed seed). */
-    private static List<DetectionSample> batch(NDManager m) {
+    static List<DetectionSample> batch(NDManager m) {
         Random rnd = new Random(11);
         List<DetectionSample> out = new ArrayList<>();
         for (int i = 0; i < 4; i++) {

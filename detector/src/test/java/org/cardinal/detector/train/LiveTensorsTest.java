@@ -7,11 +7,9 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.training.tracker.Tracker;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 import org.cardinal.core.config.ConfigPath;
 import org.cardinal.core.config.JsonFiles;
 import org.cardinal.core.train.MomentumSgd;
@@ -60,16 +58,8 @@ class LiveTensorsTest {
                     step.run(batch, i, 3, m);
                     afterStep.add(system.getManagedArrays().size());
                 }
-                List<NDArray> images = new ArrayList<>();
-                for (DetectionSample s : batch) {
-                    images.add(s.image());
-                }
                 for (int i = 0; i < 20; i++) {
-                    for (Detections d : model.detect(step.store(), images)) {
-                        d.boxes().close();
-                        d.scores().close();
-                        d.labels().close();
-                    }
+                    detect(model, step, batch);
                     afterCall.add(system.getManagedArrays().size());
                 }
             }
@@ -111,15 +101,7 @@ class LiveTensorsTest {
             try (TrainingStep step = new TrainingStep(model, new Device[] {Device.cpu()}, sgd(), 10)) {
                 step.setStageListener(counter);
                 step.run(batch, 0, 3, m);
-                List<NDArray> images = new ArrayList<>();
-                for (DetectionSample s : batch) {
-                    images.add(s.image());
-                }
-                for (Detections d : model.detect(step.store(), images)) {
-                    d.boxes().close();
-                    d.scores().close();
-                    d.labels().close();
-                }
+                detect(model, step, batch);
             }
             assertEquals(2, growth.size(), "one training and one inference backbone stage: " + growth);
             // FPN: P2..P6 (the P6 is a view of P5, one more array); C4: the C4 map. Nothing else.
@@ -146,33 +128,21 @@ class LiveTensorsTest {
                 .build();
     }
 
-    /** Two 64x64 images with one rectangle each and its box (fixed seed). */
+    /** The first two of {@link DataParallelTest}'s images, with their boxes. */
     private static List<DetectionSample> batch(NDManager m) {
-        Random rnd = new Random(11);
-        List<DetectionSample> out = new ArrayList<>();
-        for (int i = 0; i < 2; i++) {
-            float[] px = new float[3 * 64 * 64];
-            for (int k = 0; k < px.length; k++) {
-                px[k] = 0.2f * rnd.nextFloat();
-            }
-            int x = 4 + rnd.nextInt(20);
-            int y = 4 + rnd.nextInt(20);
-            int w = 16 + rnd.nextInt(20);
-            int h = 16 + rnd.nextInt(20);
-            for (int yy = y; yy < y + h; yy++) {
-                for (int xx = x; xx < x + w; xx++) {
-                    px[yy * 64 + xx] = 1f;
-                }
-            }
-            out.add(new DetectionSample(
-                    i,
-                    m.create(px, new Shape(3, 64, 64)),
-                    m.create(new float[] {x, y, x + w, y + h}, new Shape(1, 4)),
-                    m.create(new long[] {1 + i % 2}),
-                    64,
-                    64,
-                    false));
+        return DataParallelTest.batch(m).subList(0, 2);
+    }
+
+    /** One inference call on the batch's images; the detections are closed at once. */
+    private static void detect(FasterRcnn model, TrainingStep step, List<DetectionSample> batch) {
+        List<NDArray> images = new ArrayList<>();
+        for (DetectionSample s : batch) {
+            images.add(s.image());
         }
-        return out;
+        for (Detections d : model.detect(step.store(), images)) {
+            d.boxes().close();
+            d.scores().close();
+            d.labels().close();
+        }
     }
 }
