@@ -17,9 +17,9 @@ import org.cardinal.backbone.spi.FeatureShape;
  * FasterRcnn.Builder#setBackbone}.
  *
  * <p>Memory: the maps its forward returns belong to the caller, which closes them when it has
- * used them ({@link FasterRcnn} does, after the RoI heads); they may lie outside the caller's
- * {@code NDScope}s, as the implementations here free their own temporaries with scopes of their
- * own, in training too (closing an array drops one handle; autograd keeps what backward needs).
+ * used them ({@link FasterRcnn} does, after the RoI heads, in training too: closing an array drops
+ * one handle, autograd keeps what backward needs). In inference they may lie outside the caller's
+ * {@code NDScope}s, as the implementations here run each stage in a scope of its own.
  */
 public interface DetectionBackbone extends Block {
 

@@ -177,8 +177,8 @@ public final class FasterRcnn extends AbstractBlock implements TrainableDetector
         try (var s = stages.stage("roi_heads")) {
             heads = roiHeads.apply(ps, features, proposals.proposals(), batch.imageSizes(), resized, true);
         }
-        // The backbone returns its maps outside any scope (DetectionBackbone): what backward needs
-        // of them, autograd keeps.
+        // The maps are the caller's to close (DetectionBackbone), and used by now: what backward
+        // needs of them, autograd keeps.
         features.close();
         Map<String, NDArray> losses = new LinkedHashMap<>();
         losses.putAll(proposals.losses());
