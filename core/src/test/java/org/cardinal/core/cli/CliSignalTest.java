@@ -31,18 +31,30 @@ class CliSignalTest {
 
     @Test
     void twoSigtermsTogetherEndItAtOnce(@TempDir Path dir) throws Exception {
-        for (int i = 0; i < 3; i++) {
+        int together = 0;
+        for (int i = 0; i < 10 && together < 3; i++) {
             Child c = Child.start("ignore", dir.resolve("run" + i));
             try {
                 // back to back, before the handler of the first has run: exactly one is the first
                 new ProcessBuilder("kill", "-TERM", Long.toString(c.process.pid())).start();
                 new ProcessBuilder("kill", "-TERM", Long.toString(c.process.pid())).start();
-                assertTrue(c.process.waitFor(10, TimeUnit.SECONDS), "two SIGTERMs together did not end it");
+                if (!c.process.waitFor(10, TimeUnit.SECONDS)) {
+                    // The kernel merges a SIGTERM that arrives while another is still pending: then
+                    // the child saw one signal and rightly waits. Two handlers that both took
+                    // themselves for the first (the old race) would each have said so.
+                    long firsts = JvmOutput.lines(c.stderr()).stream()
+                            .filter(l -> l.startsWith("SIGTERM: stopping after the current iteration"))
+                            .count();
+                    assertEquals(1, firsts, "two SIGTERMs together did not end it: " + c.stderr());
+                    continue;
+                }
                 assertEquals(143, c.process.exitValue(), c.stderr());
+                together++;
             } finally {
                 c.process.destroyForcibly();
             }
         }
+        assertEquals(3, together, "the kernel merged the two SIGTERMs in too many of 10 tries");
     }
 
     @Test
