@@ -54,22 +54,26 @@ final class PeakMemory {
             result.addProperty("peak_gpu_mib", sum / (1024.0 * 1024.0));
             return;
         }
-        long kib = residentPeakKib();
+        long kib = residentKib()[1];
         if (kib > 0) {
             result.addProperty("peak_rss_mib", kib / 1024.0);
         }
     }
 
-    private static long residentPeakKib() {
+    /** {VmRSS, VmHWM} of this process in KiB (zeros where /proc is not there): also {@link StageMemory}'s. */
+    static long[] residentKib() {
+        long[] v = new long[2];
         try {
             for (String line : Files.readAllLines(STATUS)) {
-                if (line.startsWith("VmHWM:")) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", ""));
+                if (line.startsWith("VmRSS:")) {
+                    v[0] = Long.parseLong(line.replaceAll("[^0-9]", ""));
+                } else if (line.startsWith("VmHWM:")) {
+                    v[1] = Long.parseLong(line.replaceAll("[^0-9]", ""));
                 }
             }
         } catch (IOException | NumberFormatException e) {
-            // not Linux: no figure
+            // not Linux: no figures
         }
-        return -1;
+        return v;
     }
 }

@@ -4,11 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.SparseFormat;
 import com.google.gson.JsonObject;
-import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.cardinal.detector.StageListener;
@@ -29,7 +26,6 @@ import org.cardinal.detector.StageListener;
  */
 final class StageMemory implements StageListener {
 
-    private static final Path STATUS = Path.of("/proc/self/status");
     private static final MemoryMXBean JVM = ManagementFactory.getMemoryMXBean();
     private static final double MIB = 1024.0 * 1024.0;
 
@@ -50,7 +46,7 @@ final class StageMemory implements StageListener {
 
     @Override
     public synchronized void onStageEnd(String stage) {
-        long[] rss = status();
+        long[] rss = PeakMemory.residentKib();
         long arrays = 0;
         long bytes = 0;
         for (NDArray a : system.getManagedArrays()) {
@@ -107,22 +103,5 @@ final class StageMemory implements StageListener {
             split.addProperty("native", Math.round(peak - heapCommitted - nonHeapCommitted));
             result.add("peak_split_mib", split);
         }
-    }
-
-    /** {VmRSS, VmHWM} in KiB; zeros where /proc is not there. */
-    private static long[] status() {
-        long[] v = new long[2];
-        try {
-            for (String line : Files.readAllLines(STATUS)) {
-                if (line.startsWith("VmRSS:")) {
-                    v[0] = Long.parseLong(line.replaceAll("[^0-9]", ""));
-                } else if (line.startsWith("VmHWM:")) {
-                    v[1] = Long.parseLong(line.replaceAll("[^0-9]", ""));
-                }
-            }
-        } catch (IOException | NumberFormatException e) {
-            // not Linux: no figures
-        }
-        return v;
     }
 }
