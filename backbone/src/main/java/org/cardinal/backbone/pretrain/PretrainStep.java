@@ -9,11 +9,13 @@ import org.cardinal.backbone.spi.FeatureExtractor;
 import org.cardinal.core.train.Autograd;
 import org.cardinal.core.train.MomentumSgd;
 import org.cardinal.core.train.NonFiniteLossException;
+import org.cardinal.core.train.StepGradients;
 
 /**
  * One optimizer step of classifier pretraining on a batch already on the device, as torchvision's
  * reference recipe runs it: forward in training mode (BatchNorm on batch statistics),
- * cross-entropy, backward, then the SGD update, which also zeroes the gradients. {@link
+ * cross-entropy, backward, then the SGD update. The gradients live only from backward to the update
+ * ({@link StepGradients}). {@link
  * PretrainTrainer} runs it on every batch; a benchmark times exactly that.
  *
  * <p>Every array the step makes is freed when it returns. Two scalars come back to the host (the
@@ -45,12 +47,13 @@ public final class PretrainStep {
             NDArray y,
             float labelSmoothing,
             float lr) {
-        try (NDScope scope = new NDScope()) {
+        try (StepGradients grads = new StepGradients(ps, sgd.trainable());
+                NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
             NDArray loss;
             NDArray hits;
             try (GradientCollector gc = Autograd.record()) {
-                NDList out = net.forward(ps, new NDList(x), true);
+                NDList out = net.forward(grads, new NDList(x), true);
                 NDArray logits = out.get(out.size() - 1);
                 loss = ClassificationLoss.crossEntropy(logits, y, labelSmoothing);
                 gc.backward(loss);
@@ -60,7 +63,7 @@ public final class PretrainStep {
             if (!Double.isFinite(l)) {
                 throw new NonFiniteLossException(0, "loss", l);
             }
-            sgd.step(lr);
+            sgd.step(lr, grads);
             return new Outcome(l, hits.getLong());
         }
     }

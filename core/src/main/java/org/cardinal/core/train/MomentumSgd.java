@@ -33,8 +33,9 @@ import java.util.concurrent.ConcurrentHashMap;
  *   <li>As a DJL {@link Optimizer} ({@link #builder()}, e.g. behind a {@code ParameterServer}):
  *       buffers are keyed by parameter id and device, the learning rate comes from the tracker.
  *   <li>Over named parameters ({@link #forParameters}): buffers are keyed by parameter name and
- *       created at once, {@link #step(float)} updates every parameter and zeroes its gradient,
- *       {@link #state()} and {@link #loadState(Map)} save and restore the buffers by name.
+ *       created at once, {@link #step} updates every parameter with a step's {@link
+ *       StepGradients}, {@link #state()} and {@link #loadState(Map)} save and restore the buffers
+ *       by name.
  * </ul>
  *
  * <p>Buffers live next to their weights, on the weights' device and manager; create them (for
@@ -47,7 +48,7 @@ public final class MomentumSgd extends Optimizer implements AutoCloseable {
     private final float momentum;
     private final float weightDecay;
     private final Map<String, Map<Device, NDArray>> buffers = new ConcurrentHashMap<>();
-    /** The parameters {@link #step(float)} updates, by name (empty when driven by DJL). */
+    /** The parameters {@link #step} updates, by name (empty when driven by DJL). */
     private final Map<String, Parameter> parameters = new LinkedHashMap<>();
 
     private volatile int iteration;
@@ -137,16 +138,25 @@ public final class MomentumSgd extends Optimizer implements AutoCloseable {
     }
 
     /**
-     * Applies one update with learning rate {@code lr} to the parameters given to {@link
-     * #forParameters} and zeroes their gradients.
+     * The arrays {@link #step} updates, by parameter id: what a step's {@link StepGradients}
+     * differentiates.
      */
-    public void step(float lr) {
+    public Map<String, NDArray> trainable() {
+        Map<String, NDArray> out = new LinkedHashMap<>();
+        for (Parameter p : parameters.values()) {
+            out.put(p.getId(), p.getArray());
+        }
+        return out;
+    }
+
+    /**
+     * Applies one update with learning rate {@code lr} to the parameters given to {@link
+     * #forParameters}, with the gradients of the step's {@code gradients}.
+     */
+    public void step(float lr, StepGradients gradients) {
         for (Map.Entry<String, Parameter> e : parameters.entrySet()) {
-            NDArray w = e.getValue().getArray();
-            NDArray g = w.getGradient();
-            update(e.getKey(), w, g, lr);
-            // PyTorch accumulates gradients; zero in place for the next step.
-            g.subi(g);
+            Parameter p = e.getValue();
+            update(e.getKey(), p.getArray(), gradients.gradient(p.getId()), lr);
         }
     }
 

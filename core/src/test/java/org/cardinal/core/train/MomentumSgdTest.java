@@ -11,6 +11,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
+import ai.djl.training.ParameterStore;
 import ai.djl.training.tracker.Tracker;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -45,7 +46,7 @@ class MomentumSgdTest {
     }
 
     @Test
-    void namedParameterStepIsTorchSgdByHandAndZeroesTheGradient() {
+    void namedParameterStepIsTorchSgdByHandWithEachStepsOwnGradients() {
         try (NDManager m = NDManager.newBaseManager()) {
             Parameter w = parameter("w", m.create(new float[] {1f, -2f}), true);
             Parameter frozen = parameter("frozen", m.create(new float[] {3f}), false);
@@ -54,13 +55,11 @@ class MomentumSgdTest {
             named.put("layer.frozen", frozen);
             try (MomentumSgd sgd = MomentumSgd.forParameters(named, 0.9f, 0.1f)) {
                 assertEquals(List.of("layer.w"), List.copyOf(sgd.state().keySet()));
-                backward(w.getArray(), m.create(new float[] {0.5f, 1f}));
-                sgd.step(0.5f);
+                assertEquals(List.of(w.getId()), List.copyOf(sgd.trainable().keySet()));
+                step(sgd, w, m.create(new float[] {0.5f, 1f}), 0.5f);
                 assertArrayEquals(new float[] {0.7f, -2.4f}, w.getArray().toFloatArray(), 1e-6f);
-                assertArrayEquals(
-                        new float[] {0f, 0f}, w.getArray().getGradient().toFloatArray());
-                backward(w.getArray(), m.create(new float[] {0f, 1f}));
-                sgd.step(0.05f);
+                // the second step sees its own gradient only: nothing of the first is accumulated
+                step(sgd, w, m.create(new float[] {0f, 1f}), 0.05f);
                 assertArrayEquals(
                         new float[] {0.7f - 0.05f * 0.61f, -2.4f - 0.05f * 1.48f},
                         w.getArray().toFloatArray(),
@@ -69,6 +68,14 @@ class MomentumSgdTest {
                         new float[] {0.61f, 1.48f}, sgd.state().get("layer.w").toFloatArray(), 1e-6f);
                 assertEquals(3f, frozen.getArray().getFloat(0));
             }
+        }
+    }
+
+    /** One step whose backward leaves {@code grad} as w's gradient (d/dw of sum(w * grad)). */
+    private static void step(MomentumSgd sgd, Parameter w, NDArray grad, float lr) {
+        try (StepGradients grads = new StepGradients(new ParameterStore(grad.getManager(), false), sgd.trainable())) {
+            backward(grads.getValue(w, grad.getDevice(), true), grad);
+            sgd.step(lr, grads);
         }
     }
 

@@ -27,6 +27,7 @@ import org.cardinal.core.train.MomentumSgd;
 import org.cardinal.core.train.NonFiniteLossException;
 import org.cardinal.core.train.Scalars;
 import org.cardinal.core.train.Seeds;
+import org.cardinal.core.train.StepGradients;
 import org.cardinal.detector.StageListener;
 import org.cardinal.detector.Target;
 import org.cardinal.detector.TrainableDetector;
@@ -115,23 +116,16 @@ public final class TrainingStep implements AutoCloseable {
             NDArray[] arrays = new NDArray[devices.length];
             arrays[0] = p.getArray();
             for (int d = 1; d < devices.length; d++) {
-                // A copy of a parameter that requires a gradient is part of its graph (autograd
-                // would send the replica's gradient back into the original): detach it into a
-                // leaf of its own.
+                // A copy of a parameter that requires a gradient is part of its graph: detach it.
+                // Each step differentiates fresh leaves over it (StepGradients).
                 NDArray clone = p.getArray().toDevice(devices[d], true);
                 NDArray copy = clone.stopGradient();
                 clone.close();
                 copy.attach(replicaManager);
-                if (p.requiresGradient()) {
-                    copy.setRequiresGradient(true);
-                }
                 arrays[d] = copy;
                 copies.get(d - 1).put(p.getId(), copy);
             }
             if (p.requiresGradient()) {
-                if (!arrays[0].hasGradient()) {
-                    arrays[0].setRequiresGradient(true); // e.g. an array replaced by a weights loader
-                }
                 optimizer.buffer(p.getId(), arrays[0]);
                 trainables.add(new Trainable(e.getKey(), p, arrays));
                 broadcast.add(arrays);
@@ -233,32 +227,44 @@ public final class TrainingStep implements AutoCloseable {
         }
         Map<String, Double> losses = new LinkedHashMap<>();
         double[] seconds = new double[split.length];
-        // One collector for the whole step; backward from any thread only walks that thread's
-        // graph. Autograd's, not DJL's, which allows one in the whole process at a time.
-        try (GradientCollector collector = Autograd.record()) {
-            List<PartResult> results = new ArrayList<>();
-            if (parts.size() == 1) {
-                results.add(parts.get(0).run(collector, manager));
-            } else {
-                List<Future<PartResult>> futures = new ArrayList<>();
-                for (Part p : parts) {
-                    futures.add(workers.submit(() -> p.run(collector, manager)));
-                }
-                results.addAll(awaitAll(futures));
+        StepGradients[] grads = new StepGradients[split.length];
+        try {
+            for (int d = 0; d < grads.length; d++) {
+                grads[d] = new StepGradients(stores[d], trainableArrays(d));
             }
-            for (PartResult r : results) {
-                seconds[r.replica()] = r.seconds();
-                r.losses().forEach((k, v) -> losses.merge(k, v, Double::sum));
-                if (r.nonFinite() != null) {
-                    throw new NonFiniteLossException(
-                            iteration + 1, r.nonFinite(), r.losses().get(r.nonFinite()));
+            // One collector for the whole step; backward from any thread only walks that thread's
+            // graph. Autograd's, not DJL's, which allows one in the whole process at a time.
+            try (GradientCollector collector = Autograd.record()) {
+                List<PartResult> results = new ArrayList<>();
+                if (parts.size() == 1) {
+                    results.add(parts.get(0).run(collector, grads[0], manager));
+                } else {
+                    List<Future<PartResult>> futures = new ArrayList<>();
+                    for (Part p : parts) {
+                        futures.add(workers.submit(() -> p.run(collector, grads[p.replica], manager)));
+                    }
+                    results.addAll(awaitAll(futures));
+                }
+                for (PartResult r : results) {
+                    seconds[r.replica()] = r.seconds();
+                    r.losses().forEach((k, v) -> losses.merge(k, v, Double::sum));
+                    if (r.nonFinite() != null) {
+                        throw new NonFiniteLossException(
+                                iteration + 1, r.nonFinite(), r.losses().get(r.nonFinite()));
+                    }
                 }
             }
-        }
-        try (var s = stages.stage("update");
-                NDScope scope = new NDScope()) {
-            scope.suppressNotUsedWarning();
-            update(split.length, iteration);
+            try (var s = stages.stage("update");
+                    NDScope scope = new NDScope()) {
+                scope.suppressNotUsedWarning();
+                update(grads, iteration);
+            }
+        } finally {
+            for (StepGradients g : grads) {
+                if (g != null) {
+                    g.close();
+                }
+            }
         }
         return new Result(losses, seconds);
     }
@@ -279,7 +285,7 @@ public final class TrainingStep implements AutoCloseable {
             this.total = total;
         }
 
-        PartResult run(GradientCollector collector, NDManager manager) {
+        PartResult run(GradientCollector collector, ParameterStore store, NDManager manager) {
             long t0 = System.nanoTime();
             Device device = devices[replica];
             Map<String, Double> values = new LinkedHashMap<>();
@@ -302,7 +308,7 @@ public final class TrainingStep implements AutoCloseable {
                 }
                 NDArray sum = null;
                 try (var s = stages.stage("forward")) {
-                    Map<String, NDArray> losses = model.losses(stores[replica], images, targets);
+                    Map<String, NDArray> losses = model.losses(store, images, targets);
                     for (Map.Entry<String, NDArray> e : losses.entrySet()) {
                         // deliberate host transfer: one scalar per loss term, for the log and the
                         // finiteness check before anything is updated
@@ -331,13 +337,13 @@ public final class TrainingStep implements AutoCloseable {
     private record PartResult(int replica, Map<String, Double> losses, String nonFinite, double seconds) {}
 
     /** Sums the replicas' gradients, clips the global norm, applies SGD once, copies it out. */
-    private void update(int usedReplicas, int iteration) {
+    private void update(StepGradients[] replicaGrads, int iteration) {
         NDArray[] grads = new NDArray[trainables.size()];
         for (int i = 0; i < grads.length; i++) {
-            NDArray[] replicas = trainables.get(i).replicas();
-            grads[i] = replicas[0].getGradient();
-            for (int d = 1; d < usedReplicas; d++) {
-                grads[i].addi(replicas[d].getGradient().toDevice(devices[0], false));
+            String id = trainables.get(i).parameter().getId();
+            grads[i] = replicaGrads[0].gradient(id);
+            for (int d = 1; d < replicaGrads.length; d++) {
+                grads[i].addi(replicaGrads[d].gradient(id).toDevice(devices[0], false));
             }
         }
         double norm = globalNorm(grads);
@@ -359,12 +365,15 @@ public final class TrainingStep implements AutoCloseable {
                 InPlace.copy(arrays[0], arrays[d]);
             }
         }
+    }
+
+    /** @return replica {@code d}'s trainable arrays by parameter id */
+    private Map<String, NDArray> trainableArrays(int d) {
+        Map<String, NDArray> out = new LinkedHashMap<>();
         for (Trainable t : trainables) {
-            for (int d = 0; d < usedReplicas; d++) {
-                NDArray g = t.replicas()[d].getGradient();
-                g.subi(g); // PyTorch accumulates into .grad: zero it for the next step
-            }
+            out.put(t.parameter().getId(), t.replicas()[d]);
         }
+        return out;
     }
 
     /** @return the L2 norm over all gradients (one host transfer: it decides every scale) */
