@@ -71,7 +71,7 @@ final class DetectorBenchmarkTable {
     private static void stageMemory(StringBuilder sb, JsonObject c, JsonObject p) {
         JsonObject cm = c.getAsJsonObject("stages_memory");
         JsonObject pm = p != null && p.has("stages_memory") ? p.getAsJsonObject("stages_memory") : null;
-        String f = "%-16s %-22s %8s %9s %8s %9s %6s %8s %9s%n";
+        String f = "%-16s %-22s %8s %9s %8s %9s %6s %8s %8s %8s %9s%n";
         sb.append(String.format(
                 Locale.ROOT,
                 f,
@@ -82,6 +82,8 @@ final class DetectorBenchmarkTable {
                 "heap",
                 "arrays",
                 "of MiB",
+                "malloc",
+                "free",
                 "tv RSS",
                 "tv peak"));
         for (String k : cm.keySet()) {
@@ -97,6 +99,8 @@ final class DetectorBenchmarkTable {
                     num(a, "heap_used_mib"),
                     String.format(Locale.ROOT, "%.0f", a.get("arrays").getAsDouble()),
                     num(a, "array_mib"),
+                    num(a, "malloc_in_use_mib"),
+                    num(a, "malloc_free_mib"),
                     num(b, "rss_mib"),
                     num(b, "peak_rss_mib")));
         }

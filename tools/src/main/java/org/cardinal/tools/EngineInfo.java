@@ -20,6 +20,7 @@ import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.cardinal.core.cli.Cli;
 import org.cardinal.core.cli.ToolOptions;
+import org.cardinal.core.train.NativeHeap;
 import picocli.CommandLine.Command;
 
 /**
@@ -88,20 +89,28 @@ public final class EngineInfo {
         return "heap at most " + (max >> 20) + " MiB, " + gc;
     }
 
-    /** glibc's malloc settings in this process's environment (MALLOC_*), or "glibc defaults". */
+    /**
+     * The C allocator and its settings in this process's environment: tcmalloc with the library
+     * preloaded and its TCMALLOC_* settings, or glibc with its MALLOC_* settings ("glibc defaults"
+     * without any).
+     */
     static String mallocSettings() {
+        String allocator = NativeHeap.allocator();
+        String prefix = allocator.equals("tcmalloc") ? "TCMALLOC_" : "MALLOC_";
         Map<String, String> set = new TreeMap<>();
         System.getenv().forEach((k, v) -> {
-            if (k.startsWith("MALLOC_")) {
+            if (k.startsWith(prefix)) {
                 set.put(k, v);
             }
         });
-        return set.isEmpty()
-                ? "glibc defaults"
-                : set.entrySet().stream()
-                        .map(e -> e.getKey() + "=" + e.getValue())
-                        .reduce((a, b) -> a + " " + b)
-                        .orElseThrow();
+        StringBuilder out = new StringBuilder(allocator);
+        if (allocator.equals("tcmalloc")) {
+            out.append(" (LD_PRELOAD=")
+                    .append(System.getenv().getOrDefault("LD_PRELOAD", ""))
+                    .append(')');
+        }
+        set.forEach((k, v) -> out.append(' ').append(k).append('=').append(v));
+        return set.isEmpty() && allocator.equals("glibc") ? "glibc defaults" : out.toString();
     }
 
     /**

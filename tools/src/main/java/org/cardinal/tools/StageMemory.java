@@ -8,6 +8,7 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.cardinal.core.train.NativeHeap;
 import org.cardinal.detector.StageListener;
 
 /**
@@ -57,8 +58,15 @@ final class StageMemory implements StageListener {
                 }
             }
         }
+        NativeHeap.Usage c = NativeHeap.usage();
         double[] now = {
-            rss[0] / 1024.0, rss[1] / 1024.0, JVM.getHeapMemoryUsage().getUsed() / MIB, arrays, bytes / MIB
+            rss[0] / 1024.0,
+            rss[1] / 1024.0,
+            JVM.getHeapMemoryUsage().getUsed() / MIB,
+            arrays,
+            bytes / MIB,
+            c == null ? -1 : c.inUse() / MIB,
+            c == null ? -1 : c.free() / MIB
         };
         atEnd.merge(stage, now, (a, b) -> {
             double[] m = new double[a.length];
@@ -86,7 +94,9 @@ final class StageMemory implements StageListener {
      */
     synchronized void report(JsonObject result) {
         JsonObject stages = new JsonObject();
-        String[] keys = {"rss_mib", "peak_rss_mib", "heap_used_mib", "arrays", "array_mib"};
+        String[] keys = {
+            "rss_mib", "peak_rss_mib", "heap_used_mib", "arrays", "array_mib", "malloc_in_use_mib", "malloc_free_mib"
+        };
         atEnd.forEach((stage, v) -> {
             JsonObject s = new JsonObject();
             for (int i = 0; i < keys.length; i++) {

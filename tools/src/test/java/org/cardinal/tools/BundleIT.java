@@ -64,7 +64,13 @@ class BundleIT {
         Path home = Files.createTempDirectory("bundle-home");
         Result r = execWithoutJava(
                 List.of(BUNDLE.resolve("bin/engine-info").toString()),
-                Map.of("PYTORCH_LIBRARY_PATH", libtorch.toString(), "HOME", home.toString()));
+                Map.of(
+                        "PYTORCH_LIBRARY_PATH",
+                        libtorch.toString(),
+                        "HOME",
+                        home.toString(),
+                        "CARDINAL_MALLOC",
+                        "glibc"));
         assertEquals(0, r.code, r.output);
         assertTrue(r.output.contains("PyTorch 2.7.1"), r.output);
         assertTrue(r.output.matches("(?s).*cpu\\(\\): +ok.*"), r.output);

@@ -211,10 +211,52 @@ class LauncherIT {
         assertUserError(engineInfo(dir, Map.of("CARDINAL_HEAP", "lots")), "CARDINAL_HEAP=lots");
     }
 
+    /**
+     * CARDINAL_MALLOC: tcmalloc is preloaded where installed (and then glibc's settings are not
+     * set), required by "tcmalloc" (an error where it is not installed), and anything but auto,
+     * tcmalloc, glibc or an existing file is one error line with exit code 2.
+     */
+    @Test
+    void theAllocatorIsTcmallocWhereInstalledAndCardinalMallocChoosesIt(@TempDir Path dir) {
+        Path tcmalloc = installedTcmalloc();
+        Result auto = engineInfo(dir, Map.of("CARDINAL_MALLOC", "auto"));
+        assertEquals(0, auto.code, auto.output);
+        if (tcmalloc != null) {
+            assertTrue(auto.output.contains("malloc:     tcmalloc (LD_PRELOAD=" + tcmalloc + ")"), auto.output);
+            assertFalse(auto.output.contains("MALLOC_ARENA_MAX"), auto.output);
+            Result path = engineInfo(dir, Map.of("CARDINAL_MALLOC", tcmalloc.toString()));
+            assertTrue(path.output.contains("malloc:     tcmalloc (LD_PRELOAD=" + tcmalloc + ")"), path.output);
+        } else {
+            assertTrue(auto.output.contains("malloc:     glibc MALLOC_ARENA_MAX=1 "), auto.output);
+            assertUserError(
+                    engineInfo(dir, Map.of("CARDINAL_MALLOC", "tcmalloc")), "CARDINAL_MALLOC=tcmalloc: no libtcmalloc");
+        }
+        Result glibc = engineInfo(dir, Map.of("CARDINAL_MALLOC", "glibc"));
+        assertTrue(glibc.output.contains("malloc:     glibc MALLOC_ARENA_MAX=1 "), glibc.output);
+        assertUserError(engineInfo(dir, Map.of("CARDINAL_MALLOC", "jemalloc")), "CARDINAL_MALLOC=jemalloc");
+        assertUserError(
+                engineInfo(dir, Map.of("CARDINAL_MALLOC", dir.resolve("none.so").toString())), "none.so: no such file");
+    }
+
+    /** The tcmalloc tools/lib/memory-env would find, or null. */
+    private static Path installedTcmalloc() {
+        String arch = System.getProperty("os.arch").equals("amd64") ? "x86_64" : System.getProperty("os.arch");
+        for (String d : List.of("/usr/lib/" + arch + "-linux-gnu", "/usr/lib64", "/usr/lib", "/usr/local/lib")) {
+            for (String n : List.of("libtcmalloc_minimal.so.4", "libtcmalloc.so.4")) {
+                if (Files.isRegularFile(Path.of(d, n))) {
+                    return Path.of(d, n);
+                }
+            }
+        }
+        return null;
+    }
+
     /** tools/engine-info with {@code env} and none of the memory settings of this test's environment. */
     private static Result engineInfo(Path dir, Map<String, String> env) {
         Map<String, String> clean = new HashMap<>(env);
+        clean.putIfAbsent("CARDINAL_MALLOC", "glibc");
         for (String name : List.of(
+                "LD_PRELOAD",
                 "CARDINAL_HEAP",
                 "CARDINAL_JAVA_OPTS",
                 "JAVA_TOOL_OPTIONS",
