@@ -96,10 +96,10 @@ public final class Autograd {
             }
         }
 
-        /** Not used by Cardinal: its optimizer zeroes the gradients it applies. */
+        /** Not used by Cardinal: each step differentiates fresh leaves ({@link StepGradients}). */
         @Override
         public void zeroGradients() {
-            throw new UnsupportedOperationException("zero the gradients of the parameters you update");
+            throw new UnsupportedOperationException("give each step its own gradients with StepGradients");
         }
 
         @Override

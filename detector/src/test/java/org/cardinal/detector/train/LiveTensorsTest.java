@@ -1,15 +1,24 @@
 package org.cardinal.detector.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.nn.Parameter;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.tracker.Tracker;
+import ai.djl.util.Pair;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.cardinal.core.config.ConfigPath;
 import org.cardinal.core.config.JsonFiles;
 import org.cardinal.core.train.MomentumSgd;
@@ -69,6 +78,39 @@ class LiveTensorsTest {
             }
             // an inference call leaves nothing behind either: the steps' count, after the first call
             assertEquals(afterStep.get(19), afterCall.get(0), "an inference call kept arrays");
+        }
+    }
+
+    /**
+     * No parameter keeps a gradient tensor between steps (libtorch's own {@code .grad}, which DJL
+     * does not count among its arrays), as after PyTorch's {@code zero_grad(set_to_none=True)},
+     * while the step still trains every trainable parameter.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"fpn", "c4"})
+    void noParameterKeepsAGradientBetweenSteps(String architecture) {
+        try (NDManager m = NDManager.newBaseManager()) {
+            FasterRcnn model = model(architecture, m);
+            List<DetectionSample> batch = batch(m);
+            Map<String, float[]> before = new LinkedHashMap<>();
+            model.getParameters().forEach(p -> {
+                if (p.getValue().requiresGradient()) {
+                    before.put(p.getKey(), p.getValue().getArray().toFloatArray());
+                }
+            });
+            try (TrainingStep step = new TrainingStep(model, new Device[] {Device.cpu()}, sgd(), 10)) {
+                step.run(batch, 0, 3, m);
+                step.run(batch, 1, 3, m);
+            }
+            assertTrue(before.size() > 10, "trainable parameters: " + before.size());
+            for (Pair<String, Parameter> p : model.getParameters()) {
+                NDArray a = p.getValue().getArray();
+                assertNull(JniUtils.getGradient((PtNDArray) a), p.getKey() + " kept a gradient");
+                if (before.containsKey(p.getKey())) {
+                    assertFalse(
+                            Arrays.equals(before.get(p.getKey()), a.toFloatArray()), p.getKey() + " was not trained");
+                }
+            }
         }
     }
 
