@@ -117,7 +117,8 @@ class MomentumSgdTest {
         assertThrows(IllegalStateException.class, sgd::learningRate);
     }
 
-    private static Parameter parameter(String name, NDArray value, boolean trainable) {
+    /** A parameter over {@code value}, which requires a gradient when {@code trainable}. */
+    static Parameter parameter(String name, NDArray value, boolean trainable) {
         Parameter p = Parameter.builder()
                 .setName(name)
                 .setType(Parameter.Type.WEIGHT)

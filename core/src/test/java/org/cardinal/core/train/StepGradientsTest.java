@@ -19,7 +19,7 @@ class StepGradientsTest {
     @Test
     void eachStepHasItsOwnGradientsAndFreesThemWhenClosed() {
         try (NDManager m = NDManager.newBaseManager()) {
-            Parameter w = parameter("w", m.create(new float[] {1f, -2f}), true);
+            Parameter w = MomentumSgdTest.parameter("w", m.create(new float[] {1f, -2f}), true);
             ParameterStore base = new ParameterStore(m, false);
             NDArray first;
             try (StepGradients step = new StepGradients(base, Map.of(w.getId(), w.getArray()))) {
@@ -45,7 +45,7 @@ class StepGradientsTest {
     @Test
     void theLeafIsTheParametersStorage() {
         try (NDManager m = NDManager.newBaseManager()) {
-            Parameter w = parameter("w", m.create(new float[] {1f, -2f}), true);
+            Parameter w = MomentumSgdTest.parameter("w", m.create(new float[] {1f, -2f}), true);
             try (StepGradients step =
                     new StepGradients(new ParameterStore(m, false), Map.of(w.getId(), w.getArray()))) {
                 NDArray leaf = step.getValue(w, m.getDevice(), true);
@@ -60,27 +60,14 @@ class StepGradientsTest {
     @Test
     void otherParametersComeFromTheBaseStore() {
         try (NDManager m = NDManager.newBaseManager()) {
-            Parameter w = parameter("w", m.create(new float[] {1f}), true);
-            Parameter mean = parameter("running_mean", m.create(new float[] {3f}), false);
+            Parameter w = MomentumSgdTest.parameter("w", m.create(new float[] {1f}), true);
+            Parameter mean = MomentumSgdTest.parameter("running_mean", m.create(new float[] {3f}), false);
             try (StepGradients step =
                     new StepGradients(new ParameterStore(m, false), Map.of(w.getId(), w.getArray()))) {
                 assertSame(mean.getArray(), step.getValue(mean, m.getDevice(), true));
                 assertThrows(IllegalArgumentException.class, () -> step.gradient(mean.getId()));
             }
         }
-    }
-
-    private static Parameter parameter(String name, NDArray value, boolean trainable) {
-        Parameter p = Parameter.builder()
-                .setName(name)
-                .setType(Parameter.Type.WEIGHT)
-                .optRequiresGrad(trainable)
-                .optArray(value)
-                .build();
-        if (trainable) {
-            value.setRequiresGradient(true);
-        }
-        return p;
     }
 
     private static void backward(NDArray w, NDArray grad) {
