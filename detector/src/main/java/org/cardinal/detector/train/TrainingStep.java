@@ -21,6 +21,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.stream.Collectors;
 import org.cardinal.core.train.Autograd;
 import org.cardinal.core.train.InPlace;
 import org.cardinal.core.train.MomentumSgd;
@@ -227,21 +228,21 @@ public final class TrainingStep implements AutoCloseable {
         }
         Map<String, Double> losses = new LinkedHashMap<>();
         double[] seconds = new double[split.length];
-        StepGradients[] grads = new StepGradients[split.length];
+        List<StepGradients> grads = new ArrayList<>(split.length);
         try {
-            for (int d = 0; d < grads.length; d++) {
-                grads[d] = new StepGradients(stores[d], trainableArrays(d));
+            for (int d = 0; d < split.length; d++) {
+                grads.add(new StepGradients(stores[d], trainableArrays(d)));
             }
             // One collector for the whole step; backward from any thread only walks that thread's
             // graph. Autograd's, not DJL's, which allows one in the whole process at a time.
             try (GradientCollector collector = Autograd.record()) {
                 List<PartResult> results = new ArrayList<>();
                 if (parts.size() == 1) {
-                    results.add(parts.get(0).run(collector, grads[0], manager));
+                    results.add(parts.get(0).run(collector, grads.get(0), manager));
                 } else {
                     List<Future<PartResult>> futures = new ArrayList<>();
                     for (Part p : parts) {
-                        futures.add(workers.submit(() -> p.run(collector, grads[p.replica], manager)));
+                        futures.add(workers.submit(() -> p.run(collector, grads.get(p.replica), manager)));
                     }
                     results.addAll(awaitAll(futures));
                 }
@@ -260,11 +261,7 @@ public final class TrainingStep implements AutoCloseable {
                 update(grads, iteration);
             }
         } finally {
-            for (StepGradients g : grads) {
-                if (g != null) {
-                    g.close();
-                }
-            }
+            grads.forEach(StepGradients::close);
         }
         return new Result(losses, seconds);
     }
@@ -337,13 +334,13 @@ public final class TrainingStep implements AutoCloseable {
     private record PartResult(int replica, Map<String, Double> losses, String nonFinite, double seconds) {}
 
     /** Sums the replicas' gradients, clips the global norm, applies SGD once, copies it out. */
-    private void update(StepGradients[] replicaGrads, int iteration) {
+    private void update(List<StepGradients> replicaGrads, int iteration) {
         NDArray[] grads = new NDArray[trainables.size()];
         for (int i = 0; i < grads.length; i++) {
             String id = trainables.get(i).parameter().getId();
-            grads[i] = replicaGrads[0].gradient(id);
-            for (int d = 1; d < replicaGrads.length; d++) {
-                grads[i].addi(replicaGrads[d].gradient(id).toDevice(devices[0], false));
+            grads[i] = replicaGrads.get(0).gradient(id);
+            for (int d = 1; d < replicaGrads.size(); d++) {
+                grads[i].addi(replicaGrads.get(d).gradient(id).toDevice(devices[0], false));
             }
         }
         double norm = globalNorm(grads);
@@ -369,11 +366,7 @@ public final class TrainingStep implements AutoCloseable {
 
     /** @return replica {@code d}'s trainable arrays by parameter id */
     private Map<String, NDArray> trainableArrays(int d) {
-        Map<String, NDArray> out = new LinkedHashMap<>();
-        for (Trainable t : trainables) {
-            out.put(t.parameter().getId(), t.replicas()[d]);
-        }
-        return out;
+        return trainables.stream().collect(Collectors.toMap(t -> t.parameter().getId(), t -> t.replicas()[d]));
     }
 
     /** @return the L2 norm over all gradients (one host transfer: it decides every scale) */
