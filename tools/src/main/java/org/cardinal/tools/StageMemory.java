@@ -14,16 +14,16 @@ import org.cardinal.detector.StageListener;
 /**
  * Where a benchmark's memory is at the end of each stage of the production path: the process's
  * resident set now and its peak so far (Linux {@code VmRSS}, {@code VmHWM}), the JVM heap in use,
- * and the arrays alive in the process (under the engine's system manager) (count, and bytes of the dense ones: a view counts
- * at its own size, a sparse array at none).
+ * the arrays alive in the process (under the engine's system manager; count, and bytes of the dense
+ * ones: a view counts at its own size, a sparse array at none), and the C allocator's memory in use
+ * and free memory it keeps ({@link NativeHeap#usage()}; -1 under an allocator it cannot read).
  * Each figure is the largest seen at that stage's end over the measured iterations. The stage at
  * whose end the peak first reaches its final value is where the peak happens.
  *
  * <p>The split of the peak ({@link #report}): the JVM heap and the JVM's other memory (metaspace,
  * code cache), each as the JVM reports it committed (an upper bound of what of it is resident),
  * and the rest of the resident set: libtorch's allocations (tensors, freed memory its allocator
- * keeps) and the other native memory (thread stacks, the JVM's own structures). DJL does not
- * expose libtorch's CPU allocator statistics, so the native part is this difference.
+ * keeps) and the other native memory (thread stacks, the JVM's own structures), this difference.
  */
 final class StageMemory implements StageListener {
 
