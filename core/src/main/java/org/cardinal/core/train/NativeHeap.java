@@ -10,8 +10,8 @@ import com.sun.jna.ptr.LongByReference;
  * posix_memalign}): glibc's malloc, or tcmalloc where the launchers preload it ({@code
  * tools/lib/memory-env}, {@code CARDINAL_MALLOC}).
  *
- * <p>{@link #usage()} tells the memory in use from the free memory the allocator keeps resident;
- * {@link #trim()} returns that free memory to the system.
+ * <p>{@link #usage()} tells the memory in use from the free memory the allocator keeps; {@link
+ * #trim()} returns that free memory to the system.
  */
 public final class NativeHeap {
 
@@ -21,7 +21,10 @@ public final class NativeHeap {
     private static final Function MALLOC_TRIM = function("malloc_trim");
     private static final Function MALLINFO2 = function("mallinfo2");
 
-    /** Bytes of the C heap: allocated and in use, and freed but kept resident by the allocator. */
+    /**
+     * Bytes of the C heap: allocated and in use, and freed but kept by the allocator (tcmalloc:
+     * its free resident pages; glibc: its heap's free bytes, resident unless trimmed).
+     */
     public record Usage(long inUse, long free) {}
 
     private NativeHeap() {}
