@@ -30,6 +30,7 @@ public final class SparkDetect {
      * @param argv command-line arguments
      */
     public static void main(String[] argv) {
+        Cli.wholeLines();
         int code = run(argv, System.out, System.err);
         System.out.flush();
         // a driver that ends well returns, as spark-submit expects of its main class

@@ -104,9 +104,20 @@ public final class Cli {
      * @param tool the tool
      */
     public static <T extends ToolOptions> void run(T options, String[] argv, Tool<T> tool) {
+        wholeLines();
         int code = execute(options, argv, System.out, System.err, tool);
         System.out.flush();
         System.exit(code);
+    }
+
+    /**
+     * Makes {@code System.out} and {@code System.err} write each {@code print}, {@code println} and
+     * {@code printf} in one piece, so that libtorch's warnings, written to the same descriptors from
+     * native code, cannot split a tool's lines. {@link #run} does this; a main of its own calls it
+     * first.
+     */
+    public static void wholeLines() {
+        WholeLines.install();
     }
 
     /**
@@ -243,9 +254,10 @@ public final class Cli {
                 System.err.println("\nstopping at once");
                 Runtime.getRuntime().halt(128 + number);
             }
-            STOP.request("SIG" + name);
+            // said before it takes effect: the tool's lines about the stop come after it
             System.err.println("\nSIG" + name + ": stopping after the current iteration and saving a checkpoint"
                     + " (send it again to stop at once)");
+            STOP.request("SIG" + name);
         });
     }
 
