@@ -19,6 +19,7 @@ import ai.djl.util.PairList;
 import java.util.ArrayList;
 import java.util.List;
 import org.cardinal.backbone.spi.FeatureExtractor;
+import org.cardinal.backbone.spi.StageView;
 
 /**
  * ResNet / ResNeXt backbone (He et al. 2016; Xie et al. 2017) with torchvision's layout and
@@ -250,7 +251,7 @@ public final class ResNet extends AbstractBlock implements FeatureExtractor {
     }
 
     /** Stage i (0..3) as a parameterless view: (the stem and) layer(i + 1), named C(i + 2). */
-    private final class Stage extends AbstractBlock {
+    private final class Stage extends StageView {
         private final int index;
 
         Stage(int index) {
@@ -295,7 +296,7 @@ public final class ResNet extends AbstractBlock implements FeatureExtractor {
     }
 
     /** The stem as a parameterless view over conv1 and bn1 of the enclosing network. */
-    private final class Stem extends AbstractBlock {
+    private final class Stem extends StageView {
         @Override
         protected NDList forwardInternal(
                 ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {

@@ -28,6 +28,10 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 
 class ResNetTest {
@@ -347,5 +351,40 @@ class ResNetTest {
         }
         assertNotNull(net.stem());
         assertTrue(net.stem().getParameters().isEmpty(), "the stem view owns no parameters");
+    }
+
+    /**
+     * The stem and the stages are views over the network's blocks, initialized with it, so a
+     * training forward never initializes them: two replicas running the same blocks from two
+     * threads would otherwise both do it at once, and DJL's initialization is not thread-safe.
+     */
+    @Test
+    void stageViewsAreInitializedSoTwoThreadsCanTrainThroughThem() throws Exception {
+        try (NDManager m = NDManager.newBaseManager()) {
+            ResNet net = initialized(m, "resnext_tiny", Norm.FROZEN, 0, 32);
+            assertTrue(net.stem().isInitialized(), "the stem");
+            for (int i = 0; i < 4; i++) {
+                assertTrue(net.stage(i).isInitialized(), "stage " + i);
+            }
+            NDArray input = m.randomUniform(-1, 1, new Shape(1, 3, 32, 32));
+            Callable<float[]> replica = () -> {
+                try (NDManager local = m.newSubManager()) {
+                    NDList x = new NDList(input);
+                    for (int i = 0; i < 4; i++) {
+                        x = net.stage(i).forward(new ParameterStore(local, false), x, true);
+                    }
+                    return x.singletonOrThrow().toFloatArray();
+                }
+            };
+            float[] alone = replica.call();
+            ExecutorService two = Executors.newFixedThreadPool(2);
+            try {
+                for (Future<float[]> f : two.invokeAll(List.of(replica, replica))) {
+                    assertArrayEquals(alone, f.get());
+                }
+            } finally {
+                two.shutdownNow();
+            }
+        }
     }
 }

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.cardinal.backbone.spi.BuildOptions;
 import org.cardinal.backbone.spi.FeatureExtractor;
+import org.cardinal.backbone.spi.StageView;
 
 /**
  * The network of a {@link RegNetConfig}, with torchvision's {@code RegNet} layout and parameter
@@ -147,7 +148,7 @@ public final class RegNet extends AbstractBlock implements FeatureExtractor {
     }
 
     /** Stage i as a view: (the stem,) block i + 1, cutting the gradient after frozen stages. */
-    private final class Stage extends AbstractBlock {
+    private final class Stage extends StageView {
         private final int index;
 
         Stage(int index) {

@@ -21,6 +21,7 @@ import org.cardinal.backbone.IndexedSequential;
 import org.cardinal.backbone.Norm;
 import org.cardinal.backbone.spi.BuildOptions;
 import org.cardinal.backbone.spi.FeatureExtractor;
+import org.cardinal.backbone.spi.StageView;
 
 /**
  * The network of a {@link VggConfig}: children {@code stem} (a unit, then a 2x2 max pool), {@code
@@ -140,7 +141,7 @@ public final class VggNet extends AbstractBlock implements FeatureExtractor {
     }
 
     /** Stage i as a view: (the stem,) stage i + 1 and its max pool, cutting the gradient after frozen stages. */
-    private final class Stage extends AbstractBlock {
+    private final class Stage extends StageView {
         private final int index;
 
         Stage(int index) {

@@ -89,6 +89,8 @@ class VggConfigTest {
             // every stage view gives forward's map
             NDList x = new NDList(manager.ones(input));
             for (int i = 0; i < 4; i++) {
+                // a view: initialized with its network, so training never initializes it (StageView)
+                assertTrue(net.stage(i).isInitialized(), "stage " + i);
                 x = net.stage(i).forward(new ParameterStore(manager, false), x, false);
                 assertEquals(out.get(i).getShape(), x.singletonOrThrow().getShape());
             }

@@ -33,7 +33,7 @@ public interface FeatureExtractor extends Block {
      * forward}.
      *
      * @param i 0 .. {@code featureShapes().size() - 1}
-     * @return the stage, a view over this block's parameters
+     * @return the stage, a view over this block's parameters ({@link StageView})
      */
     Block stage(int i);
 }
