@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Objects;
 import org.cardinal.backbone.weights.StateDicts;
 import org.cardinal.core.train.InPlace;
+import org.cardinal.core.train.Nnpack;
 import org.cardinal.core.train.Seeds;
 
 /**
@@ -395,6 +396,8 @@ public final class FasterRcnn extends AbstractBlock implements TrainableDetector
 
         /** @return the detector (uninitialized: call {@link #initialize(NDManager, DataType, long)}) */
         public FasterRcnn build() {
+            // libtorch offers a detector's small convolutions to NNPACK, warning each time where it cannot run
+            Nnpack.offWhereUnsupported();
             return new FasterRcnn(this);
         }
     }

@@ -1,0 +1,87 @@
+package org.cardinal.core.train;
+
+import ai.djl.engine.Engine;
+import com.sun.jna.Function;
+import com.sun.jna.NativeLibrary;
+import com.sun.jna.Pointer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * NNPACK, one of libtorch's CPU convolution back ends. On a processor NNPACK does not support (AMD
+ * Zen 5, for one), libtorch 2.7.1 asks for it at every convolution that oneDNN does not take
+ * (small maps at batch 1, as in detection) and each time writes {@code Could not initialize
+ * NNPACK! Reason: Unsupported hardware.} to stderr: thousands of lines a minute of inference.
+ *
+ * <p>{@link #offWhereUnsupported()} asks libtorch once whether NNPACK works here and, where it does
+ * not, turns it off, as {@code torch.backends.nnpack.set_flags(False)} does in PyTorch. The
+ * convolutions run on the kernels they ran on before (NNPACK never ran on such a processor) and
+ * the warning is printed once. Where NNPACK works, or libtorch lacks these functions, nothing
+ * changes.
+ */
+public final class Nnpack {
+
+    private static final String LIBTORCH = "libtorch_cpu.so";
+    private static boolean done;
+
+    private Nnpack() {}
+
+    /**
+     * Loads the PyTorch engine (where it is DJL's) and turns NNPACK off where it cannot run; once
+     * per process, later calls return at once.
+     *
+     * @return whether NNPACK was turned off
+     */
+    public static synchronized boolean offWhereUnsupported() {
+        if (done) {
+            return false;
+        }
+        done = true;
+        try {
+            Engine.getEngine("PyTorch");
+        } catch (RuntimeException e) {
+            return false; // not the PyTorch engine: nothing of libtorch's to set
+        }
+        Optional<Path> path = loaded(LIBTORCH);
+        if (path.isEmpty()) {
+            return false;
+        }
+        NativeLibrary torch = NativeLibrary.getInstance(path.get().toString());
+        Function available = function(torch, "_ZN2at4_ops17_nnpack_available4callEv");
+        Function context = function(torch, "_ZN2at13globalContextEv");
+        Function enable = function(torch, "_ZN2at7Context20setUserEnabledNNPACKEb");
+        if (available == null || context == null || enable == null) {
+            return false;
+        }
+        // a C++ bool comes back in the low byte of the return register
+        if ((available.invokeInt(new Object[0]) & 0xFF) != 0) {
+            return false;
+        }
+        Pointer ctx = (Pointer) context.invoke(Pointer.class, new Object[0]);
+        enable.invokeVoid(new Object[] {ctx, false});
+        return true;
+    }
+
+    /** The file of a shared library this process has loaded, from {@code /proc/self/maps}. */
+    private static Optional<Path> loaded(String name) {
+        try (Stream<String> maps = Files.lines(Path.of("/proc/self/maps"))) {
+            return maps.map(line -> line.substring(line.lastIndexOf(' ') + 1))
+                    .filter(file -> file.endsWith("/" + name))
+                    .findFirst()
+                    .map(Path::of);
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty(); // not Linux
+        }
+    }
+
+    private static Function function(NativeLibrary library, String symbol) {
+        try {
+            return library.getFunction(symbol);
+        } catch (UnsatisfiedLinkError e) {
+            return null; // another libtorch
+        }
+    }
+}
