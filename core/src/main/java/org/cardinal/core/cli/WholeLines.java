@@ -8,9 +8,9 @@ import java.util.Locale;
  * A {@link PrintStream} whose {@code print}, {@code println} and {@code printf} calls each reach
  * the stream below in one write, so that a line cannot be split by what native code (libtorch's
  * warnings, for one) writes to the same file descriptor at the same moment. {@code
- * java.io.PrintStream} writes a {@code printf} piece by piece, and {@code println}'s text apart
- * from its line end; with autoflush on, as on {@code System.out} and {@code System.err}, each piece
- * is a write of its own to the descriptor.
+ * java.io.PrintStream} writes a {@code printf} piece by piece (and, in a subclass, {@code
+ * println}'s text apart from its line end); with autoflush on, as on {@code System.out} and {@code
+ * System.err}, each piece is a write of its own to the descriptor.
  */
 final class WholeLines extends PrintStream {
 

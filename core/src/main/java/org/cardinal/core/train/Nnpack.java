@@ -49,7 +49,12 @@ public final class Nnpack {
         if (path.isEmpty()) {
             return false;
         }
-        NativeLibrary torch = NativeLibrary.getInstance(path.get().toString());
+        NativeLibrary torch;
+        try {
+            torch = NativeLibrary.getInstance(path.get().toString());
+        } catch (UnsatisfiedLinkError e) {
+            return false;
+        }
         Function available = function(torch, "_ZN2at4_ops17_nnpack_available4callEv");
         Function context = function(torch, "_ZN2at13globalContextEv");
         Function enable = function(torch, "_ZN2at7Context20setUserEnabledNNPACKEb");
