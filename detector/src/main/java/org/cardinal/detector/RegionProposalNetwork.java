@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.cardinal.core.train.Scalars;
+import org.cardinal.core.train.Temporaries;
 import org.cardinal.detector.ops.BoxOps;
 import org.cardinal.detector.ops.Nms;
 
@@ -132,17 +133,36 @@ public final class RegionProposalNetwork extends AbstractBlock {
         long total = anchors.getShape().get(0);
 
         NDArray flatDeltas = deltaAll.reshape(-1, 4);
-        NDArray tiledAnchors = anchors.tile(new long[] {numImages, 1});
-        NDArray proposals =
-                boxCoder.decode(flatDeltas.stopGradient(), tiledAnchors).reshape(numImages, total, 4);
-        List<NDArray> boxes =
-                filterProposals(proposals, objAll.stopGradient(), images.imageSizes(), perLevel, training);
+        // a few arrays per anchor on the way: freed here, keeping each image's proposals
+        List<NDArray> boxes = Temporaries.untracked(
+                () -> {
+                    NDArray tiledAnchors = anchors.tile(new long[] {numImages, 1});
+                    NDArray proposals = boxCoder.decode(flatDeltas.stopGradient(), tiledAnchors)
+                            .reshape(numImages, total, 4);
+                    return filterProposals(proposals, objAll.stopGradient(), images.imageSizes(), perLevel, training);
+                },
+                b -> b);
 
         Map<String, NDArray> losses = new LinkedHashMap<>();
         if (training) {
-            computeLoss(objAll.reshape(-1), flatDeltas, anchors, targets, losses);
+            LossTargets t = Temporaries.untracked(() -> lossTargets(anchors, targets), LossTargets::arrays);
+            computeLoss(objAll.reshape(-1), flatDeltas, t, losses);
         }
         return new Output(boxes, losses);
+    }
+
+    /**
+     * What the loss reads of the matching and sampling of every anchor of the batch.
+     *
+     * @param positive rows of the positive anchors sampled (in the batch's flat anchor order)
+     * @param sampled rows of every anchor sampled, positives first
+     * @param labels the objectness label (1 or 0) of each sampled anchor
+     * @param boxTargets the encoded box of each positive
+     */
+    private record LossTargets(NDArray positive, NDArray sampled, NDArray labels, NDArray boxTargets) {
+        List<NDArray> arrays() {
+            return List.of(positive, sampled, labels, boxTargets);
+        }
     }
 
     private List<NDArray> filterProposals(
@@ -190,8 +210,7 @@ public final class RegionProposalNetwork extends AbstractBlock {
         return out;
     }
 
-    private void computeLoss(
-            NDArray objectness, NDArray deltas, NDArray anchors, List<Target> gtTargets, Map<String, NDArray> losses) {
+    private LossTargets lossTargets(NDArray anchors, List<Target> gtTargets) {
         NDList labels = new NDList(gtTargets.size());
         NDList targets = new NDList(gtTargets.size());
         NDList pos = new NDList(gtTargets.size());
@@ -223,10 +242,14 @@ public final class RegionProposalNetwork extends AbstractBlock {
         NDArray sampled = posIdx.concat(negIdx, 0);
         NDArray allLabels = NDArrays.concat(labels, 0).toType(DataType.FLOAT32, false);
         NDArray allTargets = NDArrays.concat(targets, 0);
-        long numSampled = Math.max(1, sampled.getShape().get(0));
+        return new LossTargets(posIdx, sampled, allLabels.get(sampled), allTargets.get(posIdx));
+    }
+
+    private static void computeLoss(NDArray objectness, NDArray deltas, LossTargets t, Map<String, NDArray> losses) {
+        long numSampled = Math.max(1, t.sampled().getShape().get(0));
         NDArray boxLoss =
-                Scalars.div(DetectionLosses.smoothL1Sum(deltas.get(posIdx), allTargets.get(posIdx), BETA), numSampled);
-        NDArray objLoss = DetectionLosses.binaryCrossEntropyWithLogits(objectness.get(sampled), allLabels.get(sampled));
+                Scalars.div(DetectionLosses.smoothL1Sum(deltas.get(t.positive()), t.boxTargets(), BETA), numSampled);
+        NDArray objLoss = DetectionLosses.binaryCrossEntropyWithLogits(objectness.get(t.sampled()), t.labels());
         objLoss.setName("loss_objectness");
         boxLoss.setName("loss_rpn_box_reg");
         losses.put("loss_objectness", objLoss);

@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.cardinal.core.train.Scalars;
+import org.cardinal.core.train.Temporaries;
 import org.cardinal.detector.ops.BoxOps;
 import org.cardinal.detector.ops.MultiScaleRoiAlign;
 import org.cardinal.detector.ops.Nms;
@@ -131,7 +132,9 @@ public final class RoiHeads extends AbstractBlock {
             sizes.add(new long[] {s[0], s[1]});
         }
         NDArray pooled = boxRoiPool.forward(features, rois, sizes);
-        NDArray x = boxHead.forward(ps, new NDList(pooled), training).singletonOrThrow();
+        // the pooled features are freed once the head has used them (Temporaries)
+        NDArray x = Temporaries.release(
+                pooled, boxHead.forward(ps, new NDList(pooled), training).singletonOrThrow(), null);
         NDList pred = boxPredictor.forward(ps, new NDList(x), training);
         NDArray classLogits = pred.get(0);
         NDArray boxRegression = pred.get(1);

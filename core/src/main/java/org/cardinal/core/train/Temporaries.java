@@ -2,6 +2,10 @@ package org.cardinal.core.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDScope;
+import java.util.List;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * Frees an intermediate array as soon as a forward pass has used it.
@@ -56,6 +60,30 @@ public final class Temporaries {
             }
         }
         return next;
+    }
+
+    /**
+     * Runs work that autograd does not record (every array it reads is detached or needs no
+     * gradient) in an {@code NDScope} of its own, and frees every array it made except those of
+     * its result, which go to the enclosing scope as if made there. For the bookkeeping around a
+     * forward pass (anchors, proposals, matching, sampling), whose intermediates would otherwise
+     * all live until the step ends.
+     *
+     * @param <T> the result
+     * @param work the work
+     * @param kept the arrays of the result
+     * @return the result
+     */
+    public static <T> T untracked(Supplier<T> work, Function<T, List<NDArray>> kept) {
+        T result;
+        List<NDArray> keep;
+        try (NDScope scope = new NDScope()) {
+            result = work.get();
+            keep = List.copyOf(kept.apply(result));
+            keep.forEach(NDScope::unregister);
+        }
+        keep.forEach(NDScope::register);
+        return result;
     }
 
     private static boolean contains(NDList list, NDArray a) {

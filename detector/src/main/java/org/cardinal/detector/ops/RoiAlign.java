@@ -5,6 +5,8 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import java.util.List;
+import org.cardinal.core.train.Temporaries;
 
 /**
  * RoIAlign (He et al., Mask R-CNN) with torchvision's {@code ops.roi_align} semantics, built
@@ -104,6 +106,35 @@ public final class RoiAlign {
         if (k == 0) {
             return manager.zeros(new Shape(0, c, outH, outW), table.getDataType(), table.getDevice());
         }
+        // Row indices and weights of every (bin, sample, corner), shaped (K * outH * outW, P): no
+        // gradient flows through them, so their many intermediates are freed here.
+        List<NDArray> rowsAndWeights = Temporaries.untracked(
+                () -> samples(boxes, heights, widths, scales, base, outH, outW, samplingRatio, aligned, table),
+                list -> list);
+        NDArray index = rowsAndWeights.get(0);
+        NDArray weight = rowsAndWeights.get(1);
+        NDArray out = WeightedRows.reduce(table, index, weight);
+        // what backward needs of the indices and weights, autograd keeps (Temporaries)
+        index.close();
+        weight.close();
+        NDArray nhwc = Temporaries.release(out, out.reshape(k, outH, outW, c), null);
+        return Temporaries.release(nhwc, nhwc.transpose(0, 3, 1, 2), null);
+    }
+
+    /** The row indices (int64) and weights (the table's type) of {@link #pool}, (K * outH * outW, P). */
+    private static List<NDArray> samples(
+            NDArray boxes,
+            NDArray heights,
+            NDArray widths,
+            NDArray scales,
+            NDArray base,
+            int outH,
+            int outW,
+            int samplingRatio,
+            boolean aligned,
+            NDArray table) {
+        long k = boxes.getShape().get(0);
+        NDManager manager = boxes.getManager();
         NDArray b = boxes.toType(DataType.FLOAT32, false);
         NDArray scale = scales.reshape(k, 1);
         float offset = aligned ? 0.5f : 0f;
@@ -140,18 +171,16 @@ public final class RoiAlign {
         NDArray index = rowY.reshape(k, outH, 1, gy, 1, 2, 1)
                 .add(x.index.reshape(k, 1, outW, 1, gx, 1, 2))
                 .add(base.reshape(k, 1, 1, 1, 1, 1, 1))
-                .reshape(k, (long) outH * outW * points);
+                .reshape(k * outH * outW, points);
         NDArray weight = y.weight
                 .div(count.reshape(k, 1, 1, 1))
                 .reshape(k, outH, 1, gy, 1, 2, 1)
                 .mul(x.weight.reshape(k, 1, outW, 1, gx, 1, 2))
-                .reshape(k, (long) outH * outW * points)
+                .reshape(k * outH * outW, points)
                 .toType(table.getDataType(), false)
                 // Like torchvision, no gradient flows to the box coordinates.
                 .stopGradient();
-        NDArray out = WeightedRows.reduce(
-                table, index.reshape(k * outH * outW, points), weight.reshape(k * outH * outW, points));
-        return out.reshape(k, outH, outW, c).transpose(0, 3, 1, 2);
+        return List.of(index, weight);
     }
 
     /** Neighbour indices (K, out, g, 2) int64 and weights (K, out, g, 2) along one axis. */

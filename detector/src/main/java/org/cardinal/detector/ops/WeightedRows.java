@@ -45,13 +45,21 @@ final class WeightedRows {
                     .reshape(m, 1)
                     .repeat(1, p)
                     .reshape(-1);
-            NDArray coords = rows.stack(index.reshape(-1), 0); // (2, M*P)
+            NDArray flatIndex = index.reshape(-1);
+            NDArray coords = rows.stack(flatIndex, 0); // (2, M*P)
+            NDArray flatWeight = weight.reshape(-1);
+            NDArray sparse;
             try {
-                NDArray sparse = (NDArray) SPARSE_COO.invoke(null, coords, weight.reshape(-1), new Shape(m, s));
-                return sparse.matMul(table);
+                sparse = (NDArray) SPARSE_COO.invoke(null, coords, flatWeight, new Shape(m, s));
             } catch (ReflectiveOperationException e) {
                 throw new IllegalStateException("sparse COO construction failed", e);
             }
+            NDArray out = sparse.matMul(table);
+            // what backward needs of the sparse matrix, autograd keeps (Temporaries)
+            for (NDArray used : new NDArray[] {rows, flatIndex, coords, flatWeight, sparse}) {
+                used.close();
+            }
+            return out;
         }
         NDArray gathered = index.getNDArrayInternal()
                 .embedding(index.reshape(-1), table, SparseFormat.DENSE)
