@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.function.IntSupplier;
 import java.util.stream.Stream;
 
 /**
@@ -19,12 +20,17 @@ import java.util.stream.Stream;
  * <p>{@link #offWhereUnsupported()} asks libtorch once whether NNPACK works here and, where it does
  * not, turns it off, as {@code torch.backends.nnpack.set_flags(False)} does in PyTorch. The
  * convolutions run on the kernels they ran on before (NNPACK never ran on such a processor) and
- * the warning is printed once. Where NNPACK works, or libtorch lacks these functions, nothing
- * changes.
+ * the check itself runs with libtorch's C++ log at errors only, so nothing is printed. Where
+ * NNPACK works, or libtorch lacks these functions, nothing changes.
  */
 public final class Nnpack {
 
     private static final String LIBTORCH = "libtorch_cpu.so";
+    private static final String C10 = "libc10.so";
+    /** c10's minimum severity logged: 0 info, 1 warning, 2 error. */
+    private static final String LOG_LEVEL = "FLAGS_caffe2_log_level";
+
+    private static final int LOG_ERROR = 2;
     private static boolean done;
 
     private Nnpack() {}
@@ -61,13 +67,41 @@ public final class Nnpack {
         if (available == null || context == null || enable == null) {
             return false;
         }
-        // a C++ bool comes back in the low byte of the return register
-        if ((available.invokeInt(new Object[0]) & 0xFF) != 0) {
+        if (quietly(() -> available.invokeInt(new Object[0])) != 0) {
             return false;
         }
         Pointer ctx = (Pointer) context.invoke(Pointer.class, new Object[0]);
         enable.invokeVoid(new Object[] {ctx, false});
         return true;
+    }
+
+    /**
+     * Asks libtorch whether NNPACK works with its C++ log at errors only, as the check warns where
+     * it does not: that is what this class is about, not news to the user.
+     *
+     * @return the C++ bool returned (the low byte of the return register)
+     */
+    private static int quietly(IntSupplier check) {
+        Pointer level = loaded(C10)
+                .map(path -> {
+                    try {
+                        return NativeLibrary.getInstance(path.toString()).getGlobalVariableAddress(LOG_LEVEL);
+                    } catch (UnsatisfiedLinkError e) {
+                        return null; // another libtorch: the check warns once
+                    }
+                })
+                .orElse(null);
+        int before = level == null ? 0 : level.getInt(0);
+        if (level != null) {
+            level.setInt(0, Math.max(before, LOG_ERROR));
+        }
+        try {
+            return check.getAsInt() & 0xFF;
+        } finally {
+            if (level != null) {
+                level.setInt(0, before);
+            }
+        }
     }
 
     /** The file of a shared library this process has loaded, from {@code /proc/self/maps}. */
